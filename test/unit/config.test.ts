@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { ConfigError, DEV_SECRETS, loadConfig } from '../../lib/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('config', () => {
+  it('starts on the development defaults of SPEC §6', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 3000);
+    assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');
+    assert.equal(config.TEMPORAL_TASK_QUEUE, 'ale');
+    assert.equal(config.DATABASE_URL, 'postgres://postgres:postgres@127.0.0.1:5433/ale');
+    assert.equal(config.OIG_SYNC_CRON, '0 6 * * *');
+    assert.deepEqual(config.CORS_ORIGINS, ['http://localhost:8233']);
+  });
+
+  it('builds DATABASE_URL from POSTGRES_* when it is not given', () => {
+    const config = loadConfig({ POSTGRES_HOST: 'db', POSTGRES_PORT: '6000', POSTGRES_PASSWORD: 'p@ss' });
+    assert.equal(config.DATABASE_URL, 'postgres://postgres:p%40ss@db:6000/ale');
+  });
+
+  it('reports one line per invalid value, naming the variable', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      TEMPORAL_ADDRESS: 'nohostport',
+      EMAIL_PROVIDER: 'smtp',
+      AWS_ENDPOINT_URL: 'not a url',
+      DATABASE_URL: 'mysql://x',
+      ACCESS_TOKEN_EXPIRE: '-5',
+      TEMPORAL_PAYLOAD_KEY: 'short',
+    });
+    const names = problems.map((line) => line.split(':')[0]).sort();
+    assert.deepEqual(names, [
+      'ACCESS_TOKEN_EXPIRE',
+      'AWS_ENDPOINT_URL',
+      'DATABASE_URL',
+      'EMAIL_PROVIDER',
+      'PORT',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_PAYLOAD_KEY',
+    ]);
+  });
+
+  it('requires SENDGRID_API_KEY when EMAIL_PROVIDER=sendgrid', () => {
+    assert.deepEqual(problemsOf({ EMAIL_PROVIDER: 'sendgrid' }), [
+      'SENDGRID_API_KEY: required when EMAIL_PROVIDER=sendgrid',
+    ]);
+  });
+
+  it('refuses development secrets and a short JWT secret in prod', () => {
+    const problems = problemsOf({
+      APP_ENV: 'prod',
+      AUTH_JWT_SECRET: 'too-short-but-16-chars',
+      DATABASE_URL: 'postgres://u:p@db/ale',
+      ROUTE53_HOSTED_ZONE_ID: 'Z1',
+    });
+    for (const name of ['TEMPORAL_PAYLOAD_KEY', 'WEBHOOK_SECRET', 'BOOTSTRAP_ADMIN_PASSWORD']) {
+      assert.ok(
+        problems.some((line) => line.startsWith(`${name}:`)),
+        `${name} should be refused`,
+      );
+    }
+    assert.ok(problems.includes('AUTH_JWT_SECRET: must be at least 32 bytes when APP_ENV=prod'));
+  });
+
+  it('accepts prod when every secret is its own', () => {
+    const config = loadConfig({
+      APP_ENV: 'prod',
+      AUTH_JWT_SECRET: 'x'.repeat(40),
+      TEMPORAL_PAYLOAD_KEY: `k2:${Buffer.alloc(32, 7).toString('base64')}`,
+      WEBHOOK_SECRET: 'prod-webhook-secret',
+      BOOTSTRAP_ADMIN_PASSWORD: 'a-long-prod-password',
+      DATABASE_URL: 'postgres://u:p@db/ale',
+      ROUTE53_HOSTED_ZONE_ID: 'Z1',
+    });
+    assert.equal(config.APP_ENV, 'prod');
+    assert.notEqual(config.AUTH_JWT_SECRET, DEV_SECRETS.AUTH_JWT_SECRET);
+  });
+});

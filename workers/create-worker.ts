@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities/deps';
+import { createActivities } from '../activities/index';
+
+export const workflowsPath = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'workflows',
+  'index.ts',
+);
+
+/**
+ * One worker on `taskQueue` with every workflow and activity. Tests pass a prebuilt bundle;
+ * the process entry point lets the SDK bundle `workflows/`.
+ */
+export function createWorker(options: {
+  connection: NativeConnection;
+  deps: ActivityDeps;
+  taskQueue: string;
+  workflowBundle?: WorkflowBundle;
+  shutdownGraceSeconds?: number;
+}): Promise<Worker> {
+  const { connection, deps, taskQueue, workflowBundle } = options;
+  return Worker.create({
+    connection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    activities: createActivities(deps),
+    // In-flight activities get this long to finish (and heartbeat) before they are cancelled.
+    shutdownGraceTime: `${options.shutdownGraceSeconds ?? deps.config.WORKER_SHUTDOWN_GRACE_TIME}s`,
+  });
+}

@@ -1,0 +1,1 @@
+export { workerSelfCheck } from './self-check';
