@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { User } from '../../db/models';
+import { Membership, Organization, type Role, User } from '../../db/models';
 import { hashPassword } from '../../lib/passwords';
 import { signAccessToken } from '../../lib/tokens';
 import { stack } from './stack';
@@ -18,4 +18,17 @@ export async function createUser(options: { platformAdmin?: boolean; email?: str
     { secret: stack().config.AUTH_JWT_SECRET, expiresInSeconds: 600 },
   );
   return { user, token };
+}
+
+/** An active organization inserted directly (no provisioning workflow), for tests of other features. */
+export async function createOrganization(name = 'Test Agency') {
+  const suffix = randomUUID().slice(0, 8);
+  return Organization.create({ name, subdomain: `org-${suffix}`, status: 'active', dnsStatus: 'in_sync' });
+}
+
+/** A user holding `role` in `organizationId`, with an access token. */
+export async function createMember(organizationId: string, role: Role) {
+  const member = await createUser();
+  await Membership.create({ organizationId, userId: member.user.id, role });
+  return member;
 }
