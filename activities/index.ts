@@ -1,10 +1,12 @@
 import type { ActivityDeps } from './deps';
+import { createEmailActivities } from './email';
 import { createSelfCheckActivities } from './self-check';
 
 /** Every activity the worker registers; each module's factory receives the same clients. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createEmailActivities(deps),
   };
 }
 
