@@ -31,7 +31,11 @@ export function ensureMoto(log: (line: string) => void = console.log): string {
   return motoServer;
 }
 
-export async function startMoto(options: { port: number; logFile?: string }): Promise<ManagedProcess> {
+export async function startMoto(options: {
+  port: number;
+  logFile?: string;
+  detached?: boolean;
+}): Promise<ManagedProcess> {
   const server = ensureMoto();
   if (await isPortOpen(options.port)) {
     throw new Error(
@@ -40,6 +44,7 @@ export async function startMoto(options: { port: number; logFile?: string }): Pr
   }
   const proc = startProcess('moto', server, ['-H', '127.0.0.1', '-p', String(options.port)], {
     logFile: options.logFile,
+    detached: options.detached,
   });
   await waitFor('moto', () => isPortOpen(options.port), { process: proc, timeoutMs: 30_000 });
   return proc;

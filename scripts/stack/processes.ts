@@ -13,13 +13,15 @@ export function startProcess(
   name: string,
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; logFile?: string; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; logFile?: string; cwd?: string; detached?: boolean } = {},
 ): ManagedProcess {
   const out = options.logFile ? fs.openSync(options.logFile, 'a') : 'inherit';
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['ignore', out, out],
+    // Detached children do not get the terminal's Ctrl-C; the launcher stops them in order instead.
+    detached: options.detached ?? false,
   });
   if (typeof out === 'number') fs.closeSync(out);
   const exited = new Promise<void>((resolve) => {

@@ -1,0 +1,76 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { isPortOpen, startProcess, waitFor } from './processes';
+import { TEMPORAL_CLI_HELP, type TemporalCli } from './temporal-cli';
+
+export interface RunningTemporal {
+  stop(): Promise<void>;
+}
+
+export interface TemporalDevServerOptions {
+  cli: TemporalCli;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  dbFile: string;
+  logFile: string;
+  codecEndpoint?: string;
+}
+
+/** `temporal server start-dev` with the Web UI and a SQLite file, so workflows survive restarts. */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<RunningTemporal> {
+  for (const port of [options.port, options.uiPort]) {
+    if (await isPortOpen(port)) {
+      throw new Error(
+        `Port ${port} is already in use (another Temporal dev server?); stop it or change TEMPORAL_ADDRESS / TEMPORAL_UI_URL.`,
+      );
+    }
+  }
+  const args = [
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+  ];
+  if (!options.cli.path) return startWithSdkDownload(options, args);
+  const server = startProcess('temporal', options.cli.path, ['server', 'start-dev', ...args], {
+    logFile: options.logFile,
+    detached: true,
+  });
+  await waitFor('Temporal dev server', () => isPortOpen(options.port), {
+    process: server,
+    timeoutMs: 60_000,
+  });
+  await waitFor('Temporal Web UI', () => isPortOpen(options.uiPort), { process: server, timeoutMs: 30_000 });
+  return { stop: () => server.stop(15_000) };
+}
+
+async function startWithSdkDownload(
+  options: TemporalDevServerOptions,
+  args: string[],
+): Promise<RunningTemporal> {
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port: options.port,
+        ui: true,
+        uiPort: options.uiPort,
+        dbFilename: options.dbFile,
+        namespace: options.namespace,
+        extraArgs: args.slice(args.indexOf('--log-level')),
+      },
+    });
+    return { stop: () => env.teardown() };
+  } catch (error) {
+    throw new Error(`${TEMPORAL_CLI_HELP}\n(the SDK download failed: ${(error as Error).message})`);
+  }
+}
