@@ -1,11 +1,13 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createScreeningActivities } from './screening';
 import { createSelfCheckActivities } from './self-check';
 
 /** Every activity the worker registers; each module's factory receives the same clients. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
   };
 }

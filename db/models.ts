@@ -250,6 +250,7 @@ export class ExclusionMatch extends Model<
   declare reviewedBy: CreationOptional<string | null>;
   declare reviewedAt: CreationOptional<Date | null>;
   declare note: CreationOptional<string | null>;
+  declare alertedAt: CreationOptional<Date | null>;
   declare createdAt: Base['createdAt'];
   declare updatedAt: Base['updatedAt'];
 }
@@ -464,6 +465,7 @@ export function initModels(sequelize: Sequelize) {
       reviewedBy: uuid,
       reviewedAt: time,
       note: text,
+      alertedAt: time,
     },
     options('exclusion_matches'),
   );

@@ -93,6 +93,25 @@ export const EMAIL_TEMPLATES = {
         `A reminder: you have been invited to join <strong>${e.organizationName}</strong> as ${e.role}.`,
       ),
   }),
+  // Exclusion screening (SPEC §4.5): a count and a link only — no names, dates of birth or LEIE details.
+  'exclusion-alert': defineTemplate({
+    required: ['organizationName', 'count', 'reviewUrl'],
+    subject: (d) =>
+      `${d.organizationName}: ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} on the OIG exclusion list`,
+    text: (d) =>
+      `The latest exclusion screening found ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} between ${d.organizationName}'s people and the HHS-OIG List of Excluded Individuals/Entities (LEIE).
+
+Review and confirm or dismiss them here:
+${d.reviewUrl}
+`,
+    html: (e) =>
+      layout(
+        e,
+        `<p>The latest exclusion screening found <strong>${e.count}</strong> new possible ${e.count === '1' ? 'match' : 'matches'} between <strong>${e.organizationName}</strong>'s people and the HHS-OIG List of Excluded Individuals/Entities (LEIE).</p>
+<p><a href="${e.reviewUrl}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">Review the matches</a></p>
+<p>Or paste this link into your browser:<br>${e.reviewUrl}</p>`,
+      ),
+  }),
 } as const;
 
 export type EmailTemplateName = keyof typeof EMAIL_TEMPLATES;

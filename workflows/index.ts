@@ -1,1 +1,2 @@
+export { exclusionScreening } from './exclusion-screening';
 export { workerSelfCheck } from './self-check';

@@ -1,0 +1,94 @@
+import { Context } from '@temporalio/activity';
+import {
+  FIRST_EMPLOYEE_ID,
+  markAlerted,
+  nextChunk,
+  organizationsToAlert,
+  pendingAlert,
+  resolveLapsedMatches,
+  screenChunk,
+} from '../db/screening-sql';
+import type { ScreeningScope } from '../workflows/definitions';
+import type { ActivityDeps } from './deps';
+
+/** Employees per statement: big enough to amortize the scan of the list, small enough to heartbeat often. */
+export const DEFAULT_SCREENING_CHUNK_SIZE = 25_000;
+
+/** Progress of `screenEmployees`, heartbeated after every committed chunk and read back on a retry. */
+export interface ScreeningProgress {
+  after: string;
+  chunks: number;
+  opened: number;
+  matched: number;
+  resolved: number;
+}
+
+export interface ExclusionAlert {
+  organizationName: string;
+  /** Where admins review the open matches, on the organization's own host. */
+  reviewUrl: string;
+  matchIds: string[];
+  recipients: string[];
+}
+
+export function createScreeningActivities({ config, sequelize, logger }: ActivityDeps) {
+  return {
+    /** Resolves matches whose exclusion left the list or was reinstated; returns how many. */
+    async resolveLapsedExclusionMatches(scope: ScreeningScope): Promise<number> {
+      return resolveLapsedMatches(sequelize, scope);
+    },
+
+    /**
+     * Screens the scope's active employees chunk by chunk (employee id ranges). Each chunk is one
+     * idempotent statement; after it commits the activity heartbeats its progress, and a retried
+     * attempt resumes after the last heartbeated chunk.
+     */
+    async screenEmployees(input: { scope: ScreeningScope; chunkSize?: number }): Promise<ScreeningProgress> {
+      const context = Context.current();
+      const resumed = context.info.heartbeatDetails as ScreeningProgress | undefined;
+      const progress: ScreeningProgress = resumed ?? {
+        after: FIRST_EMPLOYEE_ID,
+        chunks: 0,
+        opened: 0,
+        matched: 0,
+        resolved: 0,
+      };
+      if (resumed) logger.info({ kind: input.scope.kind, chunks: resumed.chunks }, 'screening resumed');
+      const size = input.chunkSize ?? DEFAULT_SCREENING_CHUNK_SIZE;
+      for (;;) {
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+        const chunk = await nextChunk(sequelize, input.scope, progress.after, size);
+        if (!chunk) break;
+        const counts = await screenChunk(sequelize, input.scope, chunk);
+        progress.chunks += 1;
+        progress.opened += counts.opened;
+        progress.matched += counts.matched;
+        progress.resolved += counts.resolved;
+        if (chunk.upto === null) break;
+        progress.after = chunk.upto;
+        context.heartbeat(progress);
+      }
+      return progress;
+    },
+
+    async listOrganizationsToAlert(scope: ScreeningScope): Promise<string[]> {
+      return organizationsToAlert(sequelize, scope);
+    },
+
+    /** What to tell one organization's admins: ids only plus the organization's name and link. */
+    async prepareExclusionAlert(organizationId: string): Promise<ExclusionAlert | null> {
+      const pending = await pendingAlert(sequelize, organizationId);
+      if (!pending || pending.matchIds.length === 0) return null;
+      return {
+        organizationName: pending.organizationName,
+        reviewUrl: `https://${pending.subdomain}.${config.BASE_DOMAIN}/exclusion-matches?status=open`,
+        matchIds: pending.matchIds,
+        recipients: pending.recipients,
+      };
+    },
+
+    async markExclusionMatchesAlerted(matchIds: string[]): Promise<number> {
+      return markAlerted(sequelize, matchIds);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Migration } from '../migrator';
+
+/**
+ * Exclusion screening (SPEC §4.5).
+ * - `ale_name_match_keys(last_norm, first_norm)`: the keys a person is matched on by name, one per part of
+ *   a hyphenated last name ("SMITH-JONES", "MARY" → {SMITH|MARY, JONES|MARY}), so either part matches.
+ *   Hyphens inside first names count as spaces (MARY-ANN = MARY ANN). No key without both names.
+ * - GIN indexes on those keys let a few new LEIE rows probe the roster (and a few people the list)
+ *   without a scan; full rescreens hash-join the unnested keys instead.
+ * - `exclusion_matches.alerted_at`: when the organization's admins were told about the open match,
+ *   so every new match is alerted exactly once even across failed runs.
+ */
+export const up: Migration = async ({ context: sql }) => {
+  await sql.query(`
+CREATE OR REPLACE FUNCTION ale_name_match_keys(last_norm text, first_norm text) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN last_norm IS NULL OR first_norm IS NULL THEN '{}'::text[] ELSE ARRAY(
+    SELECT DISTINCT part || '|' || replace(first_norm, '-', ' ')
+    FROM unnest(string_to_array(last_norm, '-')) AS part
+    WHERE part <> ''
+  ) END
+$fn$;
+
+CREATE INDEX employees_name_match_keys_idx ON employees
+  USING gin (ale_name_match_keys(last_name_norm, first_name_norm)) WHERE status = 'active';
+CREATE INDEX oig_employees_exclusion_name_match_keys_idx ON oig_employees_exclusion
+  USING gin (ale_name_match_keys(last_name_norm, first_name_norm)) WHERE reindate IS NULL;
+
+ALTER TABLE exclusion_matches ADD COLUMN alerted_at timestamptz;
+CREATE INDEX exclusion_matches_unalerted_idx ON exclusion_matches (organization_id)
+  WHERE status = 'open' AND alerted_at IS NULL;
+CREATE INDEX exclusion_matches_org_detected_idx
+  ON exclusion_matches (organization_id, first_detected_at DESC, id DESC);
+`);
+};
+
+export const down: Migration = async ({ context: sql }) => {
+  await sql.query(`
+DROP INDEX IF EXISTS exclusion_matches_org_detected_idx;
+DROP INDEX IF EXISTS exclusion_matches_unalerted_idx;
+ALTER TABLE exclusion_matches DROP COLUMN IF EXISTS alerted_at;
+DROP INDEX IF EXISTS oig_employees_exclusion_name_match_keys_idx;
+DROP INDEX IF EXISTS employees_name_match_keys_idx;
+DROP FUNCTION IF EXISTS ale_name_match_keys(text, text);
+`);
+};

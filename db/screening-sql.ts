@@ -1,0 +1,291 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import type { ScreeningScope } from '../workflows/definitions';
+
+/**
+ * Exclusion screening as set-based SQL (SPEC §4.5). Every statement works on a whole set of people
+ * (a chunk of employee ids) against the LEIE in Postgres; nothing here loops over people in Node.
+ *
+ * Tiers: `npi` 1.00 — same NPI (the LEIE's 0000000000 means none); `name_dob` 0.95 — a shared
+ * last-name key and first name (ale_name_match_keys) and the same date of birth; `name` 0.60 — the
+ * same names where either side lacks a date of birth. Two known, different dates of birth never match
+ * by name. First/last names swapped are not matched (see README). Only active employees are screened;
+ * business-only LEIE rows (no last name) and reinstated rows (REINDATE set) never match people.
+ */
+
+/** Lower bound for the first chunk: every uuid sorts after it. */
+export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
+
+interface ScopeSql {
+  /** Condition on `employees e` (besides status = 'active'). */
+  employees: string;
+  /** Condition on `oig_employees_exclusion x`. */
+  exclusions: string;
+  /** Condition on `exclusion_matches m` for the lapsed-exclusion pass and alerts. */
+  matches: string;
+  /**
+   * Whether the scope compares its people against the whole list, so an open match of theirs that
+   * no longer matches can be resolved. An OIG import only compares the keys it added.
+   */
+  wholeList: boolean;
+  bind: Record<string, unknown>;
+}
+
+export function scopeSql(scope: ScreeningScope): ScopeSql {
+  switch (scope.kind) {
+    case 'employees':
+      return {
+        employees: 'e.organization_id = $orgId AND e.id = ANY($employeeIds::uuid[])',
+        exclusions: 'TRUE',
+        matches: 'm.organization_id = $orgId AND m.employee_id = ANY($employeeIds::uuid[])',
+        wholeList: true,
+        bind: { orgId: scope.organizationId, employeeIds: scope.employeeIds },
+      };
+    case 'import':
+      return {
+        employees: 'e.organization_id = $orgId AND e.last_import_id = $importId',
+        exclusions: 'TRUE',
+        matches: `m.organization_id = $orgId AND m.employee_id IN
+          (SELECT i.id FROM employees i WHERE i.organization_id = $orgId AND i.last_import_id = $importId)`,
+        wholeList: true,
+        bind: { orgId: scope.organizationId, importId: scope.importId },
+      };
+    case 'organization':
+      return {
+        employees: 'e.organization_id = $orgId',
+        exclusions: 'TRUE',
+        matches: 'm.organization_id = $orgId',
+        wholeList: true,
+        bind: { orgId: scope.organizationId },
+      };
+    case 'oig-import':
+      return {
+        employees: 'TRUE',
+        exclusions: `x.exclusion_key IN (SELECT c.exclusion_key FROM oig_exclusion_changes c
+          WHERE c.check_id = $checkId AND c.change = 'added')`,
+        matches: 'TRUE',
+        wholeList: false,
+        bind: { checkId: scope.checkId },
+      };
+    case 'all':
+      return { employees: 'TRUE', exclusions: 'TRUE', matches: 'TRUE', wholeList: true, bind: {} };
+  }
+}
+
+/** The organization a scope belongs to, or null for list-wide scopes. */
+export function scopeOrganizationId(scope: ScreeningScope): string | null {
+  return 'organizationId' in scope ? scope.organizationId : null;
+}
+
+/**
+ * The match candidates of one chunk of employees (`emp`) against the LEIE rows in scope (`excl`):
+ * one row per (employee, exclusion_key) with the best tier. The name join hash-joins the unnested
+ * keys of both sides; the NPI join uses equality on the NPI.
+ */
+export function candidatesSql(scope: ScopeSql): string {
+  return `
+emp AS MATERIALIZED (
+  SELECT e.id, e.organization_id, e.npi, e.date_of_birth, e.last_name_norm, e.first_name_norm
+  FROM employees e
+  WHERE e.status = 'active' AND e.id > $after::uuid AND ($upto::uuid IS NULL OR e.id <= $upto::uuid)
+    AND ${scope.employees}
+),
+excl AS MATERIALIZED (
+  SELECT x.exclusion_key, x.npi, x.dob, x.last_name_norm, x.first_name_norm
+  FROM oig_employees_exclusion x
+  WHERE x.reindate IS NULL AND x.last_name_norm IS NOT NULL AND ${scope.exclusions}
+),
+candidates AS (
+  SELECT e.id AS employee_id, e.organization_id, x.exclusion_key, 'npi' AS reason, 1.00 AS score
+  FROM emp e JOIN excl x ON x.npi = e.npi
+  WHERE x.npi <> '0000000000'
+  UNION ALL
+  SELECT e.id, e.organization_id, x.exclusion_key,
+    CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 'name' ELSE 'name_dob' END,
+    CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 0.60 ELSE 0.95 END
+  FROM (SELECT emp.*, unnest(ale_name_match_keys(emp.last_name_norm, emp.first_name_norm)) AS name_key
+        FROM emp) e
+  JOIN (SELECT excl.*, unnest(ale_name_match_keys(excl.last_name_norm, excl.first_name_norm)) AS name_key
+        FROM excl) x ON x.name_key = e.name_key
+  WHERE e.date_of_birth IS NULL OR x.dob IS NULL OR e.date_of_birth = x.dob
+),
+best AS (
+  SELECT DISTINCT ON (employee_id, exclusion_key) employee_id, organization_id, exclusion_key, reason, score
+  FROM candidates
+  ORDER BY employee_id, exclusion_key, score DESC
+)`;
+}
+
+/**
+ * Screens one chunk (employees with after < id <= upto) in one statement:
+ * - upserts a match per candidate: new → open; already known → last_seen_at (and tier) refreshed;
+ *   resolved → reopened; dismissed and confirmed keep the reviewer's decision;
+ * - when the scope compares against the whole list, resolves the chunk's open matches that no longer
+ *   match (`no_longer_matches`, e.g. a corrected date of birth).
+ */
+export function screenChunkSql(scope: ScopeSql): string {
+  return `
+WITH ${candidatesSql(scope)},
+prior AS (
+  SELECT m.employee_id, m.exclusion_key, m.status
+  FROM exclusion_matches m JOIN best b USING (employee_id, exclusion_key)
+),
+upserted AS (
+  INSERT INTO exclusion_matches AS m (organization_id, employee_id, exclusion_key, reason, score)
+  SELECT organization_id, employee_id, exclusion_key, reason, score FROM best
+  ON CONFLICT (employee_id, exclusion_key) DO UPDATE SET
+    reason = excluded.reason,
+    score = excluded.score,
+    last_seen_at = now(),
+    updated_at = now(),
+    status = CASE WHEN m.status = 'resolved' THEN 'open' ELSE m.status END,
+    resolution = CASE WHEN m.status = 'resolved' THEN NULL ELSE m.resolution END,
+    alerted_at = CASE WHEN m.status = 'resolved' THEN NULL ELSE m.alerted_at END
+  RETURNING m.employee_id, m.exclusion_key
+),
+stale AS (
+  UPDATE exclusion_matches m
+  SET status = 'resolved', resolution = 'no_longer_matches', updated_at = now()
+  FROM emp e
+  WHERE ${scope.wholeList ? 'TRUE' : 'FALSE'} AND m.employee_id = e.id AND m.status = 'open'
+    AND NOT EXISTS (SELECT 1 FROM best b WHERE b.employee_id = m.employee_id AND b.exclusion_key = m.exclusion_key)
+  RETURNING m.id
+)
+SELECT
+  (SELECT count(*) FROM upserted u LEFT JOIN prior p USING (employee_id, exclusion_key)
+    WHERE p.status IS NULL OR p.status = 'resolved')::int AS opened,
+  (SELECT count(*) FROM upserted)::int AS matched,
+  (SELECT count(*) FROM stale)::int AS resolved`;
+}
+
+export interface ChunkCounts {
+  /** New matches, and resolved ones that match again. */
+  opened: number;
+  /** Every match found in the chunk (opened included). */
+  matched: number;
+  /** Open matches of the chunk's people that no longer match. */
+  resolved: number;
+}
+
+export interface Chunk {
+  after: string;
+  /** Inclusive upper bound; null for the last chunk. */
+  upto: string | null;
+}
+
+/** The next chunk of at most `size` active employees in scope after `after`, or null when done. */
+export async function nextChunk(
+  sequelize: Sequelize,
+  scope: ScreeningScope,
+  after: string,
+  size: number,
+): Promise<Chunk | null> {
+  const sql = scopeSql(scope);
+  const bind = { ...sql.bind, after };
+  const where = `e.status = 'active' AND e.id > $after::uuid AND ${sql.employees}`;
+  const [bound] = await sequelize.query<{ id: string }>(
+    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT 1`,
+    { type: QueryTypes.SELECT, bind: { ...bind, skip: size - 1 } },
+  );
+  if (bound) return { after, upto: bound.id };
+  const rest = await sequelize.query(`SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, {
+    type: QueryTypes.SELECT,
+    bind,
+  });
+  return rest.length > 0 ? { after, upto: null } : null;
+}
+
+export async function screenChunk(
+  sequelize: Sequelize,
+  scope: ScreeningScope,
+  chunk: Chunk,
+): Promise<ChunkCounts> {
+  const sql = scopeSql(scope);
+  const [row] = await sequelize.query<ChunkCounts>(screenChunkSql(sql), {
+    type: QueryTypes.SELECT,
+    bind: { ...sql.bind, after: chunk.after, upto: chunk.upto },
+  });
+  return row ?? { opened: 0, matched: 0, resolved: 0 };
+}
+
+/**
+ * Resolves the scope's open and confirmed matches whose LEIE row left the list (`removed_from_list`)
+ * or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
+ * empty (never loaded), so a missing list cannot resolve every match.
+ */
+export async function resolveLapsedMatches(sequelize: Sequelize, scope: ScreeningScope): Promise<number> {
+  const sql = scopeSql(scope);
+  const rows = await sequelize.query(
+    `UPDATE exclusion_matches AS target
+     SET status = 'resolved',
+         resolution = CASE WHEN x.exclusion_key IS NULL THEN 'removed_from_list' ELSE 'reinstated' END,
+         updated_at = now()
+     FROM exclusion_matches m
+     LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key
+     WHERE target.id = m.id
+       AND m.status IN ('open', 'confirmed')
+       AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
+       AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
+       AND ${sql.matches}
+     RETURNING target.id`,
+    { type: QueryTypes.SELECT, bind: sql.bind },
+  );
+  return rows.length;
+}
+
+/** Organizations (in scope, not being deleted) with open matches their admins were not told about. */
+export async function organizationsToAlert(sequelize: Sequelize, scope: ScreeningScope): Promise<string[]> {
+  const orgId = scopeOrganizationId(scope);
+  const rows = await sequelize.query<{ organization_id: string }>(
+    `SELECT o.id AS organization_id FROM organizations o
+     WHERE o.status NOT IN ('deprovisioning', 'deleted') AND ($orgId::uuid IS NULL OR o.id = $orgId::uuid)
+       AND EXISTS (SELECT 1 FROM exclusion_matches m
+                   WHERE m.organization_id = o.id AND m.status = 'open' AND m.alerted_at IS NULL)
+     ORDER BY o.id`,
+    { type: QueryTypes.SELECT, bind: { orgId } },
+  );
+  return rows.map((row) => row.organization_id);
+}
+
+export interface PendingAlert {
+  organizationName: string;
+  subdomain: string;
+  matchIds: string[];
+  /** Owners' and admins' addresses. */
+  recipients: string[];
+}
+
+export async function pendingAlert(
+  sequelize: Sequelize,
+  organizationId: string,
+): Promise<PendingAlert | null> {
+  const [organization] = await sequelize.query<{ name: string; subdomain: string }>(
+    'SELECT name, subdomain FROM organizations WHERE id = $organizationId',
+    { type: QueryTypes.SELECT, bind: { organizationId } },
+  );
+  if (!organization) return null;
+  const matches = await sequelize.query<{ id: string }>(
+    `SELECT id FROM exclusion_matches
+     WHERE organization_id = $organizationId AND status = 'open' AND alerted_at IS NULL ORDER BY id`,
+    { type: QueryTypes.SELECT, bind: { organizationId } },
+  );
+  const recipients = await sequelize.query<{ email: string }>(
+    `SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
+     WHERE ms.organization_id = $organizationId AND ms.role IN ('owner', 'admin') ORDER BY u.email`,
+    { type: QueryTypes.SELECT, bind: { organizationId } },
+  );
+  return {
+    organizationName: organization.name,
+    subdomain: organization.subdomain,
+    matchIds: matches.map((row) => row.id),
+    recipients: recipients.map((row) => row.email),
+  };
+}
+
+export async function markAlerted(sequelize: Sequelize, matchIds: string[]): Promise<number> {
+  const rows = await sequelize.query(
+    `UPDATE exclusion_matches SET alerted_at = now(), updated_at = now()
+     WHERE id = ANY($matchIds::uuid[]) AND alerted_at IS NULL RETURNING id`,
+    { type: QueryTypes.SELECT, bind: { matchIds } },
+  );
+  return rows.length;
+}

@@ -1,0 +1,98 @@
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index';
+import { screeningScopeProblem } from '../domain/screening-scope';
+import type { ScreeningResult, ScreeningScope } from './definitions';
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+  },
+});
+
+// Chunked and heartbeating: a lost worker is noticed within the heartbeat timeout and the retry
+// resumes after the last committed chunk.
+const matching = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 10,
+  },
+});
+
+// SendGrid 429/5xx back off; a rejected address (EmailRejected) is not retried.
+const email = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: ['EmailRejected', 'InvalidEmailTemplateData'],
+  },
+});
+
+/**
+ * exclusion screening: validate the scope → resolve matches whose exclusion lapsed → match the
+ * scope's people against the list, chunk by chunk, in Postgres → tell each organization's owners and
+ * admins once about its new open matches.
+ *
+ * `matchesSeen` counts known matches found again (not the new ones); `alertsSent` counts
+ * organizations alerted. An alert nobody could receive leaves the matches un-alerted for the next
+ * run and fails this one with `ExclusionAlertUndelivered`, so it shows in the Web UI.
+ */
+export async function exclusionScreening(scope: ScreeningScope): Promise<ScreeningResult> {
+  const problem = screeningScopeProblem(scope);
+  if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidScreeningScope');
+
+  const lapsed = await db.resolveLapsedExclusionMatches(scope);
+  const screened = await matching.screenEmployees({ scope });
+
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  let alertsSent = 0;
+  const undelivered: string[] = [];
+  for (const organizationId of await db.listOrganizationsToAlert(scope)) {
+    const alert = await db.prepareExclusionAlert(organizationId);
+    if (!alert || alert.recipients.length === 0) continue;
+    const sends = await Promise.allSettled(
+      alert.recipients.map((to) =>
+        email.sendEmail({
+          template: 'exclusion-alert',
+          to,
+          data: {
+            organizationName: alert.organizationName,
+            count: alert.matchIds.length,
+            reviewUrl: alert.reviewUrl,
+          },
+          related: { type: 'organization', id: organizationId },
+          // One email per (run, organization, recipient): retries and replays never send twice.
+          idempotencyKey: `exclusion-alert/${workflowId}/${firstExecutionRunId}/${organizationId}/${to}`,
+        }),
+      ),
+    );
+    if (sends.some((send) => send.status === 'fulfilled')) {
+      await db.markExclusionMatchesAlerted(alert.matchIds);
+      alertsSent += 1;
+    } else {
+      undelivered.push(organizationId);
+    }
+  }
+  if (undelivered.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `No exclusion alert could be delivered to organizations ${undelivered.join(', ')}; the next screening retries.`,
+      'ExclusionAlertUndelivered',
+    );
+  }
+  return {
+    matchesOpened: screened.opened,
+    matchesSeen: screened.matched - screened.opened,
+    matchesResolved: lapsed + screened.resolved,
+    alertsSent,
+  };
+}
