@@ -1,11 +1,30 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config';
+import { AesGcmPayloadCodec } from './payload-codec';
+
+export const failureConverterPath = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'failure-converter.ts',
+);
+
+/** Every payload (inputs, results, heartbeats, failure messages) is AES-GCM encrypted (SPEC §7). */
+export function createDataConverter(config: Pick<Config, 'TEMPORAL_PAYLOAD_KEY'>): DataConverter {
+  return { payloadCodecs: [new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEY)], failureConverterPath };
+}
 
 type TemporalConfig = Pick<
   Config,
-  'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY' | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_NAMESPACE'
+  | 'TEMPORAL_TLS_CERT'
+  | 'TEMPORAL_TLS_KEY'
+  | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_PAYLOAD_KEY'
 >;
 
 /** A PEM given inline or as a file path. */
@@ -22,7 +41,11 @@ function connectionOptions(config: TemporalConfig) {
 /** Connects lazily, so the API starts (and /ready answers 503) while Temporal is still down. */
 export function createTemporalClient(config: TemporalConfig): Client {
   const connection = Connection.lazy({ ...connectionOptions(config), connectTimeout: 5_000 });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: createDataConverter(config),
+  });
 }
 
 export function connectWorkerConnection(config: TemporalConfig): Promise<NativeConnection> {

@@ -115,6 +115,7 @@ try {
         dbFile: path.join(dataDir, 'temporal.sqlite'),
         logFile: path.join(logDir, 'temporal.log'),
         codecEndpoint: `http://127.0.0.1:${config.PORT}/codec`,
+        detached: true,
       }).then((server) => stops.push({ name: 'temporal', stop: () => server.stop() })),
     databaseIsEmbedded && startPostgres(),
     motoLocal &&

@@ -5,8 +5,9 @@
  *
  *   npx tsx scripts/generate-leie.ts <out.csv> [rows=82000] [seed=1]
  */
-import fs from 'node:fs';
+
 import { once } from 'node:events';
+import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { LEIE_COLUMNS } from '../domain/leie';
 
@@ -23,21 +24,95 @@ export function formatLeieFile(rows: readonly (readonly string[])[]): string {
 }
 
 const LAST = [
-  'SMITH', 'JOHNSON', 'WILLIAMS', 'BROWN', 'JONES', 'GARCIA', 'MILLER', 'DAVIS', 'RODRIGUEZ', 'MARTINEZ',
-  'HERNANDEZ', 'LOPEZ', 'GONZALEZ', 'WILSON', 'ANDERSON', 'THOMAS', 'TAYLOR', 'MOORE', 'JACKSON', 'MARTIN',
-  "O'BRIEN", 'NGUYEN', 'PEREZ-LOPEZ', 'MCDONALD', 'DE LA CRUZ', 'KOWALSKI', 'OKAFOR', 'PATEL', 'KIM', 'CHEN',
+  'SMITH',
+  'JOHNSON',
+  'WILLIAMS',
+  'BROWN',
+  'JONES',
+  'GARCIA',
+  'MILLER',
+  'DAVIS',
+  'RODRIGUEZ',
+  'MARTINEZ',
+  'HERNANDEZ',
+  'LOPEZ',
+  'GONZALEZ',
+  'WILSON',
+  'ANDERSON',
+  'THOMAS',
+  'TAYLOR',
+  'MOORE',
+  'JACKSON',
+  'MARTIN',
+  "O'BRIEN",
+  'NGUYEN',
+  'PEREZ-LOPEZ',
+  'MCDONALD',
+  'DE LA CRUZ',
+  'KOWALSKI',
+  'OKAFOR',
+  'PATEL',
+  'KIM',
+  'CHEN',
 ];
 const FIRST = [
-  'JAMES', 'MARY', 'ROBERT', 'PATRICIA', 'JOHN', 'JENNIFER', 'MICHAEL', 'LINDA', 'DAVID', 'ELIZABETH',
-  'WILLIAM', 'BARBARA', 'RICHARD', 'SUSAN', 'JOSEPH', 'JESSICA', 'THOMAS', 'SARAH', 'MARIA', 'KAREN',
-  'JOSE', 'NANCY', 'ANA', 'LUIS', 'CHUKWUEMEKA', 'MEI', 'PRIYA', 'DMITRI', 'FATIMA', 'SEAN',
+  'JAMES',
+  'MARY',
+  'ROBERT',
+  'PATRICIA',
+  'JOHN',
+  'JENNIFER',
+  'MICHAEL',
+  'LINDA',
+  'DAVID',
+  'ELIZABETH',
+  'WILLIAM',
+  'BARBARA',
+  'RICHARD',
+  'SUSAN',
+  'JOSEPH',
+  'JESSICA',
+  'THOMAS',
+  'SARAH',
+  'MARIA',
+  'KAREN',
+  'JOSE',
+  'NANCY',
+  'ANA',
+  'LUIS',
+  'CHUKWUEMEKA',
+  'MEI',
+  'PRIYA',
+  'DMITRI',
+  'FATIMA',
+  'SEAN',
 ];
-const GENERAL = ['NURSING PROFESSION', 'IND- LIC HC SERV PRO', 'PHARMACY', 'OTHER BUSINESS', 'BUSINESS OWNER/EXEC'];
+const GENERAL = [
+  'NURSING PROFESSION',
+  'IND- LIC HC SERV PRO',
+  'PHARMACY',
+  'OTHER BUSINESS',
+  'BUSINESS OWNER/EXEC',
+];
 const SPECIALTY = ['NURSE/NURSES AIDE', 'PHARMACIST', 'HOME HEALTH AGENCY', 'PHYSICIAN', 'DME - OXYGEN', ''];
 const EXCLTYPE = ['1128a1', '1128a2', '1128a3', '1128a4', '1128b4', '1128b5', '1128b7', '1128b8', '1128b14'];
 const STATES = ['NY', 'CA', 'TX', 'FL', 'MN', 'OH', 'PA', 'IL', 'GA', 'NC', 'MI', 'NJ', 'VA', 'WA', 'AZ'];
-const CITIES = ['BROOKLYN', 'SAINT PAUL', 'NEW YORK', 'MIAMI', 'HOUSTON', 'LOS ANGELES', 'COLUMBUS', 'ATLANTA'];
-const STREETS = ['BRIGHTON BEACH AVENUE', 'UNIVERSITY AVENUE W, STE', 'W 191ST STREET, APT D', 'NW 36 AVENUE'];
+const CITIES = [
+  'BROOKLYN',
+  'SAINT PAUL',
+  'NEW YORK',
+  'MIAMI',
+  'HOUSTON',
+  'LOS ANGELES',
+  'COLUMBUS',
+  'ATLANTA',
+];
+const STREETS = [
+  'BRIGHTON BEACH AVENUE',
+  'UNIVERSITY AVENUE W, STE',
+  'W 191ST STREET, APT D',
+  'NW 36 AVENUE',
+];
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same file. */
 function prng(seed: number) {

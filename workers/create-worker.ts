@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
+import { createDataConverter } from '../lib/temporal';
 
 export const workflowsPath = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -29,6 +30,7 @@ export function createWorker(options: {
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
+    dataConverter: createDataConverter(deps.config),
     // In-flight activities get this long to finish (and heartbeat) before they are cancelled.
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? deps.config.WORKER_SHUTDOWN_GRACE_TIME}s`,
   });

@@ -14,6 +14,8 @@ export interface TemporalDevServerOptions {
   dbFile: string;
   logFile: string;
   codecEndpoint?: string;
+  /** A detached server does not receive the terminal's Ctrl-C (the dev launcher stops it in order). */
+  detached?: boolean;
 }
 
 /** `temporal server start-dev` with the Web UI and a SQLite file, so workflows survive restarts. */
@@ -43,7 +45,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (!options.cli.path) return startWithSdkDownload(options, args);
   const server = startProcess('temporal', options.cli.path, ['server', 'start-dev', ...args], {
     logFile: options.logFile,
-    detached: true,
+    detached: options.detached ?? false,
   });
   await waitFor('Temporal dev server', () => isPortOpen(options.port), {
     process: server,

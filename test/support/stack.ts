@@ -21,12 +21,13 @@ import { initModels } from '../../db/models';
 import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
-import { createTemporalClient } from '../../lib/temporal';
+import { createTemporalClient, failureConverterPath } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
 import { startMoto } from '../../scripts/stack/moto';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/stack/postgres';
 import { freePort, type ManagedProcess } from '../../scripts/stack/processes';
 import { resolveTemporalCli } from '../../scripts/stack/temporal-cli';
+import { startTemporalDevServer } from '../../scripts/stack/temporal-server';
 import { createWorker, workflowsPath } from '../../workers/create-worker';
 
 /** The real stack every integration test shares: one per mocha run. */
@@ -114,7 +115,11 @@ export async function startTestStack(): Promise<TestStack> {
     },
   );
 
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: silentBundlerLogger });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    logger: silentBundlerLogger,
+  });
   const activityDeps = (overrides: Partial<Config> = {}): ActivityDeps => ({
     config: { ...config, ...overrides },
     sequelize,
