@@ -36,8 +36,9 @@ describe('AesGcmPayloadCodec', () => {
     const codec = new AesGcmPayloadCodec(key('k1'));
     const [encrypted] = await codec.encode([defaultPayloadConverter.toPayload({ mrn: 'MRN-1' })]);
     assert.ok(encrypted?.data);
-    const tampered = { ...encrypted, data: Uint8Array.from(encrypted.data) };
-    (tampered.data as Uint8Array)[20] ^= 1;
+    const data = Uint8Array.from(encrypted.data);
+    data[20] = (data[20] ?? 0) ^ 1;
+    const tampered = { ...encrypted, data };
     await assert.rejects(codec.decode([tampered]));
     await assert.rejects(new AesGcmPayloadCodec(key('other')).decode([encrypted]), /No key "k1"/);
   });
