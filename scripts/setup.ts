@@ -1,0 +1,15 @@
+/**
+ * Fetches the local stack's outside tools once (both are cached outside the repo):
+ * the Temporal CLI (TEMPORAL_CLI_PATH, PATH, cache, or go install) and the moto venv.
+ * `npm run dev` and `npm test` do the same on first use; CI runs this first to fail early.
+ */
+import { ensureMoto } from './stack/moto';
+import { resolveTemporalCli, TEMPORAL_CLI_HELP, temporalCliVersion } from './stack/temporal-cli';
+
+const cli = resolveTemporalCli();
+if (!cli.path) {
+  console.log(`${TEMPORAL_CLI_HELP}\n(continuing: the SDK will try its own download)`);
+} else {
+  console.log(`Temporal CLI (${cli.source}): ${cli.path} — ${temporalCliVersion(cli.path)}`);
+}
+console.log(`moto: ${ensureMoto()}`);
