@@ -5,10 +5,21 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createRouter } from './env';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
+import { loginThrottle } from './middleware/login-throttle';
 import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth';
+import { codecRoutes } from './routes/codec';
+import { employeeRoutes } from './routes/employees';
+import { exclusionMatchRoutes } from './routes/exclusion-matches';
 import { healthRoutes } from './routes/health';
+import { importRoutes } from './routes/imports';
+import { invitationRoutes } from './routes/invitations';
+import { memberRoutes } from './routes/members';
+import { oigRoutes } from './routes/oig';
+import { organizationRoutes } from './routes/organizations';
+import { patientRoutes } from './routes/patients';
+import { webhookRoutes } from './routes/webhooks';
 
 /** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */
 const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.openxmlformats))/i;
@@ -35,7 +46,18 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route('/', healthRoutes(deps));
+  app.route('/', codecRoutes(deps));
+  app.use('/v1/auth/login', loginThrottle());
   app.route('/', authRoutes(deps));
+  app.route('/', importRoutes(deps));
+  app.route('/', employeeRoutes(deps));
+  app.route('/', patientRoutes(deps));
+  app.route('/', webhookRoutes(deps));
+  app.route('/', exclusionMatchRoutes(deps));
+  app.route('/', organizationRoutes(deps));
+  app.route('/', memberRoutes(deps));
+  app.route('/', invitationRoutes(deps));
+  app.route('/', oigRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

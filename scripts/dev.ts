@@ -26,6 +26,8 @@ const started = Date.now();
 
 const env: NodeJS.ProcessEnv = { ...process.env };
 env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:4566';
+// The Web UI is reachable under both names; both may call the codec endpoint.
+env.CORS_ORIGINS ??= 'http://localhost:8233,http://127.0.0.1:8233';
 const config = loadConfigOrExit(env);
 fs.mkdirSync(logDir, { recursive: true });
 // As root, embedded Postgres runs as a 'postgres' user that must be able to enter .data/.

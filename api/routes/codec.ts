@@ -1,0 +1,81 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Payload } from '@temporalio/common';
+import { createMiddleware } from 'hono/factory';
+import { AesGcmPayloadCodec } from '../../lib/payload-codec';
+import { type AppDeps, type AppEnv, createRouter } from '../env';
+import { authenticate, requirePlatformAdmin } from '../middleware/authenticate';
+import { ProblemError } from '../problem';
+import { bearerAuth, jsonBody, jsonResponse, problems } from '../schemas';
+
+/** The Temporal Web UI's remote codec protocol: payloads with base64 metadata values and data. */
+const PayloadsSchema = z
+  .object({
+    payloads: z
+      .array(
+        z.object({ metadata: z.record(z.string(), z.string()).default({}), data: z.string().default('') }),
+      )
+      .max(1000),
+  })
+  .openapi('CodecPayloads');
+
+type JsonPayload = z.infer<typeof PayloadsSchema>['payloads'][number];
+
+const fromJson = ({ metadata, data }: JsonPayload): Payload => ({
+  metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(data, 'base64'),
+});
+
+const toJson = ({ metadata, data }: Payload): JsonPayload => ({
+  metadata: Object.fromEntries(
+    Object.entries(metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
+  data: Buffer.from(data ?? new Uint8Array()).toString('base64'),
+});
+
+export function codecRoutes({ config }: AppDeps) {
+  const codec = new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEY);
+  const auth = authenticate(config.AUTH_JWT_SECRET);
+  // The dev server's Web UI has no login to pass a token from, so with APP_ENV=local (a developer's
+  // own machine) the codec answers without one; everywhere else it needs a platform admin's token.
+  const operatorOnly = createMiddleware<AppEnv>(async (c, next) => {
+    if (config.APP_ENV === 'local' && !c.req.header('authorization')) return next();
+    await auth(c, async () => {
+      await requirePlatformAdmin(c, next);
+    });
+  });
+
+  const route = (action: 'encode' | 'decode') =>
+    createRoute({
+      method: 'post',
+      path: `/codec/${action}`,
+      tags: ['ops'],
+      summary: `${action === 'decode' ? 'Decrypt' : 'Encrypt'} Temporal payloads for the Web UI (remote codec)`,
+      security: bearerAuth,
+      middleware: [operatorOnly] as const,
+      request: { body: jsonBody(PayloadsSchema) },
+      responses: {
+        200: jsonResponse(PayloadsSchema, 'The payloads, transformed'),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        422: problems[422],
+      },
+    });
+
+  return createRouter()
+    .openapi(route('encode'), async (c) => {
+      const { payloads } = c.req.valid('json');
+      return c.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) }, 200);
+    })
+    .openapi(route('decode'), async (c) => {
+      const { payloads } = c.req.valid('json');
+      try {
+        return c.json({ payloads: (await codec.decode(payloads.map(fromJson))).map(toJson) }, 200);
+      } catch (error) {
+        throw new ProblemError(
+          400,
+          `These payloads cannot be decrypted with the configured keys (${(error as Error).message}).`,
+        );
+      }
+    });
+}
