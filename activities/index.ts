@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createRosterActivities } from './rosters';
 import { createScreeningActivities } from './screening';
 import { createSelfCheckActivities } from './self-check';
 
@@ -7,6 +8,7 @@ import { createSelfCheckActivities } from './self-check';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createRosterActivities(deps),
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
   };

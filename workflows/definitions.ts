@@ -34,3 +34,8 @@ export interface ScreeningResult {
 /** `key` is the business key of the trigger: an import id, a check id, an employee id plus its version… */
 export const screeningWorkflowId = (trigger: ScreeningScope['kind'], key: string) =>
   `exclusion-screening/${trigger}/${key}`;
+
+// ── Roster import (SPEC §4.2) ────────────────────────────────────────────────────────────────────
+
+export const ROSTER_IMPORT_WORKFLOW_TYPE = 'rosterImport';
+export const rosterImportWorkflowId = (importId: string) => `roster-import/${importId}`;

@@ -1,2 +1,3 @@
 export { exclusionScreening } from './exclusion-screening';
+export { rosterImport } from './roster-import';
 export { workerSelfCheck } from './self-check';

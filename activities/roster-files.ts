@@ -1,0 +1,351 @@
+import { isAscii } from 'node:buffer';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CsvError, parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
+import type { Cell } from '../domain/roster-row';
+
+/** A problem with the file as a whole: the import fails with this message, without retries. */
+export class RosterFileError extends Error {
+  constructor(
+    readonly type:
+      | 'FileNotFound'
+      | 'FileChanged'
+      | 'EmptyFile'
+      | 'MissingColumns'
+      | 'NotUtf8'
+      | 'MalformedCsv'
+      | 'NotXlsx'
+      | 'XlsxTooLarge'
+      | 'TooManyRows',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RosterFileError';
+  }
+}
+
+export interface SourceRecord {
+  /** 1-based record number in the file (the header is 1), as a spreadsheet shows it. */
+  rowNumber: number;
+  cells: Cell[];
+}
+
+export interface RosterSource {
+  bucket: string;
+  key: string;
+  etag: string | null;
+  format: 'csv' | 'xlsx';
+}
+
+/** A record longer than this is a broken file (e.g. an unterminated quote), not a row. */
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+/** Declared uncompressed XLSX content above these is treated as a zip bomb. */
+const MAX_XLSX_UNCOMPRESSED = 2 * 1024 ** 3;
+const MAX_XLSX_ENTRY_RATIO = 100;
+const RATIO_CHECK_FROM_BYTES = 32 * 1024 * 1024;
+
+function s3ErrorName(error: unknown): string {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.$metadata?.httpStatusCode === 404) return 'NoSuchKey';
+  if (e.$metadata?.httpStatusCode === 412) return 'PreconditionFailed';
+  return e.name ?? '';
+}
+
+function sourceError(error: unknown, source: RosterSource): unknown {
+  const name = s3ErrorName(error);
+  if (name === 'NoSuchKey' || name === 'NotFound') {
+    return new RosterFileError('FileNotFound', `No object s3://${source.bucket}/${source.key} exists.`);
+  }
+  if (name === 'PreconditionFailed') {
+    return new RosterFileError(
+      'FileChanged',
+      `s3://${source.bucket}/${source.key} was replaced during the import; upload it again to import the new version.`,
+    );
+  }
+  return error;
+}
+
+/** The object's ETag and size; a missing key is a file-level failure. */
+export async function headRosterObject(s3: S3Client, source: Omit<RosterSource, 'etag'>) {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: source.key }));
+    return { etag: head.ETag ?? null, size: head.ContentLength ?? 0 };
+  } catch (error) {
+    throw sourceError(error, { ...source, etag: null });
+  }
+}
+
+async function getObjectStream(s3: S3Client, source: RosterSource, range?: string): Promise<Readable> {
+  try {
+    const object = await s3.send(
+      new GetObjectCommand({
+        Bucket: source.bucket,
+        Key: source.key,
+        IfMatch: source.etag ?? undefined,
+        Range: range,
+      }),
+    );
+    return object.Body as Readable;
+  } catch (error) {
+    throw sourceError(error, source);
+  }
+}
+
+async function readRange(s3: S3Client, source: RosterSource, start: number, end: number): Promise<Buffer> {
+  const body = await getObjectStream(s3, source, `bytes=${start}-${end}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Decodes bytes to text. UTF-8 (BOM stripped by the parser) is the norm; a UTF-16 BOM is transcoded;
+ * a file that turns out not to be UTF-8 while everything before was plain ASCII is read as
+ * Windows-1252 (what Excel's "CSV" saves on Windows) — for such a file both readings of the ASCII
+ * prefix are identical. Invalid bytes after genuine UTF-8 text are a mixed file and rejected.
+ */
+export class RosterTextDecoder {
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' = 'utf-8';
+  private decoder = new TextDecoder('utf-8', { fatal: true });
+  private started = false;
+  private sawNonAscii = false;
+  private offset = 0;
+
+  write(chunk: Buffer): string {
+    if (!this.started) {
+      this.started = true;
+      if (chunk[0] === 0xff && chunk[1] === 0xfe) this.switchTo('utf-16le');
+      else if (chunk[0] === 0xfe && chunk[1] === 0xff) this.switchTo('utf-16be');
+    }
+    const text = this.decode(chunk, true);
+    this.offset += chunk.length;
+    return text;
+  }
+
+  end(): string {
+    return this.decode(Buffer.alloc(0), false);
+  }
+
+  private switchTo(encoding: RosterTextDecoder['encoding']) {
+    this.encoding = encoding;
+    this.decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+  }
+
+  private decode(chunk: Buffer, stream: boolean): string {
+    if (this.encoding !== 'utf-8') return this.decoder.decode(chunk, { stream });
+    try {
+      const text = this.decoder.decode(chunk, { stream });
+      if (!this.sawNonAscii && !isAscii(chunk)) this.sawNonAscii = true;
+      return text;
+    } catch {
+      if (this.sawNonAscii) {
+        throw new RosterFileError(
+          'NotUtf8',
+          `The file is not valid UTF-8 (invalid bytes near byte ${this.offset}); save it as "CSV UTF-8".`,
+        );
+      }
+      this.switchTo('windows-1252');
+      return this.decoder.decode(chunk, { stream });
+    }
+  }
+}
+
+/** The delimiter the header line uses most, outside quotes: comma, semicolon, tab or pipe. */
+export function detectDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+    ['|', 0],
+  ]);
+  let quoted = false;
+  for (const char of headerLine) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && counts.has(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  let best = ',';
+  let bestCount = 0;
+  for (const [delimiter, count] of counts) {
+    if (count > bestCount) {
+      best = delimiter;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function csvErrorMessage(error: CsvError): string {
+  const line = (error as unknown as { lines?: number }).lines;
+  const where = line ? ` (line ${line})` : '';
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return `A quoted field is never closed${where}: check for an unmatched double quote.`;
+    case 'CSV_MAX_RECORD_SIZE':
+      return `A record is larger than ${MAX_RECORD_BYTES} bytes${where}: most likely an unmatched double quote.`;
+    default:
+      return `The CSV is malformed${where}: ${error.message}`;
+  }
+}
+
+async function* csvRecords(body: Readable, decoder: RosterTextDecoder): AsyncGenerator<SourceRecord> {
+  const chunks = body[Symbol.asyncIterator]();
+  let head = '';
+  let finished = false;
+  // The delimiter is chosen from the header line, so read until its end (bounded) before parsing.
+  while (!/\r|\n/.test(head) && head.length < 65_536) {
+    const next = await chunks.next();
+    if (next.done) {
+      head += decoder.end();
+      finished = true;
+      break;
+    }
+    head += decoder.write(next.value as Buffer);
+  }
+  const delimiter = detectDelimiter(head.replace(/^\uFEFF/, '').split(/\r?\n|\r/, 1)[0] ?? '');
+  async function* text() {
+    if (head) yield head;
+    if (finished) return;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      const decoded = decoder.write(next.value as Buffer);
+      if (decoded) yield decoded;
+    }
+    const tail = decoder.end();
+    if (tail) yield tail;
+  }
+  const source = Readable.from(text(), { objectMode: false });
+  const parser = parse({
+    delimiter,
+    bom: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    max_record_size: MAX_RECORD_BYTES,
+  });
+  source.on('error', (error) => parser.destroy(error));
+  source.pipe(parser);
+  let rowNumber = 0;
+  try {
+    for await (const record of parser) {
+      rowNumber++;
+      yield { rowNumber, cells: record as string[] };
+    }
+  } catch (error) {
+    if (error instanceof CsvError) throw new RosterFileError('MalformedCsv', csvErrorMessage(error));
+    throw error;
+  } finally {
+    source.destroy();
+    body.destroy();
+  }
+}
+
+/** Reads the zip's central directory (a ranged GET of the tail) and refuses non-zips and zip bombs. */
+export async function inspectXlsx(s3: S3Client, source: RosterSource, size: number): Promise<void> {
+  const notXlsx = new RosterFileError(
+    'NotXlsx',
+    'The file is not an XLSX workbook (it is not a zip archive).',
+  );
+  if (size < 22) throw notXlsx;
+  const magic = await readRange(s3, source, 0, 3);
+  if (magic.readUInt32LE(0) !== 0x04034b50) throw notXlsx;
+  const tailStart = Math.max(0, size - 65_557);
+  const tail = await readRange(s3, source, tailStart, size - 1);
+  const eocd = tail.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw notXlsx;
+  const directorySize = tail.readUInt32LE(eocd + 12);
+  const directoryOffset = tail.readUInt32LE(eocd + 16);
+  if (directorySize > 16 * 1024 * 1024 || directoryOffset + directorySize > size) throw notXlsx;
+  const directory =
+    directoryOffset >= tailStart
+      ? tail.subarray(directoryOffset - tailStart, directoryOffset - tailStart + directorySize)
+      : await readRange(s3, source, directoryOffset, directoryOffset + directorySize - 1);
+  let total = 0;
+  for (let at = 0; at + 46 <= directory.length; ) {
+    if (directory.readUInt32LE(at) !== 0x02014b50) throw notXlsx;
+    const compressed = directory.readUInt32LE(at + 20);
+    const uncompressed = directory.readUInt32LE(at + 24);
+    total += uncompressed;
+    const ratio = uncompressed / Math.max(compressed, 1);
+    // 0xFFFFFFFF means ZIP64 sizes: more than any roster we accept.
+    if (
+      uncompressed === 0xffffffff ||
+      total > MAX_XLSX_UNCOMPRESSED ||
+      (uncompressed > RATIO_CHECK_FROM_BYTES && ratio > MAX_XLSX_ENTRY_RATIO)
+    ) {
+      throw new RosterFileError(
+        'XlsxTooLarge',
+        'The XLSX expands to far more data than a roster holds (a zip bomb?); it was not opened.',
+      );
+    }
+    at +=
+      46 +
+      directory.readUInt16LE(at + 28) +
+      directory.readUInt16LE(at + 30) +
+      directory.readUInt16LE(at + 32);
+  }
+}
+
+type ExcelValue = ExcelJS.CellValue;
+
+/** An exceljs cell value as a roster cell: rich text joined, formulas by their cached result. */
+export function excelCell(value: ExcelValue): Cell {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object' || value instanceof Date) return value as Cell;
+  if ('richText' in value) return value.richText.map((part) => part.text).join('');
+  if ('formula' in value || 'sharedFormula' in value) {
+    const result = (value as { result?: ExcelValue }).result;
+    if (result === undefined) return `=${(value as { formula?: string }).formula ?? ''}`;
+    return typeof result === 'object' && result !== null && !(result instanceof Date)
+      ? excelCell(result)
+      : (result as Cell);
+  }
+  if ('text' in value) return String((value as { text: unknown }).text);
+  if ('error' in value) return String((value as { error: unknown }).error);
+  return null;
+}
+
+async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(body, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    // Styles tell date cells from numbers.
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  });
+  try {
+    for await (const worksheet of reader) {
+      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
+        const values = row.values as ExcelValue[];
+        const cells: Cell[] = [];
+        for (let i = 1; i < values.length; i++) cells.push(excelCell(values[i]));
+        yield { rowNumber: row.number, cells };
+      }
+      // Only the first worksheet is the roster.
+      return;
+    }
+  } catch (error) {
+    if (error instanceof RosterFileError) throw error;
+    throw new RosterFileError('NotXlsx', `The XLSX workbook could not be read: ${(error as Error).message}`);
+  } finally {
+    body.destroy();
+  }
+}
+
+/**
+ * Streams the records of a roster object (CSV or the first XLSX worksheet), header included.
+ * Nothing holds the whole file: S3 → decoder → parser → caller, with backpressure.
+ */
+export async function openRosterRecords(
+  s3: S3Client,
+  source: RosterSource,
+  size: number,
+): Promise<{ records: AsyncGenerator<SourceRecord>; decoder: RosterTextDecoder | null }> {
+  if (source.format === 'xlsx') {
+    await inspectXlsx(s3, source, size);
+    return { records: xlsxRecords(await getObjectStream(s3, source)), decoder: null };
+  }
+  const decoder = new RosterTextDecoder();
+  return { records: csvRecords(await getObjectStream(s3, source), decoder), decoder };
+}
