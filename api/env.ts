@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
+import type { Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -16,6 +17,8 @@ export interface AppDeps {
   sequelize: Sequelize;
   temporal: Client;
   logger: Logger;
+  /** Where /metrics reads from; the server adds process metrics to it. Tests get a fresh one. */
+  metricsRegistry?: Registry;
 }
 
 export type AppEnv = {

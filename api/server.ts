@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ensureBootstrapAdmin } from '../db/bootstrap-admin';
 import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
@@ -25,7 +26,9 @@ try {
   );
 }
 
-const app = createApp({ config, sequelize, temporal, logger });
+const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'ale_api_' });
+const app = createApp({ config, sequelize, temporal, logger, metricsRegistry });
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) =>
   logger.info({ port: info.port }, `API listening on http://127.0.0.1:${info.port} (docs at /docs)`),
 );

@@ -1,0 +1,28 @@
+import { createMiddleware } from 'hono/factory';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { AppEnv } from '../env';
+
+/** Request count and latency by route template (never the raw path: ids would explode cardinality). */
+export function httpMetrics(registry: Registry) {
+  const requests = new Counter({
+    name: 'ale_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'ale_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const labels = { method: c.req.method, route: c.req.routePath, status: String(c.res.status) };
+    requests.inc(labels);
+    duration.observe(labels, (performance.now() - started) / 1000);
+  });
+  return middleware;
+}
