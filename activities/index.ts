@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createInvitationActivities } from './invitations';
 import { createRosterActivities } from './rosters';
 import { createScreeningActivities } from './screening';
 import { createSelfCheckActivities } from './self-check';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRosterActivities(deps),
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
+    ...createInvitationActivities(deps),
   };
 }
 

@@ -1,3 +1,5 @@
+import { defineSignal } from '@temporalio/workflow';
+
 /**
  * Workflow ids, signals, queries and updates shared by the API, the worker and tests.
  * Ids derive from the business key so a repeated request cannot start a second copy.
@@ -39,3 +41,24 @@ export const screeningWorkflowId = (trigger: ScreeningScope['kind'], key: string
 
 export const ROSTER_IMPORT_WORKFLOW_TYPE = 'rosterImport';
 export const rosterImportWorkflowId = (importId: string) => `roster-import/${importId}`;
+
+// ── Invitations (SPEC §4.3) ──────────────────────────────────────────────────────────────────────
+
+export const invitationWorkflowId = (invitationId: string) => `invitation/${invitationId}`;
+export const INVITATION_WORKFLOW_TYPE = 'invitation';
+
+export interface InvitationWorkflowInput {
+  invitationId: string;
+}
+
+export interface InvitationWorkflowResult {
+  outcome: 'accepted' | 'revoked' | 'expired' | 'failed' | 'closed';
+  emailsSent: number;
+}
+
+/** The API committed the acceptance; the workflow stops waiting. */
+export const invitationAcceptedSignal = defineSignal('accept');
+/** The API marked the invitation revoked; the workflow stops without another email. */
+export const invitationRevokedSignal = defineSignal('revoke');
+/** An admin asked for the invitation email again. */
+export const invitationResendSignal = defineSignal('resend');

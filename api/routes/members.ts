@@ -1,0 +1,99 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { QueryTypes } from 'sequelize';
+import { type AppDeps, createRouter } from '../env';
+import { authenticate } from '../middleware/authenticate';
+import { requireOrgRole } from '../middleware/organization-access';
+import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
+import { ProblemError } from '../problem';
+import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
+
+export const MemberSchema = z
+  .object({
+    userId: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(['owner', 'admin', 'member']),
+    createdAt: z.string().openapi({ description: 'When the user joined the organization' }),
+  })
+  .openapi('Member');
+
+interface MemberRow {
+  user_id: string;
+  email: string;
+  name: string;
+  role: 'owner' | 'admin' | 'member';
+  created_at: Date;
+  cursor_at: string;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+/** A `[created_at text, id]` keyset cursor; anything else answers 422 like any foreign cursor. */
+export function timeAndIdCursor(cursor: string | undefined): [string, string] | undefined {
+  const values = decodeCursor(cursor, 2);
+  if (values === undefined) return undefined;
+  const [at, id] = values;
+  if (typeof at === 'string' && PG_TIMESTAMP.test(at) && typeof id === 'string' && UUID.test(id))
+    return [at, id];
+  throw new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
+    errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
+  });
+}
+
+export function memberRoutes({ config, sequelize }: AppDeps) {
+  return createRouter().openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/organizations/{orgId}/members',
+      tags: ['members'],
+      summary: "The organization's members, oldest first",
+      security: bearerAuth,
+      middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('member')] as const,
+      request: { params: z.object({ orgId: UuidParam }), query: z.object(PageQuery) },
+      responses: {
+        200: jsonResponse(listSchema(MemberSchema), 'Members'),
+        401: problems[401],
+        404: problems[404],
+        422: problems[422],
+      },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const after = timeAndIdCursor(cursor);
+      // The cursor keeps created_at as Postgres text, so microseconds survive the round trip.
+      const rows = await sequelize.query<MemberRow>(
+        `SELECT m.id, m.user_id, u.email, u.name, m.role, m.created_at, m.created_at::text AS cursor_at
+           FROM memberships m JOIN users u ON u.id = m.user_id
+          WHERE m.organization_id = :orgId
+            ${after ? 'AND (m.created_at, m.id) > (CAST(:afterAt AS timestamptz), CAST(:afterId AS uuid))' : ''}
+          ORDER BY m.created_at, m.id
+          LIMIT :limit`,
+        {
+          replacements: {
+            orgId: c.var.organization.id,
+            afterAt: after?.[0] ?? null,
+            afterId: after?.[1] ?? null,
+            limit: limit + 1,
+          },
+          type: QueryTypes.SELECT,
+        },
+      );
+      const { items, nextCursor } = page(rows, limit, (row) => [row.cursor_at, row.id]);
+      return c.json(
+        {
+          items: items.map((row) => ({
+            userId: row.user_id,
+            email: row.email,
+            name: row.name,
+            role: row.role,
+            createdAt: new Date(row.created_at).toISOString(),
+          })),
+          nextCursor,
+        },
+        200,
+      );
+    },
+  );
+}
