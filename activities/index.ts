@@ -1,7 +1,10 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
 import { createInvitationActivities } from './invitations';
+import { createLogoActivities } from './logos';
+import { createOrganizationActivities } from './organizations';
 import { createRosterActivities } from './rosters';
+import { createRoute53Activities } from './route53';
 import { createScreeningActivities } from './screening';
 import { createSelfCheckActivities } from './self-check';
 
@@ -9,6 +12,9 @@ import { createSelfCheckActivities } from './self-check';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createRoute53Activities(deps),
+    ...createLogoActivities(deps),
+    ...createOrganizationActivities(deps),
     ...createRosterActivities(deps),
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),

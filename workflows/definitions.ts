@@ -1,4 +1,4 @@
-import { defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
  * Workflow ids, signals, queries and updates shared by the API, the worker and tests.
@@ -62,3 +62,82 @@ export const invitationAcceptedSignal = defineSignal('accept');
 export const invitationRevokedSignal = defineSignal('revoke');
 /** An admin asked for the invitation email again. */
 export const invitationResendSignal = defineSignal('resend');
+
+// ── Organization lifecycle (SPEC §4.1) ───────────────────────────────────────────────────────────
+// One entity workflow per organization; the API signals changes with signalWithStart (by type
+// name, so api/ does not depend on the workflow module) and the workflow applies them in order.
+
+export const ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE = 'organizationLifecycle';
+export const organizationWorkflowId = (organizationId: string) => `organization/${organizationId}`;
+
+/** A change the API recorded in Postgres; the workflow makes the outside world match it. */
+export type OrganizationChange =
+  /** Provision or change the subdomain: create its record, wait for INSYNC, delete the old one. */
+  | { kind: 'ensureSubdomain'; subdomain: string }
+  /** Normalize the upload staged at `stagedKey` (AWS_S3_BUCKET_NAME) and make it the logo. */
+  | { kind: 'setLogo'; stagedKey: string }
+  | { kind: 'removeLogo' }
+  /** Delete the DNS record(s) and the logo, then mark the organization deleted. */
+  | { kind: 'deprovision'; subdomain: string }
+  /** Re-apply the change that failed; `subdomain` (the current one) is re-ensured when none is known. */
+  | { kind: 'retry'; subdomain: string };
+
+export const organizationChangeSignal = defineSignal<[OrganizationChange]>('organizationChange');
+
+export interface OrganizationLifecycleSettings {
+  /** First wait between GetChange polls; doubles up to the maximum. */
+  dnsPollIntervalSeconds: number;
+  dnsMaxPollIntervalSeconds: number;
+  /** Bound on the wait for INSYNC; past it the step fails with `DnsSyncTimeout`. */
+  dnsSyncTimeoutSeconds: number;
+  /** Continue-as-new once the history is this long (or when the server suggests it). */
+  maxHistoryLength: number;
+}
+
+/** Plain JSON only: it crosses continue-as-new. */
+export interface OrganizationLifecycleInput {
+  organizationId: string;
+  /** The record this workflow knows to be live (null before provisioning). */
+  liveSubdomain: string | null;
+  /** Records that must go: old names after a change, compensations that could not finish. */
+  staleSubdomains: string[];
+  /** Logo objects that must go once nothing refers to them. */
+  staleLogoKeys: string[];
+  pending: OrganizationChange[];
+  /** The change whose failure left the organization `failed`; `retry` re-applies it. */
+  failedChange: OrganizationChange | null;
+  settings?: Partial<OrganizationLifecycleSettings>;
+}
+
+export type OrganizationLifecycleStep =
+  | 'idle'
+  | 'upserting-record'
+  | 'waiting-for-dns'
+  | 'deleting-record'
+  | 'storing-logo'
+  | 'compensating';
+
+export interface OrganizationLifecycleView {
+  step: OrganizationLifecycleStep;
+  applying: OrganizationChange['kind'] | null;
+  pending: number;
+  liveSubdomain: string | null;
+  failedChange: OrganizationChange | null;
+}
+
+export const organizationStateQuery = defineQuery<OrganizationLifecycleView>('organizationState');
+
+/** The start arguments for an organization that has no running workflow yet. */
+export function newOrganizationLifecycleInput(
+  organizationId: string,
+  liveSubdomain: string | null,
+): OrganizationLifecycleInput {
+  return {
+    organizationId,
+    liveSubdomain,
+    staleSubdomains: [],
+    staleLogoKeys: [],
+    pending: [],
+    failedChange: null,
+  };
+}

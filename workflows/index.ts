@@ -1,4 +1,5 @@
 export { exclusionScreening } from './exclusion-screening';
 export { invitation } from './invitation';
+export { organizationLifecycle } from './organization-lifecycle';
 export { rosterImport } from './roster-import';
 export { workerSelfCheck } from './self-check';
