@@ -9,7 +9,6 @@ import { loginThrottle } from './middleware/login-throttle';
 import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth';
-import { exclusionMatchRoutes } from './routes/exclusion-matches';
 import { codecRoutes } from './routes/codec';
 import { employeeRoutes } from './routes/employees';
 import { exclusionMatchRoutes } from './routes/exclusion-matches';
@@ -50,7 +49,6 @@ export function createApp(deps: AppDeps) {
   app.route('/', codecRoutes(deps));
   app.use('/v1/auth/login', loginThrottle());
   app.route('/', authRoutes(deps));
-  app.route('/', exclusionMatchRoutes(deps));
   app.route('/', importRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.route('/', patientRoutes(deps));
