@@ -45,6 +45,10 @@ const schema = z.object({
     )
     .default(DEV_SECRETS.TEMPORAL_PAYLOAD_KEY),
   WORKER_SHUTDOWN_GRACE_TIME: seconds.default(30),
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
+    .default('127.0.0.1:9464'),
 
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL: optionalString.pipe(url.optional()),

@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  type ActivityInterceptorsFactory,
+  type NativeConnection,
+  Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
 import { createDataConverter } from '../lib/temporal';
@@ -22,6 +27,7 @@ export function createWorker(options: {
   taskQueue: string;
   workflowBundle?: WorkflowBundle;
   shutdownGraceSeconds?: number;
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }): Promise<Worker> {
   const { connection, deps, taskQueue, workflowBundle } = options;
   return Worker.create({
@@ -31,6 +37,7 @@ export function createWorker(options: {
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     activities: createActivities(deps),
     dataConverter: createDataConverter(deps.config),
+    interceptors: { activity: options.activityInterceptors ?? [] },
     // In-flight activities get this long to finish (and heartbeat) before they are cancelled.
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? deps.config.WORKER_SHUTDOWN_GRACE_TIME}s`,
   });

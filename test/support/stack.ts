@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
+  type ActivityInterceptorsFactory,
   bundleWorkflowCode,
   type NativeConnection,
   Runtime,
@@ -40,7 +41,11 @@ export interface TestStack {
   s3: S3Client;
   route53: Route53Client;
   activityDeps(overrides?: Partial<Config>): ActivityDeps;
-  createWorker(taskQueue: string, overrides?: Partial<Config>): Promise<Worker>;
+  createWorker(
+    taskQueue: string,
+    overrides?: Partial<Config>,
+    options?: { activityInterceptors?: ActivityInterceptorsFactory[] },
+  ): Promise<Worker>;
   createApp(overrides?: Partial<Config>): ReturnType<typeof createApp>;
 }
 
@@ -137,13 +142,14 @@ export async function startTestStack(): Promise<TestStack> {
     s3,
     route53,
     activityDeps,
-    createWorker: (taskQueue, overrides) =>
+    createWorker: (taskQueue, overrides, options) =>
       createWorker({
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle,
         deps: activityDeps(overrides),
         shutdownGraceSeconds: 2,
+        activityInterceptors: options?.activityInterceptors,
       }),
     createApp: (overrides = {}) =>
       createApp({ config: { ...config, ...overrides }, sequelize, temporal, logger: silentLogger }),
