@@ -25,8 +25,8 @@ import { type Config, loadConfig } from '../../lib/config';
 import { createTemporalClient, failureConverterPath } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
 import { startMoto } from '../../scripts/stack/moto';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/stack/postgres';
-import { freePort, type ManagedProcess } from '../../scripts/stack/processes';
+import { startEmbeddedPostgres } from '../../scripts/stack/postgres';
+import { freePort } from '../../scripts/stack/processes';
 import { resolveTemporalCli } from '../../scripts/stack/temporal-cli';
 import { startTemporalDevServer } from '../../scripts/stack/temporal-server';
 import { createWorker, workflowsPath } from '../../workers/create-worker';
@@ -47,6 +47,11 @@ export interface TestStack {
     options?: { activityInterceptors?: ActivityInterceptorsFactory[] },
   ): Promise<Worker>;
   createApp(overrides?: Partial<Config>): ReturnType<typeof createApp>;
+  /** Stops a shared service, runs `whileDown`, and starts it again on the same port and data. */
+  restart: {
+    postgres(whileDown?: () => Promise<void>): Promise<void>;
+    temporal(whileDown?: () => Promise<void>): Promise<void>;
+  };
 }
 
 let current: TestStack | undefined;
@@ -76,25 +81,47 @@ export async function startTestStack(): Promise<TestStack> {
   teardowns.push(async () => fs.rmSync(workDir, { recursive: true, force: true }));
 
   const cli = resolveTemporalCli((line) => console.log(`[stack] ${line}`));
-  const [pgPort, motoPort, temporalPort] = await Promise.all([freePort(), freePort(), freePort()]);
-
-  const [postgres, moto, env] = await Promise.all([
-    startTestPostgres(workDir, pgPort),
-    startMoto({ port: motoPort, logFile: path.join(workDir, 'moto.log') }),
-    TestWorkflowEnvironment.createLocal({
-      server: {
-        ...(cli.path ? { executable: { type: 'existing-path' as const, path: cli.path } } : {}),
-        ip: '127.0.0.1',
-        port: temporalPort,
-        extraArgs: ['--log-level', 'error'],
-      },
-    }),
+  const [pgPort, motoPort, temporalPort, temporalUiPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
   ]);
+  const pgDataDir = path.join(workDir, 'pg');
+  const temporalOptions = {
+    cli,
+    port: temporalPort,
+    uiPort: temporalUiPort,
+    namespace: 'default',
+    dbFile: path.join(workDir, 'temporal.sqlite'),
+    logFile: path.join(workDir, 'temporal.log'),
+  };
+  let [postgres, temporalServer] = await Promise.all([
+    startEmbeddedPostgres({ dataDir: pgDataDir, port: pgPort, database: 'ale_test' }),
+    startTemporalDevServer(temporalOptions),
+  ]);
+  const moto = await startMoto({ port: motoPort, logFile: path.join(workDir, 'moto.log') });
   teardowns.push(
-    () => env.teardown(),
-    () => (moto as ManagedProcess).stop(),
+    () => temporalServer.stop(),
+    () => moto.stop(),
     () => postgres.stop(),
   );
+  const env = await TestWorkflowEnvironment.createFromExistingServer({
+    address: `127.0.0.1:${temporalPort}`,
+  });
+  teardowns.push(() => env.teardown());
+  const restart = {
+    async postgres(whileDown: () => Promise<void> = async () => {}) {
+      await postgres.stop();
+      await whileDown();
+      postgres = await startEmbeddedPostgres({ dataDir: pgDataDir, port: pgPort, database: 'ale_test' });
+    },
+    async temporal(whileDown: () => Promise<void> = async () => {}) {
+      await temporalServer.stop();
+      await whileDown();
+      temporalServer = await startTemporalDevServer(temporalOptions);
+    },
+  };
 
   const config = loadConfig({
     LOG_LEVEL: 'silent',
@@ -151,14 +178,11 @@ export async function startTestStack(): Promise<TestStack> {
         shutdownGraceSeconds: 2,
         activityInterceptors: options?.activityInterceptors,
       }),
+    restart,
     createApp: (overrides = {}) =>
       createApp({ config: { ...config, ...overrides }, sequelize, temporal, logger: silentLogger }),
   };
   return current;
-}
-
-async function startTestPostgres(workDir: string, port: number): Promise<RunningPostgres> {
-  return startEmbeddedPostgres({ dataDir: path.join(workDir, 'pg'), port, database: 'ale_test' });
 }
 
 const silentBundlerLogger = {
