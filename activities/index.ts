@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
 import { createInvitationActivities } from './invitations';
 import { createLogoActivities } from './logos';
+import { createOigActivities } from './oig';
 import { createOrganizationActivities } from './organizations';
 import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
@@ -12,6 +13,7 @@ import { createSelfCheckActivities } from './self-check';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
+    ...createOigActivities(deps),
     ...createRoute53Activities(deps),
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),

@@ -188,7 +188,7 @@ export async function writeLeieFile(file: string, options: { rows: number; seed?
   return bytes;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+async function main() {
   const [file, rows = '82000', seed = '1'] = process.argv.slice(2);
   if (!file) {
     console.error('usage: npx tsx scripts/generate-leie.ts <out.csv> [rows=82000] [seed=1]');
@@ -196,4 +196,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   const bytes = await writeLeieFile(file, { rows: Number(rows), seed: Number(seed) });
   console.log(`${file}: ${rows} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB`);
+}
+
+// No top-level await: tests import this module through mocha's CommonJS loader.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 }

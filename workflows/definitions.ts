@@ -141,3 +141,30 @@ export function newOrganizationLifecycleInput(
     failedChange: null,
   };
 }
+
+// ── OIG sync (SPEC §4.4) ─────────────────────────────────────────────────────────────────────────
+
+export const OIG_SYNC_WORKFLOW_TYPE = 'oigSync';
+/** The Temporal Schedule that runs the sync daily (OIG_SYNC_CRON). */
+export const OIG_SCHEDULE_ID = 'oig-daily-sync';
+/** POST /v1/oig/sync: one id, so concurrent requests join the running sync instead of starting another. */
+export const oigManualSyncWorkflowId = () => 'oig-sync/manual';
+/** The schedule appends the fire time to this id, one run per day. */
+export const oigScheduledSyncWorkflowId = () => 'oig-sync/scheduled';
+
+export interface OigSyncInput {
+  trigger: 'schedule' | 'manual';
+  /** Import even when the page date, ETag or hash say the list is unchanged. */
+  force?: boolean;
+}
+
+export interface OigSyncResult {
+  checkId: string;
+  status: 'unchanged' | 'imported';
+  rowCount: number | null;
+  added: number;
+  removed: number;
+  warning: string | null;
+  /** The rescreen started for the added/removed keys, when there were any. */
+  rescreenWorkflowId: string | null;
+}
