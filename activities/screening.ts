@@ -6,6 +6,7 @@ import {
   organizationsToAlert,
   pendingAlert,
   resolveLapsedMatches,
+  screenAddedExclusions,
   screenChunk,
 } from '../db/screening-sql';
 import type { ScreeningScope } from '../workflows/definitions';
@@ -54,6 +55,11 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
         resolved: 0,
       };
       if (resumed) logger.info({ kind: input.scope.kind, chunks: resumed.chunks }, 'screening resumed');
+      if (input.scope.kind === 'oig-import' && !resumed) {
+        // A usual import adds a few hundred keys: they probe the roster's indexes in one statement.
+        const counts = await screenAddedExclusions(sequelize, input.scope);
+        if (counts) return { ...progress, chunks: 1, ...counts };
+      }
       const size = input.chunkSize ?? DEFAULT_SCREENING_CHUNK_SIZE;
       for (;;) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;

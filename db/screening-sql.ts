@@ -12,6 +12,9 @@ import type { ScreeningScope } from '../workflows/definitions';
  * business-only LEIE rows (no last name) and reinstated rows (REINDATE set) never match people.
  */
 
+/** Memory for one screening statement (a chunk of 25k people against the list needs ~30 MB). */
+export const SCREENING_WORK_MEM = '64MB';
+
 /** Lower bound for the first chunk: every uuid sorts after it. */
 export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -77,54 +80,78 @@ export function scopeOrganizationId(scope: ScreeningScope): string | null {
 }
 
 /**
- * The match candidates of one chunk of employees (`emp`) against the LEIE rows in scope (`excl`):
- * one row per (employee, exclusion_key) with the best tier. The name join hash-joins the unnested
- * keys of both sides; the NPI join uses equality on the NPI.
+ * How a statement finds candidates:
+ * - `hash` — a chunk of employees (`emp`, after < id <= upto) against every LEIE row in scope: both
+ *   sides' name keys are unnested and hash-joined; the NPI join is an equality join.
+ * - `probe` — a few LEIE rows (an OIG import's added keys) against every active employee: each row
+ *   probes the GIN index on the employees' name keys and the b-tree on their NPI.
  */
-export function candidatesSql(scope: ScopeSql): string {
+export type MatchMode = 'hash' | 'probe';
+
+const DOB_RULE = 'e.date_of_birth IS NULL OR x.dob IS NULL OR e.date_of_birth = x.dob';
+const NAME_REASON = `CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 'name' ELSE 'name_dob' END`;
+const NAME_SCORE = 'CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 0.60 ELSE 0.95 END';
+
+/** CTEs ending in `best`: one row per (employee, exclusion_key) with the best tier. */
+export function candidatesSql(scope: ScopeSql, mode: MatchMode): string {
+  const excl = `
+excl AS MATERIALIZED (
+  SELECT x.exclusion_key, x.npi, x.dob, x.last_name_norm, x.first_name_norm
+  FROM oig_employees_exclusion x
+  WHERE x.reindate IS NULL AND x.last_name_norm IS NOT NULL AND ${scope.exclusions}
+)`;
+  const best = `
+best AS (
+  SELECT DISTINCT ON (employee_id, exclusion_key) employee_id, organization_id, exclusion_key, reason, score
+  FROM candidates
+  ORDER BY employee_id, exclusion_key, score DESC
+)`;
+  if (mode === 'probe') {
+    return `${excl},
+candidates AS (
+  SELECT e.id AS employee_id, e.organization_id, x.exclusion_key, 'npi' AS reason, 1.00 AS score
+  FROM excl x JOIN employees e ON e.npi = x.npi
+  WHERE x.npi <> '0000000000' AND e.status = 'active' AND ${scope.employees}
+  UNION ALL
+  SELECT e.id, e.organization_id, x.exclusion_key, ${NAME_REASON}, ${NAME_SCORE}
+  FROM excl x JOIN employees e
+    ON ale_name_match_keys(e.last_name_norm, e.first_name_norm)
+       && ale_name_match_keys(x.last_name_norm, x.first_name_norm)
+  WHERE e.status = 'active' AND ${scope.employees} AND (${DOB_RULE})
+),${best}`;
+  }
   return `
 emp AS MATERIALIZED (
   SELECT e.id, e.organization_id, e.npi, e.date_of_birth, e.last_name_norm, e.first_name_norm
   FROM employees e
   WHERE e.status = 'active' AND e.id > $after::uuid AND ($upto::uuid IS NULL OR e.id <= $upto::uuid)
     AND ${scope.employees}
-),
-excl AS MATERIALIZED (
-  SELECT x.exclusion_key, x.npi, x.dob, x.last_name_norm, x.first_name_norm
-  FROM oig_employees_exclusion x
-  WHERE x.reindate IS NULL AND x.last_name_norm IS NOT NULL AND ${scope.exclusions}
-),
+),${excl},
 candidates AS (
   SELECT e.id AS employee_id, e.organization_id, x.exclusion_key, 'npi' AS reason, 1.00 AS score
   FROM emp e JOIN excl x ON x.npi = e.npi
   WHERE x.npi <> '0000000000'
   UNION ALL
-  SELECT e.id, e.organization_id, x.exclusion_key,
-    CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 'name' ELSE 'name_dob' END,
-    CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 0.60 ELSE 0.95 END
+  SELECT e.id, e.organization_id, x.exclusion_key, ${NAME_REASON}, ${NAME_SCORE}
   FROM (SELECT emp.*, unnest(ale_name_match_keys(emp.last_name_norm, emp.first_name_norm)) AS name_key
         FROM emp) e
   JOIN (SELECT excl.*, unnest(ale_name_match_keys(excl.last_name_norm, excl.first_name_norm)) AS name_key
         FROM excl) x ON x.name_key = e.name_key
-  WHERE e.date_of_birth IS NULL OR x.dob IS NULL OR e.date_of_birth = x.dob
-),
-best AS (
-  SELECT DISTINCT ON (employee_id, exclusion_key) employee_id, organization_id, exclusion_key, reason, score
-  FROM candidates
-  ORDER BY employee_id, exclusion_key, score DESC
-)`;
+  WHERE ${DOB_RULE}
+),${best}`;
 }
 
 /**
- * Screens one chunk (employees with after < id <= upto) in one statement:
+ * Screens one set in one statement:
  * - upserts a match per candidate: new → open; already known → last_seen_at (and tier) refreshed;
  *   resolved → reopened; dismissed and confirmed keep the reviewer's decision;
- * - when the scope compares against the whole list, resolves the chunk's open matches that no longer
- *   match (`no_longer_matches`, e.g. a corrected date of birth).
+ * - when the scope compares its people against the whole list, resolves the chunk's open matches that
+ *   no longer match (`no_longer_matches`, e.g. a corrected date of birth).
  */
-export function screenChunkSql(scope: ScopeSql): string {
+export function screenSql(scope: ScopeSql, mode: MatchMode): string {
+  const resolveStale = scope.wholeList && mode === 'hash';
   return `
-WITH ${candidatesSql(scope)},
+WITH ${candidatesSql(scope, mode)},
 prior AS (
   SELECT m.employee_id, m.exclusion_key, m.status
   FROM exclusion_matches m JOIN best b USING (employee_id, exclusion_key)
@@ -142,13 +169,17 @@ upserted AS (
     alerted_at = CASE WHEN m.status = 'resolved' THEN NULL ELSE m.alerted_at END
   RETURNING m.employee_id, m.exclusion_key
 ),
-stale AS (
+stale AS (${
+    resolveStale
+      ? `
   UPDATE exclusion_matches m
   SET status = 'resolved', resolution = 'no_longer_matches', updated_at = now()
   FROM emp e
-  WHERE ${scope.wholeList ? 'TRUE' : 'FALSE'} AND m.employee_id = e.id AND m.status = 'open'
+  WHERE m.employee_id = e.id AND m.status = 'open'
     AND NOT EXISTS (SELECT 1 FROM best b WHERE b.employee_id = m.employee_id AND b.exclusion_key = m.exclusion_key)
-  RETURNING m.id
+  RETURNING m.id`
+      : 'SELECT NULL::uuid AS id WHERE FALSE'
+  }
 )
 SELECT
   (SELECT count(*) FROM upserted u LEFT JOIN prior p USING (employee_id, exclusion_key)
@@ -194,17 +225,47 @@ export async function nextChunk(
   return rest.length > 0 ? { after, upto: null } : null;
 }
 
+async function runScreen(
+  sequelize: Sequelize,
+  sql: string,
+  bind: Record<string, unknown>,
+): Promise<ChunkCounts> {
+  return sequelize.transaction(async (transaction) => {
+    // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
+    await sequelize.query(`SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`, { transaction });
+    const [row] = await sequelize.query<ChunkCounts>(sql, { type: QueryTypes.SELECT, bind, transaction });
+    return row ?? { opened: 0, matched: 0, resolved: 0 };
+  });
+}
+
+/** Screens one chunk of the scope's employees against every LEIE row in scope. */
 export async function screenChunk(
   sequelize: Sequelize,
   scope: ScreeningScope,
   chunk: Chunk,
 ): Promise<ChunkCounts> {
   const sql = scopeSql(scope);
-  const [row] = await sequelize.query<ChunkCounts>(screenChunkSql(sql), {
-    type: QueryTypes.SELECT,
-    bind: { ...sql.bind, after: chunk.after, upto: chunk.upto },
-  });
-  return row ?? { opened: 0, matched: 0, resolved: 0 };
+  return runScreen(sequelize, screenSql(sql, 'hash'), { ...sql.bind, after: chunk.after, upto: chunk.upto });
+}
+
+/** Up to this many added keys, an OIG import probes the roster's indexes instead of scanning it. */
+export const PROBE_MAX_ADDED_KEYS = 5000;
+
+/**
+ * An OIG import's added keys against every active employee, in one statement driven by the keys;
+ * null when the import added too many keys for probing (screen it chunk by chunk instead).
+ */
+export async function screenAddedExclusions(
+  sequelize: Sequelize,
+  scope: Extract<ScreeningScope, { kind: 'oig-import' }>,
+): Promise<ChunkCounts | null> {
+  const [count] = await sequelize.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM oig_exclusion_changes WHERE check_id = $checkId AND change = 'added'`,
+    { type: QueryTypes.SELECT, bind: { checkId: scope.checkId } },
+  );
+  if ((count?.n ?? 0) > PROBE_MAX_ADDED_KEYS) return null;
+  const sql = scopeSql(scope);
+  return runScreen(sequelize, screenSql(sql, 'probe'), sql.bind);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   FIRST_EMPLOYEE_ID,
   nextChunk,
   resolveLapsedMatches,
+  screenAddedExclusions,
   screenChunk,
 } from '../../db/screening-sql';
 import type { ScreeningScope } from '../../workflows/definitions';
@@ -77,6 +78,31 @@ describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
     assert.equal(result.opened, EXPECTED_MATCHES.length);
     const statuses = new Set((await matchesOf(organization.id)).map((m) => m.status));
     assert.deepEqual([...statuses], ['open']);
+  });
+
+  it('the OIG-import probe (added keys against the roster indexes) finds exactly the same table', async () => {
+    const organization = await createOrganization();
+    const people = await insertPeople(organization.id, PEOPLE);
+    const [check] = (await sql(
+      `INSERT INTO oig_exclusions_check (trigger, status) VALUES ('manual', 'imported') RETURNING id`,
+    )) as { id: string }[];
+    const checkId = (check as { id: string }).id;
+    await sql(
+      `INSERT INTO oig_exclusion_changes (check_id, exclusion_key, change)
+       SELECT $checkId, key, 'added' FROM unnest($keys::text[]) AS key`,
+      { checkId, keys: [...keys.values()] },
+    );
+    const counts = await screenAddedExclusions(stack().sequelize, { kind: 'oig-import', checkId });
+    assert.ok(counts && counts.opened >= EXPECTED_MATCHES.length);
+    const labelOfPerson = new Map([...people].map(([label, id]) => [id, label]));
+    const byKey = labelOfKey();
+    const actual = (await matchesOf(organization.id))
+      .map((m) => [labelOfPerson.get(m.employee_id), byKey.get(m.exclusion_key), m.reason, Number(m.score)])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    assert.deepEqual(
+      actual,
+      [...EXPECTED_MATCHES].sort((a, b) => a[0].localeCompare(b[0])),
+    );
   });
 
   it('rescreening is idempotent: no duplicate, last_seen_at advances, nothing reopened', async () => {
