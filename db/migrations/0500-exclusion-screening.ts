@@ -5,9 +5,10 @@ import type { Migration } from '../migrator';
  * - `ale_name_match_keys(last_norm, first_norm)`: the keys a person is matched on by name, one per part of
  *   a hyphenated last name ("SMITH-JONES", "MARY" → {SMITH|MARY, JONES|MARY}), so either part matches.
  *   Hyphens inside first names count as spaces (MARY-ANN = MARY ANN). No key without both names.
- * - GIN indexes on those keys let a few new LEIE rows probe the roster (and a few people the list)
- *   without a scan; full rescreens hash-join the unnested keys instead. fastupdate is off: with a
- *   pending list, every probe after a bulk import would scan the whole list (11 ms instead of µs).
+ * - A GIN index on the employees' keys lets an OIG import's few new rows probe the roster without a
+ *   scan; full rescreens hash-join the unnested keys of both sides instead (no index on the LEIE
+ *   side, so OIG loads stay cheap). fastupdate is off: with a pending list, every probe after a
+ *   bulk roster import would scan the whole pending list (11 ms per probe instead of µs).
  * - `exclusion_matches.alerted_at`: when the organization's admins were told about the open match,
  *   so every new match is alerted exactly once even across failed runs.
  */
@@ -24,9 +25,6 @@ $fn$;
 CREATE INDEX employees_name_match_keys_idx ON employees
   USING gin (ale_name_match_keys(last_name_norm, first_name_norm)) WITH (fastupdate = off)
   WHERE status = 'active';
-CREATE INDEX oig_employees_exclusion_name_match_keys_idx ON oig_employees_exclusion
-  USING gin (ale_name_match_keys(last_name_norm, first_name_norm)) WITH (fastupdate = off)
-  WHERE reindate IS NULL;
 
 ALTER TABLE exclusion_matches ADD COLUMN alerted_at timestamptz;
 CREATE INDEX exclusion_matches_unalerted_idx ON exclusion_matches (organization_id)
@@ -41,7 +39,6 @@ export const down: Migration = async ({ context: sql }) => {
 DROP INDEX IF EXISTS exclusion_matches_org_detected_idx;
 DROP INDEX IF EXISTS exclusion_matches_unalerted_idx;
 ALTER TABLE exclusion_matches DROP COLUMN IF EXISTS alerted_at;
-DROP INDEX IF EXISTS oig_employees_exclusion_name_match_keys_idx;
 DROP INDEX IF EXISTS employees_name_match_keys_idx;
 DROP FUNCTION IF EXISTS ale_name_match_keys(text, text);
 `);
