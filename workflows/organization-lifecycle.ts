@@ -133,7 +133,8 @@ export async function organizationLifecycle(input: OrganizationLifecycleInput): 
       if (isCancellation(error)) throw error;
       throw new ChangeFailed(
         `${what} succeeded, but removing what it replaced failed: ${describeFailure(error).message} Retry to finish the clean-up.`,
-        true,
+        // Only a record left behind makes the DNS state wrong; a leftover logo object does not.
+        state.staleSubdomains.length > 0,
         false,
       );
     }
