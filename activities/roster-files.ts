@@ -139,7 +139,7 @@ export class RosterTextDecoder {
       if (!this.sawNonAscii && !isAscii(chunk)) this.sawNonAscii = true;
       return text;
     } catch {
-      if (this.sawNonAscii) {
+      if (this.sawNonAscii || startsWithUtf8Sequence(chunk)) {
         throw new RosterFileError(
           'NotUtf8',
           `The file is not valid UTF-8 (invalid bytes near byte ${this.offset}); save it as "CSV UTF-8".`,
@@ -148,6 +148,28 @@ export class RosterTextDecoder {
       this.switchTo('windows-1252');
       return this.decoder.decode(chunk, { stream });
     }
+  }
+}
+
+/** True when the chunk's first non-ASCII byte begins a well-formed UTF-8 sequence (so the file is UTF-8). */
+function startsWithUtf8Sequence(chunk: Buffer): boolean {
+  const at = chunk.findIndex((byte) => byte >= 0x80);
+  if (at < 0) return false;
+  const lead = chunk[at] as number;
+  const length =
+    lead >= 0xc2 && lead <= 0xdf
+      ? 2
+      : lead >= 0xe0 && lead <= 0xef
+        ? 3
+        : lead >= 0xf0 && lead <= 0xf4
+          ? 4
+          : 0;
+  if (length === 0 || at + length > chunk.length) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(at, at + length));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createWorker } from '../../workers/create-worker';
+import { createOrganization } from '../support/fixtures';
+import { stack } from '../support/stack';
+import {
+  employeeCsv,
+  employeesOf,
+  importErrors,
+  importRow,
+  stageImport,
+  startImportWorkflow,
+} from './roster-import-support';
+
+const ROWS = 20_000;
+const BATCH = 100;
+
+async function waitForProgress(importId: string, atLeast: number) {
+  for (let i = 0; i < 1500; i++) {
+    const imp = await importRow(importId);
+    if (imp.rowsProcessed >= atLeast) return imp.rowsProcessed;
+    await sleep(20);
+  }
+  throw new Error('the import made no progress');
+}
+
+describe('rosterImport: resume and cancel mid-file (real worker, dev server, Postgres, moto)', () => {
+  it('a worker stopped mid-file: the retry resumes after the last committed batch — exact rows and counts', async function () {
+    this.timeout(180_000);
+    const org = await createOrganization();
+    const imp = await stageImport(org.id, employeeCsv(ROWS));
+    const taskQueue = `roster-resume-${randomUUID()}`;
+    // No grace period: the activity is cancelled at the next batch boundary, like a worker going away.
+    const first = await createWorker({
+      connection: stack().workerConnection,
+      taskQueue,
+      workflowBundle: stack().workflowBundle,
+      deps: stack().activityDeps(),
+      shutdownGraceSeconds: 0,
+    });
+    const firstRun = first.run();
+    const handle = await startImportWorkflow(taskQueue, imp.id, BATCH);
+    await waitForProgress(imp.id, 10 * BATCH);
+    first.shutdown();
+    await firstRun;
+    const atStop = (await importRow(imp.id)).rowsProcessed;
+    assert.ok(atStop > 0 && atStop < ROWS, `stopped mid-file (${atStop} of ${ROWS})`);
+    assert.equal(atStop % BATCH, 0, 'only whole batches are committed');
+    assert.equal((await employeesOf(org.id)).length, atStop, 'rows and counters are committed together');
+
+    const second = await stack().createWorker(taskQueue);
+    const summary = await second.runUntil(handle.result());
+    assert.equal(summary.status, 'succeeded');
+    assert.deepEqual(summary.counts, {
+      total: ROWS,
+      inserted: ROWS,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      rejected: 0,
+    });
+    assert.equal(summary.rowsProcessed, ROWS);
+    const people = await employeesOf(org.id);
+    assert.equal(people.length, ROWS);
+    assert.equal(new Set(people.map((p) => p.external_id)).size, ROWS);
+    assert.deepEqual(await importErrors(imp.id), [], 'no row was seen twice (no duplicate_in_file)');
+    // The read activity really ran more than once.
+    const history = await handle.fetchHistory();
+    const attempts = (history.events ?? [])
+      .map((e) => e.activityTaskStartedEventAttributes?.attempt)
+      .filter((a): a is number => typeof a === 'number');
+    assert.ok(Math.max(...attempts) >= 2, `attempts: ${attempts}`);
+  });
+
+  it('cancel stops between batches: status cancelled, the committed rows and counts agree, nobody deactivated', async function () {
+    this.timeout(180_000);
+    const org = await createOrganization();
+    await stack().sequelize.query(
+      `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, first_name_norm, last_name_norm, full_name_norm)
+       VALUES ($1, 'employee', 'OLD-1', 'Old', 'Timer', 'OLD', 'TIMER', 'OLD TIMER')`,
+      { bind: [org.id] },
+    );
+    const imp = await stageImport(org.id, employeeCsv(ROWS), { mode: 'replace' });
+    const taskQueue = `roster-cancel-${randomUUID()}`;
+    const worker = await stack().createWorker(taskQueue);
+    const handle = await startImportWorkflow(taskQueue, imp.id, BATCH);
+    const summary = await worker.runUntil(async () => {
+      await waitForProgress(imp.id, 5 * BATCH);
+      // What POST …/imports/{id}/cancel does.
+      await stack().sequelize.query('UPDATE roster_imports SET cancel_requested_at = now() WHERE id = $1', {
+        bind: [imp.id],
+      });
+      return handle.result();
+    });
+    assert.equal(summary.status, 'cancelled');
+    const row = await importRow(imp.id);
+    assert.equal(row.status, 'cancelled');
+    assert.ok(row.rowsProcessed < ROWS, `stopped early (${row.rowsProcessed})`);
+    assert.equal(row.insertedCount, row.rowsProcessed);
+    assert.equal(row.deactivatedCount, 0);
+    const people = await employeesOf(org.id);
+    assert.equal(people.length, row.rowsProcessed + 1);
+    assert.equal(people.find((p) => p.external_id === 'OLD-1')?.status, 'active', 'replace never ran');
+  });
+});
