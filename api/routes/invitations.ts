@@ -439,7 +439,9 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
             if (!OPEN_STATUSES.includes(invitation.status)) {
               throw new ProblemError(
                 410,
-                `This invitation was ${invitation.status === 'accepted' ? 'already used' : invitation.status}.`,
+                invitation.status === 'accepted'
+                  ? 'This invitation was already used; log in instead.'
+                  : `This invitation is no longer valid (${invitation.status}); ask for a new one.`,
               );
             }
             if (new Date(invitation.expiresAt).getTime() <= Date.now()) {
