@@ -367,24 +367,28 @@ export function createOigActivities({ config, sequelize, s3, logger }: ActivityD
 
         const typedColumns = RECORD_COLUMNS.map((column) =>
           DATE_COLUMNS.has(column)
-            ? `ale_leie_date(${column}) AS ${column}`
+            ? `ale_leie_date(${column}) AS ${column}, ${column} AS raw_${column}`
             : column === 'npi'
               ? 'ale_leie_npi(npi) AS npi'
               : `nullif(btrim(${column}), '') AS ${column}`,
         );
+        // A date field is invalid when the file has a value other than empty/00000000 and it did not parse.
         const invalidCount = [...DATE_COLUMNS]
-          .map((column) => `ale_leie_date_invalid(${column})::int`)
+          .map((column) => `(${column} IS NULL AND raw_${column} !~ '^\\s*0*\\s*$')::int`)
           .join(' + ');
-        // Rows identical in every identifying column get #2, #3… in file order: none is dropped
-        // and the keys stay stable between reloads.
         await client.query(`CREATE UNLOGGED TABLE ${typed} AS
-          SELECT CASE WHEN n = 1 THEN base_key ELSE base_key || '#' || n END AS exclusion_key, k.*
-            FROM (SELECT t.*, row_number() OVER (PARTITION BY base_key ORDER BY line_no) AS n
-                    FROM (SELECT r.*, ale_leie_exclusion_key(lastname, firstname, midname, busname, dob, npi,
-                                   upin, excltype, excldate) AS base_key
-                            FROM (SELECT line_no, ${typedColumns.join(', ')}, ${invalidCount} AS invalid_fields
-                                    FROM ${raw}) r) t) k;
-          DROP TABLE ${raw};
+          SELECT ale_leie_exclusion_key(lastname, firstname, midname, busname, dob, npi, upin, excltype, excldate)
+                   AS exclusion_key,
+                 line_no, ${RECORD_COLUMNS.join(', ')}, ${invalidCount} AS invalid_fields
+            FROM (SELECT line_no, ${typedColumns.join(', ')} FROM ${raw}) r;
+          DROP TABLE ${raw}`);
+        // Rows identical in every identifying column (the LEIE has a few) get #2, #3… in file order:
+        // none is dropped and the keys stay stable between reloads.
+        await client.query(`UPDATE ${typed} t SET exclusion_key = t.exclusion_key || '#' || d.n
+            FROM (SELECT line_no, row_number() OVER (PARTITION BY exclusion_key ORDER BY line_no) AS n
+                    FROM ${typed}
+                   WHERE exclusion_key IN (SELECT exclusion_key FROM ${typed} GROUP BY 1 HAVING count(*) > 1)) d
+           WHERE d.line_no = t.line_no AND d.n > 1;
           ANALYZE ${typed}`);
         const { rows } = await client.query<{ row_count: number; invalid_fields: number }>(
           `SELECT count(*)::int AS row_count, coalesce(sum(invalid_fields), 0)::int AS invalid_fields FROM ${typed}`,

@@ -1,0 +1,161 @@
+/**
+ * OIG sync benchmark (SPEC §4.4): a generated 82,000-row LEIE file served from a loopback HTTP
+ * server, synced by the real workflow on a real worker (Temporal dev server, embedded Postgres,
+ * moto S3 — the test stack) — download → archive → COPY → normalize → swap.
+ *
+ *   npx tsx bench/oig-sync.ts [--rows 82000] [--churn 800]
+ *
+ * Baseline, same run, same file: `psql \copy` into a bare 18-column text table (/usr/bin/psql).
+ * Prints the first import (empty list: every name normalized), the monthly case (a new file with
+ * `churn` rows removed and as many added) and a forced reload of an identical file, each with its
+ * ratio to \copy, and the worker process's peak RSS. Target: ≤ 3× \copy, RSS ≤ 300 MB.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { LEIE_COLUMNS } from '../domain/leie';
+import { formatLeieLine, generateLeieRows, LEIE_HEADER_LINE, writeLeieFile } from '../scripts/generate-leie';
+import { OigSiteStub } from '../test/support/oig-site-stub';
+import { stack, startTestStack, stopTestStack } from '../test/support/stack';
+import type { OigSyncInput, OigSyncResult } from '../workflows/definitions';
+import { oigSync } from '../workflows/oig-sync';
+
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '82000' }, churn: { type: 'string', default: '800' } },
+});
+const ROWS = Number(values.rows);
+const CHURN = Number(values.churn);
+const PSQL = '/usr/bin/psql';
+const TARGET_RATIO = 3;
+const TARGET_RSS_MB = 300;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oig-bench-'));
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** The month after: the first `churn` rows left the list, `churn` new ones arrived. */
+async function writeChurnedFile(file: string) {
+  const out = fs.createWriteStream(file);
+  out.write(LEIE_HEADER_LINE);
+  let index = 0;
+  for (const row of generateLeieRows(ROWS, 1)) {
+    if (index++ >= CHURN) out.write(formatLeieLine(row));
+  }
+  for (const row of generateLeieRows(CHURN, 99)) out.write(formatLeieLine(row));
+  out.end();
+  await new Promise<void>((resolve) => out.on('finish', () => resolve()));
+}
+
+function psqlCopy(url: string, file: string): number {
+  const columns = LEIE_COLUMNS.map((column) => `${column.toLowerCase()} text`).join(', ');
+  execFileSync(PSQL, [
+    url,
+    '-q',
+    '-c',
+    `DROP TABLE IF EXISTS bench_bare; CREATE TABLE bench_bare (${columns})`,
+  ]);
+  const start = process.hrtime.bigint();
+  execFileSync(PSQL, [url, '-q', '-c', `\\copy bench_bare FROM '${file}' WITH (FORMAT csv, HEADER true)`]);
+  const elapsed = ms(start);
+  execFileSync(PSQL, [url, '-q', '-c', 'DROP TABLE bench_bare']);
+  return elapsed;
+}
+
+/** Milliseconds from schedule to completion of each activity, from the workflow history. */
+async function activityTimes(handle: { fetchHistory(): Promise<{ events?: any[] | null }> }) {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Map<string, { name: string; at: number }>();
+  const steps: string[] = [];
+  const time = (event: any) => Number(event.eventTime.seconds) * 1000 + event.eventTime.nanos / 1e6;
+  for (const event of events) {
+    const attrs = event.activityTaskScheduledEventAttributes;
+    if (attrs) scheduled.set(String(event.eventId), { name: attrs.activityType.name, at: time(event) });
+    const done = event.activityTaskCompletedEventAttributes;
+    const begun = done && scheduled.get(String(done.scheduledEventId));
+    if (begun) steps.push(`${begun.name} ${(time(event) - begun.at).toFixed(0)}`);
+  }
+  return steps.join(', ');
+}
+
+async function sync(site: OigSiteStub, input: OigSyncInput) {
+  const taskQueue = `oig-bench-${randomUUID()}`;
+  const worker = await stack().createWorker(taskQueue, site.config);
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 10);
+  const start = process.hrtime.bigint();
+  try {
+    const handle = await stack().temporal.workflow.start(oigSync, {
+      taskQueue,
+      workflowId: `oig-sync/bench-${randomUUID()}`,
+      args: [input],
+    });
+    const result: OigSyncResult = await worker.runUntil(handle.result());
+    const elapsed = ms(start);
+    return { result, ms: elapsed, peakRssMb: peakRss / 1024 / 1024, steps: await activityTimes(handle) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function main() {
+  console.log(`OIG sync benchmark: ${ROWS} rows, churn ${CHURN}; starting the test stack…`);
+  await startTestStack();
+  const site = await OigSiteStub.start();
+  try {
+    const first = path.join(dir, 'UPDATED-1.csv');
+    const second = path.join(dir, 'UPDATED-2.csv');
+    const bytes = await writeLeieFile(first, { rows: ROWS, seed: 1 });
+    await writeChurnedFile(second);
+    console.log(`file: ${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+    const copies = [0, 1, 2].map(() => psqlCopy(stack().config.DATABASE_URL, first));
+    const copyMs = median(copies);
+    console.log(`baseline psql \\copy (median of 3): ${copyMs.toFixed(0)} ms`);
+
+    await stack().sequelize.query('TRUNCATE oig_employees_exclusion; DELETE FROM oig_exclusions_check;');
+    const idleRssMb = process.memoryUsage().rss / 1024 / 1024;
+    const runs: [string, Awaited<ReturnType<typeof sync>>][] = [];
+    site.setPageDate('11-10-2026');
+    site.setCsv({ body: { file: first }, etag: '"1"' });
+    runs.push(['first import (empty list)', await sync(site, { trigger: 'manual' })]);
+    site.setPageDate('12-08-2026');
+    site.setCsv({ body: { file: second }, etag: '"2"' });
+    runs.push([`next month (-${CHURN}/+${CHURN} rows)`, await sync(site, { trigger: 'schedule' })]);
+    runs.push(['forced reload, identical file', await sync(site, { trigger: 'manual', force: true })]);
+
+    let peak = 0;
+    for (const [name, run] of runs) {
+      peak = Math.max(peak, run.peakRssMb);
+      const { status, rowCount, added, removed } = run.result;
+      console.log(
+        `${name.padEnd(32)} ${run.ms.toFixed(0).padStart(6)} ms  ${(run.ms / copyMs).toFixed(2)}× \\copy  ` +
+          `(${status}: ${rowCount} rows, +${added} −${removed})`,
+      );
+      console.log(`  activities (ms): ${run.steps}`);
+    }
+    const maxRss = process.resourceUsage().maxRSS / 1024;
+    console.log(
+      `worker process peak RSS: ${peak.toFixed(0)} MB sampled during syncs, ${maxRss.toFixed(0)} MB max`,
+    );
+    const monthly = runs[1]?.[1].ms ?? Number.POSITIVE_INFINITY;
+    console.log(
+      `target ≤ ${TARGET_RATIO}× \\copy (monthly sync): ${monthly / copyMs <= TARGET_RATIO ? 'met' : 'NOT met'}; ` +
+        `RSS ≤ ${TARGET_RSS_MB} MB: ${maxRss <= TARGET_RSS_MB ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    await site.close();
+    await stopTestStack();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
