@@ -141,7 +141,8 @@ async function main() {
     }
     const maxRss = process.resourceUsage().maxRSS / 1024;
     console.log(
-      `worker process peak RSS: ${peak.toFixed(0)} MB sampled during syncs, ${maxRss.toFixed(0)} MB max`,
+      `worker process peak RSS: ${peak.toFixed(0)} MB sampled during syncs, ${maxRss.toFixed(0)} MB max ` +
+        `(${idleRssMb.toFixed(0)} MB before the first worker: test stack clients and the workflow bundle)`,
     );
     const monthly = runs[1]?.[1].ms ?? Number.POSITIVE_INFINITY;
     console.log(

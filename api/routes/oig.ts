@@ -208,9 +208,10 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
         },
       }),
       async (c) => {
-        const body = (c.req.header('content-type') ? c.req.valid('json') : undefined) ?? { force: false };
+        // The body is optional: a bare POST is a sync without force.
+        const force = (c.req.header('content-type') ? c.req.valid('json')?.force : undefined) ?? false;
         const workflowId = oigManualSyncWorkflowId();
-        const input: OigSyncInput = { trigger: 'manual', force: body.force };
+        const input: OigSyncInput = { trigger: 'manual', force };
         let alreadyRunning = false;
         let runId: string;
         try {
@@ -231,12 +232,12 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
           entityType: 'oig_sync',
           entityId: null,
           organizationId: null,
-          details: { force: body.force, workflowId, runId, alreadyRunning },
+          details: { force, workflowId, runId, alreadyRunning },
         });
         return c.json(
           acceptedBody(
             config,
-            { trigger: 'manual' as const, force: body.force, alreadyRunning, runId },
+            { trigger: 'manual' as const, force, alreadyRunning, runId },
             workflowId,
             '/v1/oig/status',
           ),

@@ -202,6 +202,13 @@ describe('OIG API', () => {
       assert.equal(description.taskQueue, taskQueue);
       assert.equal(description.status.name, 'RUNNING');
     });
+    it('accepts a bare POST (no body) as a sync without force, joining the running one', async () => {
+      const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+      const response = await call(app, 'POST', '/v1/oig/sync', { token: admin.token });
+      assert.equal(response.status, 202);
+      assert.equal(response.body.force, false);
+      assert.equal(response.body.alreadyRunning, true);
+    });
   });
 
   describe('GET /v1/oig/exclusions', () => {
