@@ -376,6 +376,7 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
       };
       let processed = imp.rows_processed;
       const resumeAfter = processed;
+      let stopPending: (() => Promise<void> | undefined) | undefined;
       if (resumeAfter > 0) logger.info({ importId, resumeAfter }, 'resuming roster import');
       try {
         const { size } = await headRosterObject(s3, source);
@@ -384,14 +385,32 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
         let present: string[] = [];
         let seen = 0;
         let batch: PendingRow[] = [];
-        const flush = async () => {
-          if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-          const result = await commitBatch({ sequelize, imp, present }, batch, processed);
-          processed = result.processed;
-          batch = [];
-          ctx.heartbeat({ rowsCommitted: processed });
-          return result.cancelRequested;
+        // The next batch is parsed while this one commits: at most one commit in flight, in file order.
+        let inflight: Promise<boolean> | null = null;
+        const settle = async () => {
+          const cancelRequested = inflight ? await inflight : false;
+          inflight = null;
+          return cancelRequested;
         };
+        const flush = async () => {
+          if (await settle()) return true;
+          if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+          const rows = batch;
+          batch = [];
+          inflight = commitBatch({ sequelize, imp, present }, rows, processed).then((result) => {
+            processed = result.processed;
+            ctx.heartbeat({ rowsCommitted: processed });
+            return result.cancelRequested;
+          });
+          // Awaited by the next flush; until then a failure must not count as unhandled.
+          inflight.catch(() => {});
+          return false;
+        };
+        stopPending = () =>
+          inflight?.then(
+            () => undefined,
+            () => undefined,
+          );
         for await (const { rowNumber, cells } of records) {
           if (isBlank(cells)) continue;
           if (columns === null) {
@@ -427,8 +446,11 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
         if (columns === null) throw new RosterFileError('EmptyFile', 'The file is empty.');
         if (seen === 0) throw new RosterFileError('EmptyFile', 'The file has a header but no rows.');
         if (batch.length > 0 && (await flush())) return { rowsProcessed: processed, cancelled: true };
-        return { rowsProcessed: processed, cancelled: false };
+        const cancelled = await settle();
+        return { rowsProcessed: processed, cancelled };
       } catch (error) {
+        // Let a commit still in flight finish (or roll back) before the import is marked failed.
+        await stopPending?.();
         throw fileFailure(error);
       }
     },
