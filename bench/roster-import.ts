@@ -18,7 +18,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { ActivityDeps } from '../activities/deps';
-import { createRosterActivities } from '../activities/rosters';
+import { createRosterActivities, type RosterImportSummary } from '../activities/rosters';
 import { migrateUp } from '../db/migrator';
 import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
