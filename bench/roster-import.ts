@@ -87,11 +87,11 @@ async function importFile(file: string, rows: number) {
   const env = new MockActivityEnvironment();
   const started = process.hrtime.bigint();
   await env.run(activities.prepareRosterImport, importId);
-  const read = await env.run(activities.importRosterRows, importId, {
+  const read = (await env.run(activities.importRosterRows, importId, {
     batchSize: BATCH,
     today: '2026-11-23',
-  });
-  const summary = await env.run(activities.finishRosterImport, importId);
+  })) as { rowsProcessed: number };
+  const summary = (await env.run(activities.finishRosterImport, importId)) as RosterImportSummary;
   const elapsed = ms(started);
   if (summary.counts.inserted !== rows || read.rowsProcessed !== rows) {
     throw new Error(`expected ${rows} inserted rows, got ${JSON.stringify(summary.counts)}`);
