@@ -12,7 +12,13 @@ describe('GET /metrics (Prometheus)', () => {
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
     assert.match(metrics.body, /ale_http_requests_total\{method="GET",route="\/health",status="200"\} 2/);
-    assert.match(metrics.body, /ale_http_requests_total\{method="POST",route="\/v1\/auth\/login",status="422"\} 1/);
-    assert.match(metrics.body, /ale_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health"/);
+    assert.match(
+      metrics.body,
+      /ale_http_requests_total\{method="POST",route="\/v1\/auth\/login",status="422"\} 1/,
+    );
+    assert.match(
+      metrics.body,
+      /ale_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health"/,
+    );
   });
 });
