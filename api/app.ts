@@ -3,9 +3,11 @@ import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { Registry } from 'prom-client';
 import { type AppDeps, createRouter } from './env';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle } from './middleware/login-throttle';
+import { httpMetrics } from './middleware/metrics';
 import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth';
@@ -27,7 +29,9 @@ const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.o
 export function createApp(deps: AppDeps) {
   const app = createRouter();
   const jsonLimit = limitBody(JSON_BODY_LIMIT_BYTES);
+  const registry = deps.metricsRegistry ?? new Registry();
   app.use('*', requestId());
+  app.use('*', httpMetrics(registry));
   app.use('*', requestLogger(deps.logger));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use('*', cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After'] }));
@@ -74,6 +78,9 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.get('/metrics', async (c) =>
+    c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }),
+  );
 
   app.notFound((c) => problemResponse(c, 404, `No route matches ${c.req.method} ${c.req.path}.`));
   app.onError(handleError);
