@@ -56,6 +56,7 @@ describe('OIG API', () => {
     admin = await createUser({ platformAdmin: true });
     member = await createUser();
   });
+  after(() => sql('TRUNCATE oig_employees_exclusion; DELETE FROM oig_exclusions_check;'));
 
   describe('GET /v1/oig/status', () => {
     after(() =>
