@@ -45,6 +45,7 @@ const schema = z.object({
     )
     .default(DEV_SECRETS.TEMPORAL_PAYLOAD_KEY),
   WORKER_SHUTDOWN_GRACE_TIME: seconds.default(30),
+  WORKER_ENSURE_SCHEDULES: z.stringbool().default(true),
   WORKER_METRICS_ADDRESS: z
     .string()
     .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')

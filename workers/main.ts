@@ -1,16 +1,40 @@
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import { createRoute53Client, createS3Client } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { connectWorkerConnection, createTemporalClient } from '../lib/temporal';
+import { activityOutcomeMetrics } from './activity-metrics';
 import { createWorker } from './create-worker';
+import { ensureOigSchedule } from './oig-schedule';
+import { ensureWeeklyRescreenSchedule } from './screening-schedule';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-// The SDK's own signal handling drains the worker on SIGINT/SIGTERM within shutdownGraceTime.
-Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+const sdkLevel = {
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+} as const;
+const level = config.LOG_LEVEL === 'silent' ? 'ERROR' : sdkLevel[config.LOG_LEVEL];
+Runtime.install({
+  // The SDK's own log lines (with workflowId / activityId in their metadata) go through pino.
+  logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }) => {
+    const method =
+      entryLevel === 'TRACE' ? 'trace' : (entryLevel.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+    logger[method]({ sdk: meta }, message);
+  }),
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } },
+  },
+  // The SDK drains the worker on these signals within shutdownGraceTime.
+  shutdownSignals: ['SIGINT', 'SIGTERM'],
+});
 
 const sequelize = createSequelize(config.DATABASE_URL);
 initModels(sequelize);
@@ -23,9 +47,22 @@ const worker = await createWorker({
   connection,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   deps: { config, sequelize, s3, route53, temporal, logger },
+  activityInterceptors: [activityOutcomeMetrics(Runtime.instance().metricMeter)],
 });
+// Extra workers (and fault tests) can skip this; one worker per deployment owning schedules is enough.
+const schedules = config.WORKER_ENSURE_SCHEDULES
+  ? {
+      oigDailySync: await ensureOigSchedule(temporal, config),
+      weeklyRescreen: await ensureWeeklyRescreenSchedule(temporal, config),
+    }
+  : 'skipped (WORKER_ENSURE_SCHEDULES=false)';
 logger.info(
-  { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE },
+  {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    schedules,
+    metrics: `http://${config.WORKER_METRICS_ADDRESS}/metrics`,
+  },
   'worker started',
 );
 try {
