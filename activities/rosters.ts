@@ -199,6 +199,9 @@ async function commitBatch(
   expectedProcessed: number,
 ): Promise<{ processed: number; cancelRequested: boolean }> {
   return sequelize.transaction(async (transaction) => {
+    // Safe to skip the WAL flush wait: a batch lost in a database crash takes its counter with it
+    // (same transaction), so the retry simply writes it again. finishRosterImport commits durably.
+    await sequelize.query('SET LOCAL synchronous_commit = off', { transaction });
     const errors: ErrorRow[] = [];
     const rejected = new Set<number>();
     const reject = (rowNumber: number, rowErrors: RowError[]) => {

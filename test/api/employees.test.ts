@@ -197,7 +197,7 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
       );
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
-    assert.match(plan, /employees_full_name_trgm_idx|employees_org_name_idx/);
+    assert.match(plan, /Index Scan on employees_/);
     assert.doesNotMatch(plan, /Seq Scan/);
   });
 
