@@ -16,18 +16,15 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
-import type { createRouter as CreateRouter } from '../api/env';
-import type { handleError as HandleError } from '../api/problem';
-import type {
-  employeeRoutes as EmployeeRoutes,
-  searchEmployeesSql as SearchSql,
-} from '../api/routes/employees';
-import type { healthRoutes as HealthRoutes } from '../api/routes/health';
+import { createRouter } from '../api/env';
+import { handleError } from '../api/problem';
+import { employeeRoutes, searchEmployeesSql } from '../api/routes/employees';
+import { healthRoutes } from '../api/routes/health';
 import { migrateUp } from '../db/migrator';
-import type * as Models from '../db/models';
+import { initModels, Membership, User } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import { loadConfig } from '../lib/config';
-import type { createTemporalClient as CreateTemporalClient } from '../lib/temporal';
+import { createTemporalClient } from '../lib/temporal';
 import { signAccessToken } from '../lib/tokens';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort } from '../scripts/stack/processes';
@@ -38,20 +35,6 @@ const { values } = parseArgs({
 const EMPLOYEES = Number(values.employees);
 const SECONDS = Number(values.seconds);
 const TARGET_P95_MS = 20;
-// Loaded through require: lib/temporal's '@temporalio/proto' named import resolves only on tsx's CJS path
-// (and the models with them, so the routes see the initialised copy).
-const load_ = createRequire(import.meta.url);
-const { createRouter } = load_('../api/env') as { createRouter: typeof CreateRouter };
-const { handleError } = load_('../api/problem') as { handleError: typeof HandleError };
-const { employeeRoutes, searchEmployeesSql } = load_('../api/routes/employees') as {
-  employeeRoutes: typeof EmployeeRoutes;
-  searchEmployeesSql: typeof SearchSql;
-};
-const { initModels, Membership, User } = load_('../db/models') as typeof Models;
-const { healthRoutes } = load_('../api/routes/health') as { healthRoutes: typeof HealthRoutes };
-const { createTemporalClient } = load_('../lib/temporal') as {
-  createTemporalClient: typeof CreateTemporalClient;
-};
 // autocannon ships no type declarations.
 const autocannon = createRequire(import.meta.url)('autocannon') as (options: object) => Promise<{
   requests: { total: number };
@@ -141,7 +124,7 @@ try {
     { userId: user.id },
     { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
   );
-  // Only the routes measured: the full app also loads the payload codec, which this bench does not need.
+  // Only the routes measured (and /health as the floor), without the app's other middleware.
   const deps = { config, sequelize, temporal, logger: pino({ level: 'silent' }) };
   const app = createRouter();
   app.route('/', healthRoutes(deps));
