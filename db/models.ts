@@ -113,6 +113,7 @@ export class RosterImport extends Model<
   declare startedAt: CreationOptional<Date | null>;
   declare finishedAt: CreationOptional<Date | null>;
   declare failureReason: CreationOptional<string | null>;
+  declare cancelRequestedAt: CreationOptional<Date | null>;
   declare createdAt: Base['createdAt'];
   declare updatedAt: Base['updatedAt'];
 }
@@ -127,6 +128,7 @@ export class RosterImportError extends Model<
   declare column: string | null;
   declare code: string;
   declare message: string;
+  declare value: CreationOptional<string | null>;
   declare createdAt: Base['createdAt'];
   declare updatedAt: Base['updatedAt'];
 }
@@ -356,6 +358,7 @@ export function initModels(sequelize: Sequelize) {
       startedAt: time,
       finishedAt: time,
       failureReason: text,
+      cancelRequestedAt: time,
     },
     options('roster_imports'),
   );
@@ -367,6 +370,7 @@ export function initModels(sequelize: Sequelize) {
       column: text,
       code: required(text),
       message: required(text),
+      value: text,
     },
     options('roster_import_errors'),
   );
