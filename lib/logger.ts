@@ -18,11 +18,17 @@ const redactPaths = [
   'req.headers["x-webhook-secret"]',
 ];
 
-export function createLogger(options: { level: string; name: string }): Logger {
-  return pino({
-    name: options.name,
-    level: options.level,
-    redact: { paths: redactPaths, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+export function createLogger(
+  options: { level: string; name: string },
+  destination?: pino.DestinationStream,
+): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
 }

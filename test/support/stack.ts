@@ -13,7 +13,6 @@ import {
   type Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import pino from 'pino';
 import type { Sequelize } from 'sequelize';
 import type { ActivityDeps } from '../../activities/deps';
 import { createApp } from '../../api/app';
@@ -22,6 +21,7 @@ import { initModels } from '../../db/models';
 import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
+import { createLogger } from '../../lib/logger';
 import { createTemporalClient, failureConverterPath } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
 import { startMoto } from '../../scripts/stack/moto';
@@ -30,6 +30,7 @@ import { freePort } from '../../scripts/stack/processes';
 import { resolveTemporalCli } from '../../scripts/stack/temporal-cli';
 import { startTemporalDevServer } from '../../scripts/stack/temporal-server';
 import { createWorker, workflowsPath } from '../../workers/create-worker';
+import { recordHistories } from './record-histories';
 
 /** The real stack every integration test shares: one per mocha run. */
 export interface TestStack {
@@ -62,7 +63,12 @@ export function stack(): TestStack {
   return current;
 }
 
-export const silentLogger = pino({ level: 'silent' });
+/** Every log line the API and activities write during the run, checked for secrets at the end. */
+export const capturedLogLines: string[] = [];
+export const testLogger = createLogger(
+  { level: 'debug', name: 'test' },
+  { write: (line: string) => void capturedLogLines.push(line) },
+);
 
 export async function startTestStack(): Promise<TestStack> {
   Runtime.install({
@@ -115,6 +121,10 @@ export async function startTestStack(): Promise<TestStack> {
       await postgres.stop();
       await whileDown();
       postgres = await startEmbeddedPostgres({ dataDir: pgDataDir, port: pgPort, database: 'ale_test' });
+      // Pooled connections died with the server; drop them so later tests start clean.
+      await (
+        sequelize.connectionManager as unknown as { pool: { destroyAllNow(): Promise<void> } }
+      ).pool.destroyAllNow();
     },
     async temporal(whileDown: () => Promise<void> = async () => {}) {
       await temporalServer.stop();
@@ -158,7 +168,7 @@ export async function startTestStack(): Promise<TestStack> {
     s3,
     route53,
     temporal,
-    logger: silentLogger,
+    logger: testLogger,
   });
   current = {
     config,
@@ -180,7 +190,7 @@ export async function startTestStack(): Promise<TestStack> {
       }),
     restart,
     createApp: (overrides = {}) =>
-      createApp({ config: { ...config, ...overrides }, sequelize, temporal, logger: silentLogger }),
+      createApp({ config: { ...config, ...overrides }, sequelize, temporal, logger: testLogger }),
   };
   return current;
 }
@@ -195,6 +205,9 @@ const silentBundlerLogger = {
 };
 
 export async function stopTestStack(): Promise<void> {
+  if (process.env.RECORD_HISTORIES === '1' && current) {
+    console.log(`[stack] recorded histories: ${(await recordHistories(current.temporal)).join(', ')}`);
+  }
   const steps = teardowns.reverse();
   teardowns = [];
   current = undefined;

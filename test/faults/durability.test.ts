@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { EmailMessage, Invitation } from '../../db/models';
+import type { Config } from '../../lib/config';
+import { invitationWorkflowId, organizationWorkflowId } from '../../workflows/definitions';
+import { createMember, createOrganization, createUser } from '../support/fixtures';
+import { call } from '../support/http';
+import { SendGridStub } from '../support/sendgrid-stub';
+import { stack } from '../support/stack';
+import { startWorkerProcess } from '../support/worker-process';
+import { dnsRecords, freshSubdomain, organizationWhen, until } from '../workflows/organization-support';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** An invitation whose reminder is due `reminderSeconds` after the first email. */
+async function invitationWorld(reminderSeconds: number) {
+  const sendgrid = await SendGridStub.start();
+  const taskQueue = `faults-${randomUUID()}`;
+  const config: Partial<Config> = {
+    ...sendgrid.config(),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    INVITATION_REMINDER_AFTER: reminderSeconds,
+    INVITATION_TOKEN_EXPIRE: 3600,
+  };
+  const organization = await createOrganization('Durable Care');
+  const admin = await createMember(organization.id, 'admin');
+  const email = `durable-${randomUUID()}@example.test`;
+  const invite = async () => {
+    const response = await call(
+      stack().createApp(config),
+      'POST',
+      `/v1/organizations/${organization.id}/invitations`,
+      {
+        token: admin.token,
+        json: { email, role: 'member' },
+      },
+    );
+    assert.equal(response.status, 202, JSON.stringify(response.body));
+    return response.body.id as string;
+  };
+  const revoke = (id: string) =>
+    call(stack().createApp(config), 'DELETE', `/v1/organizations/${organization.id}/invitations/${id}`, {
+      token: admin.token,
+    });
+  return { sendgrid, taskQueue, config, email, invite, revoke };
+}
+
+describe('durability under faults (SPEC §7)', function () {
+  this.timeout(180_000);
+
+  it('kill -9 of the worker while an invitation waits for its reminder: a new worker sends exactly one reminder', async () => {
+    const world = await invitationWorld(8);
+    const doomed = await startWorkerProcess(world.taskQueue, world.config);
+    const invitationId = await world.invite();
+    await until('the first email', async () => world.sendgrid.to(world.email).length === 1);
+    await until(
+      'the invitation marked sent',
+      async () => (await Invitation.findByPk(invitationId))?.status === 'sent',
+    );
+    await doomed.kill9();
+
+    const worker = await stack().createWorker(world.taskQueue, world.config);
+    await worker.runUntil(async () => {
+      await until('the reminder', async () => world.sendgrid.to(world.email).length >= 2, 40_000);
+      await sleep(2_000); // a duplicate would arrive now
+      assert.equal((await world.revoke(invitationId)).status, 202);
+      await stack().temporal.workflow.getHandle(invitationWorkflowId(invitationId)).result();
+    });
+    assert.equal(world.sendgrid.to(world.email).length, 2);
+    const messages = await EmailMessage.count({ where: { relatedEntityId: invitationId } });
+    assert.equal(messages, 2);
+    assert.ok((await Invitation.findByPk(invitationId))?.reminderSentAt);
+    await world.sendgrid.close();
+  });
+
+  it('the Temporal server restarted on its SQLite file mid-workflow: the timer survives and fires once', async () => {
+    const world = await invitationWorld(10);
+    const worker = await stack().createWorker(world.taskQueue, world.config);
+    await worker.runUntil(async () => {
+      const invitationId = await world.invite();
+      await until('the first email', async () => world.sendgrid.to(world.email).length === 1);
+      await stack().restart.temporal(() => sleep(2_000));
+      await until(
+        'the reminder after the restart',
+        async () => world.sendgrid.to(world.email).length >= 2,
+        60_000,
+      );
+      await sleep(2_000);
+      assert.equal((await world.revoke(invitationId)).status, 202);
+      await stack().temporal.workflow.getHandle(invitationWorkflowId(invitationId)).result();
+    });
+    assert.equal(world.sendgrid.to(world.email).length, 2);
+    await world.sendgrid.close();
+  });
+
+  it('Postgres stopped while provisioning: activities retry and the organization ends active with one record', async () => {
+    const taskQueue = `faults-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const { token } = await createUser({ platformAdmin: true });
+    const subdomain = freshSubdomain('pgdown');
+    const created = await call(app, 'POST', '/v1/organizations', {
+      token,
+      json: { name: 'Outage Home Care', subdomain },
+    });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const worker = await stack().createWorker(taskQueue);
+    let running: Promise<void> | undefined;
+    // The worker starts only once Postgres is down, so its first activities meet the outage.
+    await stack().restart.postgres(async () => {
+      running = worker.run();
+      await sleep(6_000);
+    });
+    try {
+      const organization = await organizationWhen(created.body.id, (org) => org.status === 'active', 90_000);
+      assert.equal(organization.dnsStatus, 'in_sync');
+      const history = await stack()
+        .temporal.workflow.getHandle(organizationWorkflowId(created.body.id))
+        .fetchHistory();
+      const retried = (history.events ?? []).some(
+        (event) => (event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
+      );
+      assert.ok(retried, 'an activity ran again after Postgres came back');
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+    const records = await dnsRecords(subdomain);
+    assert.equal(records.length, 1);
+    assert.equal(records[0]?.ResourceRecords?.[0]?.Value, stack().config.CLOUDFRONT_DISTRIBUTION_DOMAIN);
+  });
+});
