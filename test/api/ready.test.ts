@@ -8,7 +8,7 @@ import { createTemporalClient } from '../../lib/temporal';
 import { startEmbeddedPostgres } from '../../scripts/stack/postgres';
 import { freePort } from '../../scripts/stack/processes';
 import { call } from '../support/http';
-import { silentLogger, stack } from '../support/stack';
+import { stack, testLogger } from '../support/stack';
 
 describe('GET /health and /ready', () => {
   it('/health answers without touching dependencies', async () => {
@@ -34,7 +34,7 @@ describe('GET /health and /ready', () => {
       config: stack().config,
       sequelize,
       temporal: stack().temporal,
-      logger: silentLogger,
+      logger: testLogger,
     });
     try {
       assert.equal((await call(app, 'GET', '/ready')).status, 200);
@@ -55,7 +55,7 @@ describe('GET /health and /ready', () => {
   it('/ready goes 503 naming Temporal when it cannot be reached', async () => {
     const config = { ...stack().config, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` };
     const temporal = createTemporalClient(config);
-    const app = createApp({ config, sequelize: stack().sequelize, temporal, logger: silentLogger });
+    const app = createApp({ config, sequelize: stack().sequelize, temporal, logger: testLogger });
     const response = await call(app, 'GET', '/ready');
     assert.equal(response.status, 503);
     assert.equal(response.body.checks.postgres.ok, true);
