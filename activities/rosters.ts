@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { recordAudit } from '../db/audit';
+import type { RosterImportRow } from '../db/roster-import-row';
 import {
   type Cell,
   employeeKindOf,
@@ -37,29 +38,7 @@ export interface RosterImportSummary {
   screen: boolean;
 }
 
-interface ImportRow {
-  id: string;
-  organization_id: string;
-  kind: RosterKind;
-  source_bucket: string;
-  source_key: string;
-  source_etag: string | null;
-  format: 'csv' | 'xlsx';
-  mode: 'replace' | 'merge';
-  dry_run: boolean;
-  force: boolean;
-  status: RosterImportSummary['status'];
-  total_count: number;
-  inserted_count: number;
-  updated_count: number;
-  unchanged_count: number;
-  deactivated_count: number;
-  rejected_count: number;
-  rows_processed: number;
-  cancel_requested_at: Date | null;
-}
-
-function summaryOf(row: ImportRow): RosterImportSummary {
+function summaryOf(row: RosterImportRow): RosterImportSummary {
   return {
     importId: row.id,
     organizationId: row.organization_id,
@@ -79,7 +58,7 @@ function summaryOf(row: ImportRow): RosterImportSummary {
 }
 
 async function loadImport(sequelize: Sequelize, importId: string, transaction?: Transaction, lock = false) {
-  const rows = await sequelize.query<ImportRow>(
+  const rows = await sequelize.query<RosterImportRow>(
     `SELECT * FROM roster_imports WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
     { bind: [importId], type: QueryTypes.SELECT, transaction },
   );
@@ -181,7 +160,7 @@ interface PendingRow {
 
 interface BatchContext {
   sequelize: Sequelize;
-  imp: ImportRow;
+  imp: RosterImportRow;
   present: string[];
 }
 
@@ -355,7 +334,7 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
            updated_at = now() WHERE id = $1 AND status IN ('queued','running') RETURNING *`,
         { bind: [importId, etag] },
       );
-      return summaryOf((rows as ImportRow[])[0] ?? imp);
+      return summaryOf((rows as RosterImportRow[])[0] ?? imp);
     },
 
     /**
@@ -565,7 +544,7 @@ async function setStatus(
   status: 'succeeded' | 'failed' | 'cancelled',
   failureReason: string | null,
   transaction: Transaction,
-): Promise<ImportRow> {
+): Promise<RosterImportRow> {
   const [rows] = await sequelize.query(
     `UPDATE roster_imports SET status = $2, failure_reason = $3, finished_at = now(), updated_at = now()
      WHERE id = $1 RETURNING *`,
@@ -576,5 +555,5 @@ async function setStatus(
     bind: [importId],
     transaction,
   });
-  return (rows as ImportRow[])[0] as ImportRow;
+  return (rows as RosterImportRow[])[0] as RosterImportRow;
 }

@@ -8,6 +8,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
+import type { RosterImportRow } from '../../db/roster-import-row';
 import { neutralizeCsvCell, type RosterKind } from '../../domain/roster-row';
 import { createS3Client } from '../../lib/aws';
 import type { Config } from '../../lib/config';
@@ -74,38 +75,9 @@ const ImportErrorSchema = z
   })
   .openapi('RosterImportError');
 
-interface ImportRow {
-  id: string;
-  organization_id: string;
-  kind: RosterKind;
-  source_bucket: string;
-  source_key: string;
-  source_etag: string | null;
-  format: 'csv' | 'xlsx';
-  mode: 'replace' | 'merge';
-  dry_run: boolean;
-  force: boolean;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  total_count: number;
-  inserted_count: number;
-  updated_count: number;
-  unchanged_count: number;
-  deactivated_count: number;
-  rejected_count: number;
-  rows_processed: number;
-  unknown_columns: string[];
-  workflow_id: string | null;
-  failure_reason: string | null;
-  cancel_requested_at: Date | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
 
-export function importJson(row: ImportRow): z.infer<typeof ImportSchema> {
+export function importJson(row: RosterImportRow): z.infer<typeof ImportSchema> {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -195,10 +167,10 @@ export interface NewImport {
 export async function startRosterImport(
   deps: { sequelize: Sequelize; temporal: Client; config: Config },
   input: NewImport,
-): Promise<{ row: ImportRow; created: boolean }> {
+): Promise<{ row: RosterImportRow; created: boolean }> {
   const id = input.id ?? randomUUID();
   const workflowId = rosterImportWorkflowId(id);
-  const inserted = await deps.sequelize.query<ImportRow>(
+  const inserted = await deps.sequelize.query<RosterImportRow>(
     `INSERT INTO roster_imports (id, organization_id, kind, source_bucket, source_key, source_etag, format, mode,
        dry_run, force, workflow_id, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -256,7 +228,7 @@ export async function startRosterImport(
 }
 
 async function findImport(sequelize: Sequelize, organizationId: string, id: string) {
-  const rows = await sequelize.query<ImportRow>(
+  const rows = await sequelize.query<RosterImportRow>(
     'SELECT * FROM roster_imports WHERE id = $1 AND organization_id = $2',
     { bind: [id, organizationId], type: QueryTypes.SELECT },
   );
@@ -339,8 +311,8 @@ const CSV_ERRORS_PAGE = 5000;
 export function importRoutes({ config, sequelize, temporal }: AppDeps) {
   const s3 = createS3Client(config);
   const deps = { config, sequelize, temporal };
-  const selfPath = (row: ImportRow) => `/v1/organizations/${row.organization_id}/imports/${row.id}`;
-  const accepted = (row: ImportRow) =>
+  const selfPath = (row: RosterImportRow) => `/v1/organizations/${row.organization_id}/imports/${row.id}`;
+  const accepted = (row: RosterImportRow) =>
     acceptedBody(config, importJson(row), row.workflow_id ?? rosterImportWorkflowId(row.id), selfPath(row));
 
   return createRouter()
@@ -514,7 +486,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       async (c) => {
         const { limit, cursor } = c.req.valid('query');
         const after = timeCursor(cursor);
-        const rows = await sequelize.query<ImportRow & { cursor_at: string }>(
+        const rows = await sequelize.query<RosterImportRow & { cursor_at: string }>(
           `SELECT *, created_at::text AS cursor_at FROM roster_imports WHERE organization_id = $1
            ${after ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
            ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -654,7 +626,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       async (c) => {
         const { id } = c.req.valid('param');
         const current = await requireImport(sequelize, c.var.organization.id, id);
-        const rows = await sequelize.query<ImportRow>(
+        const rows = await sequelize.query<RosterImportRow>(
           `UPDATE roster_imports SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
            WHERE id = $1 AND status IN ('queued','running') RETURNING *`,
           { bind: [id], type: QueryTypes.SELECT },
