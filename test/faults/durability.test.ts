@@ -9,6 +9,14 @@ import { SendGridStub } from '../support/sendgrid-stub';
 import { stack } from '../support/stack';
 import { startWorkerProcess } from '../support/worker-process';
 import { dnsRecords, freshSubdomain, organizationWhen, until } from '../workflows/organization-support';
+import {
+  employeeCsv,
+  employeesOf,
+  importErrors,
+  importRow,
+  stageImport,
+  startImportWorkflow,
+} from '../workflows/roster-import-support';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -127,5 +135,40 @@ describe('durability under faults (SPEC §7)', function () {
     const records = await dnsRecords(subdomain);
     assert.equal(records.length, 1);
     assert.equal(records[0]?.ResourceRecords?.[0]?.Value, stack().config.CLOUDFRONT_DISTRIBUTION_DOMAIN);
+  });
+
+  it('kill -9 of the worker mid-file of an import: the retry ends with exactly the right rows and counts', async () => {
+    const rows = 20_000;
+    const organization = await createOrganization('Crash Test Care');
+    const imp = await stageImport(organization.id, employeeCsv(rows));
+    const taskQueue = `faults-${randomUUID()}`;
+    const doomed = await startWorkerProcess(taskQueue);
+    const handle = await startImportWorkflow(taskQueue, imp.id, 200);
+    const atKill = await until(
+      'an import in the middle of its file',
+      async () => {
+        const processed = (await importRow(imp.id)).rowsProcessed;
+        return processed >= 2_000 && processed < rows ? processed : false;
+      },
+      60_000,
+    );
+    await doomed.kill9();
+    assert.ok(atKill < rows);
+
+    const worker = await stack().createWorker(taskQueue);
+    const summary = await worker.runUntil(handle.result());
+    assert.equal(summary.status, 'succeeded');
+    assert.deepEqual(summary.counts, {
+      total: rows,
+      inserted: rows,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      rejected: 0,
+    });
+    const people = await employeesOf(organization.id);
+    assert.equal(people.length, rows);
+    assert.equal(new Set(people.map((person) => person.external_id)).size, rows);
+    assert.deepEqual(await importErrors(imp.id), []);
   });
 });
