@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { EmailMessage, Invitation } from '../../db/models';
+import { EmailMessage, Invitation, Organization } from '../../db/models';
 import type { Config } from '../../lib/config';
-import { invitationWorkflowId, organizationWorkflowId } from '../../workflows/definitions';
+import {
+  invitationWorkflowId,
+  newOrganizationLifecycleInput,
+  ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
+  organizationChangeSignal,
+  organizationStateQuery,
+  organizationWorkflowId,
+} from '../../workflows/definitions';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { SendGridStub } from '../support/sendgrid-stub';
@@ -170,5 +177,46 @@ describe('durability under faults (SPEC §7)', function () {
     assert.equal(people.length, rows);
     assert.equal(new Set(people.map((person) => person.external_id)).size, rows);
     assert.deepEqual(await importErrors(imp.id), []);
+  });
+
+  it('kill -9 of the worker between the UPSERT and INSYNC: a new worker finishes with one record', async () => {
+    const taskQueue = `faults-${randomUUID()}`;
+    const subdomain = freshSubdomain('kill9');
+    const organization = await Organization.create({
+      name: 'Killed Mid-DNS',
+      subdomain,
+      status: 'provisioning',
+      dnsStatus: 'pending',
+    });
+    const doomed = await startWorkerProcess(taskQueue, {}, 'test/faults/pending-dns-worker.ts');
+    const handle = await stack().temporal.workflow.signalWithStart(ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE, {
+      workflowId: organizationWorkflowId(organization.id),
+      taskQueue,
+      args: [
+        {
+          ...newOrganizationLifecycleInput(organization.id, null),
+          settings: { dnsPollIntervalSeconds: 1, dnsMaxPollIntervalSeconds: 1, dnsSyncTimeoutSeconds: 120 },
+        },
+      ],
+      signal: organizationChangeSignal,
+      signalArgs: [{ kind: 'ensureSubdomain', subdomain }],
+    });
+    await until('the workflow waiting for INSYNC', async () => {
+      const view = await handle.query(organizationStateQuery).catch(() => undefined);
+      return view?.step === 'waiting-for-dns';
+    });
+    assert.equal((await dnsRecords(subdomain)).length, 1, 'the UPSERT happened');
+    await doomed.kill9();
+    assert.equal(
+      (await Organization.findByPk(organization.id, { rejectOnEmpty: true })).status,
+      'provisioning',
+    );
+
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(async () => {
+      const active = await organizationWhen(organization.id, (org) => org.status === 'active', 60_000);
+      assert.equal(active.dnsStatus, 'in_sync');
+    });
+    assert.equal((await dnsRecords(subdomain)).length, 1);
   });
 });

@@ -15,12 +15,13 @@ export interface WorkerProcess {
 }
 
 /**
- * The real worker entry point (`workers/main.ts`) in its own process, pointed at the test stack,
- * so a test can kill -9 it. Resolves once it logs "worker started".
+ * The real worker entry point (`workers/main.ts`, or another worker `script`) in its own process,
+ * pointed at the test stack, so a test can kill -9 it. Resolves once it logs "worker started".
  */
 export async function startWorkerProcess(
   taskQueue: string,
   overrides: Partial<Config> = {},
+  script = 'workers/main.ts',
 ): Promise<WorkerProcess> {
   const { config } = stack();
   const env: NodeJS.ProcessEnv = {
@@ -38,7 +39,7 @@ export async function startWorkerProcess(
   for (const [name, value] of Object.entries(overrides)) {
     if (value !== undefined) env[name] = Array.isArray(value) ? value.join(',') : String(value);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers/main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
