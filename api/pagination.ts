@@ -32,3 +32,26 @@ export function page<T>(rows: T[], limit: number, cursorOf: (row: T) => unknown[
 export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/**
+ * SQL for one keyset page of `table` ordered by (full_name_norm, id), binding `$limit` and, after
+ * the first page, `$afterName`/`$afterId`. With a search term the planner, misled by LIMIT, would
+ * walk the name-ordered index and filter half the organization (≈ 1 s at 1M rows); collecting the
+ * hits first keeps it on the trigram and exact-match indexes, and only the hits are ordered.
+ */
+export function nameOrderedPageSql(
+  table: 'employees' | 'patients',
+  alias: string,
+  conditions: string[],
+  options: { searching: boolean; after: boolean },
+) {
+  const after = options.after
+    ? [`(${alias}.full_name_norm, ${alias}.id) > ($afterName, $afterId::uuid)`]
+    : [];
+  const order = `ORDER BY ${alias}.full_name_norm, ${alias}.id LIMIT $limit`;
+  if (!options.searching) {
+    return `SELECT ${alias}.* FROM ${table} ${alias} WHERE ${[...conditions, ...after].join(' AND ')} ${order}`;
+  }
+  return `WITH hits AS MATERIALIZED (SELECT ${alias}.* FROM ${table} ${alias} WHERE ${conditions.join(' AND ')})
+SELECT ${alias}.* FROM hits ${alias}${after.length ? ` WHERE ${after[0]}` : ''} ${order}`;
+}

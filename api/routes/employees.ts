@@ -13,7 +13,7 @@ import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate } from '../middleware/authenticate';
 import { requireOrgRole } from '../middleware/organization-access';
-import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
+import { decodeCursor, listSchema, nameOrderedPageSql, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
@@ -227,16 +227,10 @@ export function searchEmployeesSql(filters: {
     where.push(`(e.full_name_norm LIKE '%' || ale_normalize_name($q) || '%' OR e.external_id = $q
       OR lower(e.email) = lower($q) OR e.npi = $q)`);
   }
-  const after = filters.after ? '(e.full_name_norm, e.id) > ($afterName, $afterId::uuid)' : undefined;
-  if (!filters.q) {
-    if (after) where.push(after);
-    return `SELECT e.* FROM employees e WHERE ${where.join(' AND ')} ORDER BY e.full_name_norm, e.id LIMIT $limit`;
-  }
-  // With a search term the planner, misled by LIMIT, walks the name-ordered index and filters
-  // half the organization (≈ 1 s at 1M rows). Collecting the hits first keeps it on the trigram
-  // and exact-match indexes; the hits are then ordered and paged.
-  return `WITH hits AS MATERIALIZED (SELECT e.* FROM employees e WHERE ${where.join(' AND ')})
-SELECT e.* FROM hits e${after ? ` WHERE ${after}` : ''} ORDER BY e.full_name_norm, e.id LIMIT $limit`;
+  return nameOrderedPageSql('employees', 'e', where, {
+    searching: Boolean(filters.q),
+    after: Boolean(filters.after),
+  });
 }
 
 export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {

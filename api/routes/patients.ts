@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate } from '../middleware/authenticate';
 import { requireOrgRole } from '../middleware/organization-access';
-import { listSchema, PageQuery, page } from '../pagination';
+import { listSchema, nameOrderedPageSql, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
 import { nameCursor } from './employees';
@@ -112,9 +112,8 @@ export function patientRoutes({ config, sequelize }: AppDeps) {
           where.push(`(p.full_name_norm LIKE '%' || ale_normalize_name($q) || '%' OR p.external_id = $q
             OR lower(p.email) = lower($q))`);
         }
-        if (after) where.push('(p.full_name_norm, p.id) > ($afterName, $afterId::uuid)');
         const rows = await sequelize.query<PatientRow>(
-          `SELECT p.* FROM patients p WHERE ${where.join(' AND ')} ORDER BY p.full_name_norm, p.id LIMIT $limit`,
+          nameOrderedPageSql('patients', 'p', where, { searching: Boolean(q), after: Boolean(after) }),
           {
             bind: {
               org: c.var.organization.id,
