@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
@@ -23,6 +21,7 @@ import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { OigSiteStub, repeatingStream } from '../support/oig-site-stub';
 import { stack } from '../support/stack';
+import { startWorkerProcess } from '../support/worker-process';
 
 // Rows copied from the published file (../shared/data/leie-head-real.csv) plus readable individuals.
 const REAL_BUSINESSES = [
@@ -170,7 +169,6 @@ const TWIN = [
 const BASE_ROWS: string[][] = [...REAL_BUSINESSES, OBRIEN, BAD_DOB, TWIN, TWIN, ...generateLeieRows(12, 42)];
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'oig-sync-test-'));
-const repoRoot = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -584,36 +582,12 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
       workflowId,
       args: [{ trigger: 'manual' }],
     });
-    const config = stack().config;
-    // A separate process, so it can die with SIGKILL like a crashed worker: no graceful drain.
-    const doomed: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', '-e', "require('./test/workflows/oig-sync-kill-worker.ts')"],
-      {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'silent',
-          DATABASE_URL: config.DATABASE_URL,
-          TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
-          TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          TEMPORAL_PAYLOAD_KEY: config.TEMPORAL_PAYLOAD_KEY,
-          AWS_ENDPOINT_URL: config.AWS_ENDPOINT_URL,
-          ROUTE53_HOSTED_ZONE_ID: config.ROUTE53_HOSTED_ZONE_ID,
-          ...site.config,
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    doomed.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
+    // A separate process (the real workers/main.ts), so it can die with SIGKILL like a crashed worker.
+    const doomed = await startWorkerProcess(taskQueue, site.config);
     let copied = 0;
     try {
       const deadline = Date.now() + 150_000;
-      while (copied === 0 && Date.now() < deadline && doomed.exitCode === null) {
+      while (copied === 0 && Date.now() < deadline && doomed.child.exitCode === null) {
         const [progress] = await sql<{ n: number }>(
           `SELECT coalesce(max(tuples_processed), 0)::int AS n FROM pg_stat_progress_copy
             WHERE relid::regclass::text LIKE 'oig_staging_raw_%'`,
@@ -622,12 +596,9 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
         if (copied === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
     } finally {
-      doomed.kill('SIGKILL');
+      await doomed.kill9();
     }
-    assert.ok(
-      copied > 0 && copied < 82_000,
-      `the worker was killed mid-COPY (${copied} rows copied) ${stderr}`,
-    );
+    assert.ok(copied > 0 && copied < 82_000, `the worker was killed mid-COPY (${copied} rows copied)`);
 
     const worker = await stack().createWorker(taskQueue, site.config);
     const result = await worker.runUntil(handle.result());
