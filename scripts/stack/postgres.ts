@@ -75,7 +75,8 @@ function isAlive(pid: number): boolean {
 
 function resolvePackageDir(name: string): string | undefined {
   try {
-    return path.dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+    // The package exports no package.json; its entry point lies inside it.
+    return path.dirname(createRequire(import.meta.url).resolve(name));
   } catch {
     return undefined;
   }
