@@ -3,6 +3,7 @@ import { createEmailActivities } from './email';
 import { createInvitationActivities } from './invitations';
 import { createLogoActivities } from './logos';
 import { createOigActivities } from './oig';
+import { createOigImportActivities } from './oig-import';
 import { createOrganizationActivities } from './organizations';
 import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createSelfCheckActivities(deps),
     ...createOigActivities(deps),
+    ...createOigImportActivities(deps),
     ...createRoute53Activities(deps),
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),

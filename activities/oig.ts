@@ -9,9 +9,9 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QueryTypes } from 'sequelize';
+import { RECORD_COLUMNS } from '../db/oig-list-sql';
 import {
   describeCopyFormatError,
-  LEIE_COLUMNS,
   LeieFailureType,
   LeieFormatError,
   leieArchiveKey,
@@ -81,7 +81,6 @@ export interface OigApplyResult {
   updated: number;
 }
 
-const RECORD_COLUMNS = LEIE_COLUMNS.map((column) => column.toLowerCase());
 const DATE_COLUMNS = new Set(['dob', 'excldate', 'reindate', 'waiverdate']);
 const NAME_NORMS = `ale_normalize_name(s.lastname), ale_normalize_name(s.firstname),
   CASE WHEN s.lastname IS NULL AND s.firstname IS NULL THEN ale_normalize_name(s.busname)
@@ -94,11 +93,11 @@ function stagingTables(): { raw: string; typed: string } {
   return { raw: `oig_staging_raw_${suffix}`, typed: `oig_staging_${suffix}` };
 }
 
-function failureFrom(error: LeieFormatError): ApplicationFailure {
+export function failureFrom(error: LeieFormatError): ApplicationFailure {
   return ApplicationFailure.nonRetryable(error.message, error.type);
 }
 
-async function fetchFromOig(url: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function fetchFromOig(url: string, headers: Record<string, string> = {}): Promise<Response> {
   const signal = AbortSignal.any([
     Context.current().cancellationSignal,
     AbortSignal.timeout(HTTP_TIMEOUT_MS),
@@ -122,41 +121,38 @@ async function fetchFromOig(url: string, headers: Record<string, string> = {}): 
 }
 
 /**
- * Counts, hashes and bounds the download while it streams to disk, and checks its first line: an
- * HTML page, an empty body or a changed header is refused before anything is archived or loaded.
+ * Counts, hashes and bounds the download while it streams, and checks its first line: an HTML page,
+ * an empty body or a changed header is refused before anything is archived or loaded.
  */
-class LeieDownloadInspector extends Transform {
+export class LeieDownloadInspector {
   readonly hash = createHash('sha256');
   bytes = 0;
   private head = '';
   private headChecked = false;
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+  /** The chunk, once counted and hashed; throws a LeieFormatError for a file that is not the LEIE. */
+  check(chunk: Buffer): Buffer {
     this.bytes += chunk.length;
     if (this.bytes > MAX_LEIE_BYTES) {
-      callback(
-        new LeieFormatError(
-          LeieFailureType.tooLarge,
-          `the LEIE download exceeds ${MAX_LEIE_BYTES / 1024 / 1024} MB; the real file is ≈ 15 MB`,
-        ),
+      throw new LeieFormatError(
+        LeieFailureType.tooLarge,
+        `the LEIE download exceeds ${MAX_LEIE_BYTES / 1024 / 1024} MB; the real file is ≈ 15 MB`,
       );
-      return;
     }
     this.hash.update(chunk);
     Context.current().heartbeat({ bytes: this.bytes });
     if (!this.headChecked) {
       this.head += chunk.toString('utf8', 0, Math.min(chunk.length, MAX_HEADER_BYTES));
       const problem = this.inspectHead(false);
-      if (problem) {
-        callback(problem);
-        return;
-      }
+      if (problem) throw problem;
     }
-    callback(null, chunk);
+    return chunk;
   }
 
-  override _flush(callback: TransformCallback) {
-    callback(this.headChecked ? null : this.inspectHead(true));
+  /** At the end of the body: an empty body, or a header without rows, is refused. */
+  finish(): void {
+    const problem = this.headChecked ? null : this.inspectHead(true);
+    if (problem) throw problem;
   }
 
   private inspectHead(atEnd: boolean): LeieFormatError | null {
@@ -171,6 +167,30 @@ class LeieDownloadInspector extends Transform {
       return new LeieFormatError(LeieFailureType.empty, 'the LEIE download has a header but no rows');
     }
     return null;
+  }
+}
+
+/** The inspector as a stream stage (the download-to-disk path of `downloadOigCsv`). */
+class InspectingTransform extends Transform {
+  constructor(readonly inspector: LeieDownloadInspector) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    try {
+      callback(null, this.inspector.check(chunk));
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _flush(callback: TransformCallback) {
+    try {
+      this.inspector.finish();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
   }
 }
 
@@ -207,18 +227,27 @@ class HeaderStripper extends Transform {
   }
 }
 
-function copyFailure(error: unknown): unknown {
+/**
+ * A COPY error as the file's problem. `fileLine` maps COPY's line number to the file's; by default
+ * COPY got every data line after the header.
+ */
+export function copyFailure(
+  error: unknown,
+  fileLine: (copyLine: number) => number | undefined = (copyLine) => copyLine + 1,
+): unknown {
   if (error instanceof LeieFormatError) return failureFrom(error);
   const pgError = error as { code?: string; message?: string; where?: string };
+  const copyLine = Number(/line (\d+)/.exec(pgError.where ?? '')?.[1] ?? Number.NaN);
+  const line = Number.isNaN(copyLine) ? undefined : fileLine(copyLine);
   if (pgError.code === '22P04') {
     return ApplicationFailure.nonRetryable(
-      describeCopyFormatError(pgError.message ?? '', pgError.where),
+      describeCopyFormatError(pgError.message ?? '', line === undefined ? undefined : `line ${line - 1}`),
       LeieFailureType.malformedRow,
     );
   }
   if (pgError.code === '22021') {
     return ApplicationFailure.nonRetryable(
-      `the LEIE file is not valid UTF-8 (${pgError.where ?? pgError.message})`,
+      `the LEIE file is not valid UTF-8 (${line === undefined ? (pgError.where ?? pgError.message) : `line ${line}: ${pgError.message}`})`,
       LeieFailureType.malformedRow,
     );
   }
@@ -302,9 +331,14 @@ export function createOigActivities({ config, sequelize, s3, logger }: ActivityD
       const inspector = new LeieDownloadInspector();
       try {
         try {
-          await pipeline(Readable.fromWeb(response.body as never), inspector, fs.createWriteStream(file), {
-            signal: Context.current().cancellationSignal,
-          });
+          await pipeline(
+            Readable.fromWeb(response.body as never),
+            new InspectingTransform(inspector),
+            fs.createWriteStream(file),
+            {
+              signal: Context.current().cancellationSignal,
+            },
+          );
         } catch (error) {
           if (error instanceof LeieFormatError) throw failureFrom(error);
           throw ApplicationFailure.retryable(
@@ -502,8 +536,11 @@ export function createOigActivities({ config, sequelize, s3, logger }: ActivityD
   };
 }
 
-async function insertCheck(
-  query: (sql: string, replacements: Record<string, unknown>) => Promise<unknown>,
+/** Runs one statement with `:name` replacements (sequelize, or a pg client in a transaction). */
+export type CheckQuery = (sql: string, replacements: Record<string, unknown>) => Promise<unknown>;
+
+export async function insertCheck(
+  query: CheckQuery,
   record: OigCheckRecord & { status: 'imported' | 'unchanged' | 'failed'; rowCount: number | null },
 ) {
   await query(

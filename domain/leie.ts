@@ -209,3 +209,84 @@ export function parseOigPageUpdateDate(html: string): { date: string } | { probl
   }
   return { problem: 'the OIG page has no "last update" date' };
 }
+
+// ── Records of the file ──────────────────────────────────────────────────────────────────────────
+
+/** A real LEIE record is ≈ 180 bytes; one this long is a runaway quote, not a row. */
+export const MAX_LEIE_RECORD_BYTES = 64 * 1024;
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits a streamed LEIE file into its CSV records the way Postgres' COPY (FORMAT csv) does — a
+ * line end inside quotes belongs to the field, a doubled quote is a quote — and checks each data
+ * record has exactly the LEIE's 18 fields. `onRecord` gets the record's bytes without the line end
+ * and its line number in the file (the header is line 1 and is not passed on; it is checked
+ * elsewhere). Throws a `LeieFormatError` naming the line, like COPY's own errors would.
+ */
+export class LeieRecordSplitter {
+  private carry: Buffer = Buffer.alloc(0);
+  private inQuotes = false;
+  private commas = 0;
+  private line = 1;
+  records = 0;
+
+  constructor(private readonly onRecord: (record: Buffer, line: number) => void) {}
+
+  push(chunk: Buffer): void {
+    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    let start = 0;
+    let { inQuotes, commas } = this;
+    for (let i = this.carry.length; i < buf.length; i++) {
+      const c = buf[i];
+      if (c === QUOTE) inQuotes = !inQuotes;
+      else if (!inQuotes) {
+        if (c === COMMA) commas++;
+        else if (c === LF) {
+          const end = i > start && buf[i - 1] === CR ? i - 1 : i;
+          this.emit(buf.subarray(start, end), commas);
+          start = i + 1;
+          commas = 0;
+        }
+      }
+    }
+    this.inQuotes = inQuotes;
+    this.commas = commas;
+    this.carry = buf.subarray(start);
+    if (this.carry.length > MAX_LEIE_RECORD_BYTES) {
+      throw new LeieFormatError(
+        LeieFailureType.malformedRow,
+        `line ${this.line} is longer than ${MAX_LEIE_RECORD_BYTES / 1024} KB (an unbalanced quote?)`,
+      );
+    }
+  }
+
+  /** The last record may lack a line end; a quote still open at the end is an error, as in COPY. */
+  end(): void {
+    const last = this.carry.at(-1) === CR ? this.carry.subarray(0, -1) : this.carry;
+    if (this.inQuotes) {
+      throw new LeieFormatError(
+        LeieFailureType.malformedRow,
+        `line ${this.line} is not valid CSV (unterminated CSV quoted field)`,
+      );
+    }
+    if (last.length > 0) this.emit(last, this.commas);
+    this.carry = Buffer.alloc(0);
+  }
+
+  private emit(record: Buffer, commas: number) {
+    const line = this.line++;
+    if (line === 1) return;
+    if (commas !== LEIE_COLUMNS.length - 1) {
+      throw new LeieFormatError(
+        LeieFailureType.malformedRow,
+        `line ${line} has ${commas < LEIE_COLUMNS.length - 1 ? 'fewer' : 'more'} than ${LEIE_COLUMNS.length} fields`,
+      );
+    }
+    this.records++;
+    this.onRecord(record, line);
+  }
+}

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   uuid4,
@@ -10,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import type { OigCheckRecord } from '../activities/oig';
+import type { OigFileFacts } from '../activities/oig-import';
 import {
   type OigSyncInput,
   type OigSyncResult,
@@ -34,6 +36,17 @@ const loader = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
+// The one-pass import (download → archive → COPY → swap): it heartbeats while streaming and
+// applying; a killed worker is noticed within the heartbeat timeout and the retry starts over.
+const importer = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** Syncs started before this patch download, stage and swap in three activities. */
+export const OIG_ONE_PASS_IMPORT_PATCH = 'oig-one-pass-import';
+
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: {
@@ -45,8 +58,9 @@ const db = proxyActivities<Activities>({
 });
 
 /**
- * oig-sync: read the page's "last update" date → unchanged? record and stop → download and archive
- * the CSV → COPY it into staging → swap it in atomically (with the added/removed keys) → rescreen.
+ * oig-sync: read the page's "last update" date → unchanged? record and stop → download the CSV,
+ * archive it, COPY what changed into staging and swap it in atomically (with the added/removed
+ * keys), in one activity → rescreen.
  * On failure: record a `failed` check with the reason (the current list is untouched) and fail.
  */
 export async function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
@@ -70,6 +84,30 @@ export async function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
     const baseline = await db.findOigBaseline();
     if (!force && baseline && page.sourceUpdatedOn && page.sourceUpdatedOn === baseline.sourceUpdatedOn) {
       return await unchanged({});
+    }
+
+    if (patched(OIG_ONE_PASS_IMPORT_PATCH)) {
+      const imported = await importer.importOigList({ check, baseline, force });
+      if (imported.outcome === 'not-modified') {
+        const { etag, lastModified } = imported;
+        return await unchanged({ etag, lastModified, sha256: baseline?.sha256 });
+      }
+      if (imported.outcome === 'same-file') {
+        const { etag, lastModified, sha256 } = imported;
+        return await unchanged({ etag, lastModified, sha256 });
+      }
+      const { etag, lastModified, sha256, archiveKey, invalidFields } = imported;
+      Object.assign(check, { etag, lastModified, sha256, archiveKey, invalidFields });
+      const { rowCount, added, removed, updated } = imported;
+      const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check.checkId) : null;
+      return result(check, 'imported', {
+        rowCount,
+        added,
+        removed,
+        updated,
+        warning: check.warning ?? null,
+        rescreenWorkflowId,
+      } as Partial<OigSyncResult>);
     }
 
     const download = await site.downloadOigCsv({ sourceUpdatedOn: page.sourceUpdatedOn, baseline, force });
@@ -100,6 +138,7 @@ export async function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
       applied.added + applied.removed > 0 ? await startRescreen(check.checkId) : null;
     return result(check, 'imported', { ...applied, warning: check.warning ?? null, rescreenWorkflowId });
   } catch (error) {
+    Object.assign(check, fileFacts(error));
     await CancellationScope.nonCancellable(async () => {
       await db.recordOigCheck({ ...check, status: 'failed', error: failureReason(error) });
       await db.dropOigStaging();
@@ -138,6 +177,16 @@ function result(
     rescreenWorkflowId: null,
     ...fields,
   };
+}
+
+/** What a failed one-pass import knew about the file (etag, sha256, archive key), if anything. */
+function fileFacts(error: unknown): Partial<OigFileFacts> {
+  const cause = error instanceof ActivityFailure ? error.cause : undefined;
+  const facts =
+    cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<OigFileFacts>) : undefined;
+  if (!facts || typeof facts !== 'object') return {};
+  const { etag, lastModified, sha256, archiveKey } = facts;
+  return { etag, lastModified, sha256, archiveKey };
 }
 
 /** `Type: message` of the failure that ended the sync, for the check row and GET /v1/oig/status. */

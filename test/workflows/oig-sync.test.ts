@@ -590,7 +590,7 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
       while (copied === 0 && Date.now() < deadline && doomed.child.exitCode === null) {
         const [progress] = await sql<{ n: number }>(
           `SELECT coalesce(max(tuples_processed), 0)::int AS n FROM pg_stat_progress_copy
-            WHERE relid::regclass::text LIKE 'oig_staging_raw_%'`,
+            WHERE relid::regclass::text LIKE '%oig_staging_raw%'`,
         );
         copied = progress?.n ?? 0;
         if (copied === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -615,7 +615,7 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
     );
     const history = await handle.fetchHistory();
     const loads = (history.events ?? []).filter(
-      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'loadOigStaging',
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'importOigList',
     );
     assert.equal(loads.length, 1);
     const started = (history.events ?? []).find(

@@ -1,0 +1,456 @@
+import { hash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { QueryTypes } from 'sequelize';
+import {
+  AFFECTED_HASHES,
+  COPY_STAGING_RAW,
+  CREATE_STAGING_RAW,
+  DELETE_REMOVED,
+  INSERT_ADDED,
+  INVALID_FIELDS_TOTAL,
+  LIST_HASHES,
+  STAGE_AFFECTED,
+  STAGE_NEXT,
+  UPDATE_CHANGED,
+} from '../db/oig-list-sql';
+import {
+  LEIE_COLUMNS,
+  LeieFailureType,
+  LeieFormatError,
+  LeieRecordSplitter,
+  leieArchiveKey,
+  MAX_LEIE_BYTES,
+  rowCountProblem,
+} from '../domain/leie';
+import type { ActivityDeps } from './deps';
+import {
+  type CheckQuery,
+  copyFailure,
+  failureFrom,
+  fetchFromOig,
+  insertCheck,
+  LeieDownloadInspector,
+  type OigBaseline,
+  type OigCheckRecord,
+  OigFailureType,
+} from './oig';
+
+export type OigImport =
+  | { outcome: 'not-modified'; etag: string | null; lastModified: string | null }
+  | { outcome: 'same-file'; sha256: string; etag: string | null; lastModified: string | null }
+  | {
+      outcome: 'imported';
+      etag: string | null;
+      lastModified: string | null;
+      sha256: string;
+      archiveKey: string;
+      rowCount: number;
+      added: number;
+      removed: number;
+      updated: number;
+      invalidFields: number;
+    };
+
+/** What a failure after the download knows about the file: the workflow records it in the check. */
+export interface OigFileFacts {
+  etag: string | null;
+  lastModified: string | null;
+  sha256: string | null;
+  archiveKey: string | null;
+}
+
+/** The failure type of a sync that classified the file against a list another writer changed since. */
+export const OIG_LIST_CHANGED = 'OigListChanged';
+
+const SPOOL_DIR = path.join(os.tmpdir(), 'ale-oig');
+/** Spool files older than this belong to a worker that died (the activity times out long before). */
+const STALE_SPOOL_MS = 6 * 60 * 60 * 1000;
+/** Big reads for the archive upload (≈ 2× faster to moto than the 64 KB default). */
+const ARCHIVE_READ_BYTES = 1024 * 1024;
+const _EMPTY_FIELDS = ','.repeat(LEIE_COLUMNS.length);
+const MATCHED_LINES_CAP = 1 << 30;
+
+/** The record hash stored in `row_hash`: the first 16 bytes of sha256, in hex. */
+export function recordHash(record: Buffer): string {
+  return hash('sha256', record, 'hex').slice(0, 32);
+}
+
+/** The list's record hashes (multiset) and total row count, read in one snapshot with its version. */
+async function readListHashes(client: pg.Client) {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  const { rows } = await client.query<{ version: string }>('SELECT version::text FROM oig_list_version');
+  const counts = new Map<string, number>();
+  let total = 0;
+  let tail = '';
+  for await (const chunk of client.query(copyTo(LIST_HASHES)) as AsyncIterable<Buffer>) {
+    const lines = (tail + chunk.toString('latin1')).split('\n');
+    tail = lines.pop() ?? '';
+    for (const line of lines) {
+      total++;
+      if (line !== '\\N') counts.set(line, (counts.get(line) ?? 0) + 1);
+    }
+  }
+  await client.query('COMMIT');
+  return { version: rows[0]?.version ?? '0', counts, total };
+}
+
+/** Removes spool files a killed worker left behind. */
+async function sweepSpool() {
+  await fs.promises.mkdir(SPOOL_DIR, { recursive: true });
+  for (const name of await fs.promises.readdir(SPOOL_DIR)) {
+    const file = path.join(SPOOL_DIR, name);
+    const stat = await fs.promises.stat(file).catch(() => null);
+    if (stat && Date.now() - stat.mtimeMs > STALE_SPOOL_MS) await fs.promises.rm(file, { force: true });
+  }
+}
+
+/** Writes with backpressure; an 'error' of the stream rejects the wait. */
+async function write(stream: Writable, chunk: Buffer) {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+/** `:name` replacements → pg's `$n` parameters (`::type` casts are left alone). */
+function named(sql: string, values: Record<string, unknown>): { text: string; values: unknown[] } {
+  const order: unknown[] = [];
+  const positions = new Map<string, number>();
+  const text = sql.replace(/(?<!:):([A-Za-z]\w*)/g, (_m, name: string) => {
+    if (!positions.has(name)) {
+      order.push(values[name]);
+      positions.set(name, order.length);
+    }
+    return `$${positions.get(name)}`;
+  });
+  return { text, values: order };
+}
+
+export function createOigImportActivities({ config, sequelize, s3, logger }: ActivityDeps) {
+  const log = logger.child({ component: 'oig-sync' });
+
+  return {
+    /**
+     * The whole import in one attempt, on one file: stream OIG_CSV_DOWNLOAD_URL once — checking,
+     * bounding and hashing it, spooling it for the archive, splitting it into records — and COPY
+     * into staging only the records the list does not hold yet; then archive the file to S3
+     * (`oig/<date>-<sha256>.csv`) while the difference is applied in ONE transaction (committed
+     * only once the archive is stored). A conditional GET or an identical hash short-cuts an
+     * unchanged file unless `force`. A retry (a killed worker) downloads again and starts over: the
+     * staging tables lived in the dead session, and nothing was committed.
+     */
+    async importOigList(input: {
+      check: OigCheckRecord;
+      baseline: OigBaseline | null;
+      force: boolean;
+    }): Promise<OigImport> {
+      const { check, baseline, force } = input;
+      const done = await importedCheck(check.checkId);
+      // A retry after a commit whose completion was lost: the list is already swapped.
+      if (done) return done;
+
+      const headers: Record<string, string> = {};
+      if (!force && baseline?.etag) headers['if-none-match'] = baseline.etag;
+      if (!force && baseline?.lastModified) headers['if-modified-since'] = baseline.lastModified;
+      const url = config.OIG_CSV_DOWNLOAD_URL;
+      const client = new pg.Client({ connectionString: config.DATABASE_URL, application_name: 'oig-sync' });
+      const connected = client.connect().then(async () => {
+        await client.query(`SET temp_buffers = '64MB'`);
+        return readListHashes(client);
+      });
+      connected.catch(() => {});
+      const spool = path.join(SPOOL_DIR, `leie-${randomUUID()}.csv`);
+      try {
+        await sweepSpool();
+        const response = await fetchFromOig(url, headers);
+        const etag = response.headers.get('etag');
+        const lastModified = response.headers.get('last-modified');
+        if (response.status === 304) {
+          await response.body?.cancel().catch(() => {});
+          return { outcome: 'not-modified', etag: etag ?? baseline?.etag ?? null, lastModified };
+        }
+        const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+        if (declared > MAX_LEIE_BYTES) {
+          await response.body?.cancel().catch(() => {});
+          throw ApplicationFailure.nonRetryable(
+            `the LEIE download announces ${declared} bytes, more than the ${MAX_LEIE_BYTES / 1024 / 1024} MB limit`,
+            LeieFailureType.tooLarge,
+          );
+        }
+        if (!response.body)
+          throw failureFrom(new LeieFormatError(LeieFailureType.empty, 'the LEIE download is empty'));
+
+        const list = await connected;
+        await client.query(CREATE_STAGING_RAW);
+        const staged = await streamIntoStaging(client, response.body, spool, list.counts, url);
+        const facts: OigFileFacts = { etag, lastModified, sha256: staged.sha256, archiveKey: null };
+        if (!force && baseline?.sha256 === staged.sha256 && !staged.formatError) {
+          return { outcome: 'same-file', sha256: staged.sha256, etag, lastModified };
+        }
+
+        const date = check.sourceUpdatedOn ?? new Date().toISOString().slice(0, 10);
+        facts.archiveKey = leieArchiveKey(config.AWS_S3_KEY_PREFIX, date, staged.sha256);
+        const archived = s3
+          .send(
+            new PutObjectCommand({
+              Bucket: config.AWS_S3_BUCKET_NAME,
+              Key: facts.archiveKey,
+              Body: fs.createReadStream(spool, { highWaterMark: ARCHIVE_READ_BYTES }),
+              ContentLength: staged.bytes,
+              ContentType: 'text/csv',
+              Metadata: { sha256: staged.sha256, ...(etag ? { etag } : {}) },
+            }),
+          )
+          .then(() => log.info({ archiveKey: facts.archiveKey, bytes: staged.bytes }, 'LEIE file archived'));
+        archived.catch(() => {});
+        try {
+          if (staged.formatError) throw failureFrom(staged.formatError);
+          const context = Context.current();
+          const beat = setInterval(() => context.heartbeat({ phase: 'apply' }), 2_000);
+          const applied = await applyDifference(client, {
+            record: { ...check, ...facts },
+            list,
+            lines: staged.lines,
+            matched: staged.matched,
+            gone: staged.gone,
+            archived,
+          }).finally(() => clearInterval(beat));
+          return {
+            outcome: 'imported',
+            ...facts,
+            sha256: staged.sha256,
+            archiveKey: facts.archiveKey,
+            ...applied,
+          };
+        } catch (error) {
+          await archived.catch(() => {});
+          throw withFacts(error, facts);
+        }
+      } finally {
+        await client.end().catch(() => {});
+        await fs.promises.rm(spool, { force: true });
+      }
+    },
+  };
+
+  async function importedCheck(checkId: string): Promise<OigImport | null> {
+    const [row] = await sequelize.query<{
+      etag: string | null;
+      lastModified: string | null;
+      sha256: string;
+      archiveKey: string;
+      rowCount: number;
+      added: number;
+      removed: number;
+      invalidFields: number | null;
+    }>(
+      `SELECT etag, last_modified AS "lastModified", sha256, archive_key AS "archiveKey", row_count AS "rowCount",
+              added, removed, invalid_fields AS "invalidFields"
+         FROM oig_exclusions_check WHERE id = :checkId AND status = 'imported'`,
+      { type: QueryTypes.SELECT, replacements: { checkId } },
+    );
+    if (!row) return null;
+    return { outcome: 'imported', ...row, updated: 0, invalidFields: row.invalidFields ?? 0 };
+  }
+
+  /**
+   * One pass over the download: inspector (bounds, HTML/empty/header, sha256, heartbeat) → spool
+   * file (for the archive) and record splitter → COPY of the fresh records. A malformed record
+   * stops the COPY but not the spooling, so the refused file is still archived.
+   */
+  async function streamIntoStaging(
+    client: pg.Client,
+    body: ReadableStream<Uint8Array>,
+    spool: string,
+    listCounts: Map<string, number>,
+    url: string,
+  ) {
+    const inspector = new LeieDownloadInspector();
+    const file = fs.createWriteStream(spool);
+    const copy = client.query(copyFrom(COPY_STAGING_RAW));
+    const copyDone = finished(copy);
+    copyDone.catch(() => {});
+    /** Line in the file of each fresh record, in COPY order (COPY's errors count its own lines). */
+    const freshLines: number[] = [];
+    const matched = new Map<string, number | number[]>();
+    let out: Buffer[] = [];
+    const splitter = new LeieRecordSplitter((record, line) => {
+      const rowHash = recordHash(record);
+      const left = listCounts.get(rowHash) ?? 0;
+      if (left > 0) {
+        listCounts.set(rowHash, left - 1);
+        const lines = matched.get(rowHash);
+        if (lines === undefined) matched.set(rowHash, line);
+        else if (typeof lines === 'number') matched.set(rowHash, [lines, line]);
+        else if (lines.length < MATCHED_LINES_CAP) lines.push(line);
+        return;
+      }
+      freshLines.push(line);
+      out.push(Buffer.from(`${line},\\x${rowHash},`), record, NEWLINE);
+    });
+    let formatError: LeieFormatError | null = null;
+    const signal = Context.current().cancellationSignal;
+    try {
+      try {
+        for await (const chunk of Readable.fromWeb(body as never, { signal }) as AsyncIterable<Buffer>) {
+          const checked = inspector.check(chunk);
+          await write(file, checked);
+          if (formatError) continue;
+          try {
+            splitter.push(checked);
+          } catch (error) {
+            if (!(error instanceof LeieFormatError)) throw error;
+            formatError = error;
+          }
+          if (out.length > 0) {
+            await write(copy, Buffer.concat(out));
+            out = [];
+          }
+        }
+        inspector.finish();
+        if (!formatError) {
+          try {
+            splitter.end();
+          } catch (error) {
+            if (!(error instanceof LeieFormatError)) throw error;
+            formatError = error;
+          }
+        }
+      } catch (error) {
+        if (error instanceof LeieFormatError) throw failureFrom(error);
+        if (error instanceof ApplicationFailure) throw error;
+        // COPY refused a fresh record (invalid UTF-8…) while the download went on.
+        if (error instanceof pg.DatabaseError)
+          throw copyFailure(error, (copyLine) => freshLines[copyLine - 1]);
+        throw ApplicationFailure.retryable(
+          `the LEIE download from ${url} broke off after ${inspector.bytes} bytes (${(error as Error).message})`,
+          OigFailureType.unreachable,
+        );
+      }
+      file.end();
+      await finished(file);
+      if (out.length > 0) await write(copy, Buffer.concat(out));
+      copy.end();
+      try {
+        await copyDone;
+      } catch (error) {
+        throw copyFailure(error, (copyLine) => freshLines[copyLine - 1]);
+      }
+    } finally {
+      if (!file.closed) file.destroy();
+    }
+    Context.current().heartbeat({ bytes: inspector.bytes, records: splitter.records });
+    const gone: string[] = [];
+    for (const [rowHash, left] of listCounts) for (let i = 0; i < left; i++) gone.push(rowHash);
+    return {
+      sha256: inspector.hash.digest('hex'),
+      bytes: inspector.bytes,
+      lines: splitter.records,
+      matched,
+      gone,
+      formatError,
+    };
+  }
+
+  /**
+   * The swap: one transaction under the list's advisory lock — refused below 90 % of the current
+   * rows, refused (retryably) when the list changed since its hashes were read, otherwise the
+   * affected groups' rows deleted/updated/inserted, the added/removed keys logged and the
+   * `imported` check written; committed once the archive is stored.
+   */
+  async function applyDifference(
+    client: pg.Client,
+    input: {
+      record: OigCheckRecord;
+      list: { version: string; total: number };
+      lines: number;
+      matched: Map<string, number | number[]>;
+      gone: string[];
+      archived: Promise<unknown>;
+    },
+  ) {
+    const { record, list } = input;
+    const one = async (sql: string, values: unknown[] = []) => (await client.query(sql, values)).rows[0];
+    await client.query('BEGIN');
+    try {
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('oig_employees_exclusion'))`);
+      const { version } = await one('SELECT version::text FROM oig_list_version FOR UPDATE');
+      if (version !== list.version) {
+        throw ApplicationFailure.retryable(
+          'the OIG list changed while this file was being staged (another sync?); staging again',
+          OIG_LIST_CHANGED,
+        );
+      }
+      const problem = rowCountProblem(list.total, input.lines);
+      if (problem) throw ApplicationFailure.nonRetryable(problem, LeieFailureType.tooFewRows);
+
+      for (const sql of STAGE_AFFECTED) await client.query(sql, sql.includes('$1') ? [input.gone] : []);
+      const keptLines: number[] = [];
+      const keptHashes: string[] = [];
+      for (const { h } of (await client.query<{ h: string }>(AFFECTED_HASHES)).rows) {
+        const lines = input.matched.get(h);
+        for (const line of typeof lines === 'number' ? [lines] : (lines ?? [])) {
+          keptLines.push(line);
+          keptHashes.push(h);
+        }
+      }
+      await client.query(STAGE_NEXT, [keptLines, keptHashes]);
+      const query: CheckQuery = (sql, replacements) => {
+        const { text, values } = named(sql, replacements);
+        return client.query(text, values);
+      };
+      await insertCheck(query, { ...record, status: 'imported', rowCount: input.lines });
+      const removed = (await one(DELETE_REMOVED, [record.checkId])).n as number;
+      const updated = (await one(UPDATE_CHANGED)).n as number;
+      const added = (await one(INSERT_ADDED, [record.checkId])).n as number;
+      if (list.total - removed + added !== input.lines) {
+        throw new Error(
+          `the OIG difference does not add up: ${list.total} − ${removed} + ${added} ≠ ${input.lines} records`,
+        );
+      }
+      const invalidFields = (await one(INVALID_FIELDS_TOTAL)).n as number;
+      await query(
+        `UPDATE oig_exclusions_check SET added = :added, removed = :removed, invalid_fields = :invalidFields,
+                duration_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - :startedAt
+          WHERE id = :id`,
+        { id: record.checkId, added, removed, invalidFields, startedAt: record.startedAt },
+      );
+      await input.archived;
+      await client.query('COMMIT');
+      const result = { rowCount: input.lines, added, removed, updated, invalidFields };
+      log.info({ checkId: record.checkId, ...result }, 'LEIE list swapped in');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** The failure, carrying what is known of the file for the workflow's `failed` check. */
+function withFacts(error: unknown, facts: OigFileFacts): ApplicationFailure {
+  if (error instanceof ApplicationFailure) {
+    return ApplicationFailure.create({
+      message: error.message,
+      type: error.type ?? undefined,
+      nonRetryable: error.nonRetryable ?? undefined,
+      details: [facts],
+      cause: error.cause,
+    });
+  }
+  const cause = error as Error;
+  return ApplicationFailure.create({
+    message: cause?.message ?? String(error),
+    type: cause?.name ?? 'Error',
+    details: [facts],
+    cause,
+  });
+}
