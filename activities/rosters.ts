@@ -16,6 +16,8 @@ import type { ActivityDeps } from './deps';
 import { headRosterObject, openRosterRecords, RosterFileError, type RosterSource } from './roster-files';
 
 export const DEFAULT_IMPORT_BATCH_SIZE = 2000;
+/** Batches written at once (each in its own transaction and connection), committed in file order. */
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 export interface ImportCounts {
   total: number;
@@ -72,7 +74,12 @@ function fileFailure(error: unknown): unknown {
   return error;
 }
 
-// ── Upserts: one statement per key kind, normalized names computed in SQL (SPEC §4.5) ──────────
+// ── One batch, one statement: rows, errors and the counters move together (SPEC §4.2, §4.5) ──────
+//
+// A batch is two statements in one transaction: claim the batch's keys (first occurrence in the file
+// wins), then one statement that upserts the accepted rows (normalized names computed in SQL, once per
+// row), writes the rejected rows' errors and advances the import's counters — guarded by the expected
+// position. Rows travel as one array parameter per column (unnest): no per-row round trip, no JSON.
 
 interface TableShape {
   table: 'employees' | 'patients';
@@ -91,67 +98,139 @@ const PATIENT_SHAPE: TableShape = {
   dateColumns: new Set(['date_of_birth']),
 };
 
-const recordsetType = (shape: TableShape) =>
-  shape.columns.map((c) => `${c} ${shape.dateColumns.has(c) ? 'date' : 'text'}`).join(', ');
+const shapeOf = (kind: RosterKind) => (kind === 'patients' ? PATIENT_SHAPE : EMPLOYEE_SHAPE);
+
+/**
+ * Bind positions of the batch statement: the row columns follow, one array each in shape order, and
+ * for employees/caregivers the `kind` value comes last (patients bind no kind).
+ */
+const P = {
+  importId: '$1',
+  organizationId: '$2::uuid',
+  errors: '$3::int[], $4::text[], $5::text[], $6::text[], $7::text[]',
+  firstColumn: 8,
+  kind: `$${8 + EMPLOYEE_SHAPE.columns.length}::text`,
+};
+
+function inputCte(shape: TableShape) {
+  const arrays = shape.columns.map(
+    (c, i) => `$${P.firstColumn + i}::${shape.dateColumns.has(c) ? 'date' : 'text'}[]`,
+  );
+  return `input AS (SELECT * FROM unnest(${arrays.join(', ')}) AS r(${shape.columns.join(', ')}))`;
+}
 
 /**
  * Columns the file does not have are left as they are on update; present columns are written as
  * given (an empty cell clears the value). A row whose values are all equal is not touched at all,
  * so `last_import_id` marks only rows this import inserted or changed.
  */
-function upsertSql(kind: RosterKind, present: string[], keyedBy: 'external_id' | 'email') {
-  const shape = kind === 'patients' ? PATIENT_SHAPE : EMPLOYEE_SHAPE;
+function upsertCte(name: string, kind: RosterKind, present: string[], keyedBy: 'external_id' | 'email') {
+  const shape = shapeOf(kind);
   const updatable = shape.columns.filter((c) => present.includes(c) && c !== 'external_id');
   const isPeople = kind !== 'patients';
   const normColumns = isPeople ? ['first_name_norm', 'last_name_norm', 'full_name_norm'] : ['full_name_norm'];
-  const normValues = isPeople
-    ? [
-        "coalesce(ale_normalize_name(first_name), '')",
-        "coalesce(ale_normalize_name(last_name), '')",
-        "coalesce(ale_normalize_name(first_name || ' ' || last_name), '')",
-      ]
-    : ["coalesce(ale_normalize_name(first_name || ' ' || last_name), '')"];
   const conflict = isPeople
     ? keyedBy === 'external_id'
       ? '(organization_id, kind, external_id)'
       : '(organization_id, kind, lower(email)) WHERE external_id IS NULL'
     : '(organization_id, external_id)';
   const compared = [...updatable, 'status'];
-  return `
-WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${recordsetType(shape)})),
-upserted AS (
+  return `${name} AS (
   INSERT INTO ${shape.table} AS t (organization_id, ${isPeople ? 'kind, ' : ''}${shape.columns.join(', ')},
     status, ${normColumns.join(', ')}, last_import_id)
-  SELECT $2, ${isPeople ? '$4, ' : ''}${shape.columns.join(', ')}, 'active', ${normValues.join(', ')}, $3
-  FROM input WHERE external_id IS ${keyedBy === 'external_id' ? 'NOT NULL' : 'NULL'}
+  SELECT ${P.organizationId}, ${isPeople ? `${P.kind}, ` : ''}${shape.columns.join(', ')}, 'active',
+    ${normColumns.join(', ')}, ${P.importId}::uuid
+  FROM normalized WHERE external_id IS ${keyedBy === 'external_id' ? 'NOT NULL' : 'NULL'}
   ON CONFLICT ${conflict} DO UPDATE SET
     ${[...updatable, 'status', ...normColumns, 'last_import_id'].map((c) => `${c} = excluded.${c}`).join(', ')},
     updated_at = now()
   WHERE (${compared.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${compared.map((c) => `excluded.${c}`).join(', ')})
   RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
-FROM upserted`;
+)`;
 }
 
-/** The same classification as upsertSql, without writing: what a dry run reports. */
-function dryRunSql(kind: RosterKind, present: string[]) {
-  const shape = kind === 'patients' ? PATIENT_SHAPE : EMPLOYEE_SHAPE;
+/** Inserts or updates the accepted rows; `written` counts what was inserted and what was changed. */
+function writeCtes(kind: RosterKind, present: string[]) {
+  const normalized =
+    kind === 'patients'
+      ? "coalesce(ale_normalize_name(first_name || ' ' || last_name), '') AS full_name_norm"
+      : `coalesce(ale_normalize_name(first_name), '') AS first_name_norm,
+    coalesce(ale_normalize_name(last_name), '') AS last_name_norm,
+    coalesce(ale_normalize_name(first_name || ' ' || last_name), '') AS full_name_norm`;
+  const groups =
+    kind === 'patients'
+      ? [upsertCte('by_external_id', kind, present, 'external_id')]
+      : [
+          upsertCte('by_external_id', kind, present, 'external_id'),
+          upsertCte('by_email', kind, present, 'email'),
+        ];
+  const returned =
+    kind === 'patients'
+      ? 'SELECT inserted FROM by_external_id'
+      : 'SELECT inserted FROM by_external_id UNION ALL SELECT inserted FROM by_email';
+  return `normalized AS MATERIALIZED (SELECT input.*, ${normalized} FROM input),
+${groups.join(',\n')},
+written AS (
+  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
+  FROM (${returned}) w
+)`;
+}
+
+/** The same classification as writeCtes, without writing: what a dry run reports. */
+function dryRunCte(kind: RosterKind, present: string[]) {
+  const shape = shapeOf(kind);
   const compared = shape.columns.filter((c) => present.includes(c) && c !== 'external_id');
   const join =
     kind === 'patients'
-      ? 't.organization_id = $2 AND t.external_id = i.external_id'
-      : `t.organization_id = $2 AND t.kind = $3 AND CASE WHEN i.external_id IS NOT NULL
+      ? `t.organization_id = ${P.organizationId} AND t.external_id = i.external_id`
+      : `t.organization_id = ${P.organizationId} AND t.kind = ${P.kind} AND CASE WHEN i.external_id IS NOT NULL
            THEN t.external_id = i.external_id ELSE t.external_id IS NULL AND lower(t.email) = lower(i.email) END`;
-  return `
-WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${recordsetType(shape)}))
-SELECT count(*) FILTER (WHERE t.id IS NULL)::int AS inserted,
-  count(*) FILTER (WHERE t.id IS NOT NULL AND (${[...compared.map((c) => `t.${c}`), 't.status'].join(', ')})
-    IS DISTINCT FROM (${[...compared.map((c) => `i.${c}`), "'active'"].join(', ')}))::int AS updated
-FROM input i LEFT JOIN ${shape.table} t ON ${join}`;
+  return `written AS (
+  SELECT count(*) FILTER (WHERE t.id IS NULL)::int AS inserted,
+    count(*) FILTER (WHERE t.id IS NOT NULL AND (${[...compared.map((c) => `t.${c}`), 't.status'].join(', ')})
+      IS DISTINCT FROM (${[...compared.map((c) => `i.${c}`), "'active'"].join(', ')}))::int AS updated
+  FROM input i LEFT JOIN ${shape.table} t ON ${join}
+)`;
 }
 
-// ── One batch, one transaction: keys, rows, errors and the counters move together ────────────────
+/** Upserts (or, for a dry run, classifies) the accepted rows and writes the rejected rows' errors. */
+function writeSql(kind: RosterKind, present: string[], dryRun: boolean) {
+  return `
+WITH ${inputCte(shapeOf(kind))},
+${dryRun ? dryRunCte(kind, present) : writeCtes(kind, present)},
+errors AS (
+  INSERT INTO roster_import_errors (import_id, row_number, "column", code, message, value)
+  SELECT ${P.importId}::uuid, e.* FROM unnest(${P.errors}) AS e
+)
+SELECT inserted, updated FROM written`;
+}
+
+/**
+ * Claims the batch's keys for this import: per key, the batch's first row, unless an earlier batch
+ * (or an earlier attempt of this one that committed) already claimed it. E-mail keys are lower-cased
+ * by Postgres, exactly like the unique index on lower(email) and the replace step. Returns the row
+ * numbers that did not win their key.
+ */
+const CLAIM_KEYS_SQL = `
+WITH input AS (
+  SELECT k.row_number, CASE WHEN k.by_email THEN 'e:' || lower(k.value) ELSE 'x:' || k.value END AS key
+  FROM unnest($2::int[], $3::text[], $4::bool[]) AS k(row_number, value, by_email)
+),
+candidates AS (SELECT DISTINCT ON (key) key, row_number FROM input ORDER BY key, row_number),
+claimed AS (
+  INSERT INTO roster_import_keys (import_id, key) SELECT $1, key FROM candidates
+  ON CONFLICT DO NOTHING RETURNING key
+)
+SELECT i.row_number FROM input i
+WHERE NOT EXISTS (SELECT 1 FROM candidates c JOIN claimed USING (key) WHERE c.row_number = i.row_number)`;
+
+/** Guarded by the expected position: a second attempt that raced this one cannot count a batch twice. */
+const PROGRESS_SQL = `
+UPDATE roster_imports SET rows_processed = rows_processed + $3, total_count = total_count + $3,
+  inserted_count = inserted_count + $4, updated_count = updated_count + $5,
+  unchanged_count = unchanged_count + $6, rejected_count = rejected_count + $7, updated_at = now()
+WHERE id = $1 AND rows_processed = $2 AND status = 'running'
+RETURNING cancel_requested_at`;
 
 interface PendingRow {
   rowNumber: number;
@@ -164,58 +243,93 @@ interface BatchContext {
   present: string[];
 }
 
-interface ErrorRow {
-  row_number: number;
-  column: string | null;
-  code: string;
-  message: string;
-  value: string | null;
+interface BatchOutcome {
+  processed: number;
+  cancelRequested: boolean;
 }
 
-async function commitBatch(
+/** A batch on its way: when its keys are claimed (or it failed), and when it committed. */
+interface BatchInFlight {
+  keysClaimed: Promise<unknown>;
+  committed: Promise<BatchOutcome>;
+}
+
+/**
+ * Writes one batch in its own transaction: keys, rows, errors and the import's counters commit
+ * together. Two batches may be in flight at once (on two connections, so Postgres maintains the
+ * indexes of both on two cores) and still commit in file order:
+ * - this batch claims its keys only after the previous batch claimed its own, so a key in both is
+ *   the previous batch's (first in the file wins);
+ * - it advances the counters only after the previous batch committed; if that one failed, the
+ *   position guard fails here too and both roll back, so the retry resumes after the last commit.
+ * The two never wait on each other's row locks the other way round: their keys differ, and keys map
+ * one-to-one to employee/patient rows (the same columns and lower() as the unique indexes).
+ */
+function commitBatch(
   { sequelize, imp, present }: BatchContext,
   batch: PendingRow[],
   expectedProcessed: number,
-): Promise<{ processed: number; cancelRequested: boolean }> {
-  return sequelize.transaction(async (transaction) => {
+  previous: BatchInFlight | null,
+): BatchInFlight {
+  let keysDone: () => void = () => {};
+  const claimedOrFailed = new Promise<void>((resolve) => {
+    keysDone = resolve;
+  });
+  const committed = sequelize.transaction(async (transaction): Promise<BatchOutcome> => {
     // Safe to skip the WAL flush wait: a batch lost in a database crash takes its counter with it
     // (same transaction), so the retry simply writes it again. finishRosterImport commits durably.
-    await sequelize.query('SET LOCAL synchronous_commit = off', { transaction });
-    const errors: ErrorRow[] = [];
-    const rejected = new Set<number>();
+    // The lock timeout only bounds an unforeseen wait; a batch normally waits for its predecessor alone.
+    await sequelize.query("SET LOCAL synchronous_commit = off; SET LOCAL lock_timeout = '2min'", {
+      transaction,
+    });
+    const keyRows: number[] = [];
+    const keyValues: string[] = [];
+    const keyByEmail: boolean[] = [];
+    for (const { rowNumber, result } of batch) {
+      if (result.key === null) continue;
+      const byEmail = result.key.startsWith('e:');
+      keyRows.push(rowNumber);
+      keyValues.push((byEmail ? result.record.email : result.record.external_id) as string);
+      keyByEmail.push(byEmail);
+    }
+    let lost: Set<number>;
+    try {
+      await previous?.keysClaimed;
+      const rows =
+        keyRows.length === 0
+          ? []
+          : await sequelize.query<{ row_number: number }>(CLAIM_KEYS_SQL, {
+              bind: [imp.id, keyRows, keyValues, keyByEmail],
+              type: QueryTypes.SELECT,
+              transaction,
+            });
+      lost = new Set(rows.map((row) => row.row_number));
+    } finally {
+      keysDone();
+    }
+
+    // Rejected rows' errors, one array per column (row_number, column, code, message, value).
+    const errors: [number[], (string | null)[], string[], string[], (string | null)[]] = [[], [], [], [], []];
+    let rejected = 0;
     const reject = (rowNumber: number, rowErrors: RowError[]) => {
-      rejected.add(rowNumber);
+      rejected++;
       for (const e of rowErrors) {
-        errors.push({
-          row_number: rowNumber,
-          column: e.column,
-          code: e.code,
-          message: e.message,
-          value: e.value,
-        });
+        errors[0].push(rowNumber);
+        errors[1].push(e.column);
+        errors[2].push(e.code);
+        errors[3].push(e.message);
+        errors[4].push(e.value);
       }
     };
-    // First occurrence of a key in the file wins, across batches and retries (roster_import_keys).
-    const firstInBatch = new Map<string, number>();
-    for (const { rowNumber, result } of batch) {
-      if (result.key !== null && !firstInBatch.has(result.key)) firstInBatch.set(result.key, rowNumber);
-    }
-    const claimed = new Set<string>();
-    if (firstInBatch.size > 0) {
-      const rows = await sequelize.query<{ key: string }>(
-        `INSERT INTO roster_import_keys (import_id, key) SELECT $1, unnest($2::text[])
-         ON CONFLICT DO NOTHING RETURNING key`,
-        { bind: [imp.id, [...firstInBatch.keys()]], type: QueryTypes.SELECT, transaction },
-      );
-      for (const row of rows) claimed.add(row.key);
-    }
-    const valid: Record<string, string | null>[] = [];
+    const shape = shapeOf(imp.kind);
+    const columns = shape.columns.map(() => [] as (string | null)[]);
+    let accepted = 0;
     for (const { rowNumber, result } of batch) {
       if (!result.ok) {
         reject(rowNumber, result.errors);
         continue;
       }
-      if (!claimed.has(result.key) || firstInBatch.get(result.key) !== rowNumber) {
+      if (lost.has(rowNumber)) {
         const column = result.key.startsWith('x:') ? 'external_id' : 'email';
         reject(rowNumber, [
           {
@@ -227,77 +341,42 @@ async function commitBatch(
         ]);
         continue;
       }
-      valid.push(result.record);
+      accepted++;
+      shape.columns.forEach((column, i) => {
+        columns[i]?.push(result.record[column] ?? null);
+      });
     }
-
-    let inserted = 0;
-    let updated = 0;
-    if (valid.length > 0) {
-      const kindValue = imp.kind === 'patients' ? null : employeeKindOf(imp.kind);
-      if (imp.dry_run) {
-        const bind =
-          imp.kind === 'patients'
-            ? [JSON.stringify(valid), imp.organization_id]
-            : [JSON.stringify(valid), imp.organization_id, kindValue];
-        const [row] = await sequelize.query<{ inserted: number; updated: number }>(
-          dryRunSql(imp.kind, present),
-          {
-            bind,
-            type: QueryTypes.SELECT,
-            transaction,
-          },
-        );
-        inserted = row?.inserted ?? 0;
-        updated = row?.updated ?? 0;
-      } else {
-        const groups =
-          imp.kind === 'patients'
-            ? [['external_id', valid] as const]
-            : ([
-                ['external_id', valid.filter((r) => r.external_id)],
-                ['email', valid.filter((r) => !r.external_id)],
-              ] as const);
-        for (const [keyedBy, rows] of groups) {
-          if (rows.length === 0) continue;
-          const bind = [JSON.stringify(rows), imp.organization_id, imp.id, ...(kindValue ? [kindValue] : [])];
-          const [row] = await sequelize.query<{ inserted: number; updated: number }>(
-            upsertSql(imp.kind, present, keyedBy),
-            { bind, type: QueryTypes.SELECT, transaction },
-          );
-          inserted += row?.inserted ?? 0;
-          updated += row?.updated ?? 0;
-        }
-      }
-    }
-    if (errors.length > 0) {
-      await sequelize.query(
-        `INSERT INTO roster_import_errors (import_id, row_number, "column", code, message, value)
-         SELECT $1, row_number, "column", code, message, value
-         FROM jsonb_to_recordset($2::jsonb) AS r(row_number int, "column" text, code text, message text, value text)`,
-        { bind: [imp.id, JSON.stringify(errors)], transaction },
-      );
-    }
-    // Guarded by the expected position: a second attempt that raced this one cannot count a batch twice.
-    const progress = await sequelize.query<{ cancel_requested_at: Date | null }>(
-      `UPDATE roster_imports SET rows_processed = rows_processed + $3, total_count = total_count + $3,
-         inserted_count = inserted_count + $4, updated_count = updated_count + $5,
-         unchanged_count = unchanged_count + $6, rejected_count = rejected_count + $7, updated_at = now()
-       WHERE id = $1 AND rows_processed = $2 AND status = 'running'
-       RETURNING cancel_requested_at`,
+    const [written] = await sequelize.query<{ inserted: number; updated: number }>(
+      writeSql(imp.kind, present, imp.dry_run),
       {
         bind: [
           imp.id,
-          expectedProcessed,
-          batch.length,
-          inserted,
-          updated,
-          valid.length - inserted - updated,
-          rejected.size,
+          imp.organization_id,
+          ...errors,
+          ...columns,
+          ...(imp.kind === 'patients' ? [] : [employeeKindOf(imp.kind)]),
         ],
         type: QueryTypes.SELECT,
         transaction,
       },
     );
+    const inserted = written?.inserted ?? 0;
+    const updated = written?.updated ?? 0;
+    // Counters move in file order (if the previous batch failed, the guard below fails too).
+    await previous?.committed.catch(() => undefined);
+    const progress = await sequelize.query<{ cancel_requested_at: Date | null }>(PROGRESS_SQL, {
+      bind: [
+        imp.id,
+        expectedProcessed,
+        batch.length,
+        inserted,
+        updated,
+        accepted - inserted - updated,
+        rejected,
+      ],
+      type: QueryTypes.SELECT,
+      transaction,
+    });
     if (progress.length === 0) {
       throw new Error(`Import ${imp.id} moved on while this batch was written; resuming from the database.`);
     }
@@ -306,6 +385,11 @@ async function commitBatch(
       cancelRequested: progress[0]?.cancel_requested_at != null,
     };
   });
+  const settled = committed.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { keysClaimed: Promise.race([claimedOrFailed, settled]), committed };
 }
 
 const isBlank = (cells: Cell[]) =>
@@ -358,7 +442,7 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
       };
       let processed = imp.rows_processed;
       const resumeAfter = processed;
-      let stopPending: (() => Promise<void> | undefined) | undefined;
+      let stopPending: (() => Promise<void>) | undefined;
       if (resumeAfter > 0) logger.info({ importId, resumeAfter }, 'resuming roster import');
       try {
         const { size } = await headRosterObject(s3, source);
@@ -367,32 +451,43 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
         let present: string[] = [];
         let seen = 0;
         let batch: PendingRow[] = [];
-        // The next batch is parsed while this one commits: at most one commit in flight, in file order.
-        let inflight: Promise<boolean> | null = null;
+        // The next batch is parsed while up to two commit (see commitBatch), in file order.
+        const inflight: Promise<BatchOutcome>[] = [];
+        let previous: BatchInFlight | null = null;
+        let dispatched = processed;
+        let cancelRequested = false;
+        /** Waits for the oldest batch in flight to commit; true once a cancel was seen. */
+        const settleOldest = async () => {
+          if ((await inflight.shift())?.cancelRequested) cancelRequested = true;
+          return cancelRequested;
+        };
         const settle = async () => {
-          const cancelRequested = inflight ? await inflight : false;
-          inflight = null;
+          while (inflight.length > 0) await settleOldest();
           return cancelRequested;
         };
         const flush = async () => {
-          if (await settle()) return true;
+          while (inflight.length >= MAX_BATCHES_IN_FLIGHT) await settleOldest();
+          // Cancelled: no new batch; the one still in flight commits (or rolls back) first.
+          if (cancelRequested) return settle();
           if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
           const rows = batch;
           batch = [];
-          inflight = commitBatch({ sequelize, imp, present }, rows, processed).then((result) => {
+          previous = commitBatch({ sequelize, imp, present }, rows, dispatched, previous);
+          dispatched += rows.length;
+          const committed = previous.committed.then((result) => {
+            // Batches commit in file order, so these run in order too.
             processed = result.processed;
             ctx.heartbeat({ rowsCommitted: processed });
-            return result.cancelRequested;
+            return result;
           });
-          // Awaited by the next flush; until then a failure must not count as unhandled.
-          inflight.catch(() => {});
+          // Awaited by a later flush; until then a failure must not count as unhandled.
+          committed.catch(() => {});
+          inflight.push(committed);
           return false;
         };
-        stopPending = () =>
-          inflight?.then(
-            () => undefined,
-            () => undefined,
-          );
+        stopPending = async () => {
+          await Promise.allSettled(inflight);
+        };
         for await (const { rowNumber, cells } of records) {
           if (isBlank(cells)) continue;
           if (columns === null) {

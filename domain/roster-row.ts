@@ -212,7 +212,8 @@ export type RosterRecord = Record<string, string | null>;
 
 export type RowResult =
   | { ok: true; record: RosterRecord; key: string }
-  | { ok: false; errors: RowError[]; key: string | null };
+  /** A rejected row still carries its values as given (trimmed), so its key can be claimed. */
+  | { ok: false; errors: RowError[]; key: string | null; record: RosterRecord };
 
 /** The identity of a row inside one roster: `x:<external id>`, else `e:<lower-cased email>` (people only). */
 export function rosterKey(kind: RosterKind, record: RosterRecord): string | null {
@@ -292,7 +293,7 @@ export function validateRosterRow(
       value: null,
     });
   }
-  if (errors.length > 0) return { ok: false, errors, key };
+  if (errors.length > 0) return { ok: false, errors, key, record };
   return { ok: true, record, key: key as string };
 }
 

@@ -6,7 +6,15 @@ import { QueryTypes } from 'sequelize';
 import { screeningWorkflowId } from '../../workflows/definitions';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
-import { employeeCsv, employeesOf, importErrors, importRow, runImport, zipOf } from './roster-import-support';
+import {
+  employeeCsv,
+  employeesOf,
+  importErrors,
+  importRow,
+  runImport,
+  stageImport,
+  zipOf,
+} from './roster-import-support';
 
 /** The failure type behind a failed import workflow (WorkflowFailedError → ActivityFailure → ApplicationFailure). */
 function failureType(error: unknown): { type: string | undefined; nonRetryable: boolean } {
@@ -66,6 +74,74 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
       .temporal.workflow.getHandle(screeningWorkflowId('import', importId))
       .describe();
     assert.equal(screening.type, 'exclusionScreening');
+  });
+
+  it('batches written together still let the first occurrence of a key win (ids, e-mails in any case, rejected rows)', async () => {
+    const org = await createOrganization();
+    // Two rows a batch: each duplicate sits in the batch right after its first occurrence, which is
+    // written at the same time, except row 11 (far from row 3).
+    const csv = [
+      'Employee ID,First Name,Last Name,NPI,Email',
+      'E1,Ann,Lee,,',
+      'E2,Bob,Ray,,',
+      'E1,Dup,One,,',
+      ',Cat,Kay,,Cat@X.test',
+      'E3,Bad,Npi,1234567890,',
+      ',Dup,Two,,cat@x.TEST',
+      'E3,Dup,Three,,',
+      'E4,Dee,Fox,,',
+      'E5,Eve,Ng,,cat@x.test',
+      'E2,Dup,Four,,',
+    ].join('\n');
+    const { importId, summary } = await runImport(org.id, csv, { batchSize: 2 });
+    assert.equal(summary?.status, 'succeeded');
+    assert.deepEqual(summary?.counts, {
+      total: 10,
+      inserted: 5,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      rejected: 5,
+    });
+    assert.deepEqual(
+      (await importErrors(importId)).map((e) => [e.row_number, e.column, e.code, e.value]),
+      [
+        [4, 'external_id', 'duplicate_in_file', 'E1'],
+        [6, 'npi', 'invalid_npi', '1234567890'],
+        [7, 'email', 'duplicate_in_file', 'cat@x.test'],
+        [8, 'external_id', 'duplicate_in_file', 'E3'],
+        [11, 'external_id', 'duplicate_in_file', 'E2'],
+      ],
+    );
+    assert.deepEqual(
+      (await employeesOf(org.id)).map((p) => [p.external_id, p.email, p.first_name]),
+      [
+        ['E1', null, 'Ann'],
+        ['E2', null, 'Bob'],
+        ['E4', null, 'Dee'],
+        ['E5', 'cat@x.test', 'Eve'],
+        [null, 'Cat@X.test', 'Cat'],
+      ],
+    );
+  });
+
+  it('deleting an import (here with its organization) deletes the keys it holds while running', async () => {
+    const org = await createOrganization();
+    const imp = await stageImport(org.id, employeeCsv(1));
+    await stack().sequelize.query(
+      "INSERT INTO roster_import_keys (import_id, key) VALUES ($1, 'x:E1'), ($1, 'e:ann@x.test')",
+      { bind: [imp.id] },
+    );
+    const keysOf = async () =>
+      (
+        await stack().sequelize.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM roster_import_keys WHERE import_id = $1',
+          { bind: [imp.id], type: QueryTypes.SELECT },
+        )
+      )[0]?.n;
+    assert.equal(await keysOf(), 2);
+    await org.destroy();
+    assert.equal(await keysOf(), 0);
   });
 
   it('marks with last_import_id only the rows an import inserted or changed; identical rows stay untouched', async () => {
@@ -330,6 +406,19 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
       (await importErrors(importId)).map((e) => [e.row_number, e.code]),
       [[4, 'invalid_date']],
     );
+    // A dry run of a changed file classifies patients the same way, writing nothing.
+    sheet.getRow(2).getCell(2).value = 'Anne';
+    const changed = Buffer.from(await workbook.xlsx.writeBuffer());
+    const dry = await runImport(org.id, changed, { kind: 'patients', format: 'xlsx', dryRun: true });
+    assert.deepEqual(
+      [dry.summary?.counts.inserted, dry.summary?.counts.updated, dry.summary?.counts.unchanged],
+      [0, 1, 1],
+    );
+    const [ann] = await stack().sequelize.query<{ first_name: string }>(
+      "SELECT first_name FROM patients WHERE organization_id = $1 AND external_id = '00123'",
+      { bind: [org.id], type: QueryTypes.SELECT },
+    );
+    assert.equal(ann?.first_name, 'Ann');
   });
 
   it('caregivers are a roster of their own: a caregiver replace leaves employees alone', async () => {
