@@ -23,7 +23,6 @@ import {
   UPDATE_CHANGED,
 } from '../db/oig-list-sql';
 import {
-  LEIE_COLUMNS,
   LeieFailureType,
   LeieFormatError,
   LeieRecordSplitter,
@@ -76,19 +75,33 @@ const SPOOL_DIR = path.join(os.tmpdir(), 'ale-oig');
 const STALE_SPOOL_MS = 6 * 60 * 60 * 1000;
 /** Big reads for the archive upload (≈ 2× faster to moto than the 64 KB default). */
 const ARCHIVE_READ_BYTES = 1024 * 1024;
-const _EMPTY_FIELDS = ','.repeat(LEIE_COLUMNS.length);
-const MATCHED_LINES_CAP = 1 << 30;
+/** The spool file's write buffer: big enough that writing it never holds the download back. */
+const SPOOL_WRITE_BYTES = 4 * 1024 * 1024;
+/** Records split and hashed before the list's hashes are read wait in memory up to this size. */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
 
 /** The record hash stored in `row_hash`: the first 16 bytes of sha256, in hex. */
 export function recordHash(record: Buffer): string {
   return hash('sha256', record, 'hex').slice(0, 32);
 }
 
+/** A record hash the list holds: how many of its rows the file has not matched yet, and the lines that did. */
+interface ListEntry {
+  left: number;
+  lines: number[] | null;
+}
+
+interface ListHashes {
+  version: string;
+  entries: Map<string, ListEntry>;
+  total: number;
+}
+
 /** The list's record hashes (multiset) and total row count, read in one snapshot with its version. */
-async function readListHashes(client: pg.Client) {
+async function readListHashes(client: pg.Client): Promise<ListHashes> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   const { rows } = await client.query<{ version: string }>('SELECT version::text FROM oig_list_version');
-  const counts = new Map<string, number>();
+  const entries = new Map<string, ListEntry>();
   let total = 0;
   let tail = '';
   for await (const chunk of client.query(copyTo(LIST_HASHES)) as AsyncIterable<Buffer>) {
@@ -96,11 +109,14 @@ async function readListHashes(client: pg.Client) {
     tail = lines.pop() ?? '';
     for (const line of lines) {
       total++;
-      if (line !== '\\N') counts.set(line, (counts.get(line) ?? 0) + 1);
+      if (line === '\\N') continue;
+      const entry = entries.get(line);
+      if (entry) entry.left++;
+      else entries.set(line, { left: 1, lines: null });
     }
   }
   await client.query('COMMIT');
-  return { version: rows[0]?.version ?? '0', counts, total };
+  return { version: rows[0]?.version ?? '0', entries, total };
 }
 
 /** Removes spool files a killed worker left behind. */
@@ -186,9 +202,8 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
         if (!response.body)
           throw failureFrom(new LeieFormatError(LeieFailureType.empty, 'the LEIE download is empty'));
 
+        const staged = await streamIntoStaging(client, response.body, spool, connected, url);
         const list = await connected;
-        await client.query(CREATE_STAGING_RAW);
-        const staged = await streamIntoStaging(client, response.body, spool, list.counts, url);
         const facts: OigFileFacts = { etag, lastModified, sha256: staged.sha256, archiveKey: null };
         if (!force && baseline?.sha256 === staged.sha256 && !staged.formatError) {
           return { outcome: 'same-file', sha256: staged.sha256, etag, lastModified };
@@ -204,6 +219,8 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
               Body: fs.createReadStream(spool, { highWaterMark: ARCHIVE_READ_BYTES }),
               ContentLength: staged.bytes,
               ContentType: 'text/csv',
+              // The hash we already have: S3 verifies it, and the SDK need not checksum the file again.
+              ChecksumSHA256: Buffer.from(staged.sha256, 'hex').toString('base64'),
               Metadata: { sha256: staged.sha256, ...(etag ? { etag } : {}) },
             }),
           )
@@ -261,39 +278,71 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
 
   /**
    * One pass over the download: inspector (bounds, HTML/empty/header, sha256, heartbeat) → spool
-   * file (for the archive) and record splitter → COPY of the fresh records. A malformed record
-   * stops the COPY but not the spooling, so the refused file is still archived.
+   * file (for the archive) and record splitter → COPY of the fresh records. Records are split and
+   * hashed while the list's hashes are still being read (up to MAX_PENDING_BYTES of them wait for
+   * their classification). A malformed record stops the COPY but not the spooling, so the refused
+   * file is still archived.
    */
   async function streamIntoStaging(
     client: pg.Client,
     body: ReadableStream<Uint8Array>,
     spool: string,
-    listCounts: Map<string, number>,
+    listRead: Promise<ListHashes>,
     url: string,
   ) {
     const inspector = new LeieDownloadInspector();
-    const file = fs.createWriteStream(spool);
-    const copy = client.query(copyFrom(COPY_STAGING_RAW));
-    const copyDone = finished(copy);
-    copyDone.catch(() => {});
+    const file = fs.createWriteStream(spool, { highWaterMark: SPOOL_WRITE_BYTES });
     /** Line in the file of each fresh record, in COPY order (COPY's errors count its own lines). */
     const freshLines: number[] = [];
-    const matched = new Map<string, number | number[]>();
     let out: Buffer[] = [];
-    const splitter = new LeieRecordSplitter((record, line) => {
-      const rowHash = recordHash(record);
-      const left = listCounts.get(rowHash) ?? 0;
-      if (left > 0) {
-        listCounts.set(rowHash, left - 1);
-        const lines = matched.get(rowHash);
-        if (lines === undefined) matched.set(rowHash, line);
-        else if (typeof lines === 'number') matched.set(rowHash, [lines, line]);
-        else if (lines.length < MATCHED_LINES_CAP) lines.push(line);
+    let list: ListHashes | null = null;
+    let listReady: ListHashes | null = null;
+    let copy: Writable | null = null;
+    let copyDone: Promise<void> = Promise.resolve();
+    const staging = listRead.then(async (read) => {
+      await client.query(CREATE_STAGING_RAW);
+      copy = client.query(copyFrom(COPY_STAGING_RAW));
+      copyDone = finished(copy);
+      copyDone.catch(() => {});
+      listReady = read;
+      return read;
+    });
+    staging.catch(() => {});
+    const classify = (entries: Map<string, ListEntry>, record: Buffer, line: number, rowHash: string) => {
+      const entry = entries.get(rowHash);
+      if (entry && entry.left > 0) {
+        entry.left--;
+        if (entry.lines) entry.lines.push(line);
+        else entry.lines = [line];
         return;
       }
       freshLines.push(line);
       out.push(Buffer.from(`${line},\\x${rowHash},`), record, NEWLINE);
+    };
+    let pending: { record: Buffer; line: number; rowHash: string }[] = [];
+    let pendingBytes = 0;
+    const splitter = new LeieRecordSplitter((record, line) => {
+      const rowHash = recordHash(record);
+      if (list) classify(list.entries, record, line, rowHash);
+      else {
+        pending.push({ record, line, rowHash });
+        pendingBytes += record.length;
+      }
     });
+    /** Once the list is known: classify what waited, and COPY what is fresh. */
+    const drain = async (wait: boolean) => {
+      if (!list) {
+        if (wait) await staging;
+        if (!listReady) return;
+        list = listReady as ListHashes;
+        for (const { record, line, rowHash } of pending) classify(list.entries, record, line, rowHash);
+        pending = [];
+      }
+      if (out.length > 0 && copy) {
+        await write(copy, Buffer.concat(out));
+        out = [];
+      }
+    };
     let formatError: LeieFormatError | null = null;
     const signal = Context.current().cancellationSignal;
     try {
@@ -308,10 +357,7 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
             if (!(error instanceof LeieFormatError)) throw error;
             formatError = error;
           }
-          if (out.length > 0) {
-            await write(copy, Buffer.concat(out));
-            out = [];
-          }
+          await drain(pendingBytes > MAX_PENDING_BYTES);
         }
         inspector.finish();
         if (!formatError) {
@@ -335,9 +381,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       }
       file.end();
       await finished(file);
-      if (out.length > 0) await write(copy, Buffer.concat(out));
-      copy.end();
       try {
+        await drain(true);
+        (copy as Writable | null)?.end();
         await copyDone;
       } catch (error) {
         throw copyFailure(error, (copyLine) => freshLines[copyLine - 1]);
@@ -346,8 +392,12 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       if (!file.closed) file.destroy();
     }
     Context.current().heartbeat({ bytes: inspector.bytes, records: splitter.records });
+    const matched = new Map<string, number[]>();
     const gone: string[] = [];
-    for (const [rowHash, left] of listCounts) for (let i = 0; i < left; i++) gone.push(rowHash);
+    for (const [rowHash, entry] of (list as ListHashes | null)?.entries ?? []) {
+      if (entry.lines) matched.set(rowHash, entry.lines);
+      for (let i = 0; i < entry.left; i++) gone.push(rowHash);
+    }
     return {
       sha256: inspector.hash.digest('hex'),
       bytes: inspector.bytes,
@@ -370,7 +420,7 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       record: OigCheckRecord;
       list: { version: string; total: number };
       lines: number;
-      matched: Map<string, number | number[]>;
+      matched: Map<string, number[]>;
       gone: string[];
       archived: Promise<unknown>;
     },
@@ -394,8 +444,7 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       const keptLines: number[] = [];
       const keptHashes: string[] = [];
       for (const { h } of (await client.query<{ h: string }>(AFFECTED_HASHES)).rows) {
-        const lines = input.matched.get(h);
-        for (const line of typeof lines === 'number' ? [lines] : (lines ?? [])) {
+        for (const line of input.matched.get(h) ?? []) {
           keptLines.push(line);
           keptHashes.push(h);
         }

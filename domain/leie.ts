@@ -237,17 +237,19 @@ export class LeieRecordSplitter {
   constructor(private readonly onRecord: (record: Buffer, line: number) => void) {}
 
   push(chunk: Buffer): void {
-    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const carried = this.carry.length;
+    const buf = carried > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     let start = 0;
-    let { inQuotes, commas } = this;
-    for (let i = this.carry.length; i < buf.length; i++) {
-      const c = buf[i];
+    let inQuotes = this.inQuotes;
+    let commas = this.commas;
+    const length = buf.length;
+    for (let i = carried; i < length; i++) {
+      const c = buf[i] as number;
       if (c === QUOTE) inQuotes = !inQuotes;
       else if (!inQuotes) {
         if (c === COMMA) commas++;
         else if (c === LF) {
-          const end = i > start && buf[i - 1] === CR ? i - 1 : i;
-          this.emit(buf.subarray(start, end), commas);
+          this.emit(buf, start, i > start && buf[i - 1] === CR ? i - 1 : i, commas);
           start = i + 1;
           commas = 0;
         }
@@ -273,11 +275,11 @@ export class LeieRecordSplitter {
         `line ${this.line} is not valid CSV (unterminated CSV quoted field)`,
       );
     }
-    if (last.length > 0) this.emit(last, this.commas);
+    if (last.length > 0) this.emit(last, 0, last.length, this.commas);
     this.carry = Buffer.alloc(0);
   }
 
-  private emit(record: Buffer, commas: number) {
+  private emit(buf: Buffer, start: number, end: number, commas: number) {
     const line = this.line++;
     if (line === 1) return;
     if (commas !== LEIE_COLUMNS.length - 1) {
@@ -287,6 +289,6 @@ export class LeieRecordSplitter {
       );
     }
     this.records++;
-    this.onRecord(record, line);
+    this.onRecord(buf.subarray(start, end), line);
   }
 }

@@ -3,12 +3,14 @@ import fc from 'fast-check';
 import {
   describeCopyFormatError,
   LEIE_COLUMNS,
+  LeieRecordSplitter,
   leieArchiveKey,
   leieBodyProblem,
   leieHeaderProblem,
   parseOigPageUpdateDate,
   rowCountProblem,
 } from '../../domain/leie';
+import { formatLeieLine, LEIE_HEADER_LINE } from '../../scripts/generate-leie';
 
 const HEADER = LEIE_COLUMNS.join(',');
 
@@ -150,5 +152,59 @@ describe('LEIE COPY errors and archive keys', () => {
     assert.equal(leieArchiveKey('', '2026-11-10', 'ab'), 'oig/2026-11-10-ab.csv');
     assert.equal(leieArchiveKey('prod', '2026-11-10', 'ab'), 'prod/oig/2026-11-10-ab.csv');
     assert.equal(leieArchiveKey('prod/', '2026-11-10', 'ab'), 'prod/oig/2026-11-10-ab.csv');
+  });
+});
+
+describe('LEIE record splitter (the records COPY would read)', () => {
+  const split = (chunks: string[]) => {
+    const records: [string, number][] = [];
+    const splitter = new LeieRecordSplitter((record, line) => records.push([record.toString(), line]));
+    for (const chunk of chunks) splitter.push(Buffer.from(chunk));
+    splitter.end();
+    return records;
+  };
+  const row = (first: string) => formatLeieLine([first, ...Array.from({ length: 17 }, (_, i) => `F${i}`)]);
+
+  it('passes data records without their line end, numbered as file lines after the header', () => {
+    const file = LEIE_HEADER_LINE + row('A') + row('B');
+    assert.deepEqual(split([file]), [
+      [row('A').slice(0, -2), 2],
+      [row('B').slice(0, -2), 3],
+    ]);
+  });
+
+  it('splits the same wherever the chunks break, CRLF or LF, with or without a final line end', () => {
+    const file =
+      LEIE_HEADER_LINE + row('A') + row('"QUOTED", WITH\r\nNEWLINE') + row('C').replace('\r\n', '');
+    const whole = split([file]);
+    assert.equal(whole.length, 3);
+    assert.equal(
+      whole[1]?.[0],
+      row('"QUOTED", WITH\r\nNEWLINE').slice(0, -2),
+      'a line end inside quotes stays',
+    );
+    for (let at = 1; at < file.length; at += 7)
+      assert.deepEqual(split([file.slice(0, at), file.slice(at)]), whole);
+    assert.deepEqual(split([file.replaceAll('\r\n', '\n')]).length, 3);
+  });
+
+  it('names the line of a record with 17 or 19 fields, counting commas inside quotes as text', () => {
+    const short = formatLeieLine(Array.from({ length: 17 }, () => 'X'));
+    const long = formatLeieLine(Array.from({ length: 19 }, () => 'X'));
+    assert.throws(
+      () => split([LEIE_HEADER_LINE + row('A') + short]),
+      /^LeieFormatError: line 3 has fewer than 18 fields$/,
+    );
+    assert.throws(() => split([LEIE_HEADER_LINE + long]), /line 2 has more than 18 fields/);
+    assert.equal(split([LEIE_HEADER_LINE + row('A, B, C')]).length, 1);
+  });
+
+  it('refuses an unterminated quote, and a runaway record before it grows past 64 KB', () => {
+    assert.throws(() => split([`${LEIE_HEADER_LINE}"open,${row('A')}`]), /unterminated CSV quoted field/);
+    const splitter = new LeieRecordSplitter(() => {});
+    splitter.push(Buffer.from(`${LEIE_HEADER_LINE}"`));
+    assert.throws(() => {
+      for (let i = 0; i < 100; i++) splitter.push(Buffer.alloc(1024, 0x41));
+    }, /line 2 is longer than 64 KB/);
   });
 });

@@ -478,6 +478,125 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
     assert.equal(result?.status, 'unchanged');
   });
 
+  describe('applies a new file as a difference, ending exactly where a full reload ends', () => {
+    /** Every row of the list by key: its content, and the transaction that last wrote it. */
+    async function snapshot() {
+      const rows = await sql<Record<string, string | null>>(
+        `SELECT exclusion_key, lastname, firstname, midname, busname, general, specialty, upin, npi, dob::text,
+                address, city, state, zip, excltype, excldate::text, reindate::text, waiverdate::text, wvrstate,
+                last_name_norm, first_name_norm, full_name_norm, encode(row_hash, 'hex') AS row_hash,
+                invalid_fields::text, xmin::text AS xmin
+           FROM oig_employees_exclusion ORDER BY exclusion_key`,
+      );
+      return new Map(rows.map((row) => [row.exclusion_key as string, row]));
+    }
+    const content = (rows: Map<string, Record<string, string | null>>) =>
+      [...rows.values()].map(({ xmin: _xmin, ...row }) => row);
+
+    /** The list and check a full load of `rows` into an empty list gives. */
+    async function fullReload(rows: string[][]) {
+      await resetOigState();
+      site.setPageDate('01-05-2027');
+      site.setCsv({ body: formatLeieFile(rows), etag: '"full"' });
+      const { workflowId, result } = await runSync(site);
+      assert.equal(result?.status, 'imported');
+      return { rows: await snapshot(), check: (await checksOf(workflowId))[0] };
+    }
+
+    const address = (row: string[], value: string) => row.map((field, i) => (i === 9 ? value : field));
+    // Same identity (names, DOB, NPI, UPIN, type, date), different address: keys DOE… and DOE…#2 by file order.
+    const TWIN_X = address(TWIN, '10 X ST');
+    const TWIN_Y = address(TWIN, '20 Y ST');
+    const BEFORE = [...BASE_ROWS, TWIN_X, TWIN_Y];
+    const AFTER = [
+      ...BASE_ROWS.filter((row) => row !== BAD_DOB && row !== REAL_BUSINESSES[1]),
+      address(OBRIEN, '99 NEW ADDRESS RD'),
+      TWIN,
+      TWIN_Y,
+      TWIN_X,
+      ...generateLeieRows(3, 4242),
+    ].filter((row) => row !== OBRIEN);
+
+    it('added, removed, changed and re-numbered rows as a full load has them; untouched rows not rewritten', async () => {
+      const full = await fullReload(AFTER);
+      await resetOigState();
+      site.setPageDate('11-10-2026');
+      site.setCsv({ body: formatLeieFile(BEFORE), etag: '"before"' });
+      assert.equal((await runSync(site)).result?.status, 'imported');
+      const before = await snapshot();
+
+      site.setPageDate('12-08-2026');
+      site.setCsv({ body: formatLeieFile(AFTER), etag: '"after"' });
+      const { workflowId, result } = await runSync(site);
+      assert.equal(result?.status, 'imported');
+      const after = await snapshot();
+
+      assert.deepEqual(content(after), content(full.rows), 'the same list as a full load of the file');
+      const [check] = await checksOf(workflowId);
+      assert.equal(check?.row_count, AFTER.length);
+      assert.equal(check?.invalid_fields, full.check?.invalid_fields);
+      const gone = [...before.keys()].filter((key) => !after.has(key)).sort();
+      const fresh = [...after.keys()].filter((key) => !before.has(key)).sort();
+      assert.ok(gone.length >= 2 && fresh.length >= 4, `${gone.length} removed, ${fresh.length} added`);
+      const changes = await sql<{ exclusion_key: string; change: string }>(
+        'SELECT exclusion_key, change FROM oig_exclusion_changes WHERE check_id = :id ORDER BY exclusion_key',
+        { id: result?.checkId },
+      );
+      assert.deepEqual(
+        changes.filter((c) => c.change === 'removed').map((c) => c.exclusion_key),
+        gone,
+      );
+      assert.deepEqual(
+        changes.filter((c) => c.change === 'added').map((c) => c.exclusion_key),
+        fresh,
+      );
+      assert.equal(check?.removed, gone.length);
+      assert.equal(check?.added, fresh.length);
+
+      let untouched = 0;
+      for (const [key, row] of after) {
+        const old = before.get(key);
+        if (!old) continue;
+        if (old.row_hash === row.row_hash) {
+          assert.equal(row.xmin, old.xmin, `${key} held the same record and was not rewritten`);
+          untouched++;
+        } else {
+          assert.notEqual(row.xmin, old.xmin);
+        }
+      }
+      assert.ok(untouched >= BASE_ROWS.length - 4, `${untouched} rows untouched`);
+      const twins = [...after.values()].filter((row) => row.lastname === 'DOE').map((row) => row.address);
+      assert.deepEqual(
+        twins,
+        ['3 OAK ST', '3 OAK ST', '3 OAK ST', '20 Y ST', '10 X ST'],
+        'the duplicates are numbered in file order',
+      );
+    });
+
+    it('re-types rows whose record is unknown (older rows, edited rows) and ends like a full load', async () => {
+      const full = await fullReload(BASE_ROWS);
+      await importBase();
+      // Rows written before record hashes existed, and a row edited outside the sync.
+      await stack().sequelize.query(
+        `UPDATE oig_employees_exclusion SET row_hash = NULL, invalid_fields = NULL WHERE lastname = 'SMITH-JONES'`,
+      );
+      await stack().sequelize.query(
+        `UPDATE oig_employees_exclusion SET address = 'EDITED' WHERE busname = '1 BEST CARE, INC'`,
+      );
+      const [edited] = await sql<{ row_hash: string | null }>(
+        `SELECT row_hash FROM oig_employees_exclusion WHERE busname = '1 BEST CARE, INC'`,
+      );
+      assert.equal(edited?.row_hash, null, 'an edit that does not set the record hash clears it');
+
+      const { workflowId, result } = await runSync(site, { trigger: 'manual', force: true });
+      assert.equal(result?.status, 'imported');
+      assert.equal(result?.added, 0);
+      assert.equal(result?.removed, 0);
+      assert.deepEqual(content(await snapshot()), content(full.rows));
+      assert.equal((await checksOf(workflowId))[0]?.invalid_fields, 1);
+    });
+  });
+
   it('re-imports when forced even if nothing changed, without a rescreen', async () => {
     await importBase();
     const { result } = await runSync(site, { trigger: 'manual', force: true });
