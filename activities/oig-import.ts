@@ -292,6 +292,8 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
   ) {
     const inspector = new LeieDownloadInspector();
     const file = fs.createWriteStream(spool, { highWaterMark: SPOOL_WRITE_BYTES });
+    // A write still buffered when a refusal destroys the stream fails late; `finished` reports real errors.
+    file.on('error', () => {});
     /** Line in the file of each fresh record, in COPY order (COPY's errors count its own lines). */
     const freshLines: number[] = [];
     let out: Buffer[] = [];

@@ -53,15 +53,28 @@ describe('what recorded histories hold (SPEC §7)', () => {
     ),
   }));
 
-  it('every payload of every workflow type is encrypted at rest', () => {
+  it('every payload of every workflow type is encrypted at rest (patch markers hold only the patch id)', () => {
     for (const { file, history } of histories) {
-      const payloads: { metadata?: Record<string, Uint8Array> | null }[] = [];
+      const payloads: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }[] = [];
+      const patchIds: string[] = [];
       const walk = (node: unknown) => {
         if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
         if ('metadata' in node && 'data' in node) payloads.push(node as never);
         for (const value of Object.values(node)) walk(value);
       };
-      walk(history.events);
+      for (const event of history.events ?? []) {
+        // patched(): the SDK writes the patch id itself, never through the payload codec.
+        const marker = event.markerRecordedEventAttributes;
+        const versions = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+        if (marker?.markerName === 'core_patch') {
+          for (const payload of marker.details?.['patch-data']?.payloads ?? []) {
+            patchIds.push(JSON.parse(Buffer.from(payload.data ?? []).toString()).id);
+          }
+        } else if (versions && Object.keys(versions).join() === 'TemporalChangeVersion') {
+          patchIds.push(...JSON.parse(Buffer.from(versions.TemporalChangeVersion?.data ?? []).toString()));
+        } else walk(event);
+      }
+      for (const id of patchIds) assert.match(id, /^[a-z0-9-]+$/, `${file}: a patch id, nothing else`);
       assert.ok(payloads.length > 0, `${file} has payloads`);
       for (const payload of payloads) {
         assert.equal(Buffer.from(payload.metadata?.encoding ?? []).toString(), 'binary/encrypted', file);
