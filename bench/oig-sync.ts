@@ -164,7 +164,7 @@ async function main() {
         `${name.padEnd(32)} ${run.ms.toFixed(0).padStart(6)} ms  ${(run.ms / copyMs).toFixed(2)}× \\copy  ` +
           `(${status}: ${rowCount} rows, +${added} −${removed})`,
       );
-      console.log(`  activities (ms): ${run.steps}`);
+      console.log(`  activities (ms): ${run.steps}; worker peak RSS ${run.peakRssMb.toFixed(0)} MB`);
     }
     console.log(
       `worker process (workers/main.ts) RSS: ${idle.rss.toFixed(0)} MB started and idle, ` +
