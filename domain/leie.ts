@@ -239,9 +239,12 @@ export class LeieRecordSplitter {
   push(chunk: Buffer): void {
     const carried = this.carry.length;
     const buf = carried > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const onRecord = this.onRecord;
+    const fields = LEIE_COLUMNS.length - 1;
     let start = 0;
     let inQuotes = this.inQuotes;
     let commas = this.commas;
+    let line = this.line;
     const length = buf.length;
     for (let i = carried; i < length; i++) {
       const c = buf[i] as number;
@@ -249,12 +252,18 @@ export class LeieRecordSplitter {
       else if (!inQuotes) {
         if (c === COMMA) commas++;
         else if (c === LF) {
-          this.emit(buf, start, i > start && buf[i - 1] === CR ? i - 1 : i, commas);
+          if (line > 1) {
+            if (commas !== fields) throw fieldCountError(line, commas);
+            onRecord(buf.subarray(start, i > start && buf[i - 1] === CR ? i - 1 : i), line);
+            this.records++;
+          }
+          line++;
           start = i + 1;
           commas = 0;
         }
       }
     }
+    this.line = line;
     this.inQuotes = inQuotes;
     this.commas = commas;
     this.carry = buf.subarray(start);
@@ -275,20 +284,22 @@ export class LeieRecordSplitter {
         `line ${this.line} is not valid CSV (unterminated CSV quoted field)`,
       );
     }
-    if (last.length > 0) this.emit(last, 0, last.length, this.commas);
+    if (last.length > 0) {
+      const line = this.line++;
+      if (line > 1) {
+        if (this.commas !== LEIE_COLUMNS.length - 1) throw fieldCountError(line, this.commas);
+        this.records++;
+        this.onRecord(last, line);
+      }
+    }
     this.carry = Buffer.alloc(0);
   }
+}
 
-  private emit(buf: Buffer, start: number, end: number, commas: number) {
-    const line = this.line++;
-    if (line === 1) return;
-    if (commas !== LEIE_COLUMNS.length - 1) {
-      throw new LeieFormatError(
-        LeieFailureType.malformedRow,
-        `line ${line} has ${commas < LEIE_COLUMNS.length - 1 ? 'fewer' : 'more'} than ${LEIE_COLUMNS.length} fields`,
-      );
-    }
-    this.records++;
-    this.onRecord(buf.subarray(start, end), line);
-  }
+function fieldCountError(line: number, commas: number): LeieFormatError {
+  const expected = LEIE_COLUMNS.length;
+  return new LeieFormatError(
+    LeieFailureType.malformedRow,
+    `line ${line} has ${commas < expected - 1 ? 'fewer' : 'more'} than ${expected} fields`,
+  );
 }
