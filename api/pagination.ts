@@ -34,10 +34,24 @@ export function listSchema<T extends z.ZodType>(item: T) {
 }
 
 /**
+ * The name half of a search: rows whose normalized full name contains the normalized `$q`. The
+ * trigram index is asked only for the rarest 3-character pieces of the term (`ale_name_search_patterns`,
+ * migration 0850: the common pieces' posting lists are what made the scan slow), and `strpos` checks
+ * the whole term on those candidates, so the rows are exactly those of `LIKE '%term%'`. Needs the
+ * `search_terms` CTE that `nameOrderedPageSql` adds when searching.
+ */
+export function nameMatchSql(alias: string) {
+  const pattern = (n: number) => `${alias}.full_name_norm LIKE (SELECT patterns[${n}] FROM search_terms)`;
+  return `(${pattern(1)} AND ${pattern(2)} AND ${pattern(3)}
+      AND strpos(${alias}.full_name_norm, (SELECT term FROM search_terms)) > 0)`;
+}
+
+/**
  * SQL for one keyset page of `table` ordered by (full_name_norm, id), binding `$limit` and, after
- * the first page, `$afterName`/`$afterId`. With a search term the planner, misled by LIMIT, would
- * walk the name-ordered index and filter half the organization (≈ 1 s at 1M rows); collecting the
- * hits first keeps it on the trigram and exact-match indexes, and only the hits are ordered.
+ * the first page, `$afterName`/`$afterId`; when searching also `$q` (for `nameMatchSql`). With a
+ * search term the planner, misled by LIMIT, would walk the name-ordered index and filter half the
+ * organization (≈ 1 s at 1M rows); collecting the hits first keeps it on the trigram and exact-match
+ * indexes, and only the hits are ordered.
  */
 export function nameOrderedPageSql(
   table: 'employees' | 'patients',
@@ -52,6 +66,9 @@ export function nameOrderedPageSql(
   if (!options.searching) {
     return `SELECT ${alias}.* FROM ${table} ${alias} WHERE ${[...conditions, ...after].join(' AND ')} ${order}`;
   }
-  return `WITH hits AS MATERIALIZED (SELECT ${alias}.* FROM ${table} ${alias} WHERE ${conditions.join(' AND ')})
+  // Computed once per query (each `(SELECT … FROM search_terms)` is an InitPlan), not once per row.
+  return `WITH search_terms AS MATERIALIZED (
+  SELECT term, ale_name_search_patterns('${table}', term) AS patterns FROM (SELECT ale_normalize_name($q) AS term) t),
+hits AS MATERIALIZED (SELECT ${alias}.* FROM ${table} ${alias} WHERE ${conditions.join(' AND ')})
 SELECT ${alias}.* FROM hits ${alias}${after.length ? ` WHERE ${after[0]}` : ''} ${order}`;
 }

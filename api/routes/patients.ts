@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate } from '../middleware/authenticate';
 import { requireOrgRole } from '../middleware/organization-access';
-import { listSchema, nameOrderedPageSql, PageQuery, page } from '../pagination';
+import { listSchema, nameMatchSql, nameOrderedPageSql, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
 import { nameCursor } from './employees';
@@ -109,7 +109,7 @@ export function patientRoutes({ config, sequelize }: AppDeps) {
         const where = ['p.organization_id = $org'];
         if (status) where.push('p.status = $status');
         if (q) {
-          where.push(`(p.full_name_norm LIKE '%' || ale_normalize_name($q) || '%' OR p.external_id = $q
+          where.push(`(${nameMatchSql('p')} OR p.external_id = $q
             OR lower(p.email) = lower($q))`);
         }
         const rows = await sequelize.query<PatientRow>(
