@@ -1,28 +1,35 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { User } from '../../db/models';
 import { InvalidTokenError, verifyAccessToken } from '../../lib/tokens';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
 
-const unauthorized = (detail: string) =>
+export const unauthorized = (detail: string) =>
   new ProblemError(401, detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+export const ACCOUNT_GONE = 'The account for this token no longer exists.';
+
+/** The user id of a valid `Authorization: Bearer` access token; 401 otherwise. */
+export async function tokenUserId(c: Context, secret: string): Promise<string> {
+  const header = c.req.header('authorization');
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  if (!match?.[1])
+    throw unauthorized('Send an access token as "Authorization: Bearer <token>" (POST /v1/auth/login).');
+  try {
+    return (await verifyAccessToken(match[1], secret)).userId;
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw unauthorized(error.message);
+    throw error;
+  }
+}
 
 /** Requires a valid access token and a user that still exists; sets `c.var.user`. */
 export function authenticate(secret: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const header = c.req.header('authorization');
-    const match = header?.match(/^Bearer\s+(\S+)$/i);
-    if (!match?.[1])
-      throw unauthorized('Send an access token as "Authorization: Bearer <token>" (POST /v1/auth/login).');
-    let userId: string;
-    try {
-      ({ userId } = await verifyAccessToken(match[1], secret));
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw unauthorized(error.message);
-      throw error;
-    }
+    const userId = await tokenUserId(c, secret);
     const user = await User.findByPk(userId, { attributes: ['id', 'email', 'platformAdmin'] });
-    if (!user) throw unauthorized('The account for this token no longer exists.');
+    if (!user) throw unauthorized(ACCOUNT_GONE);
     c.set('user', { id: user.id, email: user.email, platformAdmin: user.platformAdmin });
     await next();
   });

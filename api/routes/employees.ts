@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
+import { rawQuery } from '../../db/sequelize';
 import { validateRosterRow } from '../../domain/roster-row';
 import type { Config } from '../../lib/config';
 import {
@@ -12,8 +13,8 @@ import {
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate } from '../middleware/authenticate';
-import { requireOrgRole } from '../middleware/organization-access';
-import { decodeCursor, listSchema, nameOrderedPageSql, PageQuery, page } from '../pagination';
+import { requireOrgAccess, requireOrgRole } from '../middleware/organization-access';
+import { decodeCursor, listSchema, nameMatchSql, nameOrderedPageSql, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
@@ -224,7 +225,7 @@ export function searchEmployeesSql(filters: {
   if (filters.status) where.push('e.status = $status');
   if (filters.npi) where.push('e.npi = $npi');
   if (filters.q) {
-    where.push(`(e.full_name_norm LIKE '%' || ale_normalize_name($q) || '%' OR e.external_id = $q
+    where.push(`(${nameMatchSql('e')} OR e.external_id = $q
       OR lower(e.email) = lower($q) OR e.npi = $q)`);
   }
   return nameOrderedPageSql('employees', 'e', where, {
@@ -246,7 +247,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         tags: ['employees'],
         summary: 'Search employees and caregivers (keyset pages ordered by normalized name)',
         security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('member')] as const,
+        middleware: [requireOrgAccess(config.AUTH_JWT_SECRET, 'member')] as const,
         request: { params: z.object({ orgId: UuidParam }), query: SearchQuery },
         responses: {
           200: jsonResponse(listSchema(EmployeeSchema), 'Employees'),
@@ -258,20 +259,20 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       async (c) => {
         const { q, kind, status, npi, limit, cursor } = c.req.valid('query');
         const after = nameCursor(cursor);
-        const rows = await sequelize.query<EmployeeRow>(
+        // Straight through pg: rows are mapped once, by employeeJson (no model instances).
+        const rows = await rawQuery<EmployeeRow>(
+          sequelize,
           searchEmployeesSql({ q, kind, status, npi, after: !!after }),
           {
-            bind: {
-              org: c.var.organization.id,
-              limit: limit + 1,
-              ...(kind ? { kind } : {}),
-              ...(status ? { status } : {}),
-              ...(npi ? { npi } : {}),
-              ...(q ? { q } : {}),
-              ...(after ? { afterName: after[0], afterId: after[1] } : {}),
-            },
-            type: QueryTypes.SELECT,
+            org: c.var.organization.id,
+            limit: limit + 1,
+            ...(kind ? { kind } : {}),
+            ...(status ? { status } : {}),
+            ...(npi ? { npi } : {}),
+            ...(q ? { q } : {}),
+            ...(after ? { afterName: after[0], afterId: after[1] } : {}),
           },
+          { prepare: true },
         );
         const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
         return c.json({ items: result.items.map(employeeJson), nextCursor: result.nextCursor }, 200);
