@@ -21,6 +21,7 @@ import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
 import { createRouter } from '../api/env';
+import { nameSearchSample } from '../api/pagination';
 import { handleError } from '../api/problem';
 import { employeeRoutes, searchEmployeesSql } from '../api/routes/employees';
 import { healthRoutes } from '../api/routes/health';
@@ -147,15 +148,21 @@ try {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const list = `${base}/v1/organizations/${orgId}/employees`;
 
+  const sample = await nameSearchSample(sequelize, 'employees');
   const [plan] = await sequelize
     .query<Record<string, unknown>>(
       `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${searchEmployeesSql({ q: 'x' })}`,
-      { bind: { org: orgId, q: 'smith123', limit: 51 }, type: QueryTypes.SELECT, plain: false, raw: true },
+      {
+        bind: { org: orgId, q: 'smith123', sample, limit: 51 },
+        type: QueryTypes.SELECT,
+        plain: false,
+        raw: true,
+      },
     )
     .then((rows) => [rows.map((r) => Object.values(r)[0]).join('\n')]);
   const [picked] = await sequelize.query<{ patterns: string[] }>(
-    `SELECT ale_name_search_patterns('employees', ale_normalize_name('smith123')) AS patterns`,
-    { type: QueryTypes.SELECT },
+    `SELECT ale_name_search_patterns(ale_normalize_name('smith123'), $1) AS patterns`,
+    { bind: [sample], type: QueryTypes.SELECT },
   );
   console.log(`EXPLAIN ANALYZE, q=smith123 (index asked for ${picked?.patterns.join(' ')}):\n${plan}\n`);
 

@@ -14,7 +14,15 @@ import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate } from '../middleware/authenticate';
 import { requireOrgAccess, requireOrgRole } from '../middleware/organization-access';
-import { decodeCursor, listSchema, nameMatchSql, nameOrderedPageSql, PageQuery, page } from '../pagination';
+import {
+  decodeCursor,
+  listSchema,
+  nameMatchSql,
+  nameOrderedPageSql,
+  nameSearchSample,
+  PageQuery,
+  page,
+} from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
@@ -269,7 +277,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
             ...(kind ? { kind } : {}),
             ...(status ? { status } : {}),
             ...(npi ? { npi } : {}),
-            ...(q ? { q } : {}),
+            ...(q ? { q, sample: await nameSearchSample(sequelize, 'employees') } : {}),
             ...(after ? { afterName: after[0], afterId: after[1] } : {}),
           },
           { prepare: true },

@@ -3,7 +3,14 @@ import { QueryTypes } from 'sequelize';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate } from '../middleware/authenticate';
 import { requireOrgRole } from '../middleware/organization-access';
-import { listSchema, nameMatchSql, nameOrderedPageSql, PageQuery, page } from '../pagination';
+import {
+  listSchema,
+  nameMatchSql,
+  nameOrderedPageSql,
+  nameSearchSample,
+  PageQuery,
+  page,
+} from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
 import { nameCursor } from './employees';
@@ -119,7 +126,7 @@ export function patientRoutes({ config, sequelize }: AppDeps) {
               org: c.var.organization.id,
               limit: limit + 1,
               ...(status ? { status } : {}),
-              ...(q ? { q } : {}),
+              ...(q ? { q, sample: await nameSearchSample(sequelize, 'patients') } : {}),
               ...(after ? { afterName: after[0], afterId: after[1] } : {}),
             },
             type: QueryTypes.SELECT,
