@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import type { Sequelize } from 'sequelize';
-import { Membership, Organization, type Role } from '../../db/models';
+import { Organization, type Role } from '../../db/models';
 import { rawQuery } from '../../db/sequelize';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
@@ -21,27 +21,6 @@ function checkRole(orgId: string, minimum: Role, role: Role | undefined | null):
     );
   }
   return role;
-}
-
-/**
- * The one place org-scoped routes are authorized. Reads `:orgId`; a caller who is not a member
- * gets 404 exactly as for a missing organization; a member below `minimum` gets 403.
- * Platform admins act as owners everywhere. Must run after `authenticate`.
- */
-export function requireOrgRole(minimum: Role) {
-  return createMiddleware<OrgEnv>(async (c, next) => {
-    const orgId = c.req.param('orgId') ?? '';
-    if (!UUID.test(orgId)) checkRole(orgId, minimum, undefined);
-    const user = c.var.user;
-    const [organization, membership] = await Promise.all([
-      Organization.findByPk(orgId),
-      user.platformAdmin ? null : Membership.findOne({ where: { organizationId: orgId, userId: user.id } }),
-    ]);
-    const role = checkRole(orgId, minimum, organization && (user.platformAdmin ? 'owner' : membership?.role));
-    c.set('organization', organization as Organization);
-    c.set('role', role);
-    await next();
-  });
 }
 
 interface AccessRow {
@@ -69,9 +48,11 @@ LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id
 WHERE u.id = $1::uuid`;
 
 /**
- * `authenticate` + `requireOrgRole(minimum)` in one middleware and one query: the same answers
- * (401 for a missing, invalid or expired token or a deleted account, then 404 / 403 as above) and
- * the same `c.var.user`, `organization` and `role`.
+ * The one place org-scoped routes are authorized (api/org-route.ts puts it on each of them): a valid
+ * access token of an existing user (401 otherwise, as `authenticate`), then `:orgId` — a caller who
+ * is not a member gets 404 exactly as for a missing organization, a member below `minimum` gets 403;
+ * platform admins act as owners everywhere. Sets `c.var.user`, `organization` and `role`. One
+ * prepared query reads the user, the organization and the membership.
  */
 export function requireOrgAccess(secret: string, minimum: Role) {
   return createMiddleware<OrgEnv>(async (c, next) => {

@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
@@ -12,8 +12,7 @@ import {
 } from '../../workflows/definitions';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
-import { authenticate } from '../middleware/authenticate';
-import { requireOrgAccess, requireOrgRole } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import {
   decodeCursor,
   listSchema,
@@ -24,7 +23,7 @@ import {
   page,
 } from '../pagination';
 import { ProblemError } from '../problem';
-import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
+import { jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
 export const EmployeeSchema = z
   .object({
@@ -243,24 +242,21 @@ export function searchEmployeesSql(filters: {
 }
 
 export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   const selfPath = (row: EmployeeRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
   const Params = z.object({ orgId: UuidParam, id: UuidParam });
   const Accepted = EmployeeSchema.extend(AcceptedFields).openapi('EmployeeAccepted');
 
   return createRouter()
     .openapi(
-      createRoute({
+      orgRoute('member', {
         method: 'get',
         path: '/v1/organizations/{orgId}/employees',
         tags: ['employees'],
         summary: 'Search employees and caregivers (keyset pages ordered by normalized name)',
-        security: bearerAuth,
-        middleware: [requireOrgAccess(config.AUTH_JWT_SECRET, 'member')] as const,
         request: { params: z.object({ orgId: UuidParam }), query: SearchQuery },
         responses: {
           200: jsonResponse(listSchema(EmployeeSchema), 'Employees'),
-          401: problems[401],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -287,19 +283,14 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/employees',
         tags: ['employees'],
         summary: 'Add an employee or caregiver by hand; starts their exclusion screening',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: z.object({ orgId: UuidParam }), body: jsonBody(CreateSchema) },
         responses: {
           202: jsonResponse(Accepted, 'Created; screening started'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
         },
@@ -343,18 +334,14 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('member', {
         method: 'get',
         path: '/v1/organizations/{orgId}/employees/{id}',
         tags: ['employees'],
         summary: 'One employee or caregiver',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('member')] as const,
         request: { params: Params },
         responses: {
           200: jsonResponse(EmployeeSchema, 'The employee'),
-          401: problems[401],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -364,19 +351,14 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'patch',
         path: '/v1/organizations/{orgId}/employees/{id}',
         tags: ['employees'],
         summary: 'Change an employee (null clears a field); starts their exclusion screening',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: Params, body: jsonBody(UpdateSchema) },
         responses: {
           202: jsonResponse(Accepted, 'Updated; screening started'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
         },
@@ -428,19 +410,14 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'delete',
         path: '/v1/organizations/{orgId}/employees/{id}',
         tags: ['employees'],
         summary: 'Mark an employee inactive (the row and its exclusion-match history are kept)',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: Params },
         responses: {
           200: jsonResponse(EmployeeSchema, 'The employee, now inactive'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),

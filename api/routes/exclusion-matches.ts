@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
 import {
@@ -8,11 +8,10 @@ import {
 } from '../../workflows/definitions';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
-import { authenticate } from '../middleware/authenticate';
-import { requireOrgRole } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
-import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
+import { jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
 const STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
 const REVIEW_STATUSES = ['confirmed', 'dismissed'] as const;
@@ -202,27 +201,22 @@ function beforeCursor(cursor: string | undefined): [string, string] | undefined 
 }
 
 export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
-  const auth = authenticate(config.AUTH_JWT_SECRET);
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   const orgParams = z.object({ orgId: UuidParam });
   return createRouter()
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/exclusion-matches',
         tags: ['exclusion screening'],
         summary:
           'Possible LEIE matches of the organization’s people, newest first, with the LEIE row and why',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: {
           params: orgParams,
           query: z.object({ ...PageQuery, status: z.enum(STATUSES).optional() }),
         },
         responses: {
           200: jsonResponse(listSchema(ExclusionMatchSchema), 'Exclusion matches'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -253,21 +247,16 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'patch',
         path: '/v1/organizations/{orgId}/exclusion-matches/{id}',
         tags: ['exclusion screening'],
         summary: 'Confirm or dismiss a match, with a note (audited)',
         description:
           'A dismissed match is never reopened by the same LEIE row. Resolved matches (the exclusion left the list, was reinstated, or the person no longer matches) cannot be reviewed: 409.',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: orgParams.extend({ id: UuidParam }), body: jsonBody(ReviewSchema) },
         responses: {
           200: jsonResponse(ExclusionMatchSchema, 'The reviewed match'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
         },
@@ -316,21 +305,16 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/exclusion-screenings',
         tags: ['exclusion screening'],
         summary: 'Rescreen every active person of the organization against the LEIE now',
         description:
           'While a rescreen of the organization is running, a second request answers with the running one.',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: orgParams },
         responses: {
           202: jsonResponse(ScreeningAcceptedSchema, 'The rescreen was started'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           503: problems[503],
         },
       }),

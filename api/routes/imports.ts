@@ -4,7 +4,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
@@ -15,11 +15,10 @@ import type { Config } from '../../lib/config';
 import { ROSTER_IMPORT_WORKFLOW_TYPE, rosterImportWorkflowId } from '../../workflows/definitions';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
-import { authenticate } from '../middleware/authenticate';
-import { requireOrgRole } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
-import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
+import { jsonResponse, problems, UuidParam } from '../schemas';
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 /** Generous: a million-row roster is ~100 MB of CSV. */
@@ -309,6 +308,7 @@ const Accepted = ImportSchema.extend(AcceptedFields).openapi('RosterImportAccept
 const CSV_ERRORS_PAGE = 5000;
 
 export function importRoutes({ config, sequelize, temporal }: AppDeps) {
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   const s3 = createS3Client(config);
   const deps = { config, sequelize, temporal };
   const selfPath = (row: RosterImportRow) => `/v1/organizations/${row.organization_id}/imports/${row.id}`;
@@ -317,13 +317,11 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
 
   return createRouter()
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/imports/upload-url',
         tags: ['imports'],
         summary: 'A presigned PUT URL for a roster file; then POST …/imports with the returned key',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: {
           params: z.object({ orgId: UuidParam }),
           body: {
@@ -345,9 +343,6 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
             }),
             'Upload with an HTTP PUT of the file to url before it expires',
           ),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -366,7 +361,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/imports',
         tags: ['imports'],
@@ -375,8 +370,6 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
           'Body `text/csv` or XLSX with `?kind=&mode=&dryRun=&force=`, streamed to S3; or JSON ' +
           "`{kind, s3Key, mode?, dryRun?, force?}` for a key under the organization's upload or drop prefix. " +
           'mode defaults to merge here (S3 drops default to replace).',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: {
           params: z.object({ orgId: UuidParam }),
           query: ImportQuery,
@@ -391,9 +384,6 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
         },
         responses: {
           202: jsonResponse(Accepted, 'Import queued'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           413: problems[413],
           415: problems[415],
           422: problems[422],
@@ -467,19 +457,14 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/imports',
         tags: ['imports'],
         summary: "The organization's imports, newest first",
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: z.object({ orgId: UuidParam }), query: z.object(PageQuery) },
         responses: {
           200: jsonResponse(listSchema(ImportSchema), 'Imports'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -500,19 +485,14 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/imports/{id}',
         tags: ['imports'],
         summary: 'One import: status, counts and progress (rowsProcessed) while it runs',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: ImportParams },
         responses: {
           200: jsonResponse(ImportSchema, 'The import'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -522,19 +502,14 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/imports/{id}/errors',
         tags: ['imports'],
         summary: 'Rejected rows, in file order',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: ImportParams, query: z.object(PageQuery) },
         responses: {
           200: jsonResponse(listSchema(ImportErrorSchema), 'Rejected rows'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -561,19 +536,14 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/imports/{id}/errors.csv',
         tags: ['imports'],
         summary: 'Rejected rows as CSV (cells starting with = + - @ are neutralized)',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: ImportParams },
         responses: {
           200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
         },
       }),
       async (c) => {
@@ -607,19 +577,14 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/imports/{id}/cancel',
         tags: ['imports'],
         summary: 'Stop the import between batches; what was committed stays and is reported',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: ImportParams },
         responses: {
           202: jsonResponse(Accepted, 'Cancellation requested'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
         },
       }),

@@ -17,11 +17,10 @@ import {
 } from '../../workflows/definitions';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
-import { authenticate } from '../middleware/authenticate';
-import { requireOrgRole } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import { listSchema, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
-import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
+import { jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 import { timeAndIdCursor } from './members';
 
 const ROLES = ['owner', 'admin', 'member'] as const;
@@ -108,7 +107,7 @@ const orgParams = z.object({ orgId: UuidParam });
 const invitationParams = z.object({ orgId: UuidParam, id: UuidParam });
 
 export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
-  const auth = authenticate(config.AUTH_JWT_SECRET);
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
 
   async function findInOrganization(organizationId: string, id: string) {
     const invitation = await Invitation.findOne({ where: { id, organizationId } });
@@ -134,19 +133,14 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
 
   return createRouter()
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/invitations',
         tags: ['invitations'],
         summary: 'Invite someone by email; starts the invitation workflow',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: orgParams, body: jsonBody(CreateInvitationSchema) },
         responses: {
           202: jsonResponse(InvitationAcceptedSchema, 'Invitation created; the email is on its way'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
           503: problems[503],
@@ -221,22 +215,17 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/invitations',
         tags: ['invitations'],
         summary: 'Invitations of the organization, newest first',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: {
           params: orgParams,
           query: z.object({ ...PageQuery, status: z.enum(STATUSES).optional() }),
         },
         responses: {
           200: jsonResponse(listSchema(InvitationSchema), 'Invitations'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -278,19 +267,14 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/invitations/{id}',
         tags: ['invitations'],
         summary: 'One invitation',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: invitationParams },
         responses: {
           200: jsonResponse(InvitationSchema, 'The invitation'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -300,19 +284,14 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'post',
         path: '/v1/organizations/{orgId}/invitations/{id}/resend',
         tags: ['invitations'],
         summary: 'Send the invitation email again (same link, same expiry)',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: invitationParams },
         responses: {
           202: jsonResponse(InvitationAcceptedSchema, 'Another email is on its way'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
         },
@@ -338,19 +317,14 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'delete',
         path: '/v1/organizations/{orgId}/invitations/{id}',
         tags: ['invitations'],
         summary: 'Revoke an open invitation; its link stops working at once',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: invitationParams },
         responses: {
           202: jsonResponse(InvitationAcceptedSchema, 'Revoked'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
         },

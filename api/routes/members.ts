@@ -1,11 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
 import { type AppDeps, createRouter } from '../env';
-import { authenticate } from '../middleware/authenticate';
-import { requireOrgRole } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
-import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
+import { jsonResponse, problems, UuidParam } from '../schemas';
 
 export const MemberSchema = z
   .object({
@@ -43,19 +42,16 @@ export function timeAndIdCursor(cursor: string | undefined): [string, string] | 
 }
 
 export function memberRoutes({ config, sequelize }: AppDeps) {
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   return createRouter().openapi(
-    createRoute({
+    orgRoute('member', {
       method: 'get',
       path: '/v1/organizations/{orgId}/members',
       tags: ['members'],
       summary: "The organization's members, oldest first",
-      security: bearerAuth,
-      middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('member')] as const,
       request: { params: z.object({ orgId: UuidParam }), query: z.object(PageQuery) },
       responses: {
         200: jsonResponse(listSchema(MemberSchema), 'Members'),
-        401: problems[401],
-        404: problems[404],
         422: problems[422],
       },
     }),

@@ -20,7 +20,8 @@ import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate, requirePlatformAdmin } from '../middleware/authenticate';
 import { limitBody } from '../middleware/body-limit';
-import { type OrgEnv, requireOrgRole } from '../middleware/organization-access';
+import type { OrgEnv } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
@@ -65,7 +66,7 @@ const AcceptedOrganizationSchema = z
 
 const OrgParams = z.object({ orgId: UuidParam });
 
-// After requireOrgRole, so another organization answers 404 before a member is told 403.
+// After the organization access check, so another organization answers 404 before a member is told 403.
 const platformAdminOfOrg = requirePlatformAdmin as unknown as MiddlewareHandler<OrgEnv>;
 // app.ts leaves image bodies uncapped for the route to cap: 2 MB + 1 byte answers 413 unread.
 const logoBodyLimit = limitBody(LOGO_MAX_UPLOAD_BYTES, 'logo') as unknown as MiddlewareHandler<OrgEnv>;
@@ -115,6 +116,7 @@ async function lockOrganization(id: string, transaction: Transaction) {
 }
 
 export function organizationRoutes({ config, sequelize, temporal, logger }: AppDeps) {
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   const s3 = createS3Client(config);
   const auth = authenticate(config.AUTH_JWT_SECRET);
   const selfPath = (id: string) => `/v1/organizations/${id}`;
@@ -258,37 +260,28 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('member', {
         method: 'get',
         path: '/v1/organizations/{orgId}',
         tags: ['organizations'],
         summary: 'One organization with its hostname, provisioning and DNS status and logo URL',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('member')] as const,
         request: { params: OrgParams },
         responses: {
           200: jsonResponse(OrganizationSchema, 'The organization'),
-          401: problems[401],
-          404: problems[404],
         },
       }),
       async (c) => c.json(organizationJson(c.var.organization, config), 200),
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'patch',
         path: '/v1/organizations/{orgId}',
         tags: ['organizations'],
         summary: 'Rename (200) or change the subdomain (202: new record, wait for INSYNC, old one deleted)',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: OrgParams, body: jsonBody(UpdateOrganizationSchema) },
         responses: {
           200: jsonResponse(OrganizationSchema, 'Renamed; nothing else to do'),
           202: jsonResponse(AcceptedOrganizationSchema, 'Subdomain change recorded and signalled'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           422: problems[422],
           503: problems[503],
@@ -348,7 +341,7 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'put',
         path: '/v1/organizations/{orgId}/logo',
         tags: ['organizations'],
@@ -356,8 +349,7 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
           'Upload a logo (raw PNG, JPEG, GIF, WebP or SVG body, at most 2 MB); it is normalized to PNG',
         description:
           'The format is detected from the bytes, whatever Content-Type says. SVG is rasterized and never served as SVG.',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin'), logoBodyLimit] as const,
+        middleware: [logoBodyLimit] as const,
         request: {
           params: OrgParams,
           body: {
@@ -370,9 +362,6 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
         },
         responses: {
           202: jsonResponse(AcceptedOrganizationSchema, 'Staged; the workflow normalizes and publishes it'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           413: problems[413],
           415: problems[415],
@@ -415,19 +404,14 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'delete',
         path: '/v1/organizations/{orgId}/logo',
         tags: ['organizations'],
         summary: 'Remove the logo (the object is deleted once the organization no longer refers to it)',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('admin')] as const,
         request: { params: OrgParams },
         responses: {
           202: jsonResponse(AcceptedOrganizationSchema, 'Removal signalled'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           409: problems[409],
           503: problems[503],
         },
@@ -451,19 +435,16 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('member', {
         method: 'post',
         path: '/v1/organizations/{orgId}/provisioning/retry',
         tags: ['organizations'],
         summary: 'Re-apply the change that left the organization failed',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('member'), platformAdminOfOrg] as const,
+        middleware: [platformAdminOfOrg] as const,
         request: { params: OrgParams },
         responses: {
           202: jsonResponse(AcceptedOrganizationSchema, 'Retry signalled'),
-          401: problems[401],
           403: problems[403],
-          404: problems[404],
           409: problems[409],
           503: problems[503],
         },
@@ -503,21 +484,18 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('member', {
         method: 'delete',
         path: '/v1/organizations/{orgId}',
         tags: ['organizations'],
         summary: 'Deprovision: delete the DNS record and the logo, then mark the organization deleted',
         description:
           'A deleted organization stays readable; its subdomain can be used by a new organization.',
-        security: bearerAuth,
-        middleware: [auth, requireOrgRole('member'), platformAdminOfOrg] as const,
+        middleware: [platformAdminOfOrg] as const,
         request: { params: OrgParams },
         responses: {
           202: jsonResponse(AcceptedOrganizationSchema, 'Deprovisioning signalled (or already under way)'),
-          401: problems[401],
           403: problems[403],
-          404: problems[404],
           409: problems[409],
           503: problems[503],
         },

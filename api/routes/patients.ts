@@ -1,8 +1,7 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
 import { type AppDeps, createRouter } from '../env';
-import { authenticate } from '../middleware/authenticate';
-import { requireOrgRole } from '../middleware/organization-access';
+import { orgRouteFor } from '../org-route';
 import {
   listSchema,
   nameMatchSql,
@@ -12,7 +11,7 @@ import {
   page,
 } from '../pagination';
 import { ProblemError } from '../problem';
-import { bearerAuth, jsonResponse, problems, UuidParam } from '../schemas';
+import { jsonResponse, problems, UuidParam } from '../schemas';
 import { nameCursor } from './employees';
 
 export const PatientSchema = z
@@ -85,15 +84,14 @@ function patientJson(row: PatientRow): z.infer<typeof PatientSchema> {
 
 /** Patients are PHI: org admins only, and never logged. */
 export function patientRoutes({ config, sequelize }: AppDeps) {
+  const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   return createRouter()
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/patients',
         tags: ['patients'],
         summary: 'Search patients by name (trigram) or exact MRN / email',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: {
           params: z.object({ orgId: UuidParam }),
           query: z.object({
@@ -104,9 +102,6 @@ export function patientRoutes({ config, sequelize }: AppDeps) {
         },
         responses: {
           200: jsonResponse(listSchema(PatientSchema), 'Patients'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
@@ -137,19 +132,14 @@ export function patientRoutes({ config, sequelize }: AppDeps) {
       },
     )
     .openapi(
-      createRoute({
+      orgRoute('admin', {
         method: 'get',
         path: '/v1/organizations/{orgId}/patients/{id}',
         tags: ['patients'],
         summary: 'One patient',
-        security: bearerAuth,
-        middleware: [authenticate(config.AUTH_JWT_SECRET), requireOrgRole('admin')] as const,
         request: { params: z.object({ orgId: UuidParam, id: UuidParam }) },
         responses: {
           200: jsonResponse(PatientSchema, 'The patient'),
-          401: problems[401],
-          403: problems[403],
-          404: problems[404],
           422: problems[422],
         },
       }),
