@@ -35,6 +35,7 @@ export function orgRouteFor(secret: string) {
       middleware: [requireOrgAccess(secret, role), ...middleware],
       // In status order, as the routes listed them before.
       responses: Object.fromEntries(Object.entries(merged).sort(([a], [b]) => Number(a) - Number(b))),
+      // Typed as the access check alone: the handler's context (c.var.organization, role) comes from it.
     } as unknown as Omit<R, 'middleware' | 'responses'> & {
       security: typeof bearerAuth;
       middleware: MiddlewareHandler<OrgEnv>;
