@@ -15,7 +15,7 @@ import {
 import type { ActivityDeps } from './deps';
 import { headRosterObject, openRosterRecords, RosterFileError, type RosterSource } from './roster-files';
 
-export const DEFAULT_IMPORT_BATCH_SIZE = 2000;
+export const DEFAULT_IMPORT_BATCH_SIZE = 1000;
 /** Batches written at once (each in its own transaction and connection), committed in file order. */
 const MAX_BATCHES_IN_FLIGHT = 2;
 
@@ -74,12 +74,12 @@ function fileFailure(error: unknown): unknown {
   return error;
 }
 
-// ── One batch, one statement: rows, errors and the counters move together (SPEC §4.2, §4.5) ──────
+// ── One batch, one transaction: rows, errors and the counters move together (SPEC §4.2, §4.5) ────
 //
-// A batch is two statements in one transaction: claim the batch's keys (first occurrence in the file
-// wins), then one statement that upserts the accepted rows (normalized names computed in SQL, once per
-// row), writes the rejected rows' errors and advances the import's counters — guarded by the expected
-// position. Rows travel as one array parameter per column (unnest): no per-row round trip, no JSON.
+// A batch is three statements in one transaction: claim the batch's keys (first occurrence in the
+// file wins); upsert the accepted rows (names normalized in SQL, once per row) and write the rejected
+// rows' errors; advance the import's counters, guarded by the expected position. Rows travel as one
+// array parameter per column (unnest): no per-row round trip, no JSON.
 
 interface TableShape {
   table: 'employees' | 'patients';
@@ -101,22 +101,28 @@ const PATIENT_SHAPE: TableShape = {
 const shapeOf = (kind: RosterKind) => (kind === 'patients' ? PATIENT_SHAPE : EMPLOYEE_SHAPE);
 
 /**
- * Bind positions of the batch statement: the row columns follow, one array each in shape order, and
- * for employees/caregivers the `kind` value comes last (patients bind no kind).
+ * Bind positions of the batch statement: the row columns follow (every row of the batch, written
+ * where `accepted`), one array each in shape order, and for employees/caregivers the `kind` value
+ * comes last (patients bind no kind).
  */
 const P = {
   importId: '$1',
   organizationId: '$2::uuid',
   errors: '$3::int[], $4::text[], $5::text[], $6::text[], $7::text[]',
-  firstColumn: 8,
-  kind: `$${8 + EMPLOYEE_SHAPE.columns.length}::text`,
+  accepted: '$8::bool[]',
+  firstColumn: 9,
+  kind: `$${9 + EMPLOYEE_SHAPE.columns.length}::text`,
 };
 
 function inputCte(shape: TableShape) {
   const arrays = shape.columns.map(
     (c, i) => `$${P.firstColumn + i}::${shape.dateColumns.has(c) ? 'date' : 'text'}[]`,
   );
-  return `input AS (SELECT * FROM unnest(${arrays.join(', ')}) AS r(${shape.columns.join(', ')}))`;
+  return `input AS (
+  SELECT ${shape.columns.join(', ')}
+  FROM unnest(${P.accepted}, ${arrays.join(', ')}) AS r(accepted, ${shape.columns.join(', ')})
+  WHERE accepted
+)`;
 }
 
 /**
@@ -232,9 +238,45 @@ UPDATE roster_imports SET rows_processed = rows_processed + $3, total_count = to
 WHERE id = $1 AND rows_processed = $2 AND status = 'running'
 RETURNING cancel_requested_at`;
 
-interface PendingRow {
-  rowNumber: number;
-  result: RowResult;
+/**
+ * One batch as it is read, kept column by column (what Postgres gets): the per-row objects of parsing
+ * and validation die young instead of living until the batch commits.
+ */
+class BatchRows {
+  readonly rowNumbers: number[] = [];
+  /** Per row: its key (`x:<external id>` / `e:<lower-cased email>`) or null. */
+  readonly keys: (string | null)[] = [];
+  /** Rows with a key: row number, the value Postgres makes the key of, and whether it is an e-mail. */
+  readonly keyRows: number[] = [];
+  readonly keyValues: string[] = [];
+  readonly keyByEmail: boolean[] = [];
+  /** The errors of rows that failed validation, by row number. */
+  readonly invalid = new Map<number, RowError[]>();
+  /** Per shape column, one value per row (null for rows that failed validation). */
+  readonly columns: (string | null)[][];
+
+  constructor(private readonly shape: TableShape) {
+    this.columns = shape.columns.map(() => []);
+  }
+
+  get length() {
+    return this.rowNumbers.length;
+  }
+
+  add(rowNumber: number, result: RowResult) {
+    this.rowNumbers.push(rowNumber);
+    this.keys.push(result.key);
+    if (result.key !== null) {
+      const byEmail = result.key.startsWith('e:');
+      this.keyRows.push(rowNumber);
+      this.keyValues.push((byEmail ? result.record.email : result.record.external_id) as string);
+      this.keyByEmail.push(byEmail);
+    }
+    if (!result.ok) this.invalid.set(rowNumber, result.errors);
+    this.shape.columns.forEach((column, i) => {
+      this.columns[i]?.push(result.ok ? (result.record[column] ?? null) : null);
+    });
+  }
 }
 
 interface BatchContext {
@@ -267,7 +309,7 @@ interface BatchInFlight {
  */
 function commitBatch(
   { sequelize, imp, present }: BatchContext,
-  batch: PendingRow[],
+  batch: BatchRows,
   expectedProcessed: number,
   previous: BatchInFlight | null,
 ): BatchInFlight {
@@ -282,24 +324,14 @@ function commitBatch(
     await sequelize.query("SET LOCAL synchronous_commit = off; SET LOCAL lock_timeout = '2min'", {
       transaction,
     });
-    const keyRows: number[] = [];
-    const keyValues: string[] = [];
-    const keyByEmail: boolean[] = [];
-    for (const { rowNumber, result } of batch) {
-      if (result.key === null) continue;
-      const byEmail = result.key.startsWith('e:');
-      keyRows.push(rowNumber);
-      keyValues.push((byEmail ? result.record.email : result.record.external_id) as string);
-      keyByEmail.push(byEmail);
-    }
     let lost: Set<number>;
     try {
       await previous?.keysClaimed;
       const rows =
-        keyRows.length === 0
+        batch.keyRows.length === 0
           ? []
           : await sequelize.query<{ row_number: number }>(CLAIM_KEYS_SQL, {
-              bind: [imp.id, keyRows, keyValues, keyByEmail],
+              bind: [imp.id, batch.keyRows, batch.keyValues, batch.keyByEmail],
               type: QueryTypes.SELECT,
               transaction,
             });
@@ -321,31 +353,28 @@ function commitBatch(
         errors[4].push(e.value);
       }
     };
-    const shape = shapeOf(imp.kind);
-    const columns = shape.columns.map(() => [] as (string | null)[]);
-    let accepted = 0;
-    for (const { rowNumber, result } of batch) {
-      if (!result.ok) {
-        reject(rowNumber, result.errors);
-        continue;
+    const accepted = batch.rowNumbers.map((rowNumber, i) => {
+      const invalid = batch.invalid.get(rowNumber);
+      if (invalid) {
+        reject(rowNumber, invalid);
+        return false;
       }
+      const key = batch.keys[i] as string;
       if (lost.has(rowNumber)) {
-        const column = result.key.startsWith('x:') ? 'external_id' : 'email';
+        const column = key.startsWith('x:') ? 'external_id' : 'email';
         reject(rowNumber, [
           {
             column,
             code: 'duplicate_in_file',
             message: `An earlier row of this file has the same ${column}; the first one wins.`,
-            value: result.key.slice(2),
+            value: key.slice(2),
           },
         ]);
-        continue;
+        return false;
       }
-      accepted++;
-      shape.columns.forEach((column, i) => {
-        columns[i]?.push(result.record[column] ?? null);
-      });
-    }
+      return true;
+    });
+    const acceptedCount = batch.length - rejected;
     const [written] = await sequelize.query<{ inserted: number; updated: number }>(
       writeSql(imp.kind, present, imp.dry_run),
       {
@@ -353,7 +382,8 @@ function commitBatch(
           imp.id,
           imp.organization_id,
           ...errors,
-          ...columns,
+          accepted,
+          ...batch.columns,
           ...(imp.kind === 'patients' ? [] : [employeeKindOf(imp.kind)]),
         ],
         type: QueryTypes.SELECT,
@@ -371,7 +401,7 @@ function commitBatch(
         batch.length,
         inserted,
         updated,
-        accepted - inserted - updated,
+        acceptedCount - inserted - updated,
         rejected,
       ],
       type: QueryTypes.SELECT,
@@ -450,7 +480,8 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
         let columns: (string | null)[] | null = null;
         let present: string[] = [];
         let seen = 0;
-        let batch: PendingRow[] = [];
+        const shape = shapeOf(imp.kind);
+        let batch = new BatchRows(shape);
         // The next batch is parsed while up to two commit (see commitBatch), in file order.
         const inflight: Promise<BatchOutcome>[] = [];
         let previous: BatchInFlight | null = null;
@@ -471,7 +502,7 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
           if (cancelRequested) return settle();
           if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
           const rows = batch;
-          batch = [];
+          batch = new BatchRows(shape);
           previous = commitBatch({ sequelize, imp, present }, rows, dispatched, previous);
           dispatched += rows.length;
           const committed = previous.committed.then((result) => {
@@ -516,7 +547,7 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
           columns.forEach((column, index) => {
             if (column) rowCells[column] = cells[index];
           });
-          batch.push({ rowNumber, result: validateRosterRow(imp.kind, rowCells, { today: options.today }) });
+          batch.add(rowNumber, validateRosterRow(imp.kind, rowCells, { today: options.today }));
           if (batch.length >= batchSize && (await flush()))
             return { rowsProcessed: processed, cancelled: true };
         }

@@ -4,7 +4,7 @@
  * `psql \copy` baselines of the same file in the same run: into a bare table of the CSV's columns, and
  * into a table of the employees table's shape (its columns, defaults, checks and indexes).
  *
- *   npx tsx bench/roster-import.ts [--rows 100000] [--batch 2000] [--rss-rows 0]
+ *   npx tsx bench/roster-import.ts [--rows 100000] [--batch 1000] [--rss-rows 0]
  *
  * `--rss-rows 1000000` also imports a million-row file and reports this process's peak RSS
  * (the process that runs the activity: what a worker would hold).
@@ -34,7 +34,7 @@ import { freePort } from '../scripts/stack/processes';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '100000' },
-    batch: { type: 'string', default: '2000' },
+    batch: { type: 'string', default: '1000' },
     'rss-rows': { type: 'string', default: '0' },
   },
 });
