@@ -27,7 +27,6 @@ import {
   LeieFormatError,
   LeieRecordSplitter,
   leieArchiveKey,
-  MAX_LEIE_BYTES,
   rowCountProblem,
 } from '../domain/leie';
 import type { ActivityDeps } from './deps';
@@ -35,12 +34,12 @@ import {
   type CheckQuery,
   copyFailure,
   failureFrom,
-  fetchFromOig,
   insertCheck,
   LeieDownloadInspector,
   type OigBaseline,
   type OigCheckRecord,
   OigFailureType,
+  requestLeieCsv,
 } from './oig';
 
 export type OigImport =
@@ -171,9 +170,6 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       // A retry after a commit whose completion was lost: the list is already swapped.
       if (done) return done;
 
-      const headers: Record<string, string> = {};
-      if (!force && baseline?.etag) headers['if-none-match'] = baseline.etag;
-      if (!force && baseline?.lastModified) headers['if-modified-since'] = baseline.lastModified;
       const url = config.OIG_CSV_DOWNLOAD_URL;
       const client = new pg.Client({ connectionString: config.DATABASE_URL, application_name: 'oig-sync' });
       const connected = client.connect().then(async () => {
@@ -184,23 +180,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       const spool = path.join(SPOOL_DIR, `leie-${randomUUID()}.csv`);
       try {
         await sweepSpool();
-        const response = await fetchFromOig(url, headers);
-        const etag = response.headers.get('etag');
-        const lastModified = response.headers.get('last-modified');
-        if (response.status === 304) {
-          await response.body?.cancel().catch(() => {});
-          return { outcome: 'not-modified', etag: etag ?? baseline?.etag ?? null, lastModified };
-        }
-        const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-        if (declared > MAX_LEIE_BYTES) {
-          await response.body?.cancel().catch(() => {});
-          throw ApplicationFailure.nonRetryable(
-            `the LEIE download announces ${declared} bytes, more than the ${MAX_LEIE_BYTES / 1024 / 1024} MB limit`,
-            LeieFailureType.tooLarge,
-          );
-        }
-        if (!response.body)
-          throw failureFrom(new LeieFormatError(LeieFailureType.empty, 'the LEIE download is empty'));
+        const response = await requestLeieCsv(url, baseline, force);
+        if (response.outcome === 'not-modified') return response;
+        const { etag, lastModified } = response;
 
         const staged = await streamIntoStaging(client, response.body, spool, connected, url);
         const list = await connected;

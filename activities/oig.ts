@@ -121,6 +121,41 @@ export async function fetchFromOig(url: string, headers: Record<string, string> 
 }
 
 /**
+ * GET the LEIE CSV, conditional on the baseline's ETag/Last-Modified unless forced. A 304 is
+ * `not-modified`; a body announced over the cap, or none at all, fails non-retryably.
+ */
+export async function requestLeieCsv(
+  url: string,
+  baseline: OigBaseline | null,
+  force: boolean,
+): Promise<
+  | { outcome: 'not-modified'; etag: string | null; lastModified: string | null }
+  | { outcome: 'body'; body: ReadableStream<Uint8Array>; etag: string | null; lastModified: string | null }
+> {
+  const headers: Record<string, string> = {};
+  if (!force && baseline?.etag) headers['if-none-match'] = baseline.etag;
+  if (!force && baseline?.lastModified) headers['if-modified-since'] = baseline.lastModified;
+  const response = await fetchFromOig(url, headers);
+  const etag = response.headers.get('etag');
+  const lastModified = response.headers.get('last-modified');
+  if (response.status === 304) {
+    await response.body?.cancel().catch(() => {});
+    return { outcome: 'not-modified', etag: etag ?? baseline?.etag ?? null, lastModified };
+  }
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > MAX_LEIE_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw ApplicationFailure.nonRetryable(
+      `the LEIE download announces ${declared} bytes, more than the ${MAX_LEIE_BYTES / 1024 / 1024} MB limit`,
+      LeieFailureType.tooLarge,
+    );
+  }
+  if (!response.body)
+    throw failureFrom(new LeieFormatError(LeieFailureType.empty, 'the LEIE download is empty'));
+  return { outcome: 'body', body: response.body, etag, lastModified };
+}
+
+/**
  * Counts, hashes and bounds the download while it streams, and checks its first line: an HTML page,
  * an empty body or a changed header is refused before anything is archived or loaded.
  */
@@ -306,26 +341,10 @@ export function createOigActivities({ config, sequelize, s3, logger }: ActivityD
       force: boolean;
     }): Promise<OigDownload> {
       const { baseline, force } = input;
-      const headers: Record<string, string> = {};
-      if (!force && baseline?.etag) headers['if-none-match'] = baseline.etag;
-      if (!force && baseline?.lastModified) headers['if-modified-since'] = baseline.lastModified;
       const url = config.OIG_CSV_DOWNLOAD_URL;
-      const response = await fetchFromOig(url, headers);
-      const etag = response.headers.get('etag');
-      const lastModified = response.headers.get('last-modified');
-      if (response.status === 304) {
-        return { outcome: 'not-modified', etag: etag ?? baseline?.etag ?? null, lastModified };
-      }
-      const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-      if (declared > MAX_LEIE_BYTES) {
-        await response.body?.cancel().catch(() => {});
-        throw ApplicationFailure.nonRetryable(
-          `the LEIE download announces ${declared} bytes, more than the ${MAX_LEIE_BYTES / 1024 / 1024} MB limit`,
-          LeieFailureType.tooLarge,
-        );
-      }
-      if (!response.body)
-        throw failureFrom(new LeieFormatError(LeieFailureType.empty, 'the LEIE download is empty'));
+      const response = await requestLeieCsv(url, baseline, force);
+      if (response.outcome === 'not-modified') return response;
+      const { etag, lastModified } = response;
 
       const file = path.join(os.tmpdir(), `leie-${randomUUID()}.csv`);
       const inspector = new LeieDownloadInspector();
