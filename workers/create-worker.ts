@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type ActivityInterceptorsFactory,
   type NativeConnection,
@@ -10,22 +8,12 @@ import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
 import { createDataConverter } from '../lib/temporal';
 
-export const workflowsPath = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  'workflows',
-  'index.ts',
-);
-
-/**
- * One worker on `taskQueue` with every workflow and activity. Tests pass a prebuilt bundle;
- * the process entry point lets the SDK bundle `workflows/`.
- */
+/** One worker on `taskQueue` with every workflow (from `bundleWorkflows()`) and activity. */
 export function createWorker(options: {
   connection: NativeConnection;
   deps: ActivityDeps;
   taskQueue: string;
-  workflowBundle?: WorkflowBundle;
+  workflowBundle: WorkflowBundle;
   shutdownGraceSeconds?: number;
   activityInterceptors?: ActivityInterceptorsFactory[];
 }): Promise<Worker> {
@@ -34,7 +22,7 @@ export function createWorker(options: {
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    workflowBundle,
     activities: createActivities(deps),
     dataConverter: createDataConverter(deps.config),
     interceptors: { activity: options.activityInterceptors ?? [] },

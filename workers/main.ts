@@ -9,6 +9,7 @@ import { activityOutcomeMetrics } from './activity-metrics';
 import { createWorker } from './create-worker';
 import { ensureOigSchedule } from './oig-schedule';
 import { ensureWeeklyRescreenSchedule } from './screening-schedule';
+import { bundleWorkflows } from './workflow-bundle';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
@@ -45,6 +46,7 @@ const route53 = createRoute53Client(config);
 
 const worker = await createWorker({
   connection,
+  workflowBundle: await bundleWorkflows(),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   deps: { config, sequelize, s3, route53, temporal, logger },
   activityInterceptors: [activityOutcomeMetrics(Runtime.instance().metricMeter)],

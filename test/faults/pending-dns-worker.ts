@@ -12,7 +12,7 @@ import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { loadConfigOrExit } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { connectWorkerConnection, createDataConverter, createTemporalClient } from '../../lib/temporal';
-import { workflowsPath } from '../../workers/create-worker';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: 'info', name: 'pending-dns-worker' });
@@ -30,7 +30,7 @@ const worker = await Worker.create({
   connection: await connectWorkerConnection(config),
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  workflowsPath,
+  workflowBundle: await bundleWorkflows(),
   activities: { ...createActivities(deps), getDnsChangeStatus: async () => 'PENDING' },
   dataConverter: createDataConverter(config),
 });

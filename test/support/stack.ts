@@ -7,7 +7,6 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   type ActivityInterceptorsFactory,
-  bundleWorkflowCode,
   type NativeConnection,
   Runtime,
   type Worker,
@@ -22,14 +21,15 @@ import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient, failureConverterPath } from '../../lib/temporal';
+import { createTemporalClient } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
 import { startMoto } from '../../scripts/stack/moto';
 import { startEmbeddedPostgres } from '../../scripts/stack/postgres';
 import { freePort } from '../../scripts/stack/processes';
 import { resolveTemporalCli } from '../../scripts/stack/temporal-cli';
 import { startTemporalDevServer } from '../../scripts/stack/temporal-server';
-import { createWorker, workflowsPath } from '../../workers/create-worker';
+import { createWorker } from '../../workers/create-worker';
+import { bundleWorkflows } from '../../workers/workflow-bundle';
 import { recordHistories } from './record-histories';
 
 /** The real stack every integration test shares: one per mocha run. */
@@ -157,11 +157,7 @@ export async function startTestStack(): Promise<TestStack> {
     },
   );
 
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath,
-    failureConverterPath,
-    logger: silentBundlerLogger,
-  });
+  const workflowBundle = await bundleWorkflows();
   const activityDeps = (overrides: Partial<Config> = {}): ActivityDeps => ({
     config: { ...config, ...overrides },
     sequelize,
@@ -194,15 +190,6 @@ export async function startTestStack(): Promise<TestStack> {
   };
   return current;
 }
-
-const silentBundlerLogger = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: (message: string, meta?: unknown) => console.error('[bundler]', message, meta ?? ''),
-  log: () => {},
-};
 
 export async function stopTestStack(): Promise<void> {
   if (process.env.RECORD_HISTORIES === '1' && current) {
