@@ -1,4 +1,4 @@
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
 import { QueryTypes } from 'sequelize';
 import {
   AFFECTED_HASHES,
@@ -29,6 +29,7 @@ import {
   leieArchiveKey,
   rowCountProblem,
 } from '../domain/leie';
+import { KeptRecords, RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
 import type { ActivityDeps } from './deps';
 import {
   type CheckQuery,
@@ -73,49 +74,24 @@ const SPOOL_DIR = path.join(os.tmpdir(), 'ale-oig');
 /** Spool files older than this belong to a worker that died (the activity times out long before). */
 const STALE_SPOOL_MS = 6 * 60 * 60 * 1000;
 /** Big reads for the archive upload (≈ 2× faster to moto than the 64 KB default). */
-const ARCHIVE_READ_BYTES = 1024 * 1024;
+const ARCHIVE_READ_BYTES = 256 * 1024;
 /** The spool file's write buffer: big enough that writing it never holds the download back. */
 const SPOOL_WRITE_BYTES = 4 * 1024 * 1024;
-/** Records split and hashed before the list's hashes are read wait in memory up to this size. */
-const MAX_PENDING_BYTES = 32 * 1024 * 1024;
-
-/** The record hash stored in `row_hash`: the first 16 bytes of sha256, in hex. */
-export function recordHash(record: Buffer): string {
-  return hash('sha256', record, 'hex').slice(0, 32);
-}
-
-/** A record hash the list holds: how many of its rows the file has not matched yet, and the lines that did. */
-interface ListEntry {
-  left: number;
-  lines: number[] | null;
-}
-
 interface ListHashes {
   version: string;
-  entries: Map<string, ListEntry>;
+  /** Rows in the list, hashed or not. */
   total: number;
+  /** Unreadable dates in the list's rows. */
+  invalidFields: number;
+  hashes: RecordHashMultiset;
 }
 
-/** The list's record hashes (multiset) and total row count, read in one snapshot with its version. */
+/** The list's record hashes (multiset), row count and version, read in one statement (one snapshot). */
 async function readListHashes(client: pg.Client): Promise<ListHashes> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-  const { rows } = await client.query<{ version: string }>('SELECT version::text FROM oig_list_version');
-  const entries = new Map<string, ListEntry>();
-  let total = 0;
-  let tail = '';
-  for await (const chunk of client.query(copyTo(LIST_HASHES)) as AsyncIterable<Buffer>) {
-    const lines = (tail + chunk.toString('latin1')).split('\n');
-    tail = lines.pop() ?? '';
-    for (const line of lines) {
-      total++;
-      if (line === '\\N') continue;
-      const entry = entries.get(line);
-      if (entry) entry.left++;
-      else entries.set(line, { left: 1, lines: null });
-    }
-  }
-  await client.query('COMMIT');
-  return { version: rows[0]?.version ?? '0', entries, total };
+  type Row = Omit<ListHashes, 'hashes'> & { hashes: Buffer };
+  const { rows } = await client.query<Row>(LIST_HASHES);
+  const { hashes, ...counts } = rows[0] as Row;
+  return { ...counts, hashes: new RecordHashMultiset(hashes) };
 }
 
 /** Removes spool files a killed worker left behind. */
@@ -184,8 +160,13 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
         if (response.outcome === 'not-modified') return response;
         const { etag, lastModified } = response;
 
-        const staged = await streamIntoStaging(client, response.body, spool, connected, url);
-        const list = await connected;
+        // The body is read once the list's hashes are in: a download held back costs nothing (TCP
+        // flow control), while one read alongside would hold the file in memory and slow the read.
+        const list = await connected.catch(async (error: unknown) => {
+          await response.body.cancel().catch(() => {});
+          throw error;
+        });
+        const staged = await streamIntoStaging(client, response.body, spool, list, url);
         const facts: OigFileFacts = { etag, lastModified, sha256: staged.sha256, archiveKey: null };
         if (!force && baseline?.sha256 === staged.sha256 && !staged.formatError) {
           return { outcome: 'same-file', sha256: staged.sha256, etag, lastModified };
@@ -216,7 +197,7 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
             record: { ...check, ...facts },
             list,
             lines: staged.lines,
-            matched: staged.matched,
+            kept: staged.kept,
             gone: staged.gone,
             archived,
           }).finally(() => clearInterval(beat));
@@ -260,16 +241,14 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
 
   /**
    * One pass over the download: inspector (bounds, HTML/empty/header, sha256, heartbeat) → spool
-   * file (for the archive) and record splitter → COPY of the fresh records. Records are split and
-   * hashed while the list's hashes are still being read (up to MAX_PENDING_BYTES of them wait for
-   * their classification). A malformed record stops the COPY but not the spooling, so the refused
-   * file is still archived.
+   * file (for the archive) and record splitter → COPY of the records the list does not hold. A
+   * malformed record stops the COPY but not the spooling, so the refused file is still archived.
    */
   async function streamIntoStaging(
     client: pg.Client,
     body: ReadableStream<Uint8Array>,
     spool: string,
-    listRead: Promise<ListHashes>,
+    list: ListHashes,
     url: string,
   ) {
     const inspector = new LeieDownloadInspector();
@@ -278,80 +257,48 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
     file.on('error', () => {});
     /** Line in the file of each fresh record, in COPY order (COPY's errors count its own lines). */
     const freshLines: number[] = [];
+    const kept = new KeptRecords();
     let out: Buffer[] = [];
-    let list: ListHashes | null = null;
-    let listReady: ListHashes | null = null;
-    let copy: Writable | null = null;
-    let copyDone: Promise<void> = Promise.resolve();
-    const staging = listRead.then(async (read) => {
-      await client.query(CREATE_STAGING_RAW);
-      copy = client.query(copyFrom(COPY_STAGING_RAW));
-      copyDone = finished(copy);
-      copyDone.catch(() => {});
-      listReady = read;
-      return read;
-    });
-    staging.catch(() => {});
-    const classify = (entries: Map<string, ListEntry>, record: Buffer, line: number, rowHash: string) => {
-      const entry = entries.get(rowHash);
-      if (entry && entry.left > 0) {
-        entry.left--;
-        if (entry.lines) entry.lines.push(line);
-        else entry.lines = [line];
-        return;
-      }
-      freshLines.push(line);
-      out.push(Buffer.from(`${line},\\x${rowHash},`), record, NEWLINE);
-    };
-    let pending: { record: Buffer; line: number; rowHash: string }[] = [];
-    let pendingBytes = 0;
     const splitter = new LeieRecordSplitter((record, line) => {
       const rowHash = recordHash(record);
-      if (list) classify(list.entries, record, line, rowHash);
+      const taken = list.hashes.take(rowHash);
+      if (taken >= 0) kept.add(line, taken);
       else {
-        pending.push({ record, line, rowHash });
-        pendingBytes += record.length;
+        freshLines.push(line);
+        out.push(Buffer.from(`${line},\\x${recordHashHex(rowHash)},`), record, NEWLINE);
       }
     });
-    /** Once the list is known: classify what waited, and COPY what is fresh. */
-    const drain = async (wait: boolean) => {
-      if (!list) {
-        if (wait) await staging;
-        if (!listReady) return;
-        list = listReady as ListHashes;
-        for (const { record, line, rowHash } of pending) classify(list.entries, record, line, rowHash);
-        pending = [];
-      }
-      if (out.length > 0 && copy) {
-        await write(copy, Buffer.concat(out));
-        out = [];
+    let formatError: LeieFormatError | null = null;
+    const split = (end: boolean, chunk?: Buffer) => {
+      if (formatError) return;
+      try {
+        if (end) splitter.end();
+        else splitter.push(chunk as Buffer);
+      } catch (error) {
+        if (!(error instanceof LeieFormatError)) throw error;
+        formatError = error;
       }
     };
-    let formatError: LeieFormatError | null = null;
+    await client.query(CREATE_STAGING_RAW);
+    const copy = client.query(copyFrom(COPY_STAGING_RAW));
+    const copyDone = finished(copy);
+    copyDone.catch(() => {});
+    const flush = async () => {
+      if (out.length === 0) return;
+      const data = Buffer.concat(out);
+      out = [];
+      await write(copy, data);
+    };
     const signal = Context.current().cancellationSignal;
     try {
       try {
         for await (const chunk of Readable.fromWeb(body as never, { signal }) as AsyncIterable<Buffer>) {
           const checked = inspector.check(chunk);
           await write(file, checked);
-          if (formatError) continue;
-          try {
-            splitter.push(checked);
-          } catch (error) {
-            if (!(error instanceof LeieFormatError)) throw error;
-            formatError = error;
-          }
-          await drain(pendingBytes > MAX_PENDING_BYTES);
+          split(false, checked);
+          await flush();
         }
         inspector.finish();
-        if (!formatError) {
-          try {
-            splitter.end();
-          } catch (error) {
-            if (!(error instanceof LeieFormatError)) throw error;
-            formatError = error;
-          }
-        }
       } catch (error) {
         if (error instanceof LeieFormatError) throw failureFrom(error);
         if (error instanceof ApplicationFailure) throw error;
@@ -366,8 +313,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       file.end();
       await finished(file);
       try {
-        await drain(true);
-        (copy as Writable | null)?.end();
+        split(true);
+        await flush();
+        copy.end();
         await copyDone;
       } catch (error) {
         throw copyFailure(error, (copyLine) => freshLines[copyLine - 1]);
@@ -376,18 +324,12 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       if (!file.closed) file.destroy();
     }
     Context.current().heartbeat({ bytes: inspector.bytes, records: splitter.records });
-    const matched = new Map<string, number[]>();
-    const gone: string[] = [];
-    for (const [rowHash, entry] of (list as ListHashes | null)?.entries ?? []) {
-      if (entry.lines) matched.set(rowHash, entry.lines);
-      for (let i = 0; i < entry.left; i++) gone.push(rowHash);
-    }
     return {
       sha256: inspector.hash.digest('hex'),
       bytes: inspector.bytes,
       lines: splitter.records,
-      matched,
-      gone,
+      kept,
+      gone: list.hashes.untaken(),
       formatError,
     };
   }
@@ -402,9 +344,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
     client: pg.Client,
     input: {
       record: OigCheckRecord;
-      list: { version: string; total: number };
+      list: ListHashes;
       lines: number;
-      matched: Map<string, number[]>;
+      kept: KeptRecords;
       gone: string[];
       archived: Promise<unknown>;
     },
@@ -425,15 +367,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       if (problem) throw ApplicationFailure.nonRetryable(problem, LeieFailureType.tooFewRows);
 
       for (const sql of STAGE_AFFECTED) await client.query(sql, sql.includes('$1') ? [input.gone] : []);
-      const keptLines: number[] = [];
-      const keptHashes: string[] = [];
-      for (const { h } of (await client.query<{ h: string }>(AFFECTED_HASHES)).rows) {
-        for (const line of input.matched.get(h) ?? []) {
-          keptLines.push(line);
-          keptHashes.push(h);
-        }
-      }
-      await client.query(STAGE_NEXT, [keptLines, keptHashes]);
+      const affected = (await client.query<{ h: string }>(AFFECTED_HASHES)).rows.map(({ h }) => h);
+      const kept = input.kept.select(list.hashes, affected);
+      await client.query(STAGE_NEXT, [kept.lines, kept.hashes]);
       const query: CheckQuery = (sql, replacements) => {
         const { text, values } = named(sql, replacements);
         return client.query(text, values);
@@ -447,7 +383,7 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
           `the OIG difference does not add up: ${list.total} − ${removed} + ${added} ≠ ${input.lines} records`,
         );
       }
-      const invalidFields = (await one(INVALID_FIELDS_TOTAL)).n as number;
+      const invalidFields = (await one(INVALID_FIELDS_TOTAL, [list.invalidFields])).n as number;
       await query(
         `UPDATE oig_exclusions_check SET added = :added, removed = :removed, invalid_fields = :invalidFields,
                 duration_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - :startedAt

@@ -28,6 +28,8 @@ const MAX_PAGE_BYTES = 5 * 1024 * 1024;
 const HTTP_TIMEOUT_MS = 30_000;
 /** The header must fit in this many bytes, or the file is not the LEIE. */
 const MAX_HEADER_BYTES = 64 * 1024;
+/** A download heartbeats at most this often: each heartbeat is encrypted and handed to the SDK. */
+const DOWNLOAD_HEARTBEAT_MS = 1_000;
 
 export const OigFailureType = {
   /** Network error or timeout talking to the OIG site: retried, then the check fails. */
@@ -164,6 +166,7 @@ export class LeieDownloadInspector {
   bytes = 0;
   private head = '';
   private headChecked = false;
+  private lastHeartbeat = 0;
 
   /** The chunk, once counted and hashed; throws a LeieFormatError for a file that is not the LEIE. */
   check(chunk: Buffer): Buffer {
@@ -175,7 +178,11 @@ export class LeieDownloadInspector {
       );
     }
     this.hash.update(chunk);
-    Context.current().heartbeat({ bytes: this.bytes });
+    const now = Date.now();
+    if (now - this.lastHeartbeat >= DOWNLOAD_HEARTBEAT_MS) {
+      this.lastHeartbeat = now;
+      Context.current().heartbeat({ bytes: this.bytes });
+    }
     if (!this.headChecked) {
       this.head += chunk.toString('utf8', 0, Math.min(chunk.length, MAX_HEADER_BYTES));
       const problem = this.inspectHead(false);

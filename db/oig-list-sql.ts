@@ -44,8 +44,15 @@ export const CREATE_STAGING_RAW = `CREATE TEMP TABLE ${STAGING_RAW} (line_no int
 export const COPY_STAGING_RAW = `COPY ${STAGING_RAW} (line_no, row_hash, ${RECORD_COLUMNS.join(', ')})
   FROM STDIN WITH (FORMAT csv)`;
 
-/** Every row's record hash (hex; NULL when unknown), read with the list version in one snapshot. */
-export const LIST_HASHES = `COPY (SELECT encode(row_hash, 'hex') FROM oig_employees_exclusion) TO STDOUT`;
+/**
+ * The list version, its row count, its rows' unreadable dates and every known record hash (16 bytes
+ * each, concatenated in byte order; rows whose hash is unknown are counted but have none), in one
+ * statement: one snapshot.
+ */
+export const LIST_HASHES = `SELECT (SELECT version::text FROM oig_list_version) AS version, count(*)::int AS total,
+         coalesce(sum(invalid_fields), 0)::int AS "invalidFields",
+         coalesce(string_agg(row_hash, ''::bytea ORDER BY row_hash), ''::bytea) AS hashes
+    FROM oig_employees_exclusion`;
 
 /**
  * Typed fresh records, the affected groups, and their current rows. $1: hex hashes of the records
@@ -54,16 +61,18 @@ export const LIST_HASHES = `COPY (SELECT encode(row_hash, 'hex') FROM oig_employ
  */
 export const STAGE_AFFECTED = [
   `CREATE TEMP TABLE oig_staging_typed ON COMMIT DROP AS ${typedRecordSql(STAGING_RAW)}`,
+  // Arrays and = ANY, not IN (subquery): the planner then looks the few keys up in the row_hash and
+  // base-key indexes instead of hashing all 82k rows (and computing split_part for each).
   `CREATE TEMP TABLE oig_staging_groups ON COMMIT DROP AS
      SELECT base_key FROM oig_staging_typed
      UNION SELECT split_part(exclusion_key, '#', 1) FROM oig_employees_exclusion
-            WHERE row_hash IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)
+            WHERE row_hash = ANY ((SELECT array_agg(decode(h, 'hex')) FROM unnest($1::text[]) h)::bytea[])
      UNION SELECT split_part(exclusion_key, '#', 1) FROM oig_employees_exclusion WHERE row_hash IS NULL
      UNION SELECT split_part(exclusion_key, '#', 1) FROM oig_employees_exclusion
             WHERE strpos(exclusion_key, '#') > 0`,
   `CREATE TEMP TABLE oig_staging_old ON COMMIT DROP AS
-     SELECT o.id, o.exclusion_key, o.row_hash FROM oig_employees_exclusion o
-      WHERE split_part(o.exclusion_key, '#', 1) IN (SELECT base_key FROM oig_staging_groups)`,
+     SELECT o.id, o.exclusion_key, o.row_hash, o.invalid_fields FROM oig_employees_exclusion o
+      WHERE split_part(o.exclusion_key, '#', 1) = ANY ((SELECT array_agg(base_key) FROM oig_staging_groups)::text[])`,
 ] as const;
 
 export const AFFECTED_HASHES = `SELECT DISTINCT encode(row_hash, 'hex') AS h FROM oig_staging_old WHERE row_hash IS NOT NULL`;
@@ -146,4 +155,9 @@ export const INSERT_ADDED = `WITH fresh AS (
     SELECT $1, exclusion_key, 'added' FROM fresh RETURNING 1)
   SELECT count(*)::int AS n FROM logged`;
 
-export const INVALID_FIELDS_TOTAL = `SELECT coalesce(sum(invalid_fields), 0)::int AS n FROM oig_employees_exclusion`;
+/**
+ * The list's unreadable dates once the difference is applied: only the affected groups changed, and
+ * they now hold exactly oig_staging_next. $1: the total read with the list's hashes.
+ */
+export const INVALID_FIELDS_TOTAL = `SELECT ($1::int - coalesce((SELECT sum(invalid_fields) FROM oig_staging_old), 0)
+                 + coalesce((SELECT sum(invalid_fields) FROM oig_staging_next), 0))::int AS n`;

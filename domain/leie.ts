@@ -237,26 +237,28 @@ export class LeieRecordSplitter {
   constructor(private readonly onRecord: (record: Buffer, line: number) => void) {}
 
   push(chunk: Buffer): void {
-    const carried = this.carry.length;
-    const buf = carried > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    // Only a record that began in an earlier chunk is copied (carry + its head); the rest are views.
+    let carry: Buffer | null = this.carry.length > 0 ? this.carry : null;
     const onRecord = this.onRecord;
     const fields = LEIE_COLUMNS.length - 1;
     let start = 0;
     let inQuotes = this.inQuotes;
     let commas = this.commas;
     let line = this.line;
-    const length = buf.length;
-    for (let i = carried; i < length; i++) {
-      const c = buf[i] as number;
+    const length = chunk.length;
+    for (let i = 0; i < length; i++) {
+      const c = chunk[i] as number;
       if (c === QUOTE) inQuotes = !inQuotes;
       else if (!inQuotes) {
         if (c === COMMA) commas++;
         else if (c === LF) {
           if (line > 1) {
             if (commas !== fields) throw fieldCountError(line, commas);
-            onRecord(buf.subarray(start, i > start && buf[i - 1] === CR ? i - 1 : i), line);
+            const record = carry ? Buffer.concat([carry, chunk.subarray(0, i)]) : chunk.subarray(start, i);
+            onRecord(record.at(-1) === CR ? record.subarray(0, -1) : record, line);
             this.records++;
           }
+          carry = null;
           line++;
           start = i + 1;
           commas = 0;
@@ -266,7 +268,7 @@ export class LeieRecordSplitter {
     this.line = line;
     this.inQuotes = inQuotes;
     this.commas = commas;
-    this.carry = buf.subarray(start);
+    this.carry = carry ? Buffer.concat([carry, chunk]) : chunk.subarray(start);
     if (this.carry.length > MAX_LEIE_RECORD_BYTES) {
       throw new LeieFormatError(
         LeieFailureType.malformedRow,
