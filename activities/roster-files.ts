@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CsvError, parse } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { Cell } from '../domain/roster-row';
 
 /** A problem with the file as a whole: the import fails with this message, without retries. */
@@ -328,7 +328,9 @@ export function excelCell(value: ExcelValue): Cell {
 }
 
 async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(body, {
+  // exceljs (≈ 20 MB resident) loads with the first XLSX import, not with every worker.
+  const { default: excel } = await import('exceljs');
+  const reader = new excel.stream.xlsx.WorkbookReader(body, {
     worksheets: 'emit',
     sharedStrings: 'cache',
     // Styles tell date cells from numbers.

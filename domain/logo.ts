@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
 
 /** Logo rules of SPEC §4.1: content sniffing and sharp normalization. CPU only, no I/O. */
 
@@ -71,6 +70,7 @@ export async function inspectLogo(bytes: Uint8Array): Promise<LogoInfo> {
   let height: number | undefined;
   try {
     // metadata() reads the header only; nothing is decompressed yet.
+    const sharp = await loadSharp();
     ({ width, height } = await sharp(bytes, { limitInputPixels: false }).metadata());
   } catch {
     throw new LogoRejectedError('corrupt', 422, `The ${format.toUpperCase()} image cannot be read.`);
@@ -86,7 +86,7 @@ export async function inspectLogo(bytes: Uint8Array): Promise<LogoInfo> {
     );
   }
   try {
-    await decoder(bytes).stats();
+    await (await decoder(bytes)).stats();
   } catch {
     throw new LogoRejectedError(
       'corrupt',
@@ -97,7 +97,11 @@ export async function inspectLogo(bytes: Uint8Array): Promise<LogoInfo> {
   return { format, width, height };
 }
 
-function decoder(bytes: Uint8Array) {
+/** sharp (libvips, ≈ 15 MB resident) loads with the first logo, not in every process importing this. */
+const loadSharp = async () => (await import('sharp')).default;
+
+async function decoder(bytes: Uint8Array) {
+  const sharp = await loadSharp();
   // failOn 'truncated' refuses partial images; the pixel limit guards the decode a second time.
   return sharp(bytes, { limitInputPixels: LOGO_MAX_INPUT_PIXELS, failOn: 'truncated', animated: false });
 }
@@ -115,7 +119,7 @@ export interface NormalizedLogo {
  */
 export async function normalizeLogo(bytes: Uint8Array): Promise<NormalizedLogo> {
   await inspectLogo(bytes);
-  const { data, info } = await decoder(bytes)
+  const { data, info } = await (await decoder(bytes))
     .rotate()
     .resize({
       width: LOGO_MAX_DIMENSION,
