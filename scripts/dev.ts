@@ -11,6 +11,7 @@ import { migrateUp } from '../db/migrator';
 import { createSequelize } from '../db/sequelize';
 import { DEV_SECRETS, loadConfigOrExit } from '../lib/config';
 import { createTemporalClient } from '../lib/temporal';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../workers/process-options';
 import { selfCheckWorkflowId } from '../workflows/definitions';
 import { ensureAwsResources } from './stack/aws-resources';
 import { startMoto } from './stack/moto';
@@ -139,13 +140,17 @@ try {
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
 
   const tsx = ['--import', 'tsx'];
-  const node = (name: string, script: string) =>
-    startProcess(name, process.execPath, [...tsx, path.join(root, script)], {
-      env,
+  const node = (
+    name: string,
+    script: string,
+    options: { flags?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+  ) =>
+    startProcess(name, process.execPath, [...(options.flags ?? []), ...tsx, path.join(root, script)], {
+      env: { ...env, ...options.env },
       cwd: root,
       detached: true,
     });
-  const worker = node('worker', 'workers/main.ts');
+  const worker = node('worker', 'workers/main.ts', { flags: WORKER_NODE_FLAGS, env: WORKER_ENV });
   superviseChild(worker);
   const api = node('api', 'api/server.ts');
   superviseChild(api);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../lib/config';
 import { freePort } from '../../scripts/stack/processes';
+import { WORKER_ENV, WORKER_NODE_FLAGS } from '../../workers/process-options';
 import { stack } from './stack';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -26,6 +27,7 @@ export async function startWorkerProcess(
   const { config } = stack();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...WORKER_ENV,
     LOG_LEVEL: 'info',
     DATABASE_URL: config.DATABASE_URL,
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
@@ -39,7 +41,7 @@ export async function startWorkerProcess(
   for (const [name, value] of Object.entries(overrides)) {
     if (value !== undefined) env[name] = Array.isArray(value) ? value.join(',') : String(value);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
+  const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', path.join(root, script)], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
