@@ -8,7 +8,7 @@ import { finished } from 'node:stream/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { QueryTypes } from 'sequelize';
 import {
   AFFECTED_HASHES,
@@ -29,7 +29,13 @@ import {
   leieArchiveKey,
   rowCountProblem,
 } from '../domain/leie';
-import { KeptRecords, RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
+import {
+  KeptRecords,
+  RECORD_HASH_BYTES,
+  RecordHashMultiset,
+  recordHash,
+  recordHashHex,
+} from '../domain/leie-record-hashes';
 import type { ActivityDeps } from './deps';
 import {
   type CheckQuery,
@@ -86,12 +92,46 @@ interface ListHashes {
   hashes: RecordHashMultiset;
 }
 
-/** The list's record hashes (multiset), row count and version, read in one statement (one snapshot). */
+/** The list's record hashes (multiset), row count, unreadable dates and version, in one snapshot. */
 async function readListHashes(client: pg.Client): Promise<ListHashes> {
-  type Row = Omit<ListHashes, 'hashes'> & { hashes: Buffer };
-  const { rows } = await client.query<Row>(LIST_HASHES);
-  const { hashes, ...counts } = rows[0] as Row;
-  return { ...counts, hashes: new RecordHashMultiset(hashes) };
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  const { rows } = await client.query<{ version: string }>('SELECT version::text FROM oig_list_version');
+  const chunks: Buffer[] = [];
+  for await (const chunk of client.query(copyTo(LIST_HASHES)) as AsyncIterable<Buffer>) chunks.push(chunk);
+  await client.query('COMMIT');
+  const { total, invalidFields, hashes } = parseListCopy(Buffer.concat(chunks));
+  return { version: rows[0]?.version ?? '0', total, invalidFields, hashes: new RecordHashMultiset(hashes) };
+}
+
+const BINARY_COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** Binary COPY rows of (row_hash bytea, invalid_fields smallint): the known hashes concatenated. */
+function parseListCopy(data: Buffer): { total: number; invalidFields: number; hashes: Buffer } {
+  if (!data.subarray(0, BINARY_COPY_SIGNATURE.length).equals(BINARY_COPY_SIGNATURE)) {
+    throw new Error('the OIG list hashes are not a binary COPY stream');
+  }
+  // Signature, flags, then the header extension's length and bytes.
+  let at = BINARY_COPY_SIGNATURE.length + 4;
+  at += 4 + data.readUInt32BE(at);
+  const hashes = Buffer.allocUnsafe(data.length);
+  let known = 0;
+  let total = 0;
+  let invalidFields = 0;
+  while (data.readInt16BE(at) !== -1) {
+    const hashLength = data.readInt32BE(at + 2);
+    at += 6;
+    if (hashLength === RECORD_HASH_BYTES) {
+      data.copy(hashes, known * RECORD_HASH_BYTES, at, at + RECORD_HASH_BYTES);
+      known++;
+    } else if (hashLength !== -1) throw new Error(`a row_hash of ${hashLength} bytes (16 expected)`);
+    at += Math.max(hashLength, 0);
+    const invalidLength = data.readInt32BE(at);
+    at += 4;
+    if (invalidLength === 2) invalidFields += data.readInt16BE(at);
+    at += Math.max(invalidLength, 0);
+    total++;
+  }
+  return { total, invalidFields, hashes: hashes.subarray(0, known * RECORD_HASH_BYTES) };
 }
 
 /** Removes spool files a killed worker left behind. */

@@ -45,14 +45,10 @@ export const COPY_STAGING_RAW = `COPY ${STAGING_RAW} (line_no, row_hash, ${RECOR
   FROM STDIN WITH (FORMAT csv)`;
 
 /**
- * The list version, its row count, its rows' unreadable dates and every known record hash (16 bytes
- * each, concatenated in byte order; rows whose hash is unknown are counted but have none), in one
- * statement: one snapshot.
+ * Every row's record hash (NULL when unknown) and unreadable dates, as binary COPY (bytea and smallint
+ * as they are stored: no hex to encode or decode). Read in the same snapshot as `oig_list_version`.
  */
-export const LIST_HASHES = `SELECT (SELECT version::text FROM oig_list_version) AS version, count(*)::int AS total,
-         coalesce(sum(invalid_fields), 0)::int AS "invalidFields",
-         coalesce(string_agg(row_hash, ''::bytea ORDER BY row_hash), ''::bytea) AS hashes
-    FROM oig_employees_exclusion`;
+export const LIST_HASHES = `COPY (SELECT row_hash, invalid_fields FROM oig_employees_exclusion) TO STDOUT (FORMAT binary)`;
 
 /**
  * Typed fresh records, the affected groups, and their current rows. $1: hex hashes of the records

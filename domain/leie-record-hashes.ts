@@ -30,62 +30,72 @@ function wordOf(rowHash: RecordHash, word: number): number {
 
 /**
  * The record hashes of the list's rows as a multiset, matched against a file's records one by one.
- * Kept as typed arrays (four big-endian words per distinct hash, in byte order) and searched by
- * bisection: no string, object or map entry per row, whatever the list's size.
+ * Kept as typed arrays — four big-endian words per distinct hash, and an open-addressing table of
+ * their indexes keyed by the first word (sha256 bits are uniform) — so there is no string, object or
+ * map entry per row, whatever the list's size, and nothing to sort.
  */
 export class RecordHashMultiset {
   private readonly words: Uint32Array;
   /** Per distinct hash: how many of the list's rows with it the file has not matched yet. */
   private readonly left: Int32Array;
+  /** Index of a distinct hash + 1 per slot (0 = empty); at most half full. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
   readonly distinct: number;
 
-  /** `sorted`: the hashes concatenated in byte order (what `string_agg(… ORDER BY row_hash)` gives). */
-  constructor(sorted: Buffer) {
-    if (sorted.length % RECORD_HASH_BYTES !== 0) {
-      throw new Error(`record hashes are ${RECORD_HASH_BYTES} bytes each; got ${sorted.length} bytes`);
+  /** `hashes`: the rows' hashes concatenated, in any order (what `string_agg(row_hash, '')` gives). */
+  constructor(hashes: Buffer) {
+    if (hashes.length % RECORD_HASH_BYTES !== 0) {
+      throw new Error(`record hashes are ${RECORD_HASH_BYTES} bytes each; got ${hashes.length} bytes`);
     }
-    const rows = sorted.length / RECORD_HASH_BYTES;
+    const rows = hashes.length / RECORD_HASH_BYTES;
+    let size = 16;
+    while (size < rows * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
     this.words = new Uint32Array(rows * 4);
     this.left = new Int32Array(rows);
     let distinct = 0;
-    for (let row = 0; row < rows; row++) {
-      const at = row * RECORD_HASH_BYTES;
-      if (
-        distinct > 0 &&
-        sorted.compare(sorted, at - RECORD_HASH_BYTES, at, at, at + RECORD_HASH_BYTES) === 0
-      ) {
-        this.left[distinct - 1] = (this.left[distinct - 1] as number) + 1;
+    for (let at = 0; at < hashes.length; at += RECORD_HASH_BYTES) {
+      const w0 = hashes.readUInt32BE(at);
+      const w1 = hashes.readUInt32BE(at + 4);
+      const w2 = hashes.readUInt32BE(at + 8);
+      const w3 = hashes.readUInt32BE(at + 12);
+      const slot = this.slotOf(w0, w1, w2, w3);
+      const found = this.slots[slot] as number;
+      if (found > 0) {
+        this.left[found - 1] = (this.left[found - 1] as number) + 1;
         continue;
       }
-      for (let word = 0; word < 4; word++)
-        this.words[distinct * 4 + word] = sorted.readUInt32BE(at + word * 4);
-      this.left[distinct++] = 1;
+      const words = this.words;
+      words[distinct * 4] = w0;
+      words[distinct * 4 + 1] = w1;
+      words[distinct * 4 + 2] = w2;
+      words[distinct * 4 + 3] = w3;
+      this.left[distinct] = 1;
+      this.slots[slot] = ++distinct;
     }
     this.distinct = distinct;
   }
 
+  /** The slot holding the hash of these words, or the empty slot where it would go. */
+  private slotOf(w0: number, w1: number, w2: number, w3: number): number {
+    const { words, slots, mask } = this;
+    let slot = w0 & mask;
+    for (;;) {
+      const held = slots[slot] as number;
+      if (held === 0) return slot;
+      const at = (held - 1) * 4;
+      if (words[at] === w0 && words[at + 1] === w1 && words[at + 2] === w2 && words[at + 3] === w3)
+        return slot;
+      slot = (slot + 1) & mask;
+    }
+  }
+
   /** The index of the distinct hash, or -1. */
   indexOf(rowHash: RecordHash): number {
-    const w0 = wordOf(rowHash, 0);
-    const w1 = wordOf(rowHash, 1);
-    const w2 = wordOf(rowHash, 2);
-    const w3 = wordOf(rowHash, 3);
-    const words = this.words;
-    let low = 0;
-    let high = this.distinct - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const at = middle * 4;
-      const order =
-        (words[at] as number) - w0 ||
-        (words[at + 1] as number) - w1 ||
-        (words[at + 2] as number) - w2 ||
-        (words[at + 3] as number) - w3;
-      if (order === 0) return middle;
-      if (order < 0) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
+    const slot = this.slotOf(wordOf(rowHash, 0), wordOf(rowHash, 1), wordOf(rowHash, 2), wordOf(rowHash, 3));
+    return (this.slots[slot] as number) - 1;
   }
 
   /** Takes one unmatched row of this hash: its index, or -1 when the list has no (more) such row. */

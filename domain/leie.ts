@@ -246,24 +246,32 @@ export class LeieRecordSplitter {
     let commas = this.commas;
     let line = this.line;
     const length = chunk.length;
-    for (let i = 0; i < length; i++) {
-      const c = chunk[i] as number;
-      if (c === QUOTE) inQuotes = !inQuotes;
-      else if (!inQuotes) {
-        if (c === COMMA) commas++;
-        else if (c === LF) {
-          if (line > 1) {
-            if (commas !== fields) throw fieldCountError(line, commas);
-            const record = carry ? Buffer.concat([carry, chunk.subarray(0, i)]) : chunk.subarray(start, i);
-            onRecord(record.at(-1) === CR ? record.subarray(0, -1) : record, line);
-            this.records++;
-          }
-          carry = null;
-          line++;
-          start = i + 1;
-          commas = 0;
-        }
+    let i = 0;
+    while (i < length) {
+      if (inQuotes) {
+        // Inside quotes only a quote matters (most of the file's bytes are field contents).
+        while (i < length && chunk[i] !== QUOTE) i++;
+        if (i === length) break;
+        inQuotes = false;
+        i++;
+        continue;
       }
+      const c = chunk[i] as number;
+      if (c === QUOTE) inQuotes = true;
+      else if (c === COMMA) commas++;
+      else if (c === LF) {
+        if (line > 1) {
+          if (commas !== fields) throw fieldCountError(line, commas);
+          const record = carry ? Buffer.concat([carry, chunk.subarray(0, i)]) : chunk.subarray(start, i);
+          onRecord(record.at(-1) === CR ? record.subarray(0, -1) : record, line);
+          this.records++;
+        }
+        carry = null;
+        line++;
+        start = i + 1;
+        commas = 0;
+      }
+      i++;
     }
     this.line = line;
     this.inQuotes = inQuotes;
