@@ -47,6 +47,9 @@ const importer = proxyActivities<Activities>({
 /** Syncs started before this patch download, stage and swap in three activities. */
 export const OIG_ONE_PASS_IMPORT_PATCH = 'oig-one-pass-import';
 
+/** Syncs started before this patch read the page's date, then the last import; now both at once. */
+export const OIG_CONCURRENT_LOOKUPS_PATCH = 'oig-concurrent-lookups';
+
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: {
@@ -78,10 +81,11 @@ export async function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
   };
 
   try {
-    const page = await site.readOigPage();
+    const [page, baseline] = patched(OIG_CONCURRENT_LOOKUPS_PATCH)
+      ? await Promise.all([site.readOigPage(), db.findOigBaseline()])
+      : [await site.readOigPage(), await db.findOigBaseline()];
     check.sourceUpdatedOn = page.sourceUpdatedOn;
     check.warning = page.warning;
-    const baseline = await db.findOigBaseline();
     if (!force && baseline && page.sourceUpdatedOn && page.sourceUpdatedOn === baseline.sourceUpdatedOn) {
       return await unchanged({});
     }
