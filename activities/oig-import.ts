@@ -200,13 +200,17 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
         if (response.outcome === 'not-modified') return response;
         const { etag, lastModified } = response;
 
-        // The body is read once the list's hashes are in: a download held back costs nothing (TCP
+        // Locked to a reader at once: fetch cancels the body of a Response collected while nobody
+        // reads it. It is read once the list's hashes are in: a download held back costs nothing (TCP
         // flow control), while one read alongside would hold the file in memory and slow the read.
-        const list = await connected.catch(async (error: unknown) => {
-          await response.body.cancel().catch(() => {});
+        const body = Readable.fromWeb(response.body as never, {
+          signal: Context.current().cancellationSignal,
+        });
+        const list = await connected.catch((error: unknown) => {
+          body.destroy();
           throw error;
         });
-        const staged = await streamIntoStaging(client, response.body, spool, list, url);
+        const staged = await streamIntoStaging(client, body, spool, list, url);
         const facts: OigFileFacts = { etag, lastModified, sha256: staged.sha256, archiveKey: null };
         if (!force && baseline?.sha256 === staged.sha256 && !staged.formatError) {
           return { outcome: 'same-file', sha256: staged.sha256, etag, lastModified };
@@ -286,7 +290,7 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
    */
   async function streamIntoStaging(
     client: pg.Client,
-    body: ReadableStream<Uint8Array>,
+    body: Readable,
     spool: string,
     list: ListHashes,
     url: string,
@@ -329,10 +333,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       out = [];
       await write(copy, data);
     };
-    const signal = Context.current().cancellationSignal;
     try {
       try {
-        for await (const chunk of Readable.fromWeb(body as never, { signal }) as AsyncIterable<Buffer>) {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
           const checked = inspector.check(chunk);
           await write(file, checked);
           split(false, checked);

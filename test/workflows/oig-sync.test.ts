@@ -3,9 +3,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import pg from 'pg';
 import { QueryTypes } from 'sequelize';
 import type { Config } from '../../lib/config';
 import {
@@ -386,6 +389,41 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
     assert.equal(check?.source_updated_on, '2026-12-08');
     assert.equal(check?.added, 3);
     assert.equal(check?.removed, 2);
+  });
+
+  it('keeps the download it holds back while the list is locked, through garbage collections', async () => {
+    // fetch cancels the body of a Response that is collected while nobody reads it; the import reads
+    // the body only once the list's hashes are in, so it must hold the body from the start.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    await importBase();
+    const rows = [...BASE_ROWS.slice(0, -1), ...generateLeieRows(2, 4242)];
+    site.setPageDate('12-08-2026');
+    site.setCsv({ body: formatLeieFile(rows), etag: '"locked"' });
+    const writer = new pg.Client({ connectionString: stack().config.DATABASE_URL });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('LOCK TABLE oig_employees_exclusion IN ACCESS EXCLUSIVE MODE');
+      const downloads = site.requests.filter((request) => request.path.endsWith('.csv')).length;
+      const sync = runSync(site);
+      while (site.requests.filter((request) => request.path.endsWith('.csv')).length === downloads) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await writer.query('ROLLBACK');
+      const { result, error } = await sync;
+      assert.equal(error, undefined);
+      assert.equal(result?.status, 'imported');
+      assert.equal(result?.rowCount, rows.length);
+      assert.equal(result?.added, 2);
+      assert.equal(result?.removed, 1);
+    } finally {
+      await writer.end();
+    }
   });
 
   it('refuses a truncated file (< 90 % of the current rows) and keeps the old list', async () => {
