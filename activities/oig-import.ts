@@ -80,7 +80,7 @@ const SPOOL_DIR = path.join(os.tmpdir(), 'ale-oig');
 /** Spool files older than this belong to a worker that died (the activity times out long before). */
 const STALE_SPOOL_MS = 6 * 60 * 60 * 1000;
 /** Big reads for the archive upload (≈ 2× faster to moto than the 64 KB default). */
-const ARCHIVE_READ_BYTES = 256 * 1024;
+const ARCHIVE_READ_BYTES = 1024 * 1024;
 /** The spool file's write buffer: big enough that writing it never holds the download back. */
 const SPOOL_WRITE_BYTES = 4 * 1024 * 1024;
 interface ListHashes {

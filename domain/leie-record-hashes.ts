@@ -16,7 +16,7 @@ export function recordHash(record: Buffer): RecordHash {
 export const recordHashHex = (rowHash: RecordHash): string => Buffer.from(rowHash, 'latin1').toString('hex');
 const fromHex = (hex: string): RecordHash => Buffer.from(hex, 'hex').toString('latin1');
 
-/** Word `word` (0–3) of a record hash, big-endian: words compare as the bytes do. */
+/** Word `word` (0–3) of a record hash, big-endian. */
 function wordOf(rowHash: RecordHash, word: number): number {
   const at = word * 4;
   return (
@@ -43,7 +43,7 @@ export class RecordHashMultiset {
   private readonly mask: number;
   readonly distinct: number;
 
-  /** `hashes`: the rows' hashes concatenated, in any order (what `string_agg(row_hash, '')` gives). */
+  /** `hashes`: the rows' hashes concatenated, in any order. */
   constructor(hashes: Buffer) {
     if (hashes.length % RECORD_HASH_BYTES !== 0) {
       throw new Error(`record hashes are ${RECORD_HASH_BYTES} bytes each; got ${hashes.length} bytes`);

@@ -10,7 +10,7 @@ import {
   recordHashHex,
 } from '../../domain/leie-record-hashes';
 
-/** What `string_agg(row_hash, '')` returns: the hashes concatenated, in no particular order. */
+/** The list's hashes as the import reads them: concatenated, in no particular order. */
 const concat = (hashes: RecordHash[]) =>
   Buffer.concat(hashes.map((rowHash) => Buffer.from(rowHash, 'latin1')));
 const hashArb = fc
