@@ -179,12 +179,19 @@ try {
     ['first page, kind+status', `${list}?kind=caregiver&status=active`],
   ];
   for (const [name, url] of shapes) {
+    const q = new URL(url).searchParams.get('q');
+    const [pieces] = q
+      ? await sequelize.query<{ patterns: string[] }>(
+          'SELECT ale_name_search_patterns(ale_normalize_name($1), $2) AS patterns',
+          { bind: [q, sample], type: QueryTypes.SELECT },
+        )
+      : [];
     const r = await load(url, token);
     const verdict = r.p95 <= TARGET_P95_MS ? 'ok' : 'OVER TARGET';
     console.log(
       `${name.padEnd(28)} p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  (${r.requests} req; ` +
         `p95 ${(r.p95 / Math.max(health.p95, 1)).toFixed(1)}× /health; target ≤ ${TARGET_P95_MS} ms: ${verdict}); ` +
-        `CPU ${cpu(r)}`,
+        `CPU ${cpu(r)}${pieces ? `; index asked for ${pieces.patterns.join(' ')}` : ''}`,
     );
   }
   server.close();
