@@ -242,7 +242,6 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
             list,
             lines: staged.lines,
             kept: staged.kept,
-            gone: staged.gone,
             archived,
           }).finally(() => clearInterval(beat));
           return {
@@ -372,7 +371,6 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       bytes: inspector.bytes,
       lines: splitter.records,
       kept,
-      gone: list.hashes.untaken(),
       formatError,
     };
   }
@@ -390,7 +388,6 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       list: ListHashes;
       lines: number;
       kept: KeptRecords;
-      gone: string[];
       archived: Promise<unknown>;
     },
   ) {
@@ -409,7 +406,9 @@ export function createOigImportActivities({ config, sequelize, s3, logger }: Act
       const problem = rowCountProblem(list.total, input.lines);
       if (problem) throw ApplicationFailure.nonRetryable(problem, LeieFailureType.tooFewRows);
 
-      for (const sql of STAGE_AFFECTED) await client.query(sql, sql.includes('$1') ? [input.gone] : []);
+      // The list's rows no record of the file took: their records are gone from the file.
+      const gone = list.hashes.untaken();
+      for (const sql of STAGE_AFFECTED) await client.query(sql, sql.includes('$1') ? [gone] : []);
       const affected = (await client.query<{ h: string }>(AFFECTED_HASHES)).rows.map(({ h }) => h);
       const kept = input.kept.select(list.hashes, affected);
       await client.query(STAGE_NEXT, [kept.lines, kept.hashes]);

@@ -181,7 +181,8 @@ async function main() {
       const times = runs.map((run) => run.ms);
       const typical = median(times);
       const { status, rowCount, added, removed } = (runs[0] as Run).result;
-      peak = Math.max(peak, ...runs.map((run) => run.peakRssMb));
+      const runsPeak = Math.max(...runs.map((run) => run.peakRssMb));
+      peak = Math.max(peak, runsPeak);
       const range =
         runs.length > 1
           ? ` (${Math.min(...times).toFixed(0)}–${Math.max(...times).toFixed(0)}, median of ${runs.length})`
@@ -198,7 +199,7 @@ async function main() {
         );
       }
       console.log(
-        `  activities of the slowest run (ms): ${slowest.steps}; worker peak RSS ${Math.max(...runs.map((run) => run.peakRssMb)).toFixed(0)} MB`,
+        `  activities of the slowest run (ms): ${slowest.steps}; worker peak RSS ${runsPeak.toFixed(0)} MB`,
       );
     }
     console.log(
