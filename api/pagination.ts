@@ -37,8 +37,9 @@ export function listSchema<T extends z.ZodType>(item: T) {
 
 /**
  * The name half of a search: rows whose normalized full name contains the normalized `$q`. The
- * trigram index is asked only for the rarest 3-character pieces of the term (`ale_name_search_patterns`,
- * migration 0850: the common pieces' posting lists are what made the scan slow), and `strpos` checks
+ * trigram index is asked only for up to three rare 3-character pieces of the term, disjoint where it can
+ * (`ale_name_search_patterns`, migrations 0850 and 0950: the common pieces' posting lists are what made
+ * the scan slow, and a single piece leaves many candidates to recheck), and `strpos` checks
  * the whole term on those candidates, so the rows are exactly those of `LIKE '%term%'`. Needs the
  * `search_terms` CTE that `nameOrderedPageSql` adds when searching, and `$sample` bound to
  * `nameSearchSample(…)`.

@@ -34,6 +34,15 @@ async function freshSample(): Promise<string | null> {
   return row?.sample ?? null;
 }
 
+/** `names` as pg_stats shows a sample: array text, `{"ANN LEE",…}`. */
+async function sampleOf(names: string[]): Promise<string> {
+  const [row] = await stack().sequelize.query<{ s: string }>('SELECT $1::text[]::text AS s', {
+    bind: [names],
+    type: QueryTypes.SELECT,
+  });
+  return row?.s as string;
+}
+
 async function patterns(term: string | null, sample: string | null): Promise<string[] | null> {
   const [row] = await stack().sequelize.query<{ p: string[] | null }>(
     'SELECT ale_name_search_patterns($1, $2) AS p',
@@ -89,6 +98,30 @@ describe('employee name search (trigram pieces ranked on the column statistics)'
     }
     // SMITH is in 2 of every 5 names here: its pieces would make the index decode long lists.
     for (const common of ['%SMI%', '%MIT%', '%ITH%']) assert.ok(!picked.includes(common), picked.join());
+  });
+
+  it('adds pieces in at most 1 in 20 sampled names, whatever the size of the sample', async () => {
+    // QRS, RST and STU are in no sampled name, TUV in 8 of 200 (4 %), XYZ in 12 (6 %). The rule before
+    // migration 0950 ("seen at most twice") took QRS RST STU; TUV is disjoint from QRS, XYZ too common.
+    const names = Array.from({ length: 200 }, (_, i) =>
+      i < 8 ? `ANN TUV${i}` : i < 20 ? `BOB XYZ${i}` : `CARL${i} DOE`,
+    );
+    const picked = await patterns('QRSTUV XYZ', await sampleOf(names));
+    assert.deepEqual(picked, ['%QRS%', '%TUV%', '%RST%']);
+    // In a sample of 10 names, 2 is still few enough.
+    const small = await sampleOf([
+      'ANN TUV1',
+      'BOB TUV2',
+      ...Array.from({ length: 8 }, (_, i) => `CARL${i} DOE`),
+    ]);
+    assert.deepEqual(await patterns('QRSTUV', small), ['%QRS%', '%TUV%', '%RST%']);
+  });
+
+  it('on a tie prefers a piece that does not overlap those already picked', async () => {
+    // None of QRSTUVW's pieces is in the sample: QRS, then TUV (disjoint from it), then the rarest of
+    // the overlapping rest, in term order.
+    const sample = await sampleOf(Array.from({ length: 100 }, (_, i) => `ANN${i} LEE`));
+    assert.deepEqual(await patterns('QRSTUVW', sample), ['%QRS%', '%TUV%', '%RST%']);
   });
 
   it('the API reads the same sample from pg_stats (cached per Sequelize instance)', async () => {
