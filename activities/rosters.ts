@@ -582,18 +582,25 @@ export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) 
             ? "CASE WHEN m.external_id IS NOT NULL THEN 'x:' || m.external_id ELSE 'e:' || lower(m.email) END"
             : "'x:' || m.external_id";
           const scope = `m.organization_id = $1 AND m.status = 'active'${isPeople ? ' AND m.kind = $3' : ''}`;
-          const missing = `NOT EXISTS (SELECT 1 FROM roster_import_keys k WHERE k.import_id = $2 AND k.key = ${keyExpr})`;
+          const inFile = `k.import_id = $2 AND k.key = ${keyExpr}`;
+          const missing = `NOT EXISTS (SELECT 1 FROM roster_import_keys k WHERE ${inFile})`;
           const bind = [
             imp.organization_id,
             importId,
             ...(isPeople ? [employeeKindOf(imp.kind as 'employees')] : []),
           ];
-          const [counts] = await sequelize.query<{ active: number; missing: number }>(
-            `SELECT count(*)::int AS active, count(*) FILTER (WHERE ${missing})::int AS missing
-             FROM ${table} m WHERE ${scope}`,
+          // The members and the file's keys are compared by hashing the keys once. The planner, whose
+          // statistics predate the rows this import just wrote, would otherwise probe the keys' index
+          // once a member (≈ 270 ms instead of ≈ 60 ms at 100k; count(*) FILTER (WHERE NOT EXISTS …)
+          // always did). Keys are unique per import, so the join counts each member once.
+          await sequelize.query('SET LOCAL enable_nestloop = off', { transaction });
+          const [counts] = await sequelize.query<{ active: number; inFile: number }>(
+            `SELECT count(*)::int AS active, count(k.key)::int AS "inFile"
+             FROM ${table} m LEFT JOIN roster_import_keys k ON ${inFile} WHERE ${scope}`,
             { bind, type: QueryTypes.SELECT, transaction },
           );
-          const { active = 0, missing: absent = 0 } = counts ?? {};
+          const { active = 0, inFile: kept = 0 } = counts ?? {};
+          const absent = active - kept;
           if (absent * 2 > active && !imp.force) {
             throw ApplicationFailure.nonRetryable(
               `Replacing the roster would deactivate ${absent} of ${active} active ${imp.kind} (more than half); ` +

@@ -27,6 +27,8 @@ import { stack, startTestStack, stopTestStack } from '../test/support/stack';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 import type { OigSyncInput, OigSyncResult } from '../workflows/definitions';
 import { oigSync } from '../workflows/oig-sync';
+import { memoryOf, sampleRss } from './support/process-memory';
+import { activityTimes } from './support/workflow-steps';
 
 const { values } = parseArgs({
   options: {
@@ -75,35 +77,8 @@ function psqlCopy(url: string, file: string): number {
   return elapsed;
 }
 
-/** Milliseconds from schedule to completion of each activity, from the workflow history. */
-async function activityTimes(handle: { fetchHistory(): Promise<{ events?: any[] | null }> }) {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = new Map<string, { name: string; at: number }>();
-  const steps: string[] = [];
-  const time = (event: any) => Number(event.eventTime.seconds) * 1000 + event.eventTime.nanos / 1e6;
-  for (const event of events) {
-    const attrs = event.activityTaskScheduledEventAttributes;
-    if (attrs) scheduled.set(String(event.eventId), { name: attrs.activityType.name, at: time(event) });
-    const done = event.activityTaskCompletedEventAttributes;
-    const begun = done && scheduled.get(String(done.scheduledEventId));
-    if (begun) steps.push(`${begun.name} ${(time(event) - begun.at).toFixed(0)}`);
-  }
-  return steps.join(', ');
-}
-
-/** VmRSS / VmHWM of a process, in MB. */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
-}
-
 async function sync(worker: WorkerProcess, taskQueue: string, input: OigSyncInput) {
-  const pid = worker.child.pid as number;
-  let peakRss = memoryOf(pid).rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, memoryOf(pid).rss);
-  }, 10);
+  const rss = sampleRss(worker.child.pid as number);
   const start = process.hrtime.bigint();
   try {
     const handle = await stack().temporal.workflow.start(oigSync, {
@@ -120,9 +95,9 @@ async function sync(worker: WorkerProcess, taskQueue: string, input: OigSyncInpu
       await stack().temporal.workflow.getHandle(result.rescreenWorkflowId).result();
       rescreenMs = ms(start) - elapsed;
     }
-    return { result, ms: elapsed, rescreenMs, peakRssMb: peakRss, steps: await activityTimes(handle) };
+    return { result, ms: elapsed, rescreenMs, peakRssMb: rss.stop(), steps: await activityTimes(handle) };
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
 }
 
