@@ -144,6 +144,34 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
     assert.equal(await keysOf(), 0);
   });
 
+  it('deleting an import clears last_import_id on the rows it wrote; the rows stay', async () => {
+    const org = await createOrganization();
+    const first = await runImport(org.id, employeeCsv(2));
+    const second = await runImport(org.id, employeeCsv(3));
+    const marks = async () => (await employeesOf(org.id)).map((p) => [p.external_id, p.last_import_id]);
+    assert.deepEqual(await marks(), [
+      ['E1', first.importId],
+      ['E2', first.importId],
+      ['E3', second.importId],
+    ]);
+    const [patient] = await stack().sequelize.query<{ id: string }>(
+      `INSERT INTO patients (organization_id, external_id, first_name, last_name, date_of_birth, full_name_norm,
+         last_import_id) VALUES ($1, 'MRN1', 'Pat', 'Lee', '1950-01-01', 'PAT LEE', $2) RETURNING id`,
+      { bind: [org.id, first.importId], type: QueryTypes.SELECT },
+    );
+    await stack().sequelize.query('DELETE FROM roster_imports WHERE id = $1', { bind: [first.importId] });
+    assert.deepEqual(await marks(), [
+      ['E1', null],
+      ['E2', null],
+      ['E3', second.importId],
+    ]);
+    const [after] = await stack().sequelize.query<{ last_import_id: string | null }>(
+      'SELECT last_import_id FROM patients WHERE id = $1',
+      { bind: [patient?.id], type: QueryTypes.SELECT },
+    );
+    assert.deepEqual(after, { last_import_id: null });
+  });
+
   it('marks with last_import_id only the rows an import inserted or changed; identical rows stay untouched', async () => {
     const org = await createOrganization();
     const first = await runImport(org.id, employeeCsv(3));
