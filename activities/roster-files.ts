@@ -327,7 +327,40 @@ export function excelCell(value: ExcelValue): Cell {
   return null;
 }
 
-async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
+/**
+ * `items` until `failed` rejects, then that error at once: exceljs never settles its next step once
+ * the stream it reads has failed.
+ */
+async function* unlessFailed<T>(items: AsyncIterable<T>, failed: Promise<never>): AsyncGenerator<T> {
+  const iterator = items[Symbol.asyncIterator]();
+  let settled = true;
+  try {
+    for (;;) {
+      settled = false;
+      const next = await Promise.race([iterator.next(), failed]);
+      settled = true;
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    if (settled) await iterator.return?.();
+    else void iterator.return?.()?.catch(() => undefined);
+  }
+}
+
+/**
+ * The first worksheet's rows. A workbook that cannot be read is `NotXlsx`; a download that broke is
+ * its own (retryable) error, not a verdict on the file.
+ */
+export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
+  let downloadError: Error | undefined;
+  const downloadFailed = new Promise<never>((_, reject) => {
+    body.on('error', (error) => {
+      downloadError = error;
+      reject(error);
+    });
+  });
+  downloadFailed.catch(() => undefined);
   // exceljs (≈ 20 MB resident) loads with the first XLSX import, not with every worker.
   const { default: excel } = await import('exceljs');
   const reader = new excel.stream.xlsx.WorkbookReader(body, {
@@ -339,8 +372,8 @@ async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
     entries: 'ignore',
   });
   try {
-    for await (const worksheet of reader) {
-      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
+    for await (const worksheet of unlessFailed(reader, downloadFailed)) {
+      for await (const row of unlessFailed(worksheet as AsyncIterable<ExcelJS.Row>, downloadFailed)) {
         const values = row.values as ExcelValue[];
         const cells: Cell[] = [];
         for (let i = 1; i < values.length; i++) cells.push(excelCell(values[i]));
@@ -351,6 +384,7 @@ async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
     }
   } catch (error) {
     if (error instanceof RosterFileError) throw error;
+    if (downloadError) throw downloadError;
     throw new RosterFileError('NotXlsx', `The XLSX workbook could not be read: ${(error as Error).message}`);
   } finally {
     body.destroy();

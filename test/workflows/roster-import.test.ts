@@ -438,6 +438,7 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
     sheet.getRow(2).getCell(2).value = 'Anne';
     const changed = Buffer.from(await workbook.xlsx.writeBuffer());
     const dry = await runImport(org.id, changed, { kind: 'patients', format: 'xlsx', dryRun: true });
+    assert.equal(dry.error, undefined);
     assert.deepEqual(
       [dry.summary?.counts.inserted, dry.summary?.counts.updated, dry.summary?.counts.unchanged],
       [0, 1, 1],
