@@ -8,8 +8,8 @@
  *
  *   npx tsx bench/roster-import.ts [--rows 100000] [--batch 1000] [--runs 3] [--rss-rows 0]
  *
- * Each figure is the median (and range) of `--runs` runs, the import into a new organization each
- * time: this 2-core machine's runs spread by ±10 % from one to the next.
+ * Each figure is the median of `--runs` runs (all printed), the import into a new organization each
+ * time: on this 2-core machine one run can differ from the next by a quarter.
  *
  * `--rss-rows 1000000` also imports a million-row file and reports the worker's RSS: sampled during
  * that import, and VmHWM (its lifetime peak, start-up and the first import included).
@@ -53,7 +53,6 @@ const spread = (values: number[]) =>
   `${median(values).toFixed(0)} ms (median of ${values.map((v) => v.toFixed(0)).join(', ')})`;
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-bench-import-'));
-fs.chmodSync(workDir, 0o755);
 
 /**
  * Uploads `file`, records an import of it in a new organization and runs the workflow on the worker
@@ -89,10 +88,11 @@ async function importFile(taskQueue: string, workerPid: number, file: string, ro
     args: [{ importId, batchSize: BATCH }],
   });
   let summary: RosterImportSummary;
+  let peakRssMb: number;
   try {
     summary = await handle.result();
   } finally {
-    rss.stop();
+    peakRssMb = rss.stop();
   }
   const elapsed = ms(started);
   if (summary.counts.inserted !== rows || summary.rowsProcessed !== rows) {
@@ -101,7 +101,7 @@ async function importFile(taskQueue: string, workerPid: number, file: string, ro
   const screeningStarted = process.hrtime.bigint();
   await temporal.workflow.getHandle(screeningWorkflowId('import', importId)).result();
   const screeningMs = ms(screeningStarted);
-  return { ms: elapsed, peakRssMb: rss.stop(), screeningMs, steps: await activityTimes(handle) };
+  return { ms: elapsed, peakRssMb, screeningMs, steps: await activityTimes(handle) };
 }
 
 /** Runs `psql \\copy` of the roster file into `table` (the CSV's columns, in order) and times it. */
