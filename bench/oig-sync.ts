@@ -28,6 +28,7 @@ import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-p
 import type { OigSyncInput, OigSyncResult } from '../workflows/definitions';
 import { oigSync } from '../workflows/oig-sync';
 import { memoryOf, sampleRss } from './support/process-memory';
+import { median, ms } from './support/timing';
 import { activityTimes } from './support/workflow-steps';
 
 const { values } = parseArgs({
@@ -45,9 +46,6 @@ const TARGET_RATIO = 3;
 const TARGET_RSS_MB = 300;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oig-bench-'));
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /** The month after: the first `churn` rows left the list, `churn` new ones arrived. */
 async function writeChurnedFile(file: string) {

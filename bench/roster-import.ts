@@ -30,6 +30,7 @@ import { startWorkerProcess } from '../test/support/worker-process';
 import { rosterImportWorkflowId, screeningWorkflowId } from '../workflows/definitions';
 import { rosterImport } from '../workflows/roster-import';
 import { memoryOf, sampleRss } from './support/process-memory';
+import { median, ms } from './support/timing';
 import { activityTimes } from './support/workflow-steps';
 
 const { values } = parseArgs({
@@ -46,9 +47,6 @@ const RUNS = Number(values.runs);
 const RSS_ROWS = Number(values['rss-rows']);
 const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 const TARGET_RSS_MB = 400;
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const spread = (values: number[]) =>
   `${median(values).toFixed(0)} ms (median of ${values.map((v) => v.toFixed(0)).join(', ')})`;
 

@@ -30,6 +30,7 @@ import { createSequelize } from '../db/sequelize';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort } from '../scripts/stack/processes';
 import type { ScreeningScope } from '../workflows/definitions';
+import { ms } from './support/timing';
 
 const { values } = parseArgs({
   options: {
@@ -47,8 +48,6 @@ const ORGANIZATIONS = Number(values.organizations);
 const LOOP_SAMPLE = Number(values['loop-sample']);
 const TARGET_FULL_MS = 3000;
 const TARGET_INCREMENTAL_MS = 200;
-
-const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 /** The same chunked loop as the screenEmployees activity, without Temporal around it. */
 async function screen(sequelize: Sequelize, scope: ScreeningScope) {
