@@ -72,6 +72,12 @@ describe('durability under faults (SPEC §7)', function () {
       'the invitation marked sent',
       async () => (await Invitation.findByPk(invitationId))?.status === 'sent',
     );
+    // The row is marked sent inside the email activity: killed before it reported back, the worker
+    // would leave that activity to its 1-minute timeout instead of a workflow waiting on its timer.
+    const handle = stack().temporal.workflow.getHandle(invitationWorkflowId(invitationId));
+    await until('the workflow waiting for the reminder', async () =>
+      (await handle.fetchHistory()).events?.some((event) => event.timerStartedEventAttributes),
+    );
     await doomed.kill9();
 
     const worker = await stack().createWorker(world.taskQueue, world.config);
@@ -79,7 +85,7 @@ describe('durability under faults (SPEC §7)', function () {
       await until('the reminder', async () => world.sendgrid.to(world.email).length >= 2, 40_000);
       await sleep(2_000); // a duplicate would arrive now
       assert.equal((await world.revoke(invitationId)).status, 202);
-      await stack().temporal.workflow.getHandle(invitationWorkflowId(invitationId)).result();
+      await handle.result();
     });
     assert.equal(world.sendgrid.to(world.email).length, 2);
     const messages = await EmailMessage.count({ where: { relatedEntityId: invitationId } });
