@@ -430,7 +430,11 @@ function commitBatch(
 const isBlank = (cells: Cell[]) =>
   cells.every((cell) => cell === null || cell === undefined || String(cell).trim() === '');
 
-export function createRosterActivities({ sequelize, s3, logger }: ActivityDeps) {
+export function createRosterActivities({
+  sequelize,
+  s3,
+  logger,
+}: Pick<ActivityDeps, 'sequelize' | 's3' | 'logger'>) {
   return {
     /** Marks the import running and pins the object's ETag so a retry reads the same bytes. */
     async prepareRosterImport(importId: string): Promise<RosterImportSummary> {
