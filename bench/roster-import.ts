@@ -21,7 +21,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Upload } from '@aws-sdk/lib-storage';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { RosterImportSummary } from '../activities/rosters';
 import { writeRosterCsv } from '../scripts/generate-roster';
@@ -30,6 +29,7 @@ import { startWorkerProcess } from '../test/support/worker-process';
 import { rosterImportWorkflowId, screeningWorkflowId } from '../workflows/definitions';
 import { rosterImport } from '../workflows/roster-import';
 import { memoryOf, sampleRss } from './support/process-memory';
+import { uploadRosterImport } from './support/roster-upload';
 import { median, ms } from './support/timing';
 import { activityTimes } from './support/workflow-steps';
 
@@ -59,22 +59,7 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-bench-import-'));
  */
 async function importFile(taskQueue: string, workerPid: number, file: string, rows: number) {
   const { config, sequelize, s3, temporal } = stack();
-  const [org] = await sequelize.query<{ id: string }>(
-    `INSERT INTO organizations (name, subdomain, status) VALUES ('Bench', 'bench-' || substr(md5(random()::text), 1, 8), 'active') RETURNING id`,
-    { type: QueryTypes.SELECT },
-  );
-  const key = `imports/${org?.id}/bench-${rows}.csv`;
-  const { ETag } = await new Upload({
-    client: s3,
-    params: { Bucket: config.AWS_S3_BUCKET_NAME, Key: key, Body: fs.createReadStream(file) },
-  }).done();
-  // Recorded with the upload's ETag, as the API's streamed-body upload records it.
-  const [imp] = await sequelize.query<{ id: string }>(
-    `INSERT INTO roster_imports (organization_id, kind, source_bucket, source_key, source_etag, format, mode)
-     VALUES ($1, 'employees', $2, $3, $4, 'csv', 'replace') RETURNING id`,
-    { bind: [org?.id, config.AWS_S3_BUCKET_NAME, key, ETag], type: QueryTypes.SELECT },
-  );
-  const importId = imp?.id as string;
+  const { importId } = await uploadRosterImport({ sequelize, s3, bucket: config.AWS_S3_BUCKET_NAME }, file);
   await sequelize.query('UPDATE roster_imports SET workflow_id = $2 WHERE id = $1', {
     bind: [importId, rosterImportWorkflowId(importId)],
   });

@@ -12,17 +12,14 @@
  * about a minute and a half. Autovacuum is off so that only the import's own backends are counted.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Upload } from '@aws-sdk/lib-storage';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pg from 'pg';
-import { QueryTypes } from 'sequelize';
 import { createRosterActivities } from '../activities/rosters';
 import { migrateUp } from '../db/migrator';
 import { initModels } from '../db/models';
@@ -35,6 +32,7 @@ import { ensureAwsResources } from '../scripts/stack/aws-resources';
 import { startMoto } from '../scripts/stack/moto';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort, waitFor } from '../scripts/stack/processes';
+import { uploadRosterImport } from './support/roster-upload';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000' } } });
 const ROWS = Number(values.rows);
@@ -165,22 +163,12 @@ async function main() {
   try {
     const beforeSetup = new Set(fs.readdirSync(profiles));
     const admin = createSequelize(url, { poolMax: 1 });
-    const [org] = await admin.query<{ id: string }>(
-      `INSERT INTO organizations (name, subdomain, status) VALUES ('Bench', $1, 'active') RETURNING id`,
-      { bind: [`bench-${randomUUID().slice(0, 8)}`], type: QueryTypes.SELECT },
-    );
-    const key = `imports/${org?.id}/roster.csv`;
-    const { ETag } = await new Upload({
-      client: s3,
-      params: { Bucket: config.AWS_S3_BUCKET_NAME, Key: key, Body: fs.createReadStream(file) },
-    }).done();
-    const [imp] = await admin.query<{ id: string }>(
-      `INSERT INTO roster_imports (organization_id, kind, source_bucket, source_key, source_etag, format, mode)
-       VALUES ($1, 'employees', $2, $3, $4, 'csv', 'replace') RETURNING id`,
-      { bind: [org?.id, config.AWS_S3_BUCKET_NAME, key, ETag], type: QueryTypes.SELECT },
+    const { organizationId, importId } = await uploadRosterImport(
+      { sequelize: admin, s3, bucket: config.AWS_S3_BUCKET_NAME },
+      file,
     );
     await admin.query(`CREATE TABLE bench_copy_shaped (LIKE employees INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
-      ALTER TABLE bench_copy_shaped ALTER organization_id SET DEFAULT '${org?.id}', ALTER kind SET DEFAULT 'employee',
+      ALTER TABLE bench_copy_shaped ALTER organization_id SET DEFAULT '${organizationId}', ALTER kind SET DEFAULT 'employee',
         ALTER first_name_norm SET DEFAULT '', ALTER last_name_norm SET DEFAULT '', ALTER full_name_norm SET DEFAULT ''`);
     await admin.query('CHECKPOINT');
     await admin.close();
@@ -195,7 +183,6 @@ async function main() {
       s3,
       logger: createLogger({ level: 'silent', name: 'bench' }),
     });
-    const importId = imp?.id as string;
     await activities.prepareRosterImport(importId);
     await new MockActivityEnvironment().run(activities.importRosterRows, importId, { today: '2026-12-01' });
     const summary = await activities.finishRosterImport(importId);
