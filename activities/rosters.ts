@@ -103,8 +103,8 @@ const shapeOf = (kind: RosterKind) => (kind === 'patients' ? PATIENT_SHAPE : EMP
 
 /**
  * Bind positions of the batch statement: the row ids and columns follow (every row of the batch,
- * written where `accepted`), one array each in shape order, and for employees/caregivers the `kind` value
- * comes last (patients bind no kind).
+ * written where `accepted`), one array each in shape order, and for employees/caregivers the `kind`
+ * value comes last (patients bind no kind).
  */
 const P = {
   importId: '$1',

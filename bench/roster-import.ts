@@ -1,20 +1,3 @@
-/**
- * Roster import benchmark (SPEC §4.2): a generated employee CSV end to end — S3 object (moto) →
- * streamed parse → validated → committed rows — as the `rosterImport` workflow on the real worker
- * (`workers/main.ts` in its own process with its production flags; Temporal dev server, embedded
- * Postgres, moto: the test stack), timed from workflow start to its result, against two `psql \copy`
- * baselines of the same file in the same run: into a bare table of the CSV's columns, and into a
- * table of the employees table's shape (its columns, defaults, checks and indexes).
- *
- *   npx tsx bench/roster-import.ts [--rows 100000] [--batch 1000] [--runs 3] [--rss-rows 0]
- *
- * Each figure is the median of `--runs` runs (all printed), the import into a new organization each
- * time: on this 2-core machine one run can differ from the next by a quarter.
- *
- * `--rss-rows 1000000` also imports a million-row file and reports the worker's RSS: sampled during
- * that import, and VmHWM (its lifetime peak, start-up and the first import included).
- */
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +12,7 @@ import { startWorkerProcess } from '../test/support/worker-process';
 import { rosterImportWorkflowId, screeningWorkflowId } from '../workflows/definitions';
 import { rosterImport } from '../workflows/roster-import';
 import { memoryOf, sampleRss } from './support/process-memory';
+import { createShapedCopyTable, psqlCopyRoster, SHAPED_COPY_COLUMNS } from './support/roster-copy';
 import { uploadRosterImport } from './support/roster-upload';
 import { median, ms } from './support/timing';
 import { activityTimes } from './support/workflow-steps';
@@ -45,7 +29,6 @@ const ROWS = Number(values.rows);
 const BATCH = Number(values.batch);
 const RUNS = Number(values.runs);
 const RSS_ROWS = Number(values['rss-rows']);
-const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 const TARGET_RSS_MB = 400;
 const spread = (values: number[]) =>
   `${median(values).toFixed(0)} ms (median of ${values.map((v) => v.toFixed(0)).join(', ')})`;
@@ -87,23 +70,11 @@ async function importFile(taskQueue: string, workerPid: number, file: string, ro
   return { ms: elapsed, peakRssMb, screeningMs, steps: await activityTimes(handle) };
 }
 
-/** Runs `psql \\copy` of the roster file into `table` (the CSV's columns, in order) and times it. */
-function psqlCopy(file: string, table: string, columns = '') {
+/** Runs `psql \\copy` of the roster file into `table` and times it. */
+function timedCopy(file: string, table: string, columns = '') {
   const started = process.hrtime.bigint();
-  const result = spawnSync(
-    PSQL,
-    [
-      stack().config.DATABASE_URL,
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-c',
-      `\\copy ${table}${columns} FROM '${file}' WITH (FORMAT csv, HEADER true)`,
-    ],
-    { encoding: 'utf8' },
-  );
-  const elapsed = ms(started);
-  if (result.status !== 0) throw new Error(`psql failed: ${result.stderr}`);
-  return elapsed;
+  psqlCopyRoster(stack().config.DATABASE_URL, file, table, columns);
+  return ms(started);
 }
 
 /** Baseline 1: a bare table of the CSV's seven text/date columns, no index. */
@@ -112,33 +83,18 @@ async function copyIntoBareTable(file: string, db: Sequelize) {
     'DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (external_id text, first_name text, last_name text, dob date, npi text, email text, title text)',
   );
   await db.query('CHECKPOINT');
-  return psqlCopy(file, 'bench_copy');
+  return timedCopy(file, 'bench_copy');
 }
 
-/**
- * Baseline 2: a table of the import's destination's shape — employees' columns, defaults, checks and
- * all its indexes (unique keys, trigram and name-key GINs, b-trees) — filled with the CSV's columns.
- * The NOT NULL columns the file lacks get defaults: one organization, kind 'employee', and '' for the
- * three normalized names (so the name indexes hold empty values: this baseline does less work than an
- * import, which normalizes every name and indexes the results; it has no foreign keys either).
- */
+/** Baseline 2: the employees-shaped table (bench/support/roster-copy.ts). */
 async function copyIntoShapedTable(file: string, db: Sequelize) {
-  await db.query(`DROP TABLE IF EXISTS bench_copy_shaped;
-    CREATE TABLE bench_copy_shaped (LIKE employees INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
-    ALTER TABLE bench_copy_shaped ALTER organization_id SET DEFAULT '00000000-0000-4000-8000-000000000001',
-      ALTER kind SET DEFAULT 'employee', ALTER first_name_norm SET DEFAULT '',
-      ALTER last_name_norm SET DEFAULT '', ALTER full_name_norm SET DEFAULT ''`);
+  await createShapedCopyTable(db);
   const [{ indexes } = { indexes: 0 }] = await db.query<{ indexes: number }>(
     "SELECT count(*)::int AS indexes FROM pg_indexes WHERE tablename = 'bench_copy_shaped'",
     { type: QueryTypes.SELECT },
   );
   await db.query('CHECKPOINT');
-  const elapsed = psqlCopy(
-    file,
-    'bench_copy_shaped',
-    ' (external_id, first_name, last_name, date_of_birth, npi, email, title)',
-  );
-  return { elapsed, indexes };
+  return { elapsed: timedCopy(file, 'bench_copy_shaped', SHAPED_COPY_COLUMNS), indexes };
 }
 
 async function main() {

@@ -32,11 +32,11 @@ import { ensureAwsResources } from '../scripts/stack/aws-resources';
 import { startMoto } from '../scripts/stack/moto';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort, waitFor } from '../scripts/stack/processes';
+import { createShapedCopyTable, psqlCopyRoster, SHAPED_COPY_COLUMNS } from './support/roster-copy';
 import { uploadRosterImport } from './support/roster-upload';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000' } } });
 const ROWS = Number(values.rows);
-const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 /** Where a row's instructions go, by the function whose inclusive count is reported. */
 const PARTS: [string, string][] = [
   ['ExecInsertIndexTuples', 'index maintenance'],
@@ -163,13 +163,11 @@ async function main() {
   try {
     const beforeSetup = new Set(fs.readdirSync(profiles));
     const admin = createSequelize(url, { poolMax: 1 });
-    const { organizationId, importId } = await uploadRosterImport(
+    const { importId } = await uploadRosterImport(
       { sequelize: admin, s3, bucket: config.AWS_S3_BUCKET_NAME },
       file,
     );
-    await admin.query(`CREATE TABLE bench_copy_shaped (LIKE employees INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
-      ALTER TABLE bench_copy_shaped ALTER organization_id SET DEFAULT '${organizationId}', ALTER kind SET DEFAULT 'employee',
-        ALTER first_name_norm SET DEFAULT '', ALTER last_name_norm SET DEFAULT '', ALTER full_name_norm SET DEFAULT ''`);
+    await createShapedCopyTable(admin);
     await admin.query('CHECKPOINT');
     await admin.close();
     await profilesSince(beforeSetup); // the set-up backend's, written as it exits
@@ -194,18 +192,7 @@ async function main() {
     const importTotal = importFiles.reduce((sum, f) => sum + totalOf(f), 0);
 
     before = new Set(fs.readdirSync(profiles));
-    const copy = spawnSync(
-      PSQL,
-      [
-        url,
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-c',
-        `\\copy bench_copy_shaped (external_id, first_name, last_name, date_of_birth, npi, email, title) FROM '${file}' WITH (FORMAT csv, HEADER true)`,
-      ],
-      { encoding: 'utf8' },
-    );
-    if (copy.status !== 0) throw new Error(`psql failed: ${copy.stderr}`);
+    psqlCopyRoster(url, file, 'bench_copy_shaped', SHAPED_COPY_COLUMNS);
     const copyTotal = totalOf((await profilesSince(before))[0] as string);
 
     const parts = partsOf(importFiles);

@@ -27,5 +27,5 @@ export async function uploadRosterImport(
      VALUES ($1, 'employees', $2, $3, $4, 'csv', 'replace') RETURNING id`,
     { bind: [organizationId, bucket, key, ETag], type: QueryTypes.SELECT },
   );
-  return { organizationId, importId: imp?.id as string };
+  return { importId: imp?.id as string };
 }
