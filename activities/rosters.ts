@@ -3,6 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { recordAudit } from '../db/audit';
 import type { RosterImportRow } from '../db/roster-import-row';
+import { ExternalIdSet } from '../domain/external-id-set';
 import {
   type Cell,
   employeeKindOf,
@@ -77,10 +78,12 @@ function fileFailure(error: unknown): unknown {
 
 // ── One batch, one transaction: rows, errors and the counters move together (SPEC §4.2, §4.5) ────
 //
-// A batch is three statements in one transaction: claim the batch's keys (first occurrence in the
-// file wins); upsert the accepted rows (names normalized in SQL, once per row) and write the rejected
-// rows' errors; advance the import's counters, guarded by the expected position. Rows travel as one
-// array parameter per column (unnest): no per-row round trip, no JSON.
+// A repeated external id is told by the worker as it reads the file (first occurrence wins; the ids
+// of committed batches are kept with them, to resume and for the replace step). A batch is then at
+// most four statements in one transaction: claim its e-mail keys, if it has rows keyed by e-mail;
+// upsert the accepted rows (names normalized in SQL, once per row) and write the rejected rows'
+// errors; record its external ids and advance the import's counters, guarded by the expected
+// position. Rows travel as one array parameter per column (unnest): no per-row round trip, no JSON.
 
 interface TableShape {
   table: 'employees' | 'patients';
@@ -214,15 +217,15 @@ SELECT inserted, updated FROM written`;
 }
 
 /**
- * Claims the batch's keys for this import: per key, the batch's first row, unless an earlier batch
- * (or an earlier attempt of this one that committed) already claimed it. E-mail keys are lower-cased
- * by Postgres, exactly like the unique index on lower(email) and the replace step. Returns the row
- * numbers that did not win their key.
+ * Claims the batch's e-mail keys for this import: per key, the batch's first row, unless an earlier
+ * batch (or an earlier attempt of this one that committed) already claimed it. Postgres lower-cases
+ * them, exactly like the unique index on lower(email) and the replace step (JavaScript's lower-casing
+ * differs for some letters, so the worker cannot judge e-mails itself). Returns the row numbers that
+ * did not win their key.
  */
-const CLAIM_KEYS_SQL = `
+const CLAIM_EMAILS_SQL = `
 WITH input AS (
-  SELECT k.row_number, CASE WHEN k.by_email THEN 'e:' || lower(k.value) ELSE 'x:' || k.value END AS key
-  FROM unnest($2::int[], $3::text[], $4::bool[]) AS k(row_number, value, by_email)
+  SELECT k.row_number, 'e:' || lower(k.email) AS key FROM unnest($2::int[], $3::text[]) AS k(row_number, email)
 ),
 candidates AS (SELECT DISTINCT ON (key) key, row_number FROM input ORDER BY key, row_number),
 claimed AS (
@@ -232,13 +235,26 @@ claimed AS (
 SELECT i.row_number FROM input i
 WHERE NOT EXISTS (SELECT 1 FROM candidates c JOIN claimed USING (key) WHERE c.row_number = i.row_number)`;
 
-/** Guarded by the expected position: a second attempt that raced this one cannot count a batch twice. */
+/**
+ * Records the batch's external ids and advances the counters, guarded by the expected position: a
+ * second attempt that raced this one cannot count a batch twice (nor record its ids twice: the key).
+ */
 const PROGRESS_SQL = `
+WITH ids AS (
+  INSERT INTO roster_import_batches (import_id, rows_before, external_ids) VALUES ($1, $2, $8::text[])
+)
 UPDATE roster_imports SET rows_processed = rows_processed + $3, total_count = total_count + $3,
   inserted_count = inserted_count + $4, updated_count = updated_count + $5,
   unchanged_count = unchanged_count + $6, rejected_count = rejected_count + $7, updated_at = now()
 WHERE id = $1 AND rows_processed = $2 AND status = 'running'
 RETURNING cancel_requested_at`;
+
+const duplicateError = (column: 'external_id' | 'email', value: string): RowError => ({
+  column,
+  code: 'duplicate_in_file',
+  message: `An earlier row of this file has the same ${column}; the first one wins.`,
+  value,
+});
 
 /**
  * One batch as it is read, kept column by column (what Postgres gets): the per-row objects of parsing
@@ -246,18 +262,20 @@ RETURNING cancel_requested_at`;
  */
 class BatchRows {
   readonly rowNumbers: number[] = [];
-  /** Per row: its key (`x:<external id>` / `e:<lower-cased email>`) or null. */
-  readonly keys: (string | null)[] = [];
-  /** Rows with a key: row number, the value Postgres makes the key of, and whether it is an e-mail. */
-  readonly keyRows: number[] = [];
-  readonly keyValues: string[] = [];
-  readonly keyByEmail: boolean[] = [];
-  /** The errors of rows that failed validation, by row number. */
-  readonly invalid = new Map<number, RowError[]>();
-  /** Per shape column, one value per row (null for rows that failed validation). */
+  /** The external ids whose first row in the file is in this batch (rejected rows' included). */
+  readonly externalIds: string[] = [];
+  /** Rows keyed by e-mail (no external id): row number and e-mail, claimed in Postgres. */
+  readonly emailRows: number[] = [];
+  readonly emails: string[] = [];
+  /** The errors of rejected rows (invalid, or a repeated external id), by row number. */
+  readonly rejected = new Map<number, RowError[]>();
+  /** Per shape column, one value per row (null for rejected rows). */
   readonly columns: (string | null)[][];
 
-  constructor(private readonly shape: TableShape) {
+  constructor(
+    private readonly shape: TableShape,
+    private readonly fileIds: ExternalIdSet,
+  ) {
     this.columns = shape.columns.map(() => []);
   }
 
@@ -267,16 +285,18 @@ class BatchRows {
 
   add(rowNumber: number, result: RowResult) {
     this.rowNumbers.push(rowNumber);
-    this.keys.push(result.key);
-    if (result.key !== null) {
-      const byEmail = result.key.startsWith('e:');
-      this.keyRows.push(rowNumber);
-      this.keyValues.push((byEmail ? result.record.email : result.record.external_id) as string);
-      this.keyByEmail.push(byEmail);
+    let errors = result.ok ? null : result.errors;
+    const externalId = result.record.external_id ?? null;
+    if (externalId !== null && result.key !== null) {
+      if (this.fileIds.add(externalId)) this.externalIds.push(externalId);
+      else errors ??= [duplicateError('external_id', externalId)];
+    } else if (result.key !== null) {
+      this.emailRows.push(rowNumber);
+      this.emails.push(result.record.email as string);
     }
-    if (!result.ok) this.invalid.set(rowNumber, result.errors);
+    if (errors) this.rejected.set(rowNumber, errors);
     this.shape.columns.forEach((column, i) => {
-      this.columns[i]?.push(result.ok ? (result.record[column] ?? null) : null);
+      this.columns[i]?.push(errors ? null : (result.record[column] ?? null));
     });
   }
 }
@@ -292,18 +312,18 @@ interface BatchOutcome {
   cancelRequested: boolean;
 }
 
-/** A batch on its way: when its keys are claimed (or it failed), and when it committed. */
+/** A batch on its way: when its e-mail keys are claimed (or it failed), and when it committed. */
 interface BatchInFlight {
-  keysClaimed: Promise<unknown>;
+  emailsClaimed: Promise<unknown>;
   committed: Promise<BatchOutcome>;
 }
 
 /**
- * Writes one batch in its own transaction: keys, rows, errors and the import's counters commit
- * together. Two batches may be in flight at once (on two connections, so Postgres maintains the
- * indexes of both on two cores) and still commit in file order:
- * - this batch claims its keys only after the previous batch claimed its own, so a key in both is
- *   the previous batch's (first in the file wins);
+ * Writes one batch in its own transaction: e-mail keys, external ids, rows, errors and the import's
+ * counters commit together. Two batches may be in flight at once (on two connections, so Postgres
+ * maintains the indexes of both on two cores) and still commit in file order:
+ * - this batch claims its e-mail keys only after the previous batch claimed its own, so a key in both
+ *   is the previous batch's (first in the file wins; repeated external ids were rejected as read);
  * - it advances the counters only after the previous batch committed; if that one failed, the
  *   position guard fails here too and both roll back, so the retry resumes after the last commit.
  * The two never wait on each other's row locks the other way round: their keys differ, and keys map
@@ -315,9 +335,9 @@ function commitBatch(
   expectedProcessed: number,
   previous: BatchInFlight | null,
 ): BatchInFlight {
-  let keysDone: () => void = () => {};
+  let emailsDone: () => void = () => {};
   const claimedOrFailed = new Promise<void>((resolve) => {
-    keysDone = resolve;
+    emailsDone = resolve;
   });
   const committed = sequelize.transaction(async (transaction): Promise<BatchOutcome> => {
     // Safe to skip the WAL flush wait: a batch lost in a database crash takes its counter with it
@@ -326,20 +346,20 @@ function commitBatch(
     await sequelize.query("SET LOCAL synchronous_commit = off; SET LOCAL lock_timeout = '2min'", {
       transaction,
     });
-    let lost: Set<number>;
+    let lostEmails: Set<number>;
     try {
-      await previous?.keysClaimed;
+      await previous?.emailsClaimed;
       const rows =
-        batch.keyRows.length === 0
+        batch.emailRows.length === 0
           ? []
-          : await sequelize.query<{ row_number: number }>(CLAIM_KEYS_SQL, {
-              bind: [imp.id, batch.keyRows, batch.keyValues, batch.keyByEmail],
+          : await sequelize.query<{ row_number: number }>(CLAIM_EMAILS_SQL, {
+              bind: [imp.id, batch.emailRows, batch.emails],
               type: QueryTypes.SELECT,
               transaction,
             });
-      lost = new Set(rows.map((row) => row.row_number));
+      lostEmails = new Set(rows.map((row) => row.row_number));
     } finally {
-      keysDone();
+      emailsDone();
     }
 
     // Rejected rows' errors, one array per column (row_number, column, code, message, value).
@@ -355,23 +375,15 @@ function commitBatch(
         errors[4].push(e.value);
       }
     };
-    const accepted = batch.rowNumbers.map((rowNumber, i) => {
-      const invalid = batch.invalid.get(rowNumber);
-      if (invalid) {
-        reject(rowNumber, invalid);
+    const emailOf = new Map(batch.emailRows.map((rowNumber, i) => [rowNumber, batch.emails[i] as string]));
+    const accepted = batch.rowNumbers.map((rowNumber) => {
+      const rowErrors = batch.rejected.get(rowNumber);
+      if (rowErrors) {
+        reject(rowNumber, rowErrors);
         return false;
       }
-      const key = batch.keys[i] as string;
-      if (lost.has(rowNumber)) {
-        const column = key.startsWith('x:') ? 'external_id' : 'email';
-        reject(rowNumber, [
-          {
-            column,
-            code: 'duplicate_in_file',
-            message: `An earlier row of this file has the same ${column}; the first one wins.`,
-            value: key.slice(2),
-          },
-        ]);
+      if (lostEmails.has(rowNumber)) {
+        reject(rowNumber, [duplicateError('email', (emailOf.get(rowNumber) as string).toLowerCase())]);
         return false;
       }
       return true;
@@ -408,6 +420,7 @@ function commitBatch(
         updated,
         acceptedCount - inserted - updated,
         rejected,
+        batch.externalIds,
       ],
       type: QueryTypes.SELECT,
       transaction,
@@ -424,7 +437,24 @@ function commitBatch(
     () => undefined,
     () => undefined,
   );
-  return { keysClaimed: Promise.race([claimedOrFailed, settled]), committed };
+  return { emailsClaimed: Promise.race([claimedOrFailed, settled]), committed };
+}
+
+/** The external ids of the batches committed before `rowsBefore`, read back a page at a time. */
+async function externalIdsCommitted(sequelize: Sequelize, importId: string, rowsBefore: number) {
+  const ids = new ExternalIdSet();
+  let after = -2;
+  for (;;) {
+    const batches = await sequelize.query<{ rows_before: number; external_ids: string[] }>(
+      `SELECT rows_before, external_ids FROM roster_import_batches
+       WHERE import_id = $1 AND rows_before > $2 AND rows_before < $3 ORDER BY rows_before LIMIT 50`,
+      { bind: [importId, after, rowsBefore], type: QueryTypes.SELECT },
+    );
+    for (const { external_ids } of batches) for (const id of external_ids) ids.add(id);
+    const last = batches.at(-1);
+    if (!last) return ids;
+    after = last.rows_before;
+  }
 }
 
 const isBlank = (cells: Cell[]) =>
@@ -484,13 +514,14 @@ export function createRosterActivities({
       let stopPending: (() => Promise<void>) | undefined;
       if (resumeAfter > 0) logger.info({ importId, resumeAfter }, 'resuming roster import');
       try {
+        const fileIds = await externalIdsCommitted(sequelize, importId, resumeAfter);
         const { size } = await headRosterObject(s3, source);
         const { records } = await openRosterRecords(s3, source, size);
         let columns: (string | null)[] | null = null;
         let present: string[] = [];
         let seen = 0;
         const shape = shapeOf(imp.kind);
-        let batch = new BatchRows(shape);
+        let batch = new BatchRows(shape, fileIds);
         // The next batch is parsed while up to two commit (see commitBatch), in file order.
         const inflight: Promise<BatchOutcome>[] = [];
         let previous: BatchInFlight | null = null;
@@ -511,7 +542,7 @@ export function createRosterActivities({
           if (cancelRequested) return settle();
           if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
           const rows = batch;
-          batch = new BatchRows(shape);
+          batch = new BatchRows(shape, fileIds);
           previous = commitBatch({ sequelize, imp, present }, rows, dispatched, previous);
           dispatched += rows.length;
           const committed = previous.committed.then((result) => {
@@ -591,21 +622,21 @@ export function createRosterActivities({
             ? "CASE WHEN m.external_id IS NOT NULL THEN 'x:' || m.external_id ELSE 'e:' || lower(m.email) END"
             : "'x:' || m.external_id";
           const scope = `m.organization_id = $1 AND m.status = 'active'${isPeople ? ' AND m.kind = $3' : ''}`;
-          const inFile = `k.import_id = $2 AND k.key = ${keyExpr}`;
-          const missing = `NOT EXISTS (SELECT 1 FROM roster_import_keys k WHERE ${inFile})`;
+          // The file's keys: its external ids (one array per batch) and its e-mail keys; unique per import.
+          const fileKeys = `SELECT 'x:' || unnest(b.external_ids) AS key FROM roster_import_batches b WHERE b.import_id = $2
+            UNION ALL SELECT k.key FROM roster_import_keys k WHERE k.import_id = $2`;
+          const missing = `NOT EXISTS (SELECT 1 FROM (${fileKeys}) f WHERE f.key = ${keyExpr})`;
           const bind = [
             imp.organization_id,
             importId,
             ...(isPeople ? [employeeKindOf(imp.kind as 'employees')] : []),
           ];
           // The members and the file's keys are compared by hashing the keys once. The planner, whose
-          // statistics predate the rows this import just wrote, would otherwise probe the keys' index
-          // once a member (≈ 270 ms instead of ≈ 80 ms at 100k; count(*) FILTER (WHERE NOT EXISTS …)
-          // always did). Keys are unique per import, so the join counts each member once.
+          // statistics predate the rows this import just wrote, would otherwise probe for each member.
           await sequelize.query('SET LOCAL enable_nestloop = off', { transaction });
           const [counts] = await sequelize.query<{ active: number; inFile: number }>(
-            `SELECT count(*)::int AS active, count(k.key)::int AS "inFile"
-             FROM ${table} m LEFT JOIN roster_import_keys k ON ${inFile} WHERE ${scope}`,
+            `SELECT count(*)::int AS active, count(f.key)::int AS "inFile"
+             FROM ${table} m LEFT JOIN (${fileKeys}) f ON f.key = ${keyExpr} WHERE ${scope}`,
             { bind, type: QueryTypes.SELECT, transaction },
           );
           const { active = 0, inFile: kept = 0 } = counts ?? {};
@@ -693,9 +724,12 @@ async function setStatus(
     { bind: [importId, status, failureReason], transaction },
   );
   // The keys only serve this import while it runs.
-  await sequelize.query('DELETE FROM roster_import_keys WHERE import_id = $1', {
-    bind: [importId],
-    transaction,
-  });
+  await sequelize.query(
+    'WITH keys AS (DELETE FROM roster_import_keys WHERE import_id = $1) DELETE FROM roster_import_batches WHERE import_id = $1',
+    {
+      bind: [importId],
+      transaction,
+    },
+  );
   return (rows as RosterImportRow[])[0] as RosterImportRow;
 }

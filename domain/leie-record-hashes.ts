@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { hashWord } from './hash-words';
 
 /** Bytes of a record hash (`row_hash`): the first 16 bytes of the sha256 of the CSV record. */
 export const RECORD_HASH_BYTES = 16;
@@ -15,18 +16,6 @@ export function recordHash(record: Buffer): RecordHash {
 
 export const recordHashHex = (rowHash: RecordHash): string => Buffer.from(rowHash, 'latin1').toString('hex');
 const fromHex = (hex: string): RecordHash => Buffer.from(hex, 'hex').toString('latin1');
-
-/** Word `word` (0–3) of a record hash, big-endian. */
-function wordOf(rowHash: RecordHash, word: number): number {
-  const at = word * 4;
-  return (
-    ((rowHash.charCodeAt(at) << 24) |
-      (rowHash.charCodeAt(at + 1) << 16) |
-      (rowHash.charCodeAt(at + 2) << 8) |
-      rowHash.charCodeAt(at + 3)) >>>
-    0
-  );
-}
 
 /**
  * The record hashes of the list's rows as a multiset, matched against a file's records one by one.
@@ -94,7 +83,12 @@ export class RecordHashMultiset {
 
   /** The index of the distinct hash, or -1. */
   indexOf(rowHash: RecordHash): number {
-    const slot = this.slotOf(wordOf(rowHash, 0), wordOf(rowHash, 1), wordOf(rowHash, 2), wordOf(rowHash, 3));
+    const slot = this.slotOf(
+      hashWord(rowHash, 0),
+      hashWord(rowHash, 1),
+      hashWord(rowHash, 2),
+      hashWord(rowHash, 3),
+    );
     return (this.slots[slot] as number) - 1;
   }
 

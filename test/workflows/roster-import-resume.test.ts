@@ -29,7 +29,18 @@ describe('rosterImport: resume and cancel mid-file (real worker, dev server, Pos
   it('a worker stopped mid-file: the retry resumes after the last committed batch — exact rows and counts', async function () {
     this.timeout(180_000);
     const org = await createOrganization();
-    const imp = await stageImport(org.id, employeeCsv(ROWS));
+    // One person keyed by e-mail first, and at the end three repeats of keys committed before the stop:
+    // the retry still knows them (external ids from the committed batches, e-mails from their claims).
+    const [header, ...rows] = employeeCsv(ROWS).trimEnd().split('\n');
+    const csv = [
+      header,
+      ',Mia,Mail,,,Mia@X.test',
+      ...rows,
+      'E1,Dup,One,,,',
+      ',Dup,Two,,,mia@x.test',
+      'E7,Dup,Three,,,',
+    ];
+    const imp = await stageImport(org.id, `${csv.join('\n')}\n`);
     const taskQueue = `roster-resume-${randomUUID()}`;
     // No grace period: the activity is cancelled at the next batch boundary, like a worker going away.
     const first = await createWorker({
@@ -53,18 +64,31 @@ describe('rosterImport: resume and cancel mid-file (real worker, dev server, Pos
     const summary = await second.runUntil(handle.result());
     assert.equal(summary.status, 'succeeded');
     assert.deepEqual(summary.counts, {
-      total: ROWS,
-      inserted: ROWS,
+      total: ROWS + 4,
+      inserted: ROWS + 1,
       updated: 0,
       unchanged: 0,
       deactivated: 0,
-      rejected: 0,
+      rejected: 3,
     });
-    assert.equal(summary.rowsProcessed, ROWS);
+    assert.equal(summary.rowsProcessed, ROWS + 4);
     const people = await employeesOf(org.id);
-    assert.equal(people.length, ROWS);
-    assert.equal(new Set(people.map((p) => p.external_id)).size, ROWS);
-    assert.deepEqual(await importErrors(imp.id), [], 'no row was seen twice (no duplicate_in_file)');
+    assert.equal(people.length, ROWS + 1);
+    assert.equal(new Set(people.map((p) => p.external_id ?? p.email)).size, ROWS + 1);
+    assert.deepEqual(
+      people.filter((p) => ['E1', 'E7', null].includes(p.external_id)).map((p) => p.first_name),
+      ['First1', 'First7', 'Mia'],
+      'the first occurrences won',
+    );
+    assert.deepEqual(
+      (await importErrors(imp.id)).map((e) => [e.row_number, e.column, e.code, e.value]),
+      [
+        [ROWS + 3, 'external_id', 'duplicate_in_file', 'E1'],
+        [ROWS + 4, 'email', 'duplicate_in_file', 'mia@x.test'],
+        [ROWS + 5, 'external_id', 'duplicate_in_file', 'E7'],
+      ],
+      'only the repeats were rejected: no row was seen twice',
+    );
     // The read activity really ran more than once.
     const history = await handle.fetchHistory();
     const attempts = (history.events ?? [])
