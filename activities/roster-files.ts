@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, type Options, parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import type { Cell } from '../domain/roster-row';
 
@@ -210,7 +210,10 @@ function csvErrorMessage(error: CsvError): string {
   }
 }
 
-async function* csvRecords(body: Readable, decoder: RosterTextDecoder): AsyncGenerator<SourceRecord> {
+/** Records parsed at once, handed on together: one promise per chunk instead of per record. */
+const CSV_CHUNK_RECORDS = 256;
+
+async function* csvRecords(body: Readable, decoder: RosterTextDecoder): AsyncGenerator<SourceRecord[]> {
   const chunks = body[Symbol.asyncIterator]();
   let head = '';
   let finished = false;
@@ -244,14 +247,22 @@ async function* csvRecords(body: Readable, decoder: RosterTextDecoder): AsyncGen
     relax_column_count: true,
     relax_quotes: true,
     max_record_size: MAX_RECORD_BYTES,
-  });
+    // Passed on to the stream: room for a whole chunk of parsed records.
+    readableHighWaterMark: CSV_CHUNK_RECORDS,
+  } as Options);
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
   let rowNumber = 0;
   try {
-    for await (const record of parser) {
-      rowNumber++;
-      yield { rowNumber, cells: record as string[] };
+    // The iterator reads the parser with read() too, so taking what else is buffered is safe.
+    for await (const first of parser) {
+      const chunk: SourceRecord[] = [{ rowNumber: ++rowNumber, cells: first as string[] }];
+      while (chunk.length < CSV_CHUNK_RECORDS) {
+        const record: string[] | null = parser.read();
+        if (record === null) break;
+        chunk.push({ rowNumber: ++rowNumber, cells: record });
+      }
+      yield chunk;
     }
   } catch (error) {
     if (error instanceof CsvError) throw new RosterFileError('MalformedCsv', csvErrorMessage(error));
@@ -352,7 +363,7 @@ async function* unlessFailed<T>(items: AsyncIterable<T>, failed: Promise<never>)
  * The first worksheet's rows. A workbook that cannot be read is `NotXlsx`; a download that broke is
  * its own (retryable) error, not a verdict on the file.
  */
-export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord> {
+export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord[]> {
   let downloadError: Error | undefined;
   const downloadFailed = new Promise<never>((_, reject) => {
     body.on('error', (error) => {
@@ -377,7 +388,7 @@ export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord>
         const values = row.values as ExcelValue[];
         const cells: Cell[] = [];
         for (let i = 1; i < values.length; i++) cells.push(excelCell(values[i]));
-        yield { rowNumber: row.number, cells };
+        yield [{ rowNumber: row.number, cells }];
       }
       // Only the first worksheet is the roster.
       return;
@@ -399,7 +410,7 @@ export async function openRosterRecords(
   s3: S3Client,
   source: RosterSource,
   size: number,
-): Promise<{ records: AsyncGenerator<SourceRecord>; decoder: RosterTextDecoder | null }> {
+): Promise<{ records: AsyncGenerator<SourceRecord[]>; decoder: RosterTextDecoder | null }> {
   if (source.format === 'xlsx') {
     await inspectXlsx(s3, source, size);
     return { records: xlsxRecords(await getObjectStream(s3, source)), decoder: null };

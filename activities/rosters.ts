@@ -556,37 +556,39 @@ export function createRosterActivities({
         stopPending = async () => {
           await Promise.allSettled(inflight);
         };
-        for await (const { rowNumber, cells } of records) {
-          if (isBlank(cells)) continue;
-          if (columns === null) {
-            const header = cells.map((cell) => (cell === null || cell === undefined ? '' : String(cell)));
-            const mapping = mapHeader(imp.kind, header);
-            if (mapping.missing.length > 0) {
-              const single =
-                header.length === 1
-                  ? ` Only one column was found ("${header[0]?.slice(0, 80)}"): separate columns with commas, semicolons, tabs or |.`
-                  : '';
-              throw new RosterFileError(
-                'MissingColumns',
-                `The header lacks required column(s): ${mapping.missing.join(', ')}.${single}`,
-              );
+        for await (const chunk of records) {
+          for (const { rowNumber, cells } of chunk) {
+            if (isBlank(cells)) continue;
+            if (columns === null) {
+              const header = cells.map((cell) => (cell === null || cell === undefined ? '' : String(cell)));
+              const mapping = mapHeader(imp.kind, header);
+              if (mapping.missing.length > 0) {
+                const single =
+                  header.length === 1
+                    ? ` Only one column was found ("${header[0]?.slice(0, 80)}"): separate columns with commas, semicolons, tabs or |.`
+                    : '';
+                throw new RosterFileError(
+                  'MissingColumns',
+                  `The header lacks required column(s): ${mapping.missing.join(', ')}.${single}`,
+                );
+              }
+              columns = mapping.columns;
+              present = columns.filter((c): c is string => c !== null);
+              await sequelize.query('UPDATE roster_imports SET unknown_columns = $2 WHERE id = $1', {
+                bind: [importId, mapping.unknown],
+              });
+              continue;
             }
-            columns = mapping.columns;
-            present = columns.filter((c): c is string => c !== null);
-            await sequelize.query('UPDATE roster_imports SET unknown_columns = $2 WHERE id = $1', {
-              bind: [importId, mapping.unknown],
+            seen++;
+            if (seen <= resumeAfter) continue;
+            const rowCells: Record<string, Cell> = {};
+            columns.forEach((column, index) => {
+              if (column) rowCells[column] = cells[index];
             });
-            continue;
+            batch.add(rowNumber, validateRosterRow(imp.kind, rowCells, { today: options.today }));
+            if (batch.length >= batchSize && (await flush()))
+              return { rowsProcessed: processed, cancelled: true };
           }
-          seen++;
-          if (seen <= resumeAfter) continue;
-          const rowCells: Record<string, Cell> = {};
-          columns.forEach((column, index) => {
-            if (column) rowCells[column] = cells[index];
-          });
-          batch.add(rowNumber, validateRosterRow(imp.kind, rowCells, { today: options.today }));
-          if (batch.length >= batchSize && (await flush()))
-            return { rowsProcessed: processed, cancelled: true };
         }
         if (columns === null) throw new RosterFileError('EmptyFile', 'The file is empty.');
         if (seen === 0) throw new RosterFileError('EmptyFile', 'The file has a header but no rows.');

@@ -28,7 +28,7 @@ function breaksAfter(bytes: Buffer, at: number): Readable {
 
 async function readAll(body: Readable) {
   const rows: unknown[][] = [];
-  for await (const record of xlsxRecords(body)) rows.push(record.cells);
+  for await (const chunk of xlsxRecords(body)) for (const record of chunk) rows.push(record.cells);
   return rows;
 }
 
