@@ -292,9 +292,10 @@ class BatchRows {
       this.emails.push(result.record.email as string);
     }
     if (errors) this.rejected.set(rowNumber, errors);
-    this.shape.columns.forEach((column, i) => {
-      this.columns[i]?.push(errors ? null : (result.record[column] ?? null));
-    });
+    const { columns } = this.shape;
+    for (let i = 0; i < columns.length; i++) {
+      this.columns[i]?.push(errors ? null : (result.record[columns[i] as string] ?? null));
+    }
   }
 }
 
@@ -582,9 +583,10 @@ export function createRosterActivities({
             seen++;
             if (seen <= resumeAfter) continue;
             const rowCells: Record<string, Cell> = {};
-            columns.forEach((column, index) => {
+            for (let index = 0; index < columns.length; index++) {
+              const column = columns[index];
               if (column) rowCells[column] = cells[index];
-            });
+            }
             batch.add(rowNumber, validateRosterRow(imp.kind, rowCells, { today: options.today }));
             if (batch.length >= batchSize && (await flush()))
               return { rowsProcessed: processed, cancelled: true };

@@ -210,6 +210,16 @@ const preview = (text: string) => (text.length > VALUE_PREVIEW ? `${text.slice(0
 
 export type RosterRecord = Record<string, string | null>;
 
+function pushError(
+  errors: RowError[],
+  column: string,
+  code: ErrorCode,
+  message: string,
+  value: string | null,
+) {
+  errors.push({ column, code, message, value: value === null ? null : preview(value) });
+}
+
 export type RowResult =
   | { ok: true; record: RosterRecord; key: string }
   /** A rejected row still carries its values as given (trimmed), so its key can be claimed. */
@@ -234,42 +244,43 @@ export function validateRosterRow(
   const specs = ROSTER_FIELDS[kind] as Record<string, FieldSpec>;
   const record: RosterRecord = {};
   const errors: RowError[] = [];
-  const reject = (column: string, code: ErrorCode, message: string, value: string | null) =>
-    errors.push({ column, code, message, value: value === null ? null : preview(value) });
-
-  for (const [column, cell] of Object.entries(cells)) {
+  for (const column in cells) {
     const spec = specs[column];
     if (!spec) continue;
+    const cell = cells[column] as Cell;
     const text = cellText(cell);
     record[column] = text;
     if (text === null) continue;
     if (text.length > spec.maxLength) {
-      reject(column, 'too_long', `${column} is longer than ${spec.maxLength} characters.`, text);
+      pushError(errors, column, 'too_long', `${column} is longer than ${spec.maxLength} characters.`, text);
       continue;
     }
     switch (spec.type) {
       case 'name':
-        if (!NAME_CHARACTER.test(text)) reject(column, 'invalid_name', `${column} has no letters.`, text);
+        if (!NAME_CHARACTER.test(text))
+          pushError(errors, column, 'invalid_name', `${column} has no letters.`, text);
         break;
       case 'email':
-        if (!EMAIL.test(text)) reject(column, 'invalid_email', `${column} is not an email address.`, text);
+        if (!EMAIL.test(text))
+          pushError(errors, column, 'invalid_email', `${column} is not an email address.`, text);
         break;
       case 'npi':
         if (!isValidNpi(text)) {
-          reject(column, 'invalid_npi', 'npi must be 10 digits with a valid check digit.', text);
+          pushError(errors, column, 'invalid_npi', 'npi must be 10 digits with a valid check digit.', text);
         }
         break;
       case 'date': {
         const date = parseRosterDate(cell instanceof Date ? cell : text);
         if (date === null) {
-          reject(
+          pushError(
+            errors,
             column,
             'invalid_date',
             `${column} is not a date (YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY or YYYYMMDD).`,
             text,
           );
         } else if (column === 'date_of_birth' && date > options.today) {
-          reject(column, 'invalid_date', 'date_of_birth is in the future.', text);
+          pushError(errors, column, 'invalid_date', 'date_of_birth is in the future.', text);
         } else {
           record[column] = date;
         }
@@ -281,7 +292,7 @@ export function validateRosterRow(
   }
   for (const column of REQUIRED_VALUES[kind]) {
     if (!record[column] && !errors.some((error) => error.column === column)) {
-      reject(column, 'required', `${column} is required.`, null);
+      pushError(errors, column, 'required', `${column} is required.`, null);
     }
   }
   const key = rosterKey(kind, record);
