@@ -123,10 +123,13 @@ function inputCte(shape: TableShape) {
   const arrays = shape.columns.map(
     (c, i) => `$${P.firstColumn + i}::${shape.dateColumns.has(c) ? 'date' : 'text'}[]`,
   );
+  // unnest() in the select list runs the arrays in step, row by row; in FROM it would first copy every
+  // row into a tuplestore (2.7 % of a batch's Postgres instructions).
+  const unnested = [`unnest(${P.accepted}) AS accepted`, `unnest(${P.ids}) AS id`].concat(
+    arrays.map((array, i) => `unnest(${array}) AS ${shape.columns[i]}`),
+  );
   return `input AS (
-  SELECT id, ${shape.columns.join(', ')}
-  FROM unnest(${P.accepted}, ${P.ids}, ${arrays.join(', ')}) AS r(accepted, id, ${shape.columns.join(', ')})
-  WHERE accepted
+  SELECT id, ${shape.columns.join(', ')} FROM (SELECT ${unnested.join(', ')}) r WHERE accepted
 )`;
 }
 
