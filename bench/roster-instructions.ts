@@ -1,6 +1,6 @@
 /**
  * Roster import, counted in instructions: the Postgres side of an import (the real activities:
- * claim, upsert, counters, finish) with the server under callgrind, against a `psql \copy` of the
+ * upsert, ids and counters, finish) with the server under callgrind, against a `psql \copy` of the
  * same file into an employees-shaped table on the same server. Wall times on this host vary up to 2×
  * from hour to hour; instruction counts of the same code and input do not (two runs agreed to
  * 0.1 %; the row ids are random), so this is the figure to compare a change of the batch SQL or the
@@ -200,7 +200,7 @@ async function main() {
       `roster import, ${ROWS} rows, Postgres instructions (callgrind, ${importFiles.length} backends):`,
     );
     console.log(
-      `  import (claim, upsert, counters, finish): ${importTotal.toLocaleString('en')} = ${perRow(importTotal)} a row`,
+      `  import (upsert, ids and counters, finish): ${importTotal.toLocaleString('en')} = ${perRow(importTotal)} a row`,
     );
     for (const [fn, what] of PARTS) {
       const count = parts.get(fn) ?? 0;
