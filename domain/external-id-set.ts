@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { hashWord } from './hash-words';
+import { hashWord, slotOf } from './hash-table';
 
 /**
  * The external ids a roster file has had so far, to tell a later row with the same id (first in the
@@ -28,11 +28,11 @@ export class ExternalIdSet {
     const w1 = hashWord(digest, 1);
     const w2 = hashWord(digest, 2);
     const w3 = hashWord(digest, 3);
-    let slot = this.slotOf(w0, w1, w2, w3);
+    let slot = slotOf(this.words, this.slots, w0, w1, w2, w3);
     if (this.slots[slot] !== 0) return false;
     if ((this.size + 1) * 2 > this.slots.length) {
       this.grow();
-      slot = this.slotOf(w0, w1, w2, w3);
+      slot = slotOf(this.words, this.slots, w0, w1, w2, w3);
     }
     if (this.size * 4 === this.words.length) {
       const words = new Uint32Array(this.words.length * 2);
@@ -48,28 +48,15 @@ export class ExternalIdSet {
     return true;
   }
 
-  /** The slot holding these words, or the empty slot where they would go (sha256 bits are uniform). */
-  private slotOf(w0: number, w1: number, w2: number, w3: number): number {
-    const { words, slots } = this;
-    const mask = slots.length - 1;
-    let slot = w0 & mask;
-    for (;;) {
-      const held = slots[slot] as number;
-      if (held === 0) return slot;
-      const at = (held - 1) * 4;
-      if (words[at] === w0 && words[at + 1] === w1 && words[at + 2] === w2 && words[at + 3] === w3)
-        return slot;
-      slot = (slot + 1) & mask;
-    }
-  }
-
   private grow() {
     this.slots = new Int32Array(this.slots.length * 2);
     const { words, slots } = this;
     for (let index = 0; index < this.size; index++) {
       const at = index * 4;
       slots[
-        this.slotOf(
+        slotOf(
+          words,
+          slots,
           words[at] as number,
           words[at + 1] as number,
           words[at + 2] as number,

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { hashWord } from './hash-words';
+import { hashWord, slotOf } from './hash-table';
 
 /** Bytes of a record hash (`row_hash`): the first 16 bytes of the sha256 of the CSV record. */
 export const RECORD_HASH_BYTES = 16;
@@ -29,7 +29,6 @@ export class RecordHashMultiset {
   private readonly left: Int32Array;
   /** Index of a distinct hash + 1 per slot (0 = empty); at most half full. */
   private readonly slots: Int32Array;
-  private readonly mask: number;
   readonly distinct: number;
 
   /** `hashes`: the rows' hashes concatenated, in any order. */
@@ -41,7 +40,6 @@ export class RecordHashMultiset {
     let size = 16;
     while (size < rows * 2) size *= 2;
     this.slots = new Int32Array(size);
-    this.mask = size - 1;
     this.words = new Uint32Array(rows * 4);
     this.left = new Int32Array(rows);
     let distinct = 0;
@@ -50,7 +48,7 @@ export class RecordHashMultiset {
       const w1 = hashes.readUInt32BE(at + 4);
       const w2 = hashes.readUInt32BE(at + 8);
       const w3 = hashes.readUInt32BE(at + 12);
-      const slot = this.slotOf(w0, w1, w2, w3);
+      const slot = slotOf(this.words, this.slots, w0, w1, w2, w3);
       const found = this.slots[slot] as number;
       if (found > 0) {
         this.left[found - 1] = (this.left[found - 1] as number) + 1;
@@ -67,23 +65,11 @@ export class RecordHashMultiset {
     this.distinct = distinct;
   }
 
-  /** The slot holding the hash of these words, or the empty slot where it would go. */
-  private slotOf(w0: number, w1: number, w2: number, w3: number): number {
-    const { words, slots, mask } = this;
-    let slot = w0 & mask;
-    for (;;) {
-      const held = slots[slot] as number;
-      if (held === 0) return slot;
-      const at = (held - 1) * 4;
-      if (words[at] === w0 && words[at + 1] === w1 && words[at + 2] === w2 && words[at + 3] === w3)
-        return slot;
-      slot = (slot + 1) & mask;
-    }
-  }
-
   /** The index of the distinct hash, or -1. */
   indexOf(rowHash: RecordHash): number {
-    const slot = this.slotOf(
+    const slot = slotOf(
+      this.words,
+      this.slots,
       hashWord(rowHash, 0),
       hashWord(rowHash, 1),
       hashWord(rowHash, 2),
