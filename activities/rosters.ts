@@ -138,7 +138,7 @@ function inputCte(shape: TableShape) {
  * given (an empty cell clears the value). A row whose values are all equal is not touched at all,
  * so `last_import_id` marks only rows this import inserted or changed.
  */
-function upsertCte(name: string, kind: RosterKind, present: string[], keyedBy: 'external_id' | 'email') {
+function upsertCte(kind: RosterKind, present: string[], keyedBy: 'external_id' | 'email') {
   const shape = shapeOf(kind);
   const updatable = shape.columns.filter((c) => present.includes(c) && c !== 'external_id');
   const isPeople = kind !== 'patients';
@@ -149,7 +149,7 @@ function upsertCte(name: string, kind: RosterKind, present: string[], keyedBy: '
       : '(organization_id, kind, lower(email)) WHERE external_id IS NULL'
     : '(organization_id, external_id)';
   const compared = [...updatable, 'status'];
-  return `${name} AS (
+  return `by_${keyedBy} AS (
   INSERT INTO ${shape.table} AS t (id, organization_id, ${isPeople ? 'kind, ' : ''}${shape.columns.join(', ')},
     status, ${normColumns.join(', ')}, last_import_id)
   SELECT id, ${P.organizationId}, ${isPeople ? `${P.kind}, ` : ''}${shape.columns.join(', ')}, 'active',
@@ -176,14 +176,12 @@ function writeCtes(kind: RosterKind, present: string[], byEmail: boolean) {
       : `coalesce(ale_normalize_name(first_name), '') AS first_name_norm,
     coalesce(ale_normalize_name(last_name), '') AS last_name_norm,
     coalesce(ale_normalize_name(first_name || ' ' || last_name), '') AS full_name_norm`;
-  const groups = [upsertCte('by_external_id', kind, present, 'external_id')];
-  if (byEmail) groups.push(upsertCte('by_email', kind, present, 'email'));
-  const returned = groups.map((_, i) => `SELECT inserted FROM ${i === 0 ? 'by_external_id' : 'by_email'}`);
+  const keys: ('external_id' | 'email')[] = byEmail ? ['external_id', 'email'] : ['external_id'];
   return `normalized AS ${byEmail ? 'MATERIALIZED ' : ''}(SELECT input.*, ${normalized} FROM input),
-${groups.join(',\n')},
+${keys.map((keyedBy) => upsertCte(kind, present, keyedBy)).join(',\n')},
 written AS (
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
-  FROM (${returned.join(' UNION ALL ')}) w
+  FROM (${keys.map((keyedBy) => `SELECT inserted FROM by_${keyedBy}`).join(' UNION ALL ')}) w
 )`;
 }
 
@@ -287,7 +285,7 @@ class BatchRows {
     this.rowNumbers.push(rowNumber);
     let errors = result.ok ? null : result.errors;
     const externalId = result.record.external_id ?? null;
-    if (externalId !== null && result.key !== null) {
+    if (externalId !== null) {
       if (this.fileIds.add(externalId)) this.externalIds.push(externalId);
       else errors ??= [duplicateError('external_id', externalId)];
     } else if (result.key !== null) {
