@@ -13,6 +13,7 @@ import {
   type RowError,
   type RowResult,
   validateRosterRow,
+  withoutNul,
 } from '../domain/roster-row';
 import type { ActivityDeps } from './deps';
 import { headRosterObject, openRosterRecords, RosterFileError, type RosterSource } from './roster-files';
@@ -562,7 +563,9 @@ export function createRosterActivities({
           for (const { rowNumber, cells } of chunk) {
             if (isBlank(cells)) continue;
             if (columns === null) {
-              const header = cells.map((cell) => (cell === null || cell === undefined ? '' : String(cell)));
+              const header = cells.map((cell) =>
+                cell === null || cell === undefined ? '' : withoutNul(String(cell)),
+              );
               const mapping = mapHeader(imp.kind, header);
               if (mapping.missing.length > 0) {
                 const single =

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'invalid_npi'
   | 'invalid_email'
   | 'invalid_name'
+  | 'invalid_character'
   | 'too_long'
   | 'duplicate_in_file';
 
@@ -194,6 +195,9 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // At least one letter or digit, so the normalized name is never empty.
 const NAME_CHARACTER = /[\p{L}\p{N}]/u;
 
+/** Postgres text cannot hold U+0000: where such a value is only reported, it shows U+FFFD instead. */
+export const withoutNul = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+
 /** A cell as text: trimmed, empty → null; numbers keep their digits (no exponent, no grouping). */
 export function cellText(cell: Cell): string | null {
   if (cell === null || cell === undefined) return null;
@@ -249,6 +253,17 @@ export function validateRosterRow(
     if (!spec) continue;
     const cell = cells[column] as Cell;
     const text = cellText(cell);
+    if (text?.includes('\u0000')) {
+      record[column] = withoutNul(text);
+      pushError(
+        errors,
+        column,
+        'invalid_character',
+        `${column} contains a NUL character (U+0000), which cannot be stored; remove it.`,
+        record[column],
+      );
+      continue;
+    }
     record[column] = text;
     if (text === null) continue;
     if (text.length > spec.maxLength) {

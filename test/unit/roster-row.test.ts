@@ -210,6 +210,23 @@ describe('roster rows (SPEC §4.2, pure rules)', () => {
       assert.ok(tooLong?.value && tooLong.value.length < 300, 'the reported value is truncated');
     });
 
+    it('rejects a value holding a NUL character, reporting it with U+FFFD (Postgres text cannot hold U+0000)', () => {
+      const result = validateRosterRow(
+        'employees',
+        { external_id: 'E\u00001', first_name: 'An\u0000n', last_name: 'Lee', title: 'Nurse' },
+        { today },
+      );
+      assert.ok(!result.ok);
+      assert.deepEqual(
+        result.errors.map((e) => [e.column, e.code, e.value]),
+        [
+          ['external_id', 'invalid_character', 'E\uFFFD1'],
+          ['first_name', 'invalid_character', 'An\uFFFDn'],
+        ],
+      );
+      assert.ok(Object.values(result.record).every((value) => !value?.includes('\u0000')));
+    });
+
     it('stores formula-looking values as given (only CSV exports neutralize them)', () => {
       const result = validateRosterRow(
         'employees',

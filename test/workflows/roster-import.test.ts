@@ -397,6 +397,22 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
         [[2, 'title', 'too_long']],
       );
     });
+
+    it('a NUL character rejects its row only, in a header it is reported as U+FFFD', async () => {
+      const org = await createOrganization();
+      const csv = 'ID,First,Last,No\u0000tes\nE1,An\u0000n,Lee,x\nE2,Bob,Ray,y\u0000\n';
+      const { importId, summary } = await runImport(org.id, csv);
+      assert.deepEqual([summary?.counts.inserted, summary?.counts.rejected], [1, 1]);
+      assert.deepEqual(
+        (await importErrors(importId)).map((e) => [e.row_number, e.column, e.code, e.value]),
+        [[2, 'first_name', 'invalid_character', 'An\uFFFDn']],
+      );
+      assert.deepEqual((await importRow(importId)).unknownColumns, ['No\uFFFDtes']);
+      assert.deepEqual(
+        (await employeesOf(org.id)).map((p) => p.external_id),
+        ['E2'],
+      );
+    });
   });
 
   it('imports patients from XLSX: date cells, text dates, ids with leading zeros kept; no screening', async () => {
