@@ -143,7 +143,8 @@ function upsertCte(kind: RosterKind, present: string[], keyedBy: 'external_id' |
   const shape = shapeOf(kind);
   const updatable = shape.columns.filter((c) => present.includes(c) && c !== 'external_id');
   const isPeople = kind !== 'patients';
-  const normColumns = isPeople ? ['first_name_norm', 'last_name_norm', 'full_name_norm'] : ['full_name_norm'];
+  // employees.full_name_norm is generated from the other two (migration 1000).
+  const normColumns = isPeople ? ['first_name_norm', 'last_name_norm'] : ['full_name_norm'];
   const conflict = isPeople
     ? keyedBy === 'external_id'
       ? '(organization_id, kind, external_id)'
@@ -175,8 +176,7 @@ function writeCtes(kind: RosterKind, present: string[], byEmail: boolean) {
     kind === 'patients'
       ? "coalesce(ale_normalize_name(first_name || ' ' || last_name), '') AS full_name_norm"
       : `coalesce(ale_normalize_name(first_name), '') AS first_name_norm,
-    coalesce(ale_normalize_name(last_name), '') AS last_name_norm,
-    coalesce(ale_normalize_name(first_name || ' ' || last_name), '') AS full_name_norm`;
+    coalesce(ale_normalize_name(last_name), '') AS last_name_norm`;
   const keys: ('external_id' | 'email')[] = byEmail ? ['external_id', 'email'] : ['external_id'];
   return `normalized AS ${byEmail ? 'MATERIALIZED ' : ''}(SELECT input.*, ${normalized} FROM input),
 ${keys.map((keyedBy) => upsertCte(kind, present, keyedBy)).join(',\n')},

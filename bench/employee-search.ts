@@ -63,10 +63,10 @@ async function seed(organizationId: string, count: number) {
   const started = performance.now();
   await sequelize.query(
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, email, npi, status,
-       first_name_norm, last_name_norm, full_name_norm)
+       first_name_norm, last_name_norm)
      SELECT $1, CASE WHEN i % 4 = 0 THEN 'caregiver' ELSE 'employee' END, 'E' || i, f, l, 'e' || i || '@example.test',
        NULL, CASE WHEN i % 10 = 0 THEN 'inactive' ELSE 'active' END,
-       ale_normalize_name(f), ale_normalize_name(l), ale_normalize_name(f || ' ' || l)
+       ale_normalize_name(f), ale_normalize_name(l)
      FROM (SELECT i, (${FIRST})[1 + i % 12] || (i % 997) AS f, (${LAST})[1 + (i * 7) % 10] || (i % 1009) AS l
            FROM generate_series(1, $2::int) i) s`,
     { bind: [organizationId, count] },

@@ -47,9 +47,9 @@ const organization = await Organization.create({
 });
 await sequelize.query(
   `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, date_of_birth,
-     first_name_norm, last_name_norm, full_name_norm)
+     first_name_norm, last_name_norm)
    SELECT :org, 'employee', 'E' || g, f, l, DATE '1960-01-01' + (g % 15000),
-     ale_normalize_name(f), ale_normalize_name(l), ale_normalize_name(f || ' ' || l)
+     ale_normalize_name(f), ale_normalize_name(l)
    FROM generate_series(1, :n) g,
      LATERAL (SELECT (ARRAY['Maria','James','Linda','Robert','Patricia','John','Mary','Michael'])[1 + g % 8] || g % 97 AS f,
                      (ARRAY['Smith','Johnson','Williams','Brown','Jones','Garcia','Miller','Davis'])[1 + g % 8] AS l) names`,

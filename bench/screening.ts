@@ -107,9 +107,9 @@ SELECT row_number() OVER () AS n, lastname, firstname, dob, npi FROM (
   WHERE lastname IS NOT NULL AND reindate IS NULL ORDER BY random() LIMIT ${Math.ceil(EMPLOYEES / 100)}) p`);
   await q(`
 INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, date_of_birth, npi,
-  first_name_norm, last_name_norm, full_name_norm)
+  first_name_norm, last_name_norm)
 SELECT o.id, 'employee', 'E' || g, first_name, last_name, dob, npi,
-  ale_normalize_name(first_name), ale_normalize_name(last_name), ale_normalize_name(first_name || ' ' || last_name)
+  ale_normalize_name(first_name), ale_normalize_name(last_name)
 FROM (
   SELECT g,
     coalesce(p.firstname, ${nameSql('F', 1000)}) AS first_name,

@@ -144,8 +144,8 @@ function validatedRecord(kind: 'employee' | 'caregiver', fields: Record<string, 
 }
 
 const WRITE_COLUMNS = Object.values(COLUMNS);
-const normalized = `coalesce(ale_normalize_name($first), ''), coalesce(ale_normalize_name($last), ''),
-  coalesce(ale_normalize_name($first || ' ' || $last), '')`;
+// full_name_norm is generated from these two (migration 1000).
+const normalized = `coalesce(ale_normalize_name($first), ''), coalesce(ale_normalize_name($last), '')`;
 
 function bindRecord(record: Record<string, string | null>) {
   return Object.fromEntries(WRITE_COLUMNS.map((c) => [c, record[c] ?? null]));
@@ -302,7 +302,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         try {
           [row] = await sequelize.query<EmployeeRow>(
             `INSERT INTO employees (organization_id, kind, ${WRITE_COLUMNS.join(', ')}, status,
-               first_name_norm, last_name_norm, full_name_norm)
+               first_name_norm, last_name_norm)
              VALUES ($org, $kind, ${WRITE_COLUMNS.map((col) => `$${col}`).join(', ')}, $status, ${normalized})
              RETURNING *`,
             {
@@ -378,7 +378,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         try {
           [row] = await sequelize.query<EmployeeRow>(
             `UPDATE employees SET ${WRITE_COLUMNS.map((col) => `${col} = $${col}`).join(', ')}, status = $status,
-               (first_name_norm, last_name_norm, full_name_norm) = (SELECT ${normalized}), updated_at = now()
+               (first_name_norm, last_name_norm) = (SELECT ${normalized}), updated_at = now()
              WHERE id = $id AND organization_id = $org RETURNING *`,
             {
               bind: {

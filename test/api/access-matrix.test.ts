@@ -81,7 +81,6 @@ async function seedResources(organizationId: string): Promise<Record<string, str
     lastName: 'Lovelace',
     firstNameNorm: 'ADA',
     lastNameNorm: 'LOVELACE',
-    fullNameNorm: 'ADA LOVELACE',
   });
   const patient = await Patient.create({
     organizationId,

@@ -18,10 +18,10 @@ const NAMES = [
 async function seed(organizationId: string, count: number, prefix = 'X') {
   await stack().sequelize.query(
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, npi, email, status,
-       first_name_norm, last_name_norm, full_name_norm)
+       first_name_norm, last_name_norm)
      SELECT $1, CASE WHEN i % 3 = 0 THEN 'caregiver' ELSE 'employee' END, $5 || i, f, l, n, $5 || i || '@x.test',
        CASE WHEN i % 5 = 0 THEN 'inactive' ELSE 'active' END,
-       ale_normalize_name(f), ale_normalize_name(l), ale_normalize_name(f || ' ' || l)
+       ale_normalize_name(f), ale_normalize_name(l)
      FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(f, l, n, i)`,
     {
       bind: [

@@ -5,7 +5,7 @@ import { stack } from '../support/stack';
 async function insertWithNpi(organizationId: string, externalId: string, npi: string | null) {
   await stack().sequelize.query(
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, first_name_norm,
-       last_name_norm, full_name_norm, npi) VALUES ($1, 'employee', $2, 'Ann', 'Lee', 'ANN', 'LEE', 'ANN LEE', $3)`,
+       last_name_norm, npi) VALUES ($1, 'employee', $2, 'Ann', 'Lee', 'ANN', 'LEE', $3)`,
     { bind: [organizationId, externalId, npi] },
   );
 }

@@ -14,9 +14,9 @@ const LAST = ['Smith', 'Smith-Jones', "O'Brien", 'García', 'Nguyen'];
 async function seed(organizationId: string, count: number) {
   await stack().sequelize.query(
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, email, status,
-       first_name_norm, last_name_norm, full_name_norm)
+       first_name_norm, last_name_norm)
      SELECT $1, 'employee', 'N' || i, f, l, 'n' || i || '@x.test', 'active',
-       ale_normalize_name(f), ale_normalize_name(l), ale_normalize_name(f || ' ' || l)
+       ale_normalize_name(f), ale_normalize_name(l)
      FROM (SELECT i, ($2::text[])[1 + i % 5] || (i % 97) AS f,
              ($3::text[])[1 + (i * 3) % 5] || (i % 101) AS l
            FROM generate_series(1, $4::int) i) s`,

@@ -9,7 +9,7 @@ async function insertRow(table: 'employees' | 'patients', organizationId: string
   const sql =
     table === 'employees'
       ? `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, first_name_norm,
-           last_name_norm, full_name_norm) VALUES ($1, 'employee', $2, 'Ann', 'Lee', 'ANN', 'LEE', 'ANN LEE')`
+           last_name_norm) VALUES ($1, 'employee', $2, 'Ann', 'Lee', 'ANN', 'LEE')`
       : `INSERT INTO patients (organization_id, external_id, first_name, last_name, date_of_birth, full_name_norm)
          VALUES ($1, $2, 'Pat', 'Lee', '1950-01-01', 'PAT LEE')`;
   await stack().sequelize.query(sql, { bind: [organizationId, externalId] });
