@@ -61,7 +61,10 @@ describe('migration 1000: employees.full_name_norm is generated from first_name_
        SELECT organization_id, 'employee', 'E5', 'Bo', '-', 'BO', '' FROM employees LIMIT 1`,
     );
     assert.deepEqual(await fullNames(), ['ANN DOE', 'JOSE OBRIEN', 'MARY ANN SMITH-JONES', 'LEE PARK', 'BO']);
-    await assert.rejects(db.query("UPDATE employees SET full_name_norm = 'X'"), /can only be updated to DEFAULT/);
+    await assert.rejects(
+      db.query("UPDATE employees SET full_name_norm = 'X'"),
+      /can only be updated to DEFAULT/,
+    );
     const indexes = await db.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'employees' AND indexdef LIKE '%full_name_norm%' ORDER BY 1`,
       { type: QueryTypes.SELECT },
@@ -70,6 +73,11 @@ describe('migration 1000: employees.full_name_norm is generated from first_name_
       indexes.map((i) => i.indexname),
       ['employees_full_name_trgm_idx', 'employees_org_name_idx'],
     );
+    const [sampled] = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stats WHERE tablename = 'employees' AND attname = 'full_name_norm'",
+      { type: QueryTypes.SELECT },
+    );
+    assert.equal(sampled?.n, 1, 'the name search has a sample to rank pieces on right after the migration');
 
     await createMigrator(db).down({ to: '1000-employee-full-name-from-parts' });
     assert.deepEqual(await fullNames(), ['ANN', 'JOSE OBRIEN', 'MARY ANN SMITH-JONES', 'LEE PARK', 'BO']);
