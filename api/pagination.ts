@@ -95,7 +95,7 @@ export async function nameSearchSample(
 }
 
 /**
- * SQL for one keyset page of `table` ordered by (full_name_norm, id), binding `$limit` and, after
+ * SQL for one keyset page of `table` ordered by (full_name_norm, id) (`columns` of it, all by default), binding `$limit` and, after
  * the first page, `$afterName`/`$afterId`; when searching also `$q` and `$sample` (for `nameMatchSql`). With a
  * search term the planner, misled by LIMIT, would walk the name-ordered index and filter half the
  * organization (≈ 1 s at 1M rows); collecting the hits first keeps it on the trigram and exact-match
@@ -105,18 +105,19 @@ export function nameOrderedPageSql(
   table: 'employees' | 'patients',
   alias: string,
   conditions: string[],
-  options: { searching: boolean; after: boolean },
+  options: { searching: boolean; after: boolean; columns?: string },
 ) {
+  const columns = options.columns ?? `${alias}.*`;
   const after = options.after
     ? [`(${alias}.full_name_norm, ${alias}.id) > ($afterName, $afterId::uuid)`]
     : [];
   const order = `ORDER BY ${alias}.full_name_norm, ${alias}.id LIMIT $limit`;
   if (!options.searching) {
-    return `SELECT ${alias}.* FROM ${table} ${alias} WHERE ${[...conditions, ...after].join(' AND ')} ${order}`;
+    return `SELECT ${columns} FROM ${table} ${alias} WHERE ${[...conditions, ...after].join(' AND ')} ${order}`;
   }
   // Computed once per query (each `(SELECT … FROM search_terms)` is an InitPlan), not once per row.
   return `WITH search_terms AS MATERIALIZED (
   SELECT term, ale_name_search_patterns(term, $sample::text) AS patterns FROM (SELECT ale_normalize_name($q) AS term) t),
 hits AS MATERIALIZED (SELECT ${alias}.* FROM ${table} ${alias} WHERE ${conditions.join(' AND ')})
-SELECT ${alias}.* FROM hits ${alias}${after.length ? ` WHERE ${after[0]}` : ''} ${order}`;
+SELECT ${columns} FROM hits ${alias}${after.length ? ` WHERE ${after[0]}` : ''} ${order}`;
 }

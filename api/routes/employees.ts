@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
-import { rawQuery } from '../../db/sequelize';
+import { isoTimestamp, rawQuery } from '../../db/sequelize';
 import { validateRosterRow } from '../../domain/roster-row';
 import type { Config } from '../../lib/config';
 import {
@@ -64,9 +64,32 @@ export interface EmployeeRow {
   status: 'active' | 'inactive';
   full_name_norm: string;
   last_import_id: string | null;
-  created_at: Date;
-  updated_at: Date;
+  /** Text when read with `timestampsAsText` (the search). */
+  created_at: Date | string;
+  updated_at: Date | string;
 }
+
+/** The columns of an EmployeeRow: what the search reads (not the other normalized names). */
+const ROW_COLUMNS = [
+  'id',
+  'organization_id',
+  'kind',
+  'external_id',
+  'first_name',
+  'middle_name',
+  'last_name',
+  'date_of_birth',
+  'npi',
+  'email',
+  'phone',
+  'title',
+  'hire_date',
+  'status',
+  'full_name_norm',
+  'last_import_id',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof EmployeeRow)[];
 
 export function employeeJson(row: EmployeeRow): z.infer<typeof EmployeeSchema> {
   return {
@@ -85,8 +108,8 @@ export function employeeJson(row: EmployeeRow): z.infer<typeof EmployeeSchema> {
     hireDate: row.hire_date,
     status: row.status,
     lastImportId: row.last_import_id,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
+    createdAt: isoTimestamp(row.created_at),
+    updatedAt: isoTimestamp(row.updated_at),
   };
 }
 
@@ -238,6 +261,7 @@ export function searchEmployeesSql(filters: {
   return nameOrderedPageSql('employees', 'e', where, {
     searching: Boolean(filters.q),
     after: Boolean(filters.after),
+    columns: ROW_COLUMNS.map((column) => `e.${column}`).join(', '),
   });
 }
 
@@ -276,7 +300,8 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
             ...(q ? { q, sample: await nameSearchSample(sequelize, 'employees') } : {}),
             ...(after ? { afterName: after[0], afterId: after[1] } : {}),
           },
-          { prepare: true },
+          // The rows go straight to JSON: their timestamps need no Date on the way.
+          { prepare: true, timestampsAsText: true },
         );
         const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
         return c.json({ items: result.items.map(employeeJson), nextCursor: result.nextCursor }, 200);

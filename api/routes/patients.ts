@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
+import { isoTimestamp } from '../../db/sequelize';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
 import {
@@ -77,8 +78,8 @@ function patientJson(row: PatientRow): z.infer<typeof PatientSchema> {
     zip: row.zip,
     status: row.status,
     lastImportId: row.last_import_id,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
+    createdAt: isoTimestamp(row.created_at),
+    updatedAt: isoTimestamp(row.updated_at),
   };
 }
 

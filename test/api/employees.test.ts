@@ -152,6 +152,31 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
     assert.equal(smith.items.length, 40);
     assert.ok(smith.items.every((e) => /smith/i.test(e.lastName)));
     assert.equal((await get('q=perez&limit=200')).items.length, 10, 'accents are ignored');
+    // The search renders timestamps from Postgres's text, GET …/{id} from Dates: the same JSON.
+    await stack().sequelize.query(
+      `UPDATE employees SET updated_at = t.at FROM (VALUES ('X1', timestamptz '2026-01-02 03:04:05.999999+00'),
+         ('X2', '2026-01-02 03:04:05+00'), ('X3', '1999-12-31 23:59:59.5-05')) AS t(id, at)
+       WHERE organization_id = $1 AND external_id = t.id`,
+      { bind: [org.id] },
+    );
+    const listed = (await get('q=smith&limit=200')).items;
+    assert.deepEqual(
+      listed
+        .filter((e) => ['X1', 'X2', 'X3'].includes(e.externalId))
+        .map((e) => [e.externalId, e.updatedAt])
+        .sort(),
+      [
+        ['X1', '2026-01-02T03:04:05.999Z'],
+        ['X2', '2026-01-02T03:04:05.000Z'],
+        ['X3', '2000-01-01T04:59:59.500Z'],
+      ],
+    );
+    for (const item of listed) {
+      const one = await call(api, 'GET', `/v1/organizations/${org.id}/employees/${item.id}`, {
+        token: member.token,
+      });
+      assert.deepEqual(one.body, item);
+    }
     assert.deepEqual(
       (await get('q=X7')).items.map((e) => e.externalId),
       ['X7'],
