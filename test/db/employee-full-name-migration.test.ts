@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import { QueryTypes } from 'sequelize';
 import { createMigrator } from '../../db/migrator';
-import { createSequelize } from '../../db/sequelize';
-import { stack } from '../support/stack';
+import { useMigrationDatabase } from '../support/migration-database';
 
 const DATABASE = 'ale_migration_1000';
 const PEOPLE = [
@@ -14,10 +13,10 @@ const PEOPLE = [
 
 /** Migration 1000 on a database of its own: full_name_norm generated from the normalized parts. */
 describe('migration 1000: employees.full_name_norm is generated from first_name_norm and last_name_norm', () => {
-  let db: Sequelize;
+  const database = useMigrationDatabase(DATABASE, '0995-employee-npi-check');
   const fullNames = async () =>
     (
-      await db.query<{ full_name_norm: string }>(
+      await database().query<{ full_name_norm: string }>(
         'SELECT full_name_norm FROM employees ORDER BY external_id',
         {
           type: QueryTypes.SELECT,
@@ -25,23 +24,8 @@ describe('migration 1000: employees.full_name_norm is generated from first_name_
       )
     ).map((row) => row.full_name_norm);
 
-  before(async function () {
-    this.timeout(60_000);
-    await stack().sequelize.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-    await stack().sequelize.query(`CREATE DATABASE ${DATABASE}`);
-    const url = new URL(stack().config.DATABASE_URL);
-    url.pathname = `/${DATABASE}`;
-    db = createSequelize(url.toString(), { poolMax: 1 });
-    await createMigrator(db).up({ to: '0995-employee-npi-check' });
-  });
-
-  after(async () => {
-    await db.close();
-    await stack().sequelize.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-  });
-
   it('recomputes existing rows, generates it on insert and update, keeps the name indexes; down restores the old rule', async () => {
-    await db.query(
+    await database().query(
       `WITH org AS (INSERT INTO organizations (name, subdomain) VALUES ('M', 'm-1000') RETURNING id)
        INSERT INTO employees (organization_id, kind, external_id, first_name, last_name,
          first_name_norm, last_name_norm, full_name_norm)
@@ -53,19 +37,19 @@ describe('migration 1000: employees.full_name_norm is generated from first_name_
     const before = await fullNames();
     assert.deepEqual(before, ['ANN', 'JOSE OBRIEN', 'MARY ANN SMITH-JONES', 'LEE PARK']);
 
-    await createMigrator(db).up({ to: '1000-employee-full-name-from-parts' });
+    await createMigrator(database()).up({ to: '1000-employee-full-name-from-parts' });
     assert.deepEqual(await fullNames(), ['ANN DO', 'JOSE OBRIEN', 'MARY ANN SMITH-JONES', 'LEE PARK']);
-    await db.query(
+    await database().query(
       `UPDATE employees SET last_name_norm = 'DOE' WHERE external_id = 'E1';
        INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, first_name_norm, last_name_norm)
        SELECT organization_id, 'employee', 'E5', 'Bo', '-', 'BO', '' FROM employees LIMIT 1`,
     );
     assert.deepEqual(await fullNames(), ['ANN DOE', 'JOSE OBRIEN', 'MARY ANN SMITH-JONES', 'LEE PARK', 'BO']);
     await assert.rejects(
-      db.query("UPDATE employees SET full_name_norm = 'X'"),
+      database().query("UPDATE employees SET full_name_norm = 'X'"),
       /can only be updated to DEFAULT/,
     );
-    const indexes = await db.query<{ indexname: string }>(
+    const indexes = await database().query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE tablename = 'employees' AND indexdef LIKE '%full_name_norm%' ORDER BY 1`,
       { type: QueryTypes.SELECT },
     );
@@ -73,14 +57,14 @@ describe('migration 1000: employees.full_name_norm is generated from first_name_
       indexes.map((i) => i.indexname),
       ['employees_full_name_trgm_idx', 'employees_org_name_idx'],
     );
-    const [sampled] = await db.query<{ n: number }>(
+    const [sampled] = await database().query<{ n: number }>(
       "SELECT count(*)::int AS n FROM pg_stats WHERE tablename = 'employees' AND attname = 'full_name_norm'",
       { type: QueryTypes.SELECT },
     );
     assert.equal(sampled?.n, 1, 'the name search has a sample to rank pieces on right after the migration');
 
-    await createMigrator(db).down({ to: '1000-employee-full-name-from-parts' });
+    await createMigrator(database()).down({ to: '1000-employee-full-name-from-parts' });
     assert.deepEqual(await fullNames(), ['ANN', 'JOSE OBRIEN', 'MARY ANN SMITH-JONES', 'LEE PARK', 'BO']);
-    await db.query("UPDATE employees SET full_name_norm = 'WRITABLE' WHERE external_id = 'E5'");
+    await database().query("UPDATE employees SET full_name_norm = 'WRITABLE' WHERE external_id = 'E5'");
   });
 });
