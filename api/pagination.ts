@@ -95,8 +95,9 @@ export async function nameSearchSample(
 }
 
 /**
- * SQL for one keyset page of `table` ordered by (full_name_norm, id) (`columns` of it, all by default), binding `$limit` and, after
- * the first page, `$afterName`/`$afterId`; when searching also `$q` and `$sample` (for `nameMatchSql`). With a
+ * SQL for one keyset page of `table` ordered by (full_name_norm, id) — its `columns`, all by default —
+ * binding `$limit` and, after the first page, `$afterName`/`$afterId`; when searching also `$q` and
+ * `$sample` (for `nameMatchSql`). With a
  * search term the planner, misled by LIMIT, would walk the name-ordered index and filter half the
  * organization (≈ 1 s at 1M rows); collecting the hits first keeps it on the trigram and exact-match
  * indexes, and only the hits are ordered.
