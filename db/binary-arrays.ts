@@ -16,97 +16,79 @@ const NULL_LENGTH = -1;
 const DAY_MS = 86_400_000;
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
-/** Header of a one-dimensional array with lower bound 1; the elements follow, each length-prefixed. */
-function writeHeader(out: Buffer, element: Element, count: number, hasNull: boolean) {
-  out.writeInt32BE(1, 0);
-  out.writeInt32BE(hasNull ? 1 : 0, 4);
-  out.writeInt32BE(ELEMENT_OID[element], 8);
-  out.writeInt32BE(count, 12);
-  out.writeInt32BE(1, 16);
-}
-
-/** Elements of `width` bytes each; `write` fills one and returns false for a null. */
-function fixedWidthArray(
+/**
+ * A one-dimensional array (lower bound 1) of `count` elements in at most `maxBytes`: `write` puts
+ * element `index` at `at` and returns its length in bytes, or null for a null element.
+ */
+function encodeArray(
   element: Element,
   count: number,
-  width: number,
-  write: (out: Buffer, at: number, index: number) => boolean,
+  maxBytes: number,
+  write: (out: Buffer, at: number, index: number) => number | null,
 ): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_BYTES + count * (4 + width));
+  const out = Buffer.allocUnsafe(HEADER_BYTES + count * 4 + maxBytes);
   let at = HEADER_BYTES;
   let hasNull = false;
   for (let index = 0; index < count; index++) {
-    if (write(out, at + 4, index)) {
-      out.writeInt32BE(width, at);
-      at += 4 + width;
-    } else {
-      out.writeInt32BE(NULL_LENGTH, at);
-      at += 4;
-      hasNull = true;
-    }
+    const length = write(out, at + 4, index);
+    hasNull ||= length === null;
+    out.writeInt32BE(length ?? NULL_LENGTH, at);
+    at += 4 + (length ?? 0);
   }
-  writeHeader(out, element, count, hasNull);
+  out.writeInt32BE(1, 0); // dimensions
+  out.writeInt32BE(hasNull ? 1 : 0, 4);
+  out.writeInt32BE(ELEMENT_OID[element], 8);
+  out.writeInt32BE(count, 12);
+  out.writeInt32BE(1, 16); // lower bound
   return out.subarray(0, at);
 }
 
 /** `text[]`. A string must not hold U+0000 (Postgres refuses it, as in every other format). */
 export function textArray(values: readonly (string | null)[]): Buffer {
-  let most = HEADER_BYTES;
-  for (const value of values) most += 4 + (value === null ? 0 : 3 * value.length); // ≤ 3 UTF-8 bytes a UTF-16 unit
-  const out = Buffer.allocUnsafe(most);
-  let at = HEADER_BYTES;
-  let hasNull = false;
-  for (const value of values) {
-    if (value === null) {
-      out.writeInt32BE(NULL_LENGTH, at);
-      at += 4;
-      hasNull = true;
-    } else {
-      const length = out.write(value, at + 4, 'utf8');
-      out.writeInt32BE(length, at);
-      at += 4 + length;
-    }
-  }
-  writeHeader(out, 'text', values.length, hasNull);
-  return out.subarray(0, at);
+  let maxBytes = 0;
+  for (const value of values) maxBytes += value === null ? 0 : 3 * value.length; // ≤ 3 UTF-8 bytes a UTF-16 unit
+  return encodeArray('text', values.length, maxBytes, (out, at, index) => {
+    const value = values[index] as string | null;
+    return value === null ? null : out.write(value, at, 'utf8');
+  });
 }
 
 /** `date[]` of calendar dates written `YYYY-MM-DD` (as roster validation gives them). */
 export function dateArray(values: readonly (string | null)[]): Buffer {
-  return fixedWidthArray('date', values.length, 4, (out, at, index) => {
+  return encodeArray('date', values.length, 4 * values.length, (out, at, index) => {
     const value = values[index];
-    if (value === null || value === undefined) return false;
+    if (value === null || value === undefined) return null;
     const utc = Date.UTC(
       Number(value.slice(0, 4)),
       Number(value.slice(5, 7)) - 1,
       Number(value.slice(8, 10)),
     );
     out.writeInt32BE((utc - POSTGRES_EPOCH_MS) / DAY_MS, at);
-    return true;
+    return 4;
   });
 }
 
 export function boolArray(values: readonly boolean[]): Buffer {
-  return fixedWidthArray('bool', values.length, 1, (out, at, index) => {
+  return encodeArray('bool', values.length, values.length, (out, at, index) => {
     out[at] = values[index] ? 1 : 0;
-    return true;
+    return 1;
   });
 }
 
 export function int4Array(values: readonly number[]): Buffer {
-  return fixedWidthArray('int4', values.length, 4, (out, at, index) => {
+  return encodeArray('int4', values.length, 4 * values.length, (out, at, index) => {
     out.writeInt32BE(values[index] as number, at);
-    return true;
+    return 4;
   });
 }
 
 /** `uuid[]` of `count` new random UUIDs (version 4), drawn from one call to the generator. */
 export function randomUuidArray(count: number): Buffer {
   const random = randomFillSync(Buffer.allocUnsafe(16 * count));
-  return fixedWidthArray('uuid', count, 16, (out, at, index) => {
+  return encodeArray('uuid', count, 16 * count, (out, at, index) => {
     random.copy(out, at, 16 * index, 16 * index + 16);
     out[at + 6] = ((out[at + 6] as number) & 0x0f) | 0x40; // version 4
     out[at + 8] = ((out[at + 8] as number) & 0x3f) | 0x80; // RFC 4122 variant
-    return true;
+    return 16;
   });
 }
