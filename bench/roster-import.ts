@@ -1,3 +1,19 @@
+/**
+ * Roster import benchmark (SPEC §4.2): a generated employee CSV end to end — S3 object (moto) →
+ * streamed parse → validated → committed rows — as the `rosterImport` workflow on the real worker
+ * (`workers/main.ts` in its own process with its production flags; Temporal dev server, embedded
+ * Postgres, moto: the test stack), timed from workflow start to its result, against two `psql \copy`
+ * baselines of the same file in the same run: into a bare table of the CSV's columns, and into a
+ * table of the employees table's shape (bench/support/roster-copy.ts).
+ *
+ *   npx tsx bench/roster-import.ts [--rows 100000] [--batch 1000] [--runs 3] [--rss-rows 0]
+ *
+ * Each figure is the median of `--runs` runs (all printed), the import into a new organization each
+ * time: on this 2-core machine one run can differ from the next by a quarter.
+ *
+ * `--rss-rows 1000000` also imports a million-row file and reports the worker's RSS: sampled during
+ * that import, and VmHWM (its lifetime peak, start-up and the first import included).
+ */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
