@@ -41,9 +41,10 @@ describe('binary array parameters (db/binary-arrays.ts, read by Postgres)', () =
     const row = await bothWays<string[]>(
       'SELECT $1::text[] AS binary, $2::text[] AS text',
       textArray(values),
-      [],
+      values,
     );
     assert.deepEqual(row.binary, values);
+    assert.deepEqual(row.binary, row.text);
   });
 
   it('date[]: calendar dates from 1850 to 2200, leap days included, and nulls', async () => {
