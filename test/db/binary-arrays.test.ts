@@ -4,13 +4,17 @@ import { QueryTypes } from 'sequelize';
 import { boolArray, dateArray, int4Array, randomUuidArray, textArray } from '../../db/binary-arrays';
 import { stack } from '../support/stack';
 
-/** `sql` with `$1` bound to `binary` and `$2` to `values` as node-postgres encodes arrays (text). */
-async function bothWays<T>(sql: string, binary: Buffer, values: unknown[]) {
-  const [row] = await stack().sequelize.query<{ binary: T; text: T }>(sql, {
-    bind: [binary, values],
-    type: QueryTypes.SELECT,
-  });
-  return row as { binary: T; text: T };
+/**
+ * Postgres reads `binary` (`$1`) and `values` as node-postgres encodes arrays (text, `$2`), both cast
+ * to `type`, as `values`.
+ */
+async function assertReadAsGiven(type: string, binary: Buffer, values: unknown[]) {
+  const [row] = await stack().sequelize.query<{ binary: unknown; text: unknown }>(
+    `SELECT $1::${type} AS binary, $2::${type} AS text`,
+    { bind: [binary, values], type: QueryTypes.SELECT },
+  );
+  assert.deepEqual(row?.binary, values);
+  assert.deepEqual(row?.binary, row?.text);
 }
 
 /** Postgres reads the roster batches' binary array parameters as it reads their text form. */
@@ -24,13 +28,7 @@ describe('binary array parameters (db/binary-arrays.ts, read by Postgres)', () =
     );
     await fc.assert(
       fc.asyncProperty(fc.array(cell, { maxLength: 30 }), async (values) => {
-        const row = await bothWays<string[]>(
-          'SELECT $1::text[] AS binary, $2::text[] AS text',
-          textArray(values),
-          values,
-        );
-        assert.deepEqual(row.binary, values);
-        assert.deepEqual(row.binary, row.text);
+        await assertReadAsGiven('text[]', textArray(values), values);
       }),
       { numRuns: 150 },
     );
@@ -38,13 +36,7 @@ describe('binary array parameters (db/binary-arrays.ts, read by Postgres)', () =
 
   it('text[]: a string of 1 MB and strings of 4-byte characters', async () => {
     const values = ['x'.repeat(1024 * 1024), '🏥'.repeat(1000), 'ß'];
-    const row = await bothWays<string[]>(
-      'SELECT $1::text[] AS binary, $2::text[] AS text',
-      textArray(values),
-      values,
-    );
-    assert.deepEqual(row.binary, values);
-    assert.deepEqual(row.binary, row.text);
+    await assertReadAsGiven('text[]', textArray(values), values);
   });
 
   it('date[]: calendar dates from 1850 to 2200, leap days included, and nulls', async () => {
@@ -61,13 +53,7 @@ describe('binary array parameters (db/binary-arrays.ts, read by Postgres)', () =
       '2200-12-31',
     ];
     const values = [...dates, null];
-    const row = await bothWays<(string | null)[]>(
-      'SELECT $1::date[]::text[] AS binary, $2::date[]::text[] AS text',
-      dateArray(values),
-      values,
-    );
-    assert.deepEqual(row.binary, values);
-    assert.deepEqual(row.binary, row.text);
+    await assertReadAsGiven('date[]::text[]', dateArray(values), values);
   });
 
   it('bool[] and int4[], empty arrays of each', async () => {
