@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { signInvitationToken } from '../lib/invitation-tokens';
+import type { InvitationEmailKind } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
 
@@ -24,8 +25,6 @@ export interface InvitationPlan {
   expiresAtMs: number;
   reminderAfterMs: number;
 }
-
-export type InvitationEmailKind = 'invitation' | 'reminder';
 
 function formatExpiry(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -9,39 +9,18 @@ import {
   employeeKindOf,
   mapHeader,
   ROSTER_FIELDS,
-  type RosterKind,
   type RowError,
   type RowResult,
   validateRosterRow,
   withoutNul,
 } from '../domain/roster-row';
+import type { RosterImportSummary, RosterKind } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 import { headRosterObject, openRosterRecords, RosterFileError, type RosterSource } from './roster-files';
 
 export const DEFAULT_IMPORT_BATCH_SIZE = 1000;
 /** Batches written at once (each in its own transaction and connection), committed in file order. */
 const MAX_BATCHES_IN_FLIGHT = 2;
-
-export interface ImportCounts {
-  total: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  deactivated: number;
-  rejected: number;
-}
-
-/** What the workflow learns about an import: ids, status and counts — never rows. */
-export interface RosterImportSummary {
-  importId: string;
-  organizationId: string;
-  kind: RosterKind;
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  rowsProcessed: number;
-  counts: ImportCounts;
-  /** True when employees/caregivers were inserted or changed for real (not a dry run): screen them. */
-  screen: boolean;
-}
 
 function summaryOf(row: RosterImportRow): RosterImportSummary {
   return {

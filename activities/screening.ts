@@ -9,7 +9,7 @@ import {
   screenAddedExclusions,
   screenChunk,
 } from '../db/screening-sql';
-import type { ScreeningScope } from '../workflows/definitions';
+import type { ScreeningScope } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 
 /** Employees per statement: big enough to amortize the scan of the list, small enough to heartbeat often. */

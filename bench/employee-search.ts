@@ -21,7 +21,7 @@ import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
 import { createRouter } from '../api/env';
-import { nameSearchSample } from '../api/pagination';
+import { nameSearchSample } from '../api/paging';
 import { handleError } from '../api/problem';
 import { employeeRoutes, searchEmployeesSql } from '../api/routes/employees';
 import { healthRoutes } from '../api/routes/health';

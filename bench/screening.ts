@@ -27,9 +27,9 @@ import {
   screenSql,
 } from '../db/screening-sql';
 import { createSequelize } from '../db/sequelize';
+import type { ScreeningScope } from '../lib/workflow-contracts';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort } from '../scripts/stack/processes';
-import type { ScreeningScope } from '../workflows/definitions';
 import { ms } from './support/timing';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import type { ScreeningScope } from '../workflows/definitions';
+import type { ScreeningScope } from '../lib/workflow-contracts';
 
 /**
  * Exclusion screening as set-based SQL (SPEC §4.5). Every statement works on a whole set of people

@@ -3,7 +3,7 @@
  * Pure: no I/O, no clock (callers pass `today`), shared by the import activity and the employee API.
  */
 
-export type RosterKind = 'employees' | 'caregivers' | 'patients';
+import type { RosterKind } from '../lib/workflow-contracts';
 
 export type ErrorCode =
   | 'required'

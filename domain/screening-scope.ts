@@ -1,6 +1,5 @@
-import type { ScreeningScope } from '../workflows/definitions';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../lib/uuid';
+import type { ScreeningScope } from '../lib/workflow-contracts';
 
 /** Upper bound for an explicit list of people: bigger sets are screened by organization or import. */
 export const MAX_SCREENING_EMPLOYEE_IDS = 10_000;
@@ -31,6 +30,6 @@ export function screeningScopeProblem(scope: ScreeningScope): string | null {
     default:
       return `unknown screening scope kind ${JSON.stringify((scope as { kind?: unknown })?.kind)}`;
   }
-  const invalid = ids.find(([, value]) => typeof value !== 'string' || !UUID.test(value));
+  const invalid = ids.find(([, value]) => !isUuid(value));
   return invalid ? `${invalid[0]} must hold uuids` : null;
 }

@@ -12,7 +12,7 @@ import {
   OIG_SYNC_WORKFLOW_TYPE,
   type OigSyncInput,
   oigScheduledSyncWorkflowId,
-} from '../workflows/definitions';
+} from '../lib/workflow-contracts';
 
 /**
  * A run missed while Temporal was down is still made up within this window; a shorter one than the

@@ -1,7 +1,7 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { screeningScopeProblem } from '../domain/screening-scope';
-import type { ScreeningResult, ScreeningScope } from './definitions';
+import type { ScreeningResult, ScreeningScope } from '../lib/workflow-contracts';
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

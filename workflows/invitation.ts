@@ -1,13 +1,13 @@
 import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
-import type { InvitationEmailKind } from '../activities/invitations';
 import {
+  type InvitationEmailKind,
   type InvitationWorkflowInput,
   type InvitationWorkflowResult,
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
-} from './definitions';
+} from '../lib/workflow-contracts';
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

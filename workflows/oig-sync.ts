@@ -18,7 +18,7 @@ import {
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
   screeningWorkflowId,
-} from './definitions';
+} from '../lib/workflow-contracts';
 
 // The OIG site: a few spaced attempts, then the check fails with the reason (the next daily run
 // tries again). File problems (HTML page, wrong header, 200 MB…) are non-retryable.

@@ -19,7 +19,7 @@ import {
   type OrganizationLifecycleStep,
   organizationChangeSignal,
   organizationStateQuery,
-} from './definitions';
+} from '../lib/workflow-contracts';
 
 /** Route 53 and S3: transient errors (throttling, 5xx) back off; refusals are non-retryable. */
 const aws = proxyActivities<Activities>({

@@ -10,8 +10,13 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
-import type { RosterImportSummary } from '../activities/rosters';
-import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from './definitions';
+import {
+  type RosterImportInput,
+  type RosterImportSummary,
+  SCREENING_WORKFLOW_TYPE,
+  type ScreeningScope,
+  screeningWorkflowId,
+} from '../lib/workflow-contracts';
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -35,12 +40,6 @@ const reader = proxyActivities<Activities>({
     maximumAttempts: 10,
   },
 });
-
-export interface RosterImportInput {
-  importId: string;
-  /** Rows per transaction; tests lower it to make a file span many batches. */
-  batchSize?: number;
-}
 
 /**
  * roster-import/<importId>: prepare → stream and commit the rows batch by batch → (replace) deactivate

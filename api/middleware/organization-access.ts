@@ -2,12 +2,12 @@ import { createMiddleware } from 'hono/factory';
 import type { Sequelize } from 'sequelize';
 import { Organization, type Role } from '../../db/models';
 import { rawQuery } from '../../db/sequelize';
+import { isUuid } from '../../lib/uuid';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
 import { ACCOUNT_GONE, tokenUserId, unauthorized } from './authenticate';
 
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type OrgEnv = AppEnv & { Variables: { organization: Organization; role: Role } };
 
@@ -59,8 +59,8 @@ export function requireOrgAccess(secret: string, minimum: Role) {
     const userId = await tokenUserId(c, secret);
     const orgId = c.req.param('orgId') ?? '';
     const sequelize = Organization.sequelize as Sequelize;
-    const [row] = UUID.test(userId)
-      ? await rawQuery<AccessRow>(sequelize, ACCESS_SQL, [userId, UUID.test(orgId) ? orgId : null], {
+    const [row] = isUuid(userId)
+      ? await rawQuery<AccessRow>(sequelize, ACCESS_SQL, [userId, isUuid(orgId) ? orgId : null], {
           prepare: true,
         })
       : [];

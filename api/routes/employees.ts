@@ -9,7 +9,7 @@ import {
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
   screeningWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
@@ -21,7 +21,7 @@ import {
   nameSearchSample,
   PageQuery,
   page,
-} from '../pagination';
+} from '../paging';
 import { ProblemError } from '../problem';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
@@ -213,19 +213,6 @@ async function findEmployee(sequelize: Sequelize, organizationId: string, id: st
   return row;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** `[full_name_norm, id]` keyset cursor: pages stay stable while rows are added elsewhere in the order. */
-export function nameCursor(cursor: string | undefined): [string, string] | undefined {
-  const values = decodeCursor(cursor, 2);
-  if (!values) return undefined;
-  const [name, id] = values;
-  if (typeof name === 'string' && typeof id === 'string' && UUID.test(id)) return [name, id];
-  throw new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
-    errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
-  });
-}
-
 const SearchQuery = z.object({
   q: z.string().trim().min(1).max(200).optional().openapi({
     description: 'Name (trigram substring on the normalized full name), or an exact externalId, email or NPI',
@@ -286,7 +273,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       }),
       async (c) => {
         const { q, kind, status, npi, limit, cursor } = c.req.valid('query');
-        const after = nameCursor(cursor);
+        const after = decodeCursor(cursor, ['text', 'uuid']);
         // Straight through pg: rows are mapped once, by employeeJson (no model instances).
         const rows = await rawQuery<EmployeeRow>(
           sequelize,

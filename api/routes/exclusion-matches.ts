@@ -5,17 +5,16 @@ import {
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
   screeningWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
-import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
+import { decodeCursor, listSchema, PageQuery, page } from '../paging';
 import { ProblemError } from '../problem';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
 const STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
 const REVIEW_STATUSES = ['confirmed', 'dismissed'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const LeieRowSchema = z
   .object({
@@ -188,18 +187,6 @@ async function findMatch(sequelize: Sequelize, organizationId: string, id: strin
   return row;
 }
 
-function beforeCursor(cursor: string | undefined): [string, string] | undefined {
-  const values = decodeCursor(cursor, 2);
-  if (values === undefined) return undefined;
-  const [at, id] = values;
-  if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID.test(id)) {
-    return [at, id];
-  }
-  throw new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
-    errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
-  });
-}
-
 export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
   const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   const orgParams = z.object({ orgId: UuidParam });
@@ -222,7 +209,7 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       }),
       async (c) => {
         const { limit, cursor, status } = c.req.valid('query');
-        const before = beforeCursor(cursor);
+        const before = decodeCursor(cursor, ['timestamp', 'uuid']);
         // The cursor keeps first_detected_at as Postgres text, so microseconds survive the round trip.
         const rows = await sequelize.query<MatchRow>(
           `${SELECT_MATCHES}

@@ -9,14 +9,15 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolic
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { recordAudit } from '../../db/audit';
 import type { RosterImportRow } from '../../db/roster-import-row';
-import { neutralizeCsvCell, type RosterKind } from '../../domain/roster-row';
+import { neutralizeCsvCell } from '../../domain/roster-row';
 import { createS3Client } from '../../lib/aws';
 import type { Config } from '../../lib/config';
-import { ROSTER_IMPORT_WORKFLOW_TYPE, rosterImportWorkflowId } from '../../workflows/definitions';
+import type { RosterKind } from '../../lib/workflow-contracts';
+import { ROSTER_IMPORT_WORKFLOW_TYPE, rosterImportWorkflowId } from '../../lib/workflow-contracts';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
-import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
+import { decodeCursor, listSchema, PageQuery, page } from '../paging';
 import { ProblemError } from '../problem';
 import { jsonResponse, problems, UuidParam } from '../schemas';
 
@@ -470,7 +471,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       }),
       async (c) => {
         const { limit, cursor } = c.req.valid('query');
-        const after = timeCursor(cursor);
+        const after = decodeCursor(cursor, ['timestamp', 'uuid']);
         const rows = await sequelize.query<RosterImportRow & { cursor_at: string }>(
           `SELECT *, created_at::text AS cursor_at FROM roster_imports WHERE organization_id = $1
            ${after ? 'AND (created_at, id) < ($3::timestamptz, $4::uuid)' : ''}
@@ -517,7 +518,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
         const { id } = c.req.valid('param');
         const { limit, cursor } = c.req.valid('query');
         await requireImport(sequelize, c.var.organization.id, id);
-        const after = errorCursor(cursor);
+        const after = decodeCursor(cursor, ['integer', 'uuid']);
         const rows = await errorPage(sequelize, id, limit + 1, after);
         const result = page(rows, limit, (row) => [row.row_number, row.id]);
         return c.json(
@@ -635,29 +636,4 @@ function errorPage(
      ORDER BY row_number, id LIMIT $2`,
     { bind: [importId, limit, ...(after ?? [])], type: QueryTypes.SELECT },
   );
-}
-
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const invalidCursor = () =>
-  new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
-    errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
-  });
-
-function errorCursor(cursor: string | undefined): [number, string] | undefined {
-  const values = decodeCursor(cursor, 2);
-  if (!values) return undefined;
-  const [rowNumber, id] = values;
-  if (Number.isInteger(rowNumber) && typeof id === 'string' && UUID.test(id))
-    return [rowNumber as number, id];
-  throw invalidCursor();
-}
-
-function timeCursor(cursor: string | undefined): [string, string] | undefined {
-  const values = decodeCursor(cursor, 2);
-  if (!values) return undefined;
-  const [at, id] = values;
-  if (typeof at === 'string' && PG_TIMESTAMP.test(at) && typeof id === 'string' && UUID.test(id))
-    return [at, id];
-  throw invalidCursor();
 }

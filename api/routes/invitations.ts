@@ -14,14 +14,13 @@ import {
   invitationResendSignal,
   invitationRevokedSignal,
   invitationWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
-import { listSchema, PageQuery, page } from '../pagination';
+import { decodeCursor, listSchema, PageQuery, page } from '../paging';
 import { ProblemError } from '../problem';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
-import { timeAndIdCursor } from './members';
 
 const ROLES = ['owner', 'admin', 'member'] as const;
 const STATUSES = ['pending', 'sent', 'accepted', 'expired', 'revoked', 'failed'] as const;
@@ -231,7 +230,7 @@ export function invitationRoutes({ config, sequelize, temporal }: AppDeps) {
       }),
       async (c) => {
         const { limit, cursor, status } = c.req.valid('query');
-        const before = timeAndIdCursor(cursor);
+        const before = decodeCursor(cursor, ['timestamp', 'uuid']);
         const rows = await sequelize.query<{ id: string; cursor_at: string }>(
           `SELECT id, created_at::text AS cursor_at FROM invitations
             WHERE organization_id = :orgId

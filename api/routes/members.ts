@@ -2,8 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
-import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
-import { ProblemError } from '../problem';
+import { decodeCursor, listSchema, PageQuery, page } from '../paging';
 import { jsonResponse, problems, UuidParam } from '../schemas';
 
 export const MemberSchema = z
@@ -26,21 +25,6 @@ interface MemberRow {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-
-/** A `[created_at text, id]` keyset cursor; anything else answers 422 like any foreign cursor. */
-export function timeAndIdCursor(cursor: string | undefined): [string, string] | undefined {
-  const values = decodeCursor(cursor, 2);
-  if (values === undefined) return undefined;
-  const [at, id] = values;
-  if (typeof at === 'string' && PG_TIMESTAMP.test(at) && typeof id === 'string' && UUID.test(id))
-    return [at, id];
-  throw new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
-    errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
-  });
-}
-
 export function memberRoutes({ config, sequelize }: AppDeps) {
   const orgRoute = orgRouteFor(config.AUTH_JWT_SECRET);
   return createRouter().openapi(
@@ -57,7 +41,7 @@ export function memberRoutes({ config, sequelize }: AppDeps) {
     }),
     async (c) => {
       const { limit, cursor } = c.req.valid('query');
-      const after = timeAndIdCursor(cursor);
+      const after = decodeCursor(cursor, ['timestamp', 'uuid']);
       // The cursor keeps created_at as Postgres text, so microseconds survive the round trip.
       const rows = await sequelize.query<MemberRow>(
         `SELECT m.id, m.user_id, u.email, u.name, m.role, m.created_at, m.created_at::text AS cursor_at

@@ -8,11 +8,11 @@ import {
   OIG_SYNC_WORKFLOW_TYPE,
   type OigSyncInput,
   oigManualSyncWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate, requirePlatformAdmin } from '../middleware/authenticate';
-import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
+import { decodeCursor, listSchema, PageQuery, page } from '../paging';
 import { bearerAuth, jsonBody, jsonResponse, problems } from '../schemas';
 
 const LEIE_FIELDS = LEIE_COLUMNS.map((column) => column.toLowerCase());
@@ -180,7 +180,7 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
       }),
       async (c) => {
         const { limit, cursor } = c.req.valid('query');
-        const after = decodeCursor(cursor, 2);
+        const after = decodeCursor(cursor, ['timestamp', 'uuid']);
         const rows = await select<CheckRow>(
           `SELECT ${CHECK_COLUMNS} FROM oig_exclusions_check
             ${after ? 'WHERE (checked_at, id) < (:checkedAt::timestamptz, :id::uuid)' : ''}
@@ -278,7 +278,7 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
       }),
       async (c) => {
         const { q, npi, state, limit, cursor } = c.req.valid('query');
-        const after = decodeCursor(cursor, 2);
+        const after = decodeCursor(cursor, ['text', 'uuid']);
         const conditions: string[] = [];
         const replacements: Record<string, unknown> = { limit: limit + 1 };
         if (q) {

@@ -15,14 +15,14 @@ import {
   type OrganizationChange,
   organizationChangeSignal,
   organizationWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { AcceptedFields, acceptedBody } from '../accepted';
 import { type AppDeps, createRouter } from '../env';
 import { authenticate, requirePlatformAdmin } from '../middleware/authenticate';
 import { limitBody } from '../middleware/body-limit';
 import type { OrgEnv } from '../middleware/organization-access';
 import { orgRouteFor } from '../org-route';
-import { decodeCursor, listSchema, PageQuery, page } from '../pagination';
+import { decodeCursor, listSchema, PageQuery, page } from '../paging';
 import { ProblemError } from '../problem';
 import { bearerAuth, jsonBody, jsonResponse, problems, UuidParam } from '../schemas';
 
@@ -233,8 +233,7 @@ export function organizationRoutes({ config, sequelize, temporal, logger }: AppD
       }),
       async (c) => {
         const { limit, cursor } = c.req.valid('query');
-        const after = decodeCursor(cursor, 2) as [string, string] | undefined;
-        if (after && !after.every((part) => typeof part === 'string')) decodeCursor('invalid', 2);
+        const after = decodeCursor(cursor, ['text', 'uuid']);
         const ids = await sequelize.query<{ id: string }>(
           `SELECT o.id FROM organizations o
             WHERE (:admin OR EXISTS (SELECT 1 FROM memberships m WHERE m.organization_id = o.id AND m.user_id = :userId))

@@ -4,16 +4,16 @@ import { isoTimestamp } from '../../db/sequelize';
 import { type AppDeps, createRouter } from '../env';
 import { orgRouteFor } from '../org-route';
 import {
+  decodeCursor,
   listSchema,
   nameMatchSql,
   nameOrderedPageSql,
   nameSearchSample,
   PageQuery,
   page,
-} from '../pagination';
+} from '../paging';
 import { ProblemError } from '../problem';
 import { jsonResponse, problems, UuidParam } from '../schemas';
-import { nameCursor } from './employees';
 
 export const PatientSchema = z
   .object({
@@ -108,7 +108,7 @@ export function patientRoutes({ config, sequelize }: AppDeps) {
       }),
       async (c) => {
         const { q, status, limit, cursor } = c.req.valid('query');
-        const after = nameCursor(cursor);
+        const after = decodeCursor(cursor, ['text', 'uuid']);
         const where = ['p.organization_id = $org'];
         if (status) where.push('p.status = $status');
         if (q) {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { QueryTypes } from 'sequelize';
-import type { RosterKind } from '../../domain/roster-row';
+import type { RosterKind } from '../../lib/workflow-contracts';
 import { type AppDeps, createRouter } from '../env';
 import { ProblemError } from '../problem';
 import { jsonResponse, problems } from '../schemas';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { FIRST_EMPLOYEE_ID, nextChunk, resolveLapsedMatches, screenChunk } from '../../db/screening-sql';
-import type { ScreeningScope } from '../../workflows/definitions';
+import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
   deleteLeieRows,
   EXPECTED_MATCHES,

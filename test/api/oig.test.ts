@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
+import { OIG_SCHEDULE_ID, oigManualSyncWorkflowId } from '../../lib/workflow-contracts';
 import { ensureOigSchedule } from '../../workers/oig-schedule';
-import { OIG_SCHEDULE_ID, oigManualSyncWorkflowId } from '../../workflows/definitions';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';

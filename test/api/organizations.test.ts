@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, Organization } from '../../db/models';
-import { organizationWorkflowId } from '../../workflows/definitions';
+import { organizationWorkflowId } from '../../lib/workflow-contracts';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';

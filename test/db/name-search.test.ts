@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { QueryTypes } from 'sequelize';
-import { nameSearchSample } from '../../api/pagination';
+import { nameSearchSample } from '../../api/paging';
 import { searchEmployeesSql } from '../../api/routes/employees';
 import { createSequelize, rawQuery } from '../../db/sequelize';
 import { createOrganization } from '../support/fixtures';

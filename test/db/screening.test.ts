@@ -8,7 +8,7 @@ import {
   screenAddedExclusions,
   screenChunk,
 } from '../../db/screening-sql';
-import type { ScreeningScope } from '../../workflows/definitions';
+import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
   deleteLeieRows,
   EXPECTED_MATCHES,

@@ -9,7 +9,7 @@ import {
   organizationChangeSignal,
   organizationStateQuery,
   organizationWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { SendGridStub } from '../support/sendgrid-stub';

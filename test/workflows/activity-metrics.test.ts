@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { MetricMeter, MetricTags } from '@temporalio/common';
+import { selfCheckWorkflowId } from '../../lib/workflow-contracts';
 import { activityOutcomeMetrics } from '../../workers/activity-metrics';
-import { selfCheckWorkflowId } from '../../workflows/definitions';
 import { workerSelfCheck } from '../../workflows/self-check';
 import { stack } from '../support/stack';
 

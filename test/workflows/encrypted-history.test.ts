@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { selfCheckWorkflowId } from '../../workflows/definitions';
+import { selfCheckWorkflowId } from '../../lib/workflow-contracts';
 import { workerSelfCheck } from '../../workflows/self-check';
 import { stack } from '../support/stack';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { SCREENING_WORKFLOW_TYPE } from '../../lib/workflow-contracts';
 import { ensureWeeklyRescreenSchedule } from '../../workers/screening-schedule';
-import { SCREENING_WORKFLOW_TYPE } from '../../workflows/definitions';
 import { stack } from '../support/stack';
 
 describe('weekly exclusion rescreen schedule', () => {

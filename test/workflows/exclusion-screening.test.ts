@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { QueryTypes } from 'sequelize';
 import { createScreeningActivities, type ScreeningProgress } from '../../activities/screening';
-import { type ScreeningScope, screeningWorkflowId } from '../../workflows/definitions';
+import { type ScreeningScope, screeningWorkflowId } from '../../lib/workflow-contracts';
 import { exclusionScreening } from '../../workflows/exclusion-screening';
 import {
   deleteLeieRows,

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { EmailMessage, Invitation } from '../../db/models';
 import type { Config } from '../../lib/config';
-import { type InvitationWorkflowResult, invitationWorkflowId } from '../../workflows/definitions';
+import { type InvitationWorkflowResult, invitationWorkflowId } from '../../lib/workflow-contracts';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
 import { type RecordedMail, SendGridStub } from '../support/sendgrid-stub';

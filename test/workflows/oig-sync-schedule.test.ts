@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ScheduleNotFoundError } from '@temporalio/client';
+import { OIG_SCHEDULE_ID } from '../../lib/workflow-contracts';
 import { ensureOigSchedule } from '../../workers/oig-schedule';
-import { OIG_SCHEDULE_ID } from '../../workflows/definitions';
 import { stack } from '../support/stack';
 
 async function deleteSchedule() {

@@ -11,6 +11,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import pg from 'pg';
 import { QueryTypes } from 'sequelize';
 import type { Config } from '../../lib/config';
+import { type OigSyncInput, type OigSyncResult, screeningWorkflowId } from '../../lib/workflow-contracts';
 import {
   formatLeieFile,
   formatLeieLine,
@@ -18,7 +19,6 @@ import {
   LEIE_HEADER_LINE,
   writeLeieFile,
 } from '../../scripts/generate-leie';
-import { type OigSyncInput, type OigSyncResult, screeningWorkflowId } from '../../workflows/definitions';
 import { oigSync } from '../../workflows/oig-sync';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';

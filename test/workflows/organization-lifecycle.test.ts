@@ -9,7 +9,7 @@ import {
   organizationChangeSignal,
   organizationStateQuery,
   organizationWorkflowId,
-} from '../../workflows/definitions';
+} from '../../lib/workflow-contracts';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import {

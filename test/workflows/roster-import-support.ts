@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { QueryTypes } from 'sequelize';
-import type { RosterImportSummary } from '../../activities/rosters';
 import { RosterImport, type RosterKind } from '../../db/models';
 import { npiCheckDigit } from '../../domain/roster-row';
-import { rosterImportWorkflowId } from '../../workflows/definitions';
+import { type RosterImportSummary, rosterImportWorkflowId } from '../../lib/workflow-contracts';
 import { rosterImport } from '../../workflows/roster-import';
 import { stack } from '../support/stack';
 

@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import ExcelJS from 'exceljs';
 import { QueryTypes } from 'sequelize';
-import { screeningWorkflowId } from '../../workflows/definitions';
+import { screeningWorkflowId } from '../../lib/workflow-contracts';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
 import {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { selfCheckWorkflowId } from '../../workflows/definitions';
+import { selfCheckWorkflowId } from '../../lib/workflow-contracts';
 import { workerSelfCheck } from '../../workflows/self-check';
 import { stack } from '../support/stack';
 

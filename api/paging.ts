@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Sequelize } from 'sequelize';
 import { rawQuery } from '../db/sequelize';
+import { isUuid } from '../lib/uuid';
 import { ProblemError } from './problem';
 
 /** `?limit=&cursor=` for keyset pages; the cursor is opaque to clients. */
@@ -13,11 +14,46 @@ export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): unknown[] | undefined {
+/** What one position of a keyset cursor holds; a value of another type makes the cursor invalid. */
+export type CursorField = 'text' | 'uuid' | 'timestamp' | 'integer';
+type CursorValue<F extends CursorField> = F extends 'integer' ? number : string;
+export type CursorValues<F extends readonly CursorField[]> = { -readonly [K in keyof F]: CursorValue<F[K]> };
+
+// Timestamps as cursors carry them: Postgres's text form or ISO 8601 (Date#toISOString).
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/;
+
+function holds(field: CursorField, value: unknown): boolean {
+  switch (field) {
+    case 'text':
+      return typeof value === 'string';
+    case 'uuid':
+      return isUuid(value);
+    case 'timestamp':
+      return typeof value === 'string' && CURSOR_TIMESTAMP.test(value);
+    case 'integer':
+      return Number.isSafeInteger(value);
+  }
+}
+
+/**
+ * The values of `?cursor=` when it is one this API issued for a page keyed by `fields`; undefined
+ * for the first page. Anything else — not base64url JSON, another length, a value of another type —
+ * answers 422, so a forged cursor never reaches a query.
+ */
+export function decodeCursor<const F extends readonly CursorField[]>(
+  cursor: string | undefined,
+  fields: F,
+): CursorValues<F> | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === arity) return values;
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(values) &&
+      values.length === fields.length &&
+      fields.every((field, i) => holds(field, values[i]))
+    ) {
+      return values as CursorValues<F>;
+    }
   } catch {}
   throw new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
     errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],

@@ -1,7 +1,10 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
- * Workflow ids, signals, queries and updates shared by the API, the worker and tests.
+ * The Temporal contract: every type that crosses the workflow boundary (workflow inputs and
+ * results, activity inputs and results the workflows read, signals, queries, failure types) and the
+ * workflow-id builders. Shared by api/, services/, activities/, workflows/ and tests; it imports
+ * nothing of the project, so every one of them can depend on it without pointing up the layers.
  * Ids derive from the business key so a repeated request cannot start a second copy.
  */
 
@@ -40,12 +43,43 @@ export const screeningWorkflowId = (trigger: ScreeningScope['kind'], key: string
 // ── Roster import (SPEC §4.2) ────────────────────────────────────────────────────────────────────
 
 export const ROSTER_IMPORT_WORKFLOW_TYPE = 'rosterImport';
+
+export interface RosterImportInput {
+  importId: string;
+  /** Rows per transaction; tests lower it to make a file span many batches. */
+  batchSize?: number;
+}
+
+export type RosterKind = 'employees' | 'caregivers' | 'patients';
+
+export interface ImportCounts {
+  total: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deactivated: number;
+  rejected: number;
+}
+
+/** What the workflow learns about an import: ids, status and counts — never rows. */
+export interface RosterImportSummary {
+  importId: string;
+  organizationId: string;
+  kind: RosterKind;
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  rowsProcessed: number;
+  counts: ImportCounts;
+  /** True when employees/caregivers were inserted or changed for real (not a dry run): screen them. */
+  screen: boolean;
+}
 export const rosterImportWorkflowId = (importId: string) => `roster-import/${importId}`;
 
 // ── Invitations (SPEC §4.3) ──────────────────────────────────────────────────────────────────────
 
 export const invitationWorkflowId = (invitationId: string) => `invitation/${invitationId}`;
 export const INVITATION_WORKFLOW_TYPE = 'invitation';
+
+export type InvitationEmailKind = 'invitation' | 'reminder';
 
 export interface InvitationWorkflowInput {
   invitationId: string;
