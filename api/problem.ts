@@ -2,6 +2,14 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  UnavailableError,
+} from '../domain/errors';
 
 export interface FieldError {
   path: string;
@@ -81,6 +89,7 @@ export function zodFieldErrors(error: ZodError, prefix?: string): FieldError[] {
 /** The one place every failure becomes problem+json; unexpected errors are logged, never leaked. */
 export function handleError(error: Error, c: Context) {
   if (error instanceof ProblemError) return problemResponse(c, error.status, error.detail, error.extra);
+  if (error instanceof DomainError) return domainProblem(c, error);
   if (error instanceof HTTPException) {
     const detail =
       error.status === 400 && /JSON/i.test(error.message)
@@ -94,4 +103,18 @@ export function handleError(error: Error, c: Context) {
     500,
     'Something went wrong on our side; the request id in the response headers identifies it.',
   );
+}
+
+/** The HTTP face of a service's domain error (domain/errors.ts). */
+function domainProblem(c: Context, error: DomainError) {
+  const errors = error.fields.length ? { errors: error.fields } : {};
+  if (error instanceof NotFoundError) return problemResponse(c, 404, error.message, errors);
+  if (error instanceof ConflictError) return problemResponse(c, 409, error.message, errors);
+  if (error instanceof InvalidInputError) return problemResponse(c, 422, error.message, errors);
+  if (error instanceof ForbiddenError) return problemResponse(c, 403, error.message, errors);
+  if (error instanceof UnavailableError) {
+    const headers = error.retryAfterSeconds ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
+    return problemResponse(c, 503, error.message, { ...errors, headers });
+  }
+  return problemResponse(c, 400, error.message, errors);
 }
