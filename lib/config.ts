@@ -135,7 +135,7 @@ function crossFieldProblems(config: z.output<typeof schema>) {
   return problems;
 }
 
-/** Reads and validates every variable of SPEC §6; throws one ConfigError listing every problem. */
+/** Reads and validates every variable of docs/spec.md §6; throws one ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = schema.safeParse(env);
   if (!result.success) {

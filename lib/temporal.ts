@@ -12,7 +12,7 @@ export const failureConverterPath = path.join(
   'failure-converter.ts',
 );
 
-/** Every payload (inputs, results, heartbeats, failure messages) is AES-GCM encrypted (SPEC §7). */
+/** Every payload (inputs, results, heartbeats, failure messages) is AES-GCM encrypted (docs/spec.md §7). */
 export function createDataConverter(config: Pick<Config, 'TEMPORAL_PAYLOAD_KEY'>): DataConverter {
   return { payloadCodecs: [new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEY)], failureConverterPath };
 }

@@ -34,8 +34,8 @@ export class InvalidTokenError extends Error {
   }
 }
 
-// Every request verifies a token: importing the HMAC key once per secret instead of on each call
-// (what jose does with raw bytes) saves ≈ 40% of the CPU of a verification (≈ 60 → 36 µs measured).
+// Every request verifies a token: the HMAC key is imported once per secret instead of on each call
+// (what jose does when handed raw bytes), a good part of a verification's CPU.
 const verifyKeys = new Map<string, Promise<CryptoKey>>();
 function verifyKey(secret: string) {
   let cryptoKey = verifyKeys.get(secret);
@@ -50,10 +50,10 @@ function verifyKey(secret: string) {
 
 /**
  * Tokens that verified, with their claims, until they expire: a session sends the same token with
- * every request, and its HS256 check (WebCrypto, an async job on the thread pool) was ≈ 10 % of a
- * search request's server CPU. Nothing else is decided from the cache (the user and membership are
- * read on every request); a token that failed is checked anew each time. Bounded; the oldest entry
- * goes first.
+ * every request, and its HS256 check (WebCrypto, an async job on the thread pool) is a visible share
+ * of a search request's server CPU (docs/benchmarks.md). Nothing else is decided from the cache (the
+ * user and membership are read on every request); a token that failed is checked anew each time.
+ * Bounded; the oldest entry goes first.
  */
 const VERIFIED_MAX = 10_000;
 const verifiedBySecret = new Map<string, Map<string, { userId: string; exp: number }>>();

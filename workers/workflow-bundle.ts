@@ -9,7 +9,7 @@ const workflowsPath = path.join(path.dirname(here), '..', 'workflows', 'index.ts
 
 /**
  * The workflow bundle (webpack, through the SDK's bundleWorkflowCode), built in a short-lived child
- * process: webpack's ≈ 130 MB would otherwise stay in the long-running worker's heap for good.
+ * process: webpack's memory would otherwise stay in the long-running worker's heap for good.
  */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
   const child = spawn(process.execPath, ['--import', 'tsx', here], { stdio: ['ignore', 'pipe', 'pipe'] });

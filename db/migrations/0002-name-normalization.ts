@@ -1,7 +1,7 @@
 import type { Migration } from '../migrator';
 
 /**
- * The one definition of name normalization (SPEC §4.5), used by every write of a normalized column —
+ * The one definition of name normalization (docs/spec.md §4.5), used by every write of a normalized column —
  * bulk LEIE loads, roster imports and manual edits — so both sides of a match are normalized alike:
  * upper-case, accents removed, apostrophes dropped (O'BRIEN → OBRIEN), hyphens kept (parts of a
  * hyphenated last name are split at match time), other punctuation → space, trailing suffixes

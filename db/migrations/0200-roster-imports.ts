@@ -1,7 +1,7 @@
 import type { Migration } from '../migrator';
 
 /**
- * Roster imports (SPEC §4.2): the keys each import has read (duplicate detection across batches and
+ * Roster imports (docs/spec.md §4.2): the keys each import has read (duplicate detection across batches and
  * retries, and "missing from the file" for mode=replace), a cancel flag the import checks between
  * batches, the rejected value on each error row, and indexes for the exact-match branches of search.
  */

@@ -1,14 +1,14 @@
 import type { Migration } from '../migrator';
 
 /**
- * Exclusion screening (SPEC §4.5).
+ * Exclusion screening (docs/spec.md §4.5).
  * - `ale_name_match_keys(last_norm, first_norm)`: the keys a person is matched on by name, one per part of
  *   a hyphenated last name ("SMITH-JONES", "MARY" → {SMITH|MARY, JONES|MARY}), so either part matches.
  *   Hyphens inside first names count as spaces (MARY-ANN = MARY ANN). No key without both names.
  * - A GIN index on the employees' keys lets an OIG import's few new rows probe the roster without a
  *   scan; full rescreens hash-join the unnested keys of both sides instead (no index on the LEIE
  *   side, so OIG loads stay cheap). fastupdate is off: with a pending list, every probe after a
- *   bulk roster import would scan the whole pending list (11 ms per probe instead of µs).
+ *   bulk roster import would scan the whole pending list.
  * - `exclusion_matches.alerted_at`: when the organization's admins were told about the open match,
  *   so every new match is alerted exactly once even across failed runs.
  */

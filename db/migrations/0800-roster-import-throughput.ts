@@ -5,8 +5,8 @@ import type { Migration } from '../migrator';
  *
  * - `ale_normalize_name` stays the one normalization (same name, same IMMUTABLE signature, same
  *   result for every input) but runs as PL/pgSQL: a SQL function calling the STABLE `unaccent` cannot
- *   be inlined, and each non-inlined SQL call set up a small executor (≈ 2 µs, half the cost of a
- *   roster row's three normalizations). PL/pgSQL evaluates it as a cached simple expression. The steps
+ *   be inlined, and each non-inlined SQL call set up a small executor (much of the cost of a roster
+ *   row's three normalizations). PL/pgSQL evaluates it as a cached simple expression. The steps
  *   are also cheaper: apostrophes go through `translate` (the same three characters), the hyphen and
  *   suffix passes run only when a hyphen / a ` JR`-like token is present (their patterns cannot match
  *   otherwise), and the final "collapse spaces" pass is gone: after `[^A-Z0-9-]+ → ' '` no two spaces
@@ -19,10 +19,10 @@ import type { Migration } from '../migrator';
  *   kind): the same uniqueness and the same ON CONFLICT arbiter (inferred from the set of columns), and
  *   its (organization_id, external_id) prefix serves the exact externalId search, which makes
  *   `employees_org_external_id_idx` redundant.
- * - `roster_import_keys.import_id` loses its foreign key, which checked every key of every batch
- *   (≈ 4 µs a key); its ON DELETE CASCADE becomes a statement trigger on roster_imports. Keys are only
- *   written in a batch transaction whose guarded UPDATE of that running import must succeed, so a key
- *   never points at a missing import.
+ * - `roster_import_keys.import_id` loses its foreign key, which checked every key of every batch;
+ *   its ON DELETE CASCADE becomes a statement trigger on roster_imports. Keys are only written in a
+ *   batch transaction whose guarded UPDATE of that running import must succeed, so a key never points
+ *   at a missing import.
  */
 export const up: Migration = async ({ context: sql }) => {
   await sql.query(`

@@ -2,17 +2,17 @@ import type { Migration } from '../migrator';
 
 /**
  * `ale_name_search_patterns(term, sample)`: which trigrams of a normalized search term the name
- * search hands to the trigram index (SPEC §5 `?q=`; api/pagination.ts).
+ * search hands to the trigram index (docs/spec.md §5 `?q=`; db/people-store.ts).
  *
  * `full_name_norm LIKE '%SMITH123%'` makes the GIN index intersect the posting lists of all six
  * trigrams, and it decodes every list it touches: SMI, MIT and ITH are in a fifth of a 1M-row roster,
- * so the scan costs ≈ 3.5 ms of CPU however few rows match (≈ 110 here). Any 3-character piece of the
+ * so the scan costs the same CPU however few rows match. Any 3-character piece of the
  * term is also a necessary condition, so the search asks the index only for the rarest pieces and
  * checks the whole term with `strpos` on those candidates — the same rows, without the common lists.
  *
  * Rarity is counted in `sample`: the statistics ANALYZE (autovacuum) keeps for the column — its most
  * common values and histogram bounds as text, ~100 names — which the API reads from `pg_stats` and
- * caches (reading them here, on every search, cost ≈ 0.2 ms). Picked: the rarest piece, plus up to two
+ * caches (reading them here would cost every search a `pg_stats` read). Picked: the rarest piece, plus up to two
  * more seen at most twice in the sample (a piece seen more often would cost more to decode than it
  * saves in candidates). Exactly three LIKE patterns are returned (the first repeated when fewer
  * qualify) so the query has a fixed shape. Without a sample (no statistics yet) or without a

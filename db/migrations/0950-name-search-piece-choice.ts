@@ -2,16 +2,16 @@ import type { Migration } from '../migrator';
 
 /**
  * `ale_name_search_patterns` (migration 0850) picks its second and third pieces more carefully. Each
- * candidate row the trigram index returns costs a heap visit and a recheck (≈ 0.6 µs; at 1M
- * employees `%NN5%` alone, 10k rows, took 6.5 ms and `%NN5% %EE7%` 0.25 ms), so a search should hand
- * the index more than one piece whenever the others are not common. Measured on 40 ANALYZE samples of
- * the search benchmark's 1M names, the old rule failed two ways:
+ * candidate row the trigram index returns costs a heap visit and a recheck (one rare piece alone can
+ * return thousands of candidates that two rare pieces cut to a handful), so a search should hand the
+ * index more than one piece whenever the others are not common. On repeated ANALYZE samples of the
+ * search benchmark's names, the old rule failed two ways:
  *
- * - "Seen at most twice" is a count, not a share: of ~100 sampled names a piece in 1 % of the rows
- *   is seen more than twice in ≈ 8 % of samples, and with a larger statistics target in almost all;
+ * - "Seen at most twice" is a count, not a share: of ~100 sampled names a piece in 1 in 100 rows
+ *   is sometimes seen more than twice, and with a larger statistics target almost always;
  *   the search then fell back to one piece. A further piece is now taken if it is in at most 1 in 20
- *   of the sampled names (at least 2): common pieces (SMI, PAT: 10–30 % of names) cost up to ≈ 2 ms of
- *   decoding for nothing, a 1 % piece is what makes the candidates few.
+ *   of the sampled names (at least 2): common pieces (SMI, PAT: in a large share of names) cost
+ *   decoding for nothing, a rare piece is what makes the candidates few.
  * - Pieces seen equally often (most often: none of the rare ones is in the sample) were taken in term
  *   order, so overlapping neighbours such as EL1 and L10 of PATEL1008 were picked together; they
  *   share two letters and filter little more than one of them. On a tie a piece that does not

@@ -4,9 +4,8 @@ import type { Migration } from '../migrator';
  * `employees.last_import_id` and `patients.last_import_id` lose their foreign keys (ON DELETE SET
  * NULL); a statement trigger on roster_imports clears them instead. Every roster row an import writes
  * checked the key: a lookup and a FOR KEY SHARE lock of the import's row, which the two batches in
- * flight lock together while each also updates its counters. Measured on bench/roster-import.ts
- * (real worker, alternating runs): ≈ 0.5 s of Postgres CPU and ≈ 0.4 s of wall time per 100k rows
- * (median 4.2 s with the key, 3.8 s without).
+ * flight lock together while each also updates its counters: a measurable share of an import's
+ * Postgres CPU and wall time (bench/roster-import.ts, alternating runs with and without the key).
  *
  * The reference stays valid without it: `last_import_id` is only written in a batch transaction
  * whose guarded UPDATE of that (running) import must succeed after the rows are written, and in the

@@ -3,8 +3,8 @@ import type { Migration } from '../migrator';
 /**
  * `ale_normalize_name` tests for a name suffix with `strpos` instead of a regular expression. Every
  * roster row calls it three times, and the `~ ' (JR|SR|…)'` guard of migration 0800 was the costliest
- * step: Postgres builds the alternation's DFA states anew on every call (≈ 8k instructions, 7 % of a
- * roster batch's Postgres work, callgrind). A suffix needs a space in front, so single-word names (the
+ * step: Postgres builds the alternation's DFA states anew on every call (the largest single step of a
+ * roster batch's Postgres work in callgrind). A suffix needs a space in front, so single-word names (the
  * first and last names) stop at one `strpos`. The guard only decides whether the suffix pass runs;
  * the pass itself and every other step are those of 0800, so the result is the same for every input
  * (test/db/normalize-name.test.ts compares it with the original definition on generated names).

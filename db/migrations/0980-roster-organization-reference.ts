@@ -3,7 +3,7 @@ import type { Migration } from '../migrator';
 /**
  * `employees.organization_id` and `patients.organization_id` are checked once per statement instead of
  * once per row. The foreign key ran a locking lookup of the organization for every row (an executor
- * started per row: 9 % of a roster batch's Postgres work, callgrind), although a batch writes one
+ * started per row, a large share of a roster batch's Postgres work in callgrind), although a batch writes one
  * organization's rows. Each table now has, with the same guarantees:
  *
  * - after INSERT, a statement trigger that locks the statement's organizations FOR KEY SHARE, as the

@@ -4,8 +4,8 @@ import type { Migration } from '../migrator';
  * The external ids of a running import's committed batches, one row per batch (written with the
  * batch's counters), instead of one `roster_import_keys` row per id. The worker now tells a repeated
  * external id itself (domain/external-id-set.ts); it reads these back only to resume, and the replace
- * step compares the roster with them. Claiming every id in an indexed table was 17 % of a batch's
- * Postgres work (callgrind, bench/roster-instructions.ts). E-mail keys are still claimed in
+ * step compares the roster with them. Claiming every id in an indexed table was the largest avoidable part
+ * of a batch's Postgres work (callgrind, bench/roster-instructions.ts). E-mail keys are still claimed in
  * `roster_import_keys`: Postgres's lower(), which the unique index uses, is the only exact judge of
  * two e-mails being one.
  *

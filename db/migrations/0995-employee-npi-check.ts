@@ -2,7 +2,7 @@ import type { Migration } from '../migrator';
 
 /**
  * `employees.npi` is still exactly ten ASCII digits, now checked without a regular expression: the
- * regex ran for every roster row written, 2.5 % of a batch's Postgres work (callgrind,
+ * regex ran for every roster row written, a visible part of a batch's Postgres work (callgrind,
  * bench/roster-instructions.ts); a length and a character-set trim do the same test in C loops.
  */
 export const up: Migration = async ({ context: sql }) => {
