@@ -15,7 +15,7 @@ const optionalString = z
   .transform((value) => (value === '' ? undefined : value));
 const url = z.url({ protocol: /^https?$/ });
 
-const schema = z.object({
+export const configSchema = z.object({
   APP_ENV: z.enum(['local', 'dev', 'prod']).default('local'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -97,7 +97,7 @@ const schema = z.object({
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).default(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD),
 });
 
-export type Config = Omit<z.output<typeof schema>, 'DATABASE_URL'> & { DATABASE_URL: string };
+export type Config = Omit<z.output<typeof configSchema>, 'DATABASE_URL'> & { DATABASE_URL: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -106,7 +106,7 @@ export class ConfigError extends Error {
   }
 }
 
-function productionProblems(config: z.output<typeof schema>, env: Record<string, string | undefined>) {
+function productionProblems(config: z.output<typeof configSchema>, env: Record<string, string | undefined>) {
   if (config.APP_ENV !== 'prod') return [];
   const problems: string[] = [];
   for (const [name, devValue] of Object.entries(DEV_SECRETS)) {
@@ -124,7 +124,7 @@ function productionProblems(config: z.output<typeof schema>, env: Record<string,
   return problems;
 }
 
-function crossFieldProblems(config: z.output<typeof schema>) {
+function crossFieldProblems(config: z.output<typeof configSchema>) {
   const problems: string[] = [];
   if (config.EMAIL_PROVIDER === 'sendgrid' && !config.SENDGRID_API_KEY) {
     problems.push('SENDGRID_API_KEY: required when EMAIL_PROVIDER=sendgrid');
@@ -137,7 +137,7 @@ function crossFieldProblems(config: z.output<typeof schema>) {
 
 /** Reads and validates every variable of docs/spec.md §6; throws one ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const result = schema.safeParse(env);
+  const result = configSchema.safeParse(env);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
