@@ -10,7 +10,7 @@ function documentedVariables(markdown: string): string[] {
   assert.ok(section, 'docs/configuration.md has a "## Variables" section');
   const rows = section.split('\n').filter((line) => line.startsWith('|'));
   return rows.slice(2).map((row) => {
-    const cell = row.split('|')[1].trim();
+    const cell = row.split('|')[1]?.trim() ?? '';
     const name = /^`([A-Z][A-Z0-9_]*)`$/.exec(cell)?.[1];
     assert.ok(name, `a row names exactly one variable in backticks: ${row}`);
     return name;
