@@ -176,7 +176,7 @@ export function newOrganizationLifecycleInput(
   };
 }
 
-// ── OIG sync (SPEC §4.4) ─────────────────────────────────────────────────────────────────────────
+// ── OIG sync (docs/spec.md §4.4) ─────────────────────────────────────────────────────────────────
 
 export const OIG_SYNC_WORKFLOW_TYPE = 'oigSync';
 /** The Temporal Schedule that runs the sync daily (OIG_SYNC_CRON). */
