@@ -203,25 +203,26 @@ export type ExclusionSearchRow = Pick<OigExclusionRow, 'id' | 'exclusion_key' | 
   sort_name: string;
 };
 
-/** The words of `text` as every name is normalized (ale_normalize_name). */
-export async function normalizedWords(db: Db, text: string): Promise<string[]> {
-  const row = await queryOne<{ value: string | null }>(db, 'SELECT ale_normalize_name($q) AS value', {
-    q: text,
-  });
-  return (row?.value ?? '').split(' ').filter(Boolean);
-}
-
-/** A page of the list by normalized name; `after` is the (sort name, id) of the previous page's last row. */
+/**
+ * A page of the list by normalized name; `after` is the (sort name, id) of the previous page's last
+ * row. `q` is normalized like every name (ale_normalize_name) and each of its words must appear; a
+ * `q` with no word left finds nothing.
+ */
 export async function searchExclusions(
   db: Db,
-  filter: { words: string[]; npi?: string; state?: string },
+  filter: { q?: string; npi?: string; state?: string },
   limit: number,
   after: readonly [string, string] | undefined,
 ): Promise<ExclusionSearchRow[]> {
   const conditions: string[] = [];
   const bind: Record<string, unknown> = { limit };
+  const normalized = filter.q
+    ? await queryOne<{ value: string | null }>(db, 'SELECT ale_normalize_name($q) AS value', { q: filter.q })
+    : undefined;
+  const words = (normalized?.value ?? '').split(' ').filter(Boolean);
+  if (filter.q && words.length === 0) return [];
   // Trigram-indexed LIKE per word: "SMITH JOHN" finds JOHN SMITH; normalized text has no % or _.
-  filter.words.forEach((word, index) => {
+  words.forEach((word, index) => {
     conditions.push(`full_name_norm LIKE $w${index}`);
     bind[`w${index}`] = `%${word}%`;
   });

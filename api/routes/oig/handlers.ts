@@ -1,10 +1,5 @@
 import type { z } from '@hono/zod-openapi';
-import {
-  listChecks,
-  normalizedWords,
-  type OigCheckRow,
-  searchExclusions,
-} from '../../../db/exclusion-list-store';
+import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
 import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
 import { acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
@@ -86,9 +81,7 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
     .openapi(routes.exclusions, async (c) => {
       const { q, npi, state, limit, cursor } = c.req.valid('query');
       const after = decodeCursor(cursor, ['text', 'uuid']);
-      const words = q ? await normalizedWords(sequelize, q) : [];
-      if (q && words.length === 0) return c.json({ items: [], nextCursor: null }, 200);
-      const rows = await searchExclusions(sequelize, { words, npi, state }, limit + 1, after);
+      const rows = await searchExclusions(sequelize, { q, npi, state }, limit + 1, after);
       const result = page(rows, limit, (row) => [row.sort_name, row.id]);
       const items = result.items.map(
         (row) =>
