@@ -18,7 +18,7 @@ import { healthRoutes } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
-import { oigRoutes } from './routes/oig';
+import { oigRoutes } from './routes/oig/handlers';
 import { organizationRoutes } from './routes/organizations';
 import { patientRoutes } from './routes/patients';
 import { webhookRoutes } from './routes/webhooks';

@@ -1,5 +1,5 @@
 /**
- * OIG sync benchmark (SPEC §4.4): a generated 82,000-row LEIE file served from a loopback HTTP
+ * OIG sync benchmark (docs/spec.md §4.4): a generated LEIE file (--rows) served from a loopback HTTP
  * server, synced by the real workflow on a real worker (Temporal dev server, embedded Postgres,
  * moto S3 — the test stack) — download → archive → COPY → normalize → swap.
  *
@@ -9,10 +9,11 @@
  * Prints the first import (empty list: every name normalized), the monthly case (a new file with
  * `churn` rows removed and as many added; `--runs` times, alternating between the two files, so each
  * run has the same difference to apply) and a forced reload of an identical file (`--runs` times),
- * each as the median (and range) with its ratio to \copy. The syncs run on the real worker (`workers/main.ts`, its own process, as in
- * production); its memory is read from /proc/<pid>/status: RSS once started and idle, the peak RSS
- * sampled during the syncs, and VmHWM (the process's lifetime peak, start-up included).
- * Target: ≤ 3× \copy, worker RSS ≤ 300 MB.
+ * each as the median (and range) with its ratio to \copy. The syncs run on the real worker
+ * (`workers/main.ts`, its own process, as in production); its memory is read from
+ * /proc/<pid>/status: RSS once started and idle, the peak RSS sampled during the syncs, and VmHWM
+ * (the process's lifetime peak, start-up included). The targets are TARGET_RATIO and TARGET_RSS_MB;
+ * current figures are in docs/benchmarks.md.
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';

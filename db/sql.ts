@@ -4,13 +4,14 @@ import { Sequelize, type Transaction } from 'sequelize';
 
 /**
  * How every store talks to Postgres: SQL text with `$name` placeholders and an object of values,
- * on a connection of Sequelize's pool or on an open transaction's connection. Stores are the only
+ * on a connection of Sequelize's pool, on an open transaction's connection, or on a connection of
+ * the caller's own (a session whose temporary tables outlive one statement). Stores are the only
  * callers; routes, services and activities call stores.
  *
  * The statement goes straight to node-postgres (no Sequelize query building or result handling),
  * and a failing statement's error carries no bound values, so logging it cannot leak a row.
  */
-export type Db = Sequelize | Transaction;
+export type Db = Sequelize | Transaction | pg.Client;
 export type Bind = Record<string, unknown>;
 export type Row = pg.QueryResultRow;
 
@@ -49,6 +50,7 @@ export async function execute(db: Db, text: string, bind: Bind = {}): Promise<nu
 
 /** One connection for work the statements above cannot express (COPY streams, binary parameters). */
 export async function withClient<T>(db: Db, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  if (db instanceof pg.Client) return work(db);
   if (!(db instanceof Sequelize)) return work(transactionClient(db));
   const client = (await db.connectionManager.getConnection({ type: 'write' })) as pg.Client;
   try {

@@ -29,7 +29,7 @@ export const LEIE_COLUMNS = [
 
 export type LeieColumn = (typeof LEIE_COLUMNS)[number];
 
-/** A file larger than this is not the LEIE (the real one is ≈ 15 MB): the download is cut off. */
+/** A file larger than this is not the LEIE (many times the real file): the download is cut off. */
 export const MAX_LEIE_BYTES = 200 * 1024 * 1024;
 
 /** A new list with fewer rows than this share of the current one is refused (a truncated download). */
@@ -97,7 +97,8 @@ export function leieBodyProblem(firstBytes: string): LeieFormatError | null {
 
 /**
  * Null when a list of `next` rows may replace one of `previous` rows; otherwise why not. A list that
- * shrank below 90 % is far more likely a truncated download than real reinstatements.
+ * shrank below MIN_ROW_RATIO of the current one is far more likely a truncated download than real
+ * reinstatements.
  */
 export function rowCountProblem(previous: number, next: number): string | null {
   if (next === 0) return 'the file has no data rows';
@@ -212,7 +213,7 @@ export function parseOigPageUpdateDate(html: string): { date: string } | { probl
 
 // ── Records of the file ──────────────────────────────────────────────────────────────────────────
 
-/** A real LEIE record is ≈ 180 bytes; one this long is a runaway quote, not a row. */
+/** Far longer than any real LEIE record: a record this long is a runaway quote, not a row. */
 export const MAX_LEIE_RECORD_BYTES = 64 * 1024;
 
 const QUOTE = 0x22;

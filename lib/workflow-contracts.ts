@@ -176,7 +176,7 @@ export function newOrganizationLifecycleInput(
   };
 }
 
-// ── OIG sync (SPEC §4.4) ─────────────────────────────────────────────────────────────────────────
+// ── OIG sync (docs/spec.md §4.4) ─────────────────────────────────────────────────────────────────
 
 export const OIG_SYNC_WORKFLOW_TYPE = 'oigSync';
 /** The Temporal Schedule that runs the sync daily (OIG_SYNC_CRON). */
@@ -202,3 +202,70 @@ export interface OigSyncResult {
   /** The rescreen started for the added/removed keys, when there were any. */
   rescreenWorkflowId: string | null;
 }
+
+/** The OIG page's "last update" date; a page without a readable date is a warning, not an error. */
+export interface OigPage {
+  sourceUpdatedOn: string | null;
+  warning: string | null;
+}
+
+/** What the last good list came from: the latest import, or a later check that verified the same file. */
+export interface OigBaseline {
+  checkId: string;
+  sourceUpdatedOn: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  sha256: string | null;
+}
+
+/** The check the sync records: `unchanged`, `imported` (with the swap) or `failed`. */
+export interface OigCheckRecord {
+  checkId: string;
+  trigger: 'schedule' | 'manual';
+  workflowId: string;
+  /** Workflow start (epoch ms): the check's duration runs from here to the moment it is recorded. */
+  startedAt: number;
+  sourceUpdatedOn: string | null;
+  etag?: string | null;
+  lastModified?: string | null;
+  sha256?: string | null;
+  archiveKey?: string | null;
+  warning?: string | null;
+  error?: string | null;
+  invalidFields?: number | null;
+}
+
+export interface OigImportInput {
+  check: OigCheckRecord;
+  baseline: OigBaseline | null;
+  force: boolean;
+}
+
+export interface OigImported {
+  outcome: 'imported';
+  etag: string | null;
+  lastModified: string | null;
+  sha256: string;
+  archiveKey: string;
+  rowCount: number;
+  added: number;
+  removed: number;
+  updated: number;
+  invalidFields: number;
+}
+
+export type OigImport =
+  | { outcome: 'not-modified'; etag: string | null; lastModified: string | null }
+  | { outcome: 'same-file'; sha256: string; etag: string | null; lastModified: string | null }
+  | OigImported;
+
+/** What a failure after the download knows about the file: the workflow records it in the check. */
+export interface OigFileFacts {
+  etag: string | null;
+  lastModified: string | null;
+  sha256: string | null;
+  archiveKey: string | null;
+}
+
+/** The failure type of a sync that classified the file against a list another writer changed since. */
+export const OIG_LIST_CHANGED = 'OigListChanged';

@@ -3,16 +3,15 @@ import {
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   startChild,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
-import type { OigCheckRecord } from '../activities/oig';
-import type { OigFileFacts } from '../activities/oig-import';
 import {
+  type OigCheckRecord,
+  type OigFileFacts,
   type OigSyncInput,
   type OigSyncResult,
   SCREENING_WORKFLOW_TYPE,
@@ -21,19 +20,11 @@ import {
 } from '../lib/workflow-contracts';
 
 // The OIG site: a few spaced attempts, then the check fails with the reason (the next daily run
-// tries again). File problems (HTML page, wrong header, 200 MB…) are non-retryable.
+// tries again). File problems (HTML page, wrong header, oversized…) are non-retryable.
 const site = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 3 },
-});
-
-// The COPY heartbeats; a killed worker is noticed within the heartbeat timeout and the retry
-// reloads the staging table from the archived file.
-const loader = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
 
 // The one-pass import (download → archive → COPY → swap): it heartbeats while streaming and
@@ -43,12 +34,6 @@ const importer = proxyActivities<Activities>({
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 });
-
-/** Syncs started before this patch download, stage and swap in three activities. */
-export const OIG_ONE_PASS_IMPORT_PATCH = 'oig-one-pass-import';
-
-/** Syncs started before this patch read the page's date, then the last import; now both at once. */
-export const OIG_CONCURRENT_LOOKUPS_PATCH = 'oig-concurrent-lookups';
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -81,70 +66,39 @@ export async function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
   };
 
   try {
-    const [page, baseline] = patched(OIG_CONCURRENT_LOOKUPS_PATCH)
-      ? await Promise.all([site.readOigPage(), db.findOigBaseline()])
-      : [await site.readOigPage(), await db.findOigBaseline()];
+    const [page, baseline] = await Promise.all([site.readOigPage(), db.findOigBaseline()]);
     check.sourceUpdatedOn = page.sourceUpdatedOn;
     check.warning = page.warning;
     if (!force && baseline && page.sourceUpdatedOn && page.sourceUpdatedOn === baseline.sourceUpdatedOn) {
       return await unchanged({});
     }
 
-    if (patched(OIG_ONE_PASS_IMPORT_PATCH)) {
-      const imported = await importer.importOigList({ check, baseline, force });
-      if (imported.outcome === 'not-modified') {
-        const { etag, lastModified } = imported;
-        return await unchanged({ etag, lastModified, sha256: baseline?.sha256 });
-      }
-      if (imported.outcome === 'same-file') {
-        const { etag, lastModified, sha256 } = imported;
-        return await unchanged({ etag, lastModified, sha256 });
-      }
-      const { etag, lastModified, sha256, archiveKey, invalidFields } = imported;
-      Object.assign(check, { etag, lastModified, sha256, archiveKey, invalidFields });
-      const { rowCount, added, removed, updated } = imported;
-      const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check.checkId) : null;
-      return result(check, 'imported', {
-        rowCount,
-        added,
-        removed,
-        updated,
-        warning: check.warning ?? null,
-        rescreenWorkflowId,
-      } as Partial<OigSyncResult>);
+    const imported = await importer.importOigList({ check, baseline, force });
+    if (imported.outcome === 'not-modified') {
+      const { etag, lastModified } = imported;
+      return await unchanged({ etag, lastModified, sha256: baseline?.sha256 });
     }
-
-    const download = await site.downloadOigCsv({ sourceUpdatedOn: page.sourceUpdatedOn, baseline, force });
-    if (download.outcome === 'not-modified') {
-      return await unchanged({
-        etag: download.etag,
-        lastModified: download.lastModified,
-        sha256: baseline?.sha256,
-      });
-    }
-    if (download.outcome === 'same-file') {
-      const { etag, lastModified, sha256 } = download;
+    if (imported.outcome === 'same-file') {
+      const { etag, lastModified, sha256 } = imported;
       return await unchanged({ etag, lastModified, sha256 });
     }
-    Object.assign(check, {
-      etag: download.etag,
-      lastModified: download.lastModified,
-      sha256: download.sha256,
-      archiveKey: download.archiveKey,
-    });
-
-    const staged = await loader.loadOigStaging({ archiveKey: download.archiveKey });
-    check.invalidFields = staged.invalidFields;
-    const applied = await db.applyOigList(check);
-    await CancellationScope.nonCancellable(() => db.dropOigStaging());
-
-    const rescreenWorkflowId =
-      applied.added + applied.removed > 0 ? await startRescreen(check.checkId) : null;
-    return result(check, 'imported', { ...applied, warning: check.warning ?? null, rescreenWorkflowId });
+    const { etag, lastModified, sha256, archiveKey, invalidFields } = imported;
+    Object.assign(check, { etag, lastModified, sha256, archiveKey, invalidFields });
+    const { rowCount, added, removed, updated } = imported;
+    const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check.checkId) : null;
+    return result(check, 'imported', {
+      rowCount,
+      added,
+      removed,
+      updated,
+      warning: check.warning ?? null,
+      rescreenWorkflowId,
+    } as Partial<OigSyncResult>);
   } catch (error) {
     Object.assign(check, fileFacts(error));
     await CancellationScope.nonCancellable(async () => {
       await db.recordOigCheck({ ...check, status: 'failed', error: failureReason(error) });
+      // Nothing to drop since the one-pass import; the step stays so running syncs replay.
       await db.dropOigStaging();
     });
     throw error;
@@ -183,7 +137,7 @@ function result(
   };
 }
 
-/** What a failed one-pass import knew about the file (etag, sha256, archive key), if anything. */
+/** What a failed import knew about the file (etag, sha256, archive key), if anything. */
 function fileFacts(error: unknown): Partial<OigFileFacts> {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   const facts =

@@ -1,0 +1,95 @@
+import type { z } from '@hono/zod-openapi';
+import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
+import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
+import { acceptedBody } from '../../accepted';
+import { type AppDeps, createRouter } from '../../env';
+import { decodeCursor, page } from '../../paging';
+import { LEIE_FIELDS, type OigCheckSchema, type OigExclusionSchema, oigRouteDefinitions } from './routes';
+
+function checkJson(row: OigCheckRow): z.infer<typeof OigCheckSchema> {
+  return {
+    id: row.id,
+    checkedAt: new Date(row.checked_at).toISOString(),
+    trigger: row.trigger,
+    sourceUpdatedOn: row.source_updated_on,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    sha256: row.sha256,
+    status: row.status,
+    rowCount: row.row_count,
+    added: row.added,
+    removed: row.removed,
+    invalidFields: row.invalid_fields,
+    durationMs: row.duration_ms,
+    archiveKey: row.archive_key,
+    warning: row.warning,
+    error: row.error,
+    workflowId: row.workflow_id,
+  };
+}
+
+export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
+  const routes = oigRouteDefinitions(config.AUTH_JWT_SECRET);
+  return createRouter()
+    .openapi(routes.status, async (c) => {
+      const status = await readOigStatus({ sequelize, temporal, logger });
+      const { lastCheck, lastImport, nextScheduledRunAt } = status;
+      return c.json(
+        {
+          lastCheck: lastCheck ? checkJson(lastCheck) : null,
+          lastImport: lastImport
+            ? {
+                checkId: lastImport.id,
+                checkedAt: new Date(lastImport.checked_at).toISOString(),
+                sourceUpdatedOn: lastImport.source_updated_on,
+                rowCount: lastImport.row_count,
+                sha256: lastImport.sha256,
+                archiveKey: lastImport.archive_key,
+              }
+            : null,
+          rowCount: status.rowCount,
+          nextScheduledRunAt: nextScheduledRunAt ? nextScheduledRunAt.toISOString() : null,
+          schedule: status.schedule,
+        },
+        200,
+      );
+    })
+    .openapi(routes.checks, async (c) => {
+      const { limit, cursor } = c.req.valid('query');
+      const after = decodeCursor(cursor, ['timestamp', 'uuid']);
+      const rows = await listChecks(sequelize, limit + 1, after);
+      const result = page(rows.map(checkJson), limit, (row) => [row.checkedAt, row.id]);
+      return c.json(result, 200);
+    })
+    .openapi(routes.sync, async (c) => {
+      // The body is optional: a bare POST is a sync without force.
+      const force = (c.req.header('content-type') ? c.req.valid('json')?.force : undefined) ?? false;
+      const { workflowId, runId, alreadyRunning } = await requestOigSync(
+        { config, temporal },
+        { force, actorUserId: c.var.user.id },
+      );
+      return c.json(
+        acceptedBody(
+          config,
+          { trigger: 'manual' as const, force, alreadyRunning, runId },
+          workflowId,
+          '/v1/oig/status',
+        ),
+        202,
+      );
+    })
+    .openapi(routes.exclusions, async (c) => {
+      const { q, npi, state, limit, cursor } = c.req.valid('query');
+      const after = decodeCursor(cursor, ['text', 'uuid']);
+      const rows = await searchExclusions(sequelize, { q, npi, state }, limit + 1, after);
+      const result = page(rows, limit, (row) => [row.sort_name, row.id]);
+      const items = result.items.map(
+        (row) =>
+          ({
+            exclusionKey: row.exclusion_key,
+            ...Object.fromEntries(LEIE_FIELDS.map((field) => [field, row[field as keyof typeof row]])),
+          }) as z.infer<typeof OigExclusionSchema>,
+      );
+      return c.json({ items, nextCursor: result.nextCursor }, 200);
+    });
+}
