@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { FIRST_EMPLOYEE_ID, nextChunk, resolveLapsedMatches, screenChunk } from '../../db/screening-sql';
+import { FIRST_EMPLOYEE_ID, nextChunk, resolveLapsedMatches, screenChunk } from '../../db/screening-store';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
   deleteLeieRows,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { QueryTypes } from 'sequelize';
-import { nameSearchSample } from '../../api/paging';
-import { searchEmployeesSql } from '../../api/routes/employees';
-import { createSequelize, rawQuery } from '../../db/sequelize';
+import { nameSearchSample, searchEmployeesSql } from '../../db/people-store';
+import { createSequelize } from '../../db/sequelize';
+import { query } from '../../db/sql';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
 
@@ -53,7 +53,7 @@ async function patterns(term: string | null, sample: string | null): Promise<str
 
 /** The search's rows, every page at once. */
 async function search(organizationId: string, q: string, sample: string | null) {
-  const rows = await rawQuery<{ id: string }>(
+  const rows = await query<{ id: string }>(
     stack().sequelize,
     searchEmployeesSql({ q }),
     { org: organizationId, q, sample, limit: 100_000 },
@@ -62,7 +62,7 @@ async function search(organizationId: string, q: string, sample: string | null) 
   return rows.map((row) => row.id);
 }
 
-/** What the search means (SPEC §5): substring of the normalized name, or an exact key. */
+/** What the search means (docs/spec.md §5): substring of the normalized name, or an exact key. */
 async function expected(organizationId: string, q: string) {
   const rows = await stack().sequelize.query<{ id: string }>(
     `SELECT id FROM employees WHERE organization_id = $1

@@ -79,7 +79,7 @@ const trickyName = fc
   )
   .map((parts) => parts.join(''));
 
-describe('ale_normalize_name (SQL, SPEC §4.5)', () => {
+describe('ale_normalize_name (SQL, docs/spec.md §4.5)', () => {
   const cases: [string | null, string | null][] = [
     ['José', 'JOSE'],
     ['  mary   ann ', 'MARY ANN'],

@@ -7,7 +7,7 @@ import {
   resolveLapsedMatches,
   screenAddedExclusions,
   screenChunk,
-} from '../../db/screening-sql';
+} from '../../db/screening-store';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
   deleteLeieRows,
@@ -52,7 +52,7 @@ async function sql(query: string, bind: Record<string, unknown> = {}) {
   return stack().sequelize.query(query, { bind, type: QueryTypes.SELECT });
 }
 
-describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
+describe('exclusion screening SQL (real Postgres, docs/spec.md §4.5)', () => {
   const tag = leieTag();
   let keys: Map<string, string>;
   const labelOfKey = () => new Map([...keys].map(([label, key]) => [key, label]));

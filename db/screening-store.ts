@@ -1,9 +1,17 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import type { ScreeningScope } from '../lib/workflow-contracts';
+import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
 /**
- * Exclusion screening as set-based SQL (SPEC §4.5). Every statement works on a whole set of people
- * (a chunk of employee ids) against the LEIE in Postgres; nothing here loops over people in Node.
+ * Exclusion screening and its matches: every statement on exclusion_matches — the set-based
+ * screening (its SQL text built in db/screening-match-sql.ts), the alerts, and the API's list and
+ * review — and the reads of employees and the LEIE that screening needs.
+ */
+
+/**
+ * The statement that screens people against the LEIE, as SQL text for db/screening-store.ts to run
+ * (docs/spec.md §4.5). Every statement works on a whole set of people (a chunk of employee ids)
+ * against the LEIE in Postgres; nothing loops over people in Node.
  *
  * Tiers: `npi` 1.00 — same NPI (the LEIE's 0000000000 means none); `name_dob` 0.95 — a shared
  * last-name key and first name (ale_name_match_keys) and the same date of birth; `name` 0.60 — the
@@ -12,13 +20,7 @@ import type { ScreeningScope } from '../lib/workflow-contracts';
  * business-only LEIE rows (no last name) and reinstated rows (REINDATE set) never match people.
  */
 
-/** Memory for one screening statement (a chunk of 25k people against the list needs ~30 MB). */
-export const SCREENING_WORK_MEM = '64MB';
-
-/** Lower bound for the first chunk: every uuid sorts after it. */
-export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
-
-interface ScopeSql {
+export interface ScopeSql {
   /** Condition on `employees e` (besides status = 'active'). */
   employees: string;
   /** Condition on `oig_employees_exclusion x`. */
@@ -188,6 +190,12 @@ SELECT
   (SELECT count(*) FROM stale)::int AS resolved`;
 }
 
+/** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
+export const SCREENING_WORK_MEM = '64MB';
+
+/** Lower bound for the first chunk: every uuid sorts after it. */
+export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
+
 export interface ChunkCounts {
   /** New matches, and resolved ones that match again. */
   opened: number;
@@ -205,7 +213,7 @@ export interface Chunk {
 
 /** The next chunk of at most `size` active employees in scope after `after`, or null when done. */
 export async function nextChunk(
-  sequelize: Sequelize,
+  db: Db,
   scope: ScreeningScope,
   after: string,
   size: number,
@@ -213,15 +221,13 @@ export async function nextChunk(
   const sql = scopeSql(scope);
   const bind = { ...sql.bind, after };
   const where = `e.status = 'active' AND e.id > $after::uuid AND ${sql.employees}`;
-  const [bound] = await sequelize.query<{ id: string }>(
+  const bound = await queryOne<{ id: string }>(
+    db,
     `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT 1`,
-    { type: QueryTypes.SELECT, bind: { ...bind, skip: size - 1 } },
+    { ...bind, skip: size - 1 },
   );
   if (bound) return { after, upto: bound.id };
-  const rest = await sequelize.query(`SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, {
-    type: QueryTypes.SELECT,
-    bind,
-  });
+  const rest = await query(db, `SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, bind);
   return rest.length > 0 ? { after, upto: null } : null;
 }
 
@@ -230,10 +236,10 @@ async function runScreen(
   sql: string,
   bind: Record<string, unknown>,
 ): Promise<ChunkCounts> {
-  return sequelize.transaction(async (transaction) => {
+  return inTransaction(sequelize, async (tx) => {
     // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
-    await sequelize.query(`SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`, { transaction });
-    const [row] = await sequelize.query<ChunkCounts>(sql, { type: QueryTypes.SELECT, bind, transaction });
+    await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    const row = await queryOne<ChunkCounts>(tx, sql, bind);
     return row ?? { opened: 0, matched: 0, resolved: 0 };
   });
 }
@@ -259,9 +265,10 @@ export async function screenAddedExclusions(
   sequelize: Sequelize,
   scope: Extract<ScreeningScope, { kind: 'oig-import' }>,
 ): Promise<ChunkCounts | null> {
-  const [count] = await sequelize.query<{ n: number }>(
+  const count = await queryOne<{ n: number }>(
+    sequelize,
     `SELECT count(*)::int AS n FROM oig_exclusion_changes WHERE check_id = $checkId AND change = 'added'`,
-    { type: QueryTypes.SELECT, bind: { checkId: scope.checkId } },
+    { checkId: scope.checkId },
   );
   if ((count?.n ?? 0) > PROBE_MAX_ADDED_KEYS) return null;
   const sql = scopeSql(scope);
@@ -273,9 +280,10 @@ export async function screenAddedExclusions(
  * or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
  * empty (never loaded), so a missing list cannot resolve every match.
  */
-export async function resolveLapsedMatches(sequelize: Sequelize, scope: ScreeningScope): Promise<number> {
+export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promise<number> {
   const sql = scopeSql(scope);
-  const rows = await sequelize.query(
+  return execute(
+    db,
     `UPDATE exclusion_matches AS target
      SET status = 'resolved',
          resolution = CASE WHEN x.exclusion_key IS NULL THEN 'removed_from_list' ELSE 'reinstated' END,
@@ -288,21 +296,21 @@ export async function resolveLapsedMatches(sequelize: Sequelize, scope: Screenin
        AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
        AND ${sql.matches}
      RETURNING target.id`,
-    { type: QueryTypes.SELECT, bind: sql.bind },
+    sql.bind,
   );
-  return rows.length;
 }
 
 /** Organizations (in scope, not being deleted) with open matches their admins were not told about. */
-export async function organizationsToAlert(sequelize: Sequelize, scope: ScreeningScope): Promise<string[]> {
+export async function organizationsToAlert(db: Db, scope: ScreeningScope): Promise<string[]> {
   const orgId = scopeOrganizationId(scope);
-  const rows = await sequelize.query<{ organization_id: string }>(
+  const rows = await query<{ organization_id: string }>(
+    db,
     `SELECT o.id AS organization_id FROM organizations o
      WHERE o.status NOT IN ('deprovisioning', 'deleted') AND ($orgId::uuid IS NULL OR o.id = $orgId::uuid)
        AND EXISTS (SELECT 1 FROM exclusion_matches m
                    WHERE m.organization_id = o.id AND m.status = 'open' AND m.alerted_at IS NULL)
      ORDER BY o.id`,
-    { type: QueryTypes.SELECT, bind: { orgId } },
+    { orgId },
   );
   return rows.map((row) => row.organization_id);
 }
@@ -315,24 +323,24 @@ export interface PendingAlert {
   recipients: string[];
 }
 
-export async function pendingAlert(
-  sequelize: Sequelize,
-  organizationId: string,
-): Promise<PendingAlert | null> {
-  const [organization] = await sequelize.query<{ name: string; subdomain: string }>(
+export async function pendingAlert(db: Db, organizationId: string): Promise<PendingAlert | null> {
+  const organization = await queryOne<{ name: string; subdomain: string }>(
+    db,
     'SELECT name, subdomain FROM organizations WHERE id = $organizationId',
-    { type: QueryTypes.SELECT, bind: { organizationId } },
+    { organizationId },
   );
   if (!organization) return null;
-  const matches = await sequelize.query<{ id: string }>(
+  const matches = await query<{ id: string }>(
+    db,
     `SELECT id FROM exclusion_matches
      WHERE organization_id = $organizationId AND status = 'open' AND alerted_at IS NULL ORDER BY id`,
-    { type: QueryTypes.SELECT, bind: { organizationId } },
+    { organizationId },
   );
-  const recipients = await sequelize.query<{ email: string }>(
+  const recipients = await query<{ email: string }>(
+    db,
     `SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
      WHERE ms.organization_id = $organizationId AND ms.role IN ('owner', 'admin') ORDER BY u.email`,
-    { type: QueryTypes.SELECT, bind: { organizationId } },
+    { organizationId },
   );
   return {
     organizationName: organization.name,
@@ -342,11 +350,130 @@ export async function pendingAlert(
   };
 }
 
-export async function markAlerted(sequelize: Sequelize, matchIds: string[]): Promise<number> {
-  const rows = await sequelize.query(
+export function markAlerted(db: Db, matchIds: string[]): Promise<number> {
+  return execute(
+    db,
     `UPDATE exclusion_matches SET alerted_at = now(), updated_at = now()
      WHERE id = ANY($matchIds::uuid[]) AND alerted_at IS NULL RETURNING id`,
-    { type: QueryTypes.SELECT, bind: { matchIds } },
+    { matchIds },
   );
-  return rows.length;
+}
+
+export const MATCH_STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
+export type MatchStatus = (typeof MATCH_STATUSES)[number];
+
+export interface ExclusionMatchRow {
+  id: string;
+  organization_id: string;
+  employee_id: string;
+  exclusion_key: string;
+  reason: 'npi' | 'name_dob' | 'name';
+  /** numeric(3,2), as Postgres's text. */
+  score: string;
+  status: MatchStatus;
+  resolution: string | null;
+  first_detected_at: Date;
+  last_seen_at: Date;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  note: string | null;
+  alerted_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A match as admins review it: the person (`e_…`) and the LEIE row as last imported (`x`, or null). */
+export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated_at'> & {
+  /** first_detected_at as Postgres's text, so a cursor keeps its microseconds. */
+  cursor_at: string;
+  e_kind: 'employee' | 'caregiver';
+  e_external_id: string | null;
+  e_first_name: string;
+  e_middle_name: string | null;
+  e_last_name: string;
+  e_date_of_birth: string | null;
+  e_npi: string | null;
+  e_status: 'active' | 'inactive';
+  x: Record<string, string | null> | null;
+};
+
+const SELECT_MATCH_VIEWS = `
+SELECT m.id, m.organization_id, m.employee_id, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
+  m.first_detected_at, m.last_seen_at, m.reviewed_by, m.reviewed_at, m.note, m.alerted_at,
+  m.first_detected_at::text AS cursor_at,
+  e.kind AS e_kind, e.external_id AS e_external_id, e.first_name AS e_first_name,
+  e.middle_name AS e_middle_name, e.last_name AS e_last_name, e.date_of_birth AS e_date_of_birth,
+  e.npi AS e_npi, e.status AS e_status,
+  CASE WHEN x.id IS NULL THEN NULL ELSE json_build_object(
+    'exclusionKey', x.exclusion_key, 'lastname', x.lastname, 'firstname', x.firstname, 'midname', x.midname,
+    'busname', x.busname, 'general', x.general, 'specialty', x.specialty, 'upin', x.upin, 'npi', x.npi,
+    'dob', x.dob, 'address', x.address, 'city', x.city, 'state', x.state, 'zip', x.zip,
+    'excltype', x.excltype, 'excldate', x.excldate, 'reindate', x.reindate,
+    'waiverdate', x.waiverdate, 'wvrstate', x.wvrstate) END AS x
+FROM exclusion_matches m
+JOIN employees e ON e.id = m.employee_id
+LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key`;
+
+/** One page of the organization's matches, newest first, before the (first_detected_at, id) of `before`. */
+export function listExclusionMatches(
+  db: Db,
+  organizationId: string,
+  options: { status?: MatchStatus; limit: number; before?: [at: string, id: string] },
+): Promise<ExclusionMatchView[]> {
+  const { status, before } = options;
+  return query<ExclusionMatchView>(
+    db,
+    `${SELECT_MATCH_VIEWS}
+     WHERE m.organization_id = $orgId
+       ${status ? 'AND m.status = $status' : ''}
+       ${before ? 'AND (m.first_detected_at, m.id) < (CAST($beforeAt AS timestamptz), CAST($beforeId AS uuid))' : ''}
+     ORDER BY m.first_detected_at DESC, m.id DESC
+     LIMIT $limit`,
+    {
+      orgId: organizationId,
+      status: status ?? null,
+      beforeAt: before?.[0] ?? null,
+      beforeId: before?.[1] ?? null,
+      limit: options.limit,
+    },
+  );
+}
+
+export function findExclusionMatch(
+  db: Db,
+  organizationId: string,
+  id: string,
+): Promise<ExclusionMatchView | undefined> {
+  return queryOne<ExclusionMatchView>(
+    db,
+    `${SELECT_MATCH_VIEWS} WHERE m.organization_id = $orgId AND m.id = $id`,
+    { orgId: organizationId, id },
+  );
+}
+
+/** The match's status and reason, its row locked until the transaction `tx` ends. */
+export function lockExclusionMatch(
+  tx: Db,
+  organizationId: string,
+  id: string,
+): Promise<Pick<ExclusionMatchRow, 'status' | 'reason'> | undefined> {
+  return queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
+    tx,
+    'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
+    { orgId: organizationId, id },
+  );
+}
+
+/** Records an admin's decision on a match, with its note. */
+export async function recordMatchReview(
+  db: Db,
+  review: { id: string; status: 'confirmed' | 'dismissed'; note: string | null; userId: string },
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE exclusion_matches
+        SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = now(), updated_at = now()
+      WHERE id = $id`,
+    review,
+  );
 }

@@ -1,0 +1,125 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import { recordAudit } from '../db/audit';
+import type { EmployeeRow } from '../db/people-store';
+import {
+  type ExclusionMatchView,
+  findExclusionMatch,
+  lockExclusionMatch,
+  recordMatchReview,
+} from '../db/screening-store';
+import { inTransaction } from '../db/sql';
+import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
+
+export interface ScreeningDeps {
+  temporal: Client;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+}
+
+/** Starts the screening of one person at this version; the same version never starts twice. */
+export async function startEmployeeScreening(
+  { temporal, config }: ScreeningDeps,
+  row: Pick<EmployeeRow, 'id' | 'organization_id' | 'updated_at'>,
+): Promise<string> {
+  const workflowId = screeningWorkflowId('employees', `${row.id}-${new Date(row.updated_at).getTime()}`);
+  const scope: ScreeningScope = {
+    kind: 'employees',
+    organizationId: row.organization_id,
+    employeeIds: [row.id],
+  };
+  try {
+    await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [scope],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return workflowId;
+}
+
+/**
+ * Rescreens every active person of the organization; while a rescreen of it runs, answers with the
+ * running one (same workflow id).
+ */
+export async function startOrganizationScreening(
+  { temporal, config, logger }: ScreeningDeps & { logger: Logger },
+  organizationId: string,
+): Promise<string> {
+  const workflowId = screeningWorkflowId('organization', organizationId);
+  const scope: ScreeningScope = { kind: 'organization', organizationId };
+  try {
+    await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [scope],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  } catch (error) {
+    logger.error({ err: error, organizationId }, 'could not start the exclusion screening');
+    throw new UnavailableError('The workflow service is unavailable; try again shortly.');
+  }
+  return workflowId;
+}
+
+/** The organization's match `id`, as admins review it. */
+export async function getExclusionMatch(
+  sequelize: Sequelize,
+  organizationId: string,
+  id: string,
+): Promise<ExclusionMatchView> {
+  const match = await findExclusionMatch(sequelize, organizationId, id);
+  if (!match) throw new NotFoundError(`Exclusion match ${id} was not found.`);
+  return match;
+}
+
+/**
+ * An admin confirms or dismisses a match, with a note; audited in the same transaction. Resolved
+ * matches (their exclusion no longer applies) cannot be reviewed.
+ */
+export async function reviewExclusionMatch(
+  sequelize: Sequelize,
+  review: {
+    organizationId: string;
+    id: string;
+    status: 'confirmed' | 'dismissed';
+    note: string | null;
+    userId: string;
+  },
+): Promise<ExclusionMatchView> {
+  const { organizationId, id, status, note, userId } = review;
+  await inTransaction(sequelize, async (tx) => {
+    const current = await lockExclusionMatch(tx, organizationId, id);
+    if (!current) throw new NotFoundError(`Exclusion match ${id} was not found.`);
+    if (current.status === 'resolved') {
+      throw new ConflictError(
+        'This match is resolved (its exclusion no longer applies); it cannot be reviewed.',
+      );
+    }
+    await recordMatchReview(tx, { id, status, note, userId });
+    await recordAudit(
+      {
+        actorUserId: userId,
+        action: `exclusion_match.${status}`,
+        entityType: 'exclusion_match',
+        entityId: id,
+        organizationId,
+        // The note is free text and may name people: it stays on the match, not in the audit log.
+        details: {
+          previousStatus: current.status,
+          status,
+          reason: current.reason,
+          withNote: Boolean(note),
+        },
+      },
+      tx,
+    );
+  });
+  return getExclusionMatch(sequelize, organizationId, id);
+}
