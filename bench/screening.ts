@@ -16,15 +16,14 @@ import { parseArgs } from 'node:util';
 import type { Sequelize } from 'sequelize';
 import { DEFAULT_SCREENING_CHUNK_SIZE } from '../activities/screening';
 import { migrateUp } from '../db/migrator';
+import { scopeSql, screenSql } from '../db/screening-match-sql';
 import {
   FIRST_EMPLOYEE_ID,
   nextChunk,
   resolveLapsedMatches,
   SCREENING_WORK_MEM,
-  scopeSql,
   screenAddedExclusions,
   screenChunk,
-  screenSql,
 } from '../db/screening-store';
 import { createSequelize } from '../db/sequelize';
 import { execute, query, queryOne } from '../db/sql';
