@@ -54,11 +54,8 @@ export interface PatientRow {
   updated_at: Date;
 }
 
-/** The columns the search reads: an EmployeeRow without the normalized first and last names. */
-const SEARCH_COLUMNS = [
-  'id',
-  'organization_id',
-  'kind',
+/** The columns a person's record sets (as validated by domain/roster-row.ts). */
+export const EMPLOYEE_RECORD_COLUMNS = [
   'external_id',
   'first_name',
   'middle_name',
@@ -69,6 +66,14 @@ const SEARCH_COLUMNS = [
   'phone',
   'title',
   'hire_date',
+] as const;
+
+/** The columns the search reads: an EmployeeRow without the normalized first and last names. */
+const SEARCH_COLUMNS = [
+  'id',
+  'organization_id',
+  'kind',
+  ...EMPLOYEE_RECORD_COLUMNS,
   'status',
   'full_name_norm',
   'last_import_id',
@@ -237,21 +242,6 @@ export function findEmployee(db: Db, organizationId: string, id: string): Promis
     org: organizationId,
   });
 }
-
-/** The columns a person's record sets (as validated by domain/roster-row.ts). */
-export const EMPLOYEE_RECORD_COLUMNS = [
-  'external_id',
-  'first_name',
-  'middle_name',
-  'last_name',
-  'date_of_birth',
-  'npi',
-  'email',
-  'phone',
-  'title',
-  'hire_date',
-] as const;
-export type EmployeeRecord = Record<(typeof EMPLOYEE_RECORD_COLUMNS)[number], string | null>;
 
 // full_name_norm is generated from these two (migration 1000).
 const normalized = `coalesce(ale_normalize_name($first), ''), coalesce(ale_normalize_name($last), '')`;
