@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import type { ScreeningScope } from '../lib/workflow-contracts';
+import { recordAudit } from './audit';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
@@ -270,29 +271,56 @@ export function findExclusionMatch(
   );
 }
 
-/** The match's status and reason, its row locked until the transaction `tx` ends. */
-export function lockExclusionMatch(
-  tx: Db,
-  organizationId: string,
-  id: string,
-): Promise<Pick<ExclusionMatchRow, 'status' | 'reason'> | undefined> {
-  return queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
-    tx,
-    'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
-    { orgId: organizationId, id },
-  );
-}
+/** What came of a review: the match is missing, resolved (not reviewable) or now reviewed. */
+export type ReviewOutcome = 'missing' | 'resolved' | 'reviewed';
 
-/** Records an admin's decision on a match, with its note. */
-export async function recordMatchReview(
-  db: Db,
-  review: { id: string; status: 'confirmed' | 'dismissed'; note: string | null; userId: string },
-): Promise<void> {
-  await execute(
-    db,
-    `UPDATE exclusion_matches
-        SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = now(), updated_at = now()
-      WHERE id = $id`,
-    review,
-  );
+/**
+ * Records an admin's decision on a match, with its note, and audits it in the same transaction, the
+ * match's row locked meanwhile. Resolved matches (their exclusion no longer applies) are left as they are.
+ */
+export function recordExclusionMatchReview(
+  sequelize: Sequelize,
+  review: {
+    organizationId: string;
+    id: string;
+    status: 'confirmed' | 'dismissed';
+    note: string | null;
+    userId: string;
+  },
+): Promise<ReviewOutcome> {
+  const { organizationId, id, status, note, userId } = review;
+  return inTransaction(sequelize, async (tx) => {
+    const current = await queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
+      tx,
+      'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
+      { orgId: organizationId, id },
+    );
+    if (!current) return 'missing';
+    if (current.status === 'resolved') return 'resolved';
+    await execute(
+      tx,
+      `UPDATE exclusion_matches
+          SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = now(), updated_at = now()
+        WHERE id = $id`,
+      { id, status, note, userId },
+    );
+    await recordAudit(
+      {
+        actorUserId: userId,
+        action: `exclusion_match.${status}`,
+        entityType: 'exclusion_match',
+        entityId: id,
+        organizationId,
+        // The note is free text and may name people: it stays on the match, not in the audit log.
+        details: {
+          previousStatus: current.status,
+          status,
+          reason: current.reason,
+          withNote: Boolean(note),
+        },
+      },
+      tx,
+    );
+    return 'reviewed';
+  });
 }

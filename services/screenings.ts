@@ -1,15 +1,11 @@
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
-import { recordAudit } from '../db/audit';
 import type { EmployeeRow } from '../db/people-store';
 import {
   type ExclusionMatchView,
   findExclusionMatch,
-  lockExclusionMatch,
-  recordMatchReview,
+  recordExclusionMatchReview,
 } from '../db/screening-store';
-import { inTransaction } from '../db/sql';
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -68,58 +64,23 @@ export async function startOrganizationScreening(
   return workflowId;
 }
 
-/** The organization's match `id`, as admins review it. */
-export async function getExclusionMatch(
-  sequelize: Sequelize,
-  organizationId: string,
-  id: string,
-): Promise<ExclusionMatchView> {
-  const match = await findExclusionMatch(sequelize, organizationId, id);
-  if (!match) throw new NotFoundError(`Exclusion match ${id} was not found.`);
-  return match;
-}
-
 /**
- * An admin confirms or dismisses a match, with a note; audited in the same transaction. Resolved
- * matches (their exclusion no longer applies) cannot be reviewed.
+ * An admin confirms or dismisses a match, with a note (audited). Resolved matches (their exclusion
+ * no longer applies) cannot be reviewed.
  */
 export async function reviewExclusionMatch(
   sequelize: Sequelize,
-  review: {
-    organizationId: string;
-    id: string;
-    status: 'confirmed' | 'dismissed';
-    note: string | null;
-    userId: string;
-  },
+  review: Parameters<typeof recordExclusionMatchReview>[1],
 ): Promise<ExclusionMatchView> {
-  const { organizationId, id, status, note, userId } = review;
-  await inTransaction(sequelize, async (tx) => {
-    const current = await lockExclusionMatch(tx, organizationId, id);
-    if (!current) throw new NotFoundError(`Exclusion match ${id} was not found.`);
-    if (current.status === 'resolved') {
-      throw new ConflictError(
-        'This match is resolved (its exclusion no longer applies); it cannot be reviewed.',
-      );
-    }
-    await recordMatchReview(tx, { id, status, note, userId });
-    await recordAudit(
-      {
-        actorUserId: userId,
-        action: `exclusion_match.${status}`,
-        entityType: 'exclusion_match',
-        entityId: id,
-        organizationId,
-        // The note is free text and may name people: it stays on the match, not in the audit log.
-        details: {
-          previousStatus: current.status,
-          status,
-          reason: current.reason,
-          withNote: Boolean(note),
-        },
-      },
-      tx,
+  const notFound = () => new NotFoundError(`Exclusion match ${review.id} was not found.`);
+  const outcome = await recordExclusionMatchReview(sequelize, review);
+  if (outcome === 'missing') throw notFound();
+  if (outcome === 'resolved') {
+    throw new ConflictError(
+      'This match is resolved (its exclusion no longer applies); it cannot be reviewed.',
     );
-  });
-  return getExclusionMatch(sequelize, organizationId, id);
+  }
+  const match = await findExclusionMatch(sequelize, review.organizationId, review.id);
+  if (!match) throw notFound();
+  return match;
 }
