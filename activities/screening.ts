@@ -8,7 +8,7 @@ import {
   resolveLapsedMatches,
   screenAddedExclusions,
   screenChunk,
-} from '../db/screening-sql';
+} from '../db/screening-store';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 

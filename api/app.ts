@@ -12,15 +12,15 @@ import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
-import { employeeRoutes } from './routes/employees';
-import { exclusionMatchRoutes } from './routes/exclusion-matches';
+import { employeeRoutes } from './routes/employees/handlers';
+import { exclusionMatchRoutes } from './routes/exclusion-matches/handlers';
 import { healthRoutes } from './routes/health';
 import { importRoutes } from './routes/imports';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
 import { oigRoutes } from './routes/oig/handlers';
 import { organizationRoutes } from './routes/organizations';
-import { patientRoutes } from './routes/patients';
+import { patientRoutes } from './routes/patients/handlers';
 import { webhookRoutes } from './routes/webhooks';
 
 /** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */

@@ -1,5 +1,5 @@
 /**
- * Employee search benchmark (SPEC §5 GET …/employees): 1M employees in one organization (plus a
+ * Employee search benchmark (docs/spec.md §5 GET …/employees): 1M employees in one organization (plus a
  * second organization of 100k), the real Hono app on loopback, autocannon with 10 connections.
  *
  *   npx tsx bench/employee-search.ts [--employees 1000000] [--seconds 10]
@@ -19,15 +19,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
-import { QueryTypes } from 'sequelize';
 import { createRouter } from '../api/env';
-import { nameSearchSample } from '../api/paging';
 import { handleError } from '../api/problem';
-import { employeeRoutes, searchEmployeesSql } from '../api/routes/employees';
+import { employeeRoutes } from '../api/routes/employees/handlers';
 import { healthRoutes } from '../api/routes/health';
 import { migrateUp } from '../db/migrator';
-import { initModels, Membership, User } from '../db/models';
+import { nameSearchSample, searchEmployeesSql } from '../db/people-store';
 import { createSequelize } from '../db/sequelize';
+import { execute, query, queryOne } from '../db/sql';
 import { loadConfig } from '../lib/config';
 import { createTemporalClient } from '../lib/temporal';
 import { signAccessToken } from '../lib/tokens';
@@ -51,7 +50,6 @@ const postgres = await startEmbeddedPostgres({
 });
 const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: postgres.url });
 const sequelize = createSequelize(config.DATABASE_URL, { poolMax: 10 });
-initModels(sequelize);
 await migrateUp(sequelize);
 const temporal = createTemporalClient(config);
 
@@ -61,15 +59,16 @@ const LAST =
 
 async function seed(organizationId: string, count: number) {
   const started = performance.now();
-  await sequelize.query(
+  await execute(
+    sequelize,
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, email, npi, status,
        first_name_norm, last_name_norm)
-     SELECT $1, CASE WHEN i % 4 = 0 THEN 'caregiver' ELSE 'employee' END, 'E' || i, f, l, 'e' || i || '@example.test',
+     SELECT $organizationId, CASE WHEN i % 4 = 0 THEN 'caregiver' ELSE 'employee' END, 'E' || i, f, l, 'e' || i || '@example.test',
        NULL, CASE WHEN i % 10 = 0 THEN 'inactive' ELSE 'active' END,
        ale_normalize_name(f), ale_normalize_name(l)
      FROM (SELECT i, (${FIRST})[1 + i % 12] || (i % 997) AS f, (${LAST})[1 + (i * 7) % 10] || (i % 1009) AS l
-           FROM generate_series(1, $2::int) i) s`,
-    { bind: [organizationId, count] },
+           FROM generate_series(1, $count::int) i) s`,
+    { organizationId, count },
   );
   return performance.now() - started;
 }
@@ -117,26 +116,32 @@ const cpu = (r: { serverCpuMs: number; postgresCpuMs: number }) =>
   `${r.serverCpuMs.toFixed(2)} ms server + ${r.postgresCpuMs.toFixed(2)} ms Postgres a request`;
 
 try {
-  const [orgRows, otherRows] = await Promise.all(
+  const [org, other] = await Promise.all(
     ['bench-a', 'bench-b'].map((subdomain) =>
-      sequelize.query<{ id: string }>(
-        `INSERT INTO organizations (name, subdomain, status) VALUES ('Bench', $1, 'active') RETURNING id`,
-        { bind: [subdomain], type: QueryTypes.SELECT },
+      queryOne<{ id: string }>(
+        sequelize,
+        `INSERT INTO organizations (name, subdomain, status) VALUES ('Bench', $subdomain, 'active') RETURNING id`,
+        { subdomain },
       ),
     ),
   );
-  const orgId = orgRows?.[0]?.id as string;
+  const orgId = org?.id as string;
   const seedMs = await seed(orgId, EMPLOYEES);
-  await seed(otherRows?.[0]?.id as string, Math.round(EMPLOYEES / 10));
-  await sequelize.query('VACUUM ANALYZE employees');
+  await seed(other?.id as string, Math.round(EMPLOYEES / 10));
+  await execute(sequelize, 'VACUUM ANALYZE employees');
   console.log(`seeded ${EMPLOYEES} employees in ${(seedMs / 1000).toFixed(1)} s`);
 
-  const user = await User.create({ email: 'bench@example.test', passwordHash: 'x' });
-  await Membership.create({ organizationId: orgId, userId: user.id, role: 'member' });
-  const token = await signAccessToken(
-    { userId: user.id },
-    { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
+  const user = await queryOne<{ id: string }>(
+    sequelize,
+    `INSERT INTO users (email, password_hash) VALUES ('bench@example.test', 'x') RETURNING id`,
   );
+  const userId = user?.id as string;
+  await execute(
+    sequelize,
+    `INSERT INTO memberships (organization_id, user_id, role) VALUES ($orgId, $userId, 'member')`,
+    { orgId, userId },
+  );
+  const token = await signAccessToken({ userId }, { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 });
   // Only the routes measured (and /health as the floor), without the app's other middleware.
   const deps = { config, sequelize, temporal, logger: pino({ level: 'silent' }) };
   const app = createRouter();
@@ -149,22 +154,21 @@ try {
   const list = `${base}/v1/organizations/${orgId}/employees`;
 
   const sample = await nameSearchSample(sequelize, 'employees');
-  const [plan] = await sequelize
-    .query<Record<string, unknown>>(
+  const plan = (
+    await query<Record<string, unknown>>(
+      sequelize,
       `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${searchEmployeesSql({ q: 'x' })}`,
-      {
-        bind: { org: orgId, q: 'smith123', sample, limit: 51 },
-        type: QueryTypes.SELECT,
-        plain: false,
-        raw: true,
-      },
+      { org: orgId, q: 'smith123', sample, limit: 51 },
     )
-    .then((rows) => [rows.map((r) => Object.values(r)[0]).join('\n')]);
+  )
+    .map((r) => Object.values(r)[0])
+    .join('\n');
   /** The trigram pieces the name search asks the index for, for `q`. */
   const piecesOf = async (q: string) => {
-    const [row] = await sequelize.query<{ patterns: string[] }>(
-      'SELECT ale_name_search_patterns(ale_normalize_name($1), $2) AS patterns',
-      { bind: [q, sample], type: QueryTypes.SELECT },
+    const row = await queryOne<{ patterns: string[] }>(
+      sequelize,
+      'SELECT ale_name_search_patterns(ale_normalize_name($q), $sample) AS patterns',
+      { q, sample },
     );
     return row?.patterns.join(' ');
   };

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { Membership, Organization, User } from '../db/models';
+import { execute, queryOne } from '../db/sql';
 import { hashPassword } from '../lib/passwords';
 import { signAccessToken } from '../lib/tokens';
 import { stack, startTestStack, stopTestStack } from '../test/support/stack';
@@ -39,29 +39,34 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: obj
 
 await startTestStack();
 const { sequelize, config } = stack();
-const organization = await Organization.create({
-  name: 'Load Test Agency',
-  subdomain: `load-${Date.now()}`,
-  status: 'active',
-  dnsStatus: 'in_sync',
-});
-await sequelize.query(
+const organization = (await queryOne<{ id: string }>(
+  sequelize,
+  `INSERT INTO organizations (name, subdomain, status, dns_status)
+   VALUES ('Load Test Agency', $subdomain, 'active', 'in_sync') RETURNING id`,
+  { subdomain: `load-${Date.now()}` },
+)) as { id: string };
+await execute(
+  sequelize,
   `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, date_of_birth,
      first_name_norm, last_name_norm)
-   SELECT :org, 'employee', 'E' || g, f, l, DATE '1960-01-01' + (g % 15000),
+   SELECT $org, 'employee', 'E' || g, f, l, DATE '1960-01-01' + (g % 15000),
      ale_normalize_name(f), ale_normalize_name(l)
-   FROM generate_series(1, :n) g,
+   FROM generate_series(1, $n::int) g,
      LATERAL (SELECT (ARRAY['Maria','James','Linda','Robert','Patricia','John','Mary','Michael'])[1 + g % 8] || g % 97 AS f,
                      (ARRAY['Smith','Johnson','Williams','Brown','Jones','Garcia','Miller','Davis'])[1 + g % 8] AS l) names`,
-  { replacements: { org: organization.id, n: EMPLOYEES } },
+  { org: organization.id, n: EMPLOYEES },
 );
-await sequelize.query('ANALYZE employees');
-const admin = await User.create({
-  email: `load-${Date.now()}@example.test`,
-  name: 'Load',
-  passwordHash: await hashPassword('load-test-password'),
-});
-await Membership.create({ organizationId: organization.id, userId: admin.id, role: 'admin' });
+await execute(sequelize, 'ANALYZE employees');
+const admin = (await queryOne<{ id: string }>(
+  sequelize,
+  `INSERT INTO users (email, name, password_hash) VALUES ($email, 'Load', $passwordHash) RETURNING id`,
+  { email: `load-${Date.now()}@example.test`, passwordHash: await hashPassword('load-test-password') },
+)) as { id: string };
+await execute(
+  sequelize,
+  `INSERT INTO memberships (organization_id, user_id, role) VALUES ($orgId, $userId, 'admin')`,
+  { orgId: organization.id, userId: admin.id },
+);
 const token = await signAccessToken(
   { userId: admin.id },
   { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },

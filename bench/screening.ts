@@ -1,5 +1,5 @@
 /**
- * Exclusion screening benchmark (SPEC §4.5): 100k employees in 50 organizations against an 82k-row
+ * Exclusion screening benchmark (docs/spec.md §4.5): 100k employees in 50 organizations against an 82k-row
  * generated LEIE, in a throw-away embedded Postgres on loopback.
  *
  *   npx tsx bench/screening.ts [--employees 100000] [--leie 82000] [--added 500]
@@ -13,20 +13,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { DEFAULT_SCREENING_CHUNK_SIZE } from '../activities/screening';
 import { migrateUp } from '../db/migrator';
+import { scopeSql, screenSql } from '../db/screening-match-sql';
 import {
   FIRST_EMPLOYEE_ID,
   nextChunk,
   resolveLapsedMatches,
   SCREENING_WORK_MEM,
-  scopeSql,
   screenAddedExclusions,
   screenChunk,
-  screenSql,
-} from '../db/screening-sql';
+} from '../db/screening-store';
 import { createSequelize } from '../db/sequelize';
+import { execute, query, queryOne } from '../db/sql';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort } from '../scripts/stack/processes';
@@ -75,7 +75,7 @@ const nameSql = (prefix: string, pool: number) =>
   `'${prefix}' || translate(lpad(floor(random() * ${pool})::int::text, 5, '0'), '0123456789', 'AEIOUBCDFG')`;
 
 async function generate(sequelize: Sequelize) {
-  const q = (sql: string) => sequelize.query(sql);
+  const q = (sql: string) => execute(sequelize, sql);
   await q(`INSERT INTO organizations (name, subdomain, status, dns_status)
            SELECT 'Agency ' || g, 'bench-' || g, 'active', 'in_sync' FROM generate_series(1, ${ORGANIZATIONS}) g`);
   // The LEIE: 8 % business-only rows, 1 % reinstated, 5 % without DOB, 20 % with an NPI, 4 % hyphenated.
@@ -128,12 +128,14 @@ JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM organizations) o 
 
 /** An OIG import that adds `ADDED` keys: 10 % copies of current employees, the rest random people. */
 async function addExclusions(sequelize: Sequelize): Promise<string> {
-  const [check] = await sequelize.query<{ id: string }>(
+  const check = await queryOne<{ id: string }>(
+    sequelize,
     `INSERT INTO oig_exclusions_check (trigger, status) VALUES ('schedule', 'imported') RETURNING id`,
-    { type: QueryTypes.SELECT },
   );
   const checkId = (check as { id: string }).id;
-  await sequelize.query(`
+  await execute(
+    sequelize,
+    `
 INSERT INTO oig_employees_exclusion
   (exclusion_key, lastname, firstname, npi, dob, general, excltype, excldate, state,
    last_name_norm, first_name_norm, full_name_norm)
@@ -149,7 +151,8 @@ FROM (
 ) s;
 INSERT INTO oig_exclusion_changes (check_id, exclusion_key, change)
 SELECT '${checkId}', 'bench-added-' || g, 'added' FROM generate_series(1, ${ADDED}) g;
-ANALYZE oig_employees_exclusion; ANALYZE oig_exclusion_changes;`);
+ANALYZE oig_employees_exclusion; ANALYZE oig_exclusion_changes;`,
+  );
   return checkId;
 }
 
@@ -158,24 +161,20 @@ ANALYZE oig_employees_exclusion; ANALYZE oig_exclusion_changes;`);
  * b-tree; hyphen parts left out, which only flatters it), as a loop in Node would do.
  */
 async function perPersonLoop(sequelize: Sequelize, sample: number): Promise<number> {
-  const people = await sequelize.query<{
+  const people = await query<{
     npi: string | null;
     last_name_norm: string;
     first_name_norm: string;
-  }>(`SELECT npi, last_name_norm, first_name_norm FROM employees ORDER BY id LIMIT ${sample}`, {
-    type: QueryTypes.SELECT,
-  });
+  }>(sequelize, `SELECT npi, last_name_norm, first_name_norm FROM employees ORDER BY id LIMIT ${sample}`);
   const start = process.hrtime.bigint();
   for (const person of people) {
-    await sequelize.query(
+    await query(
+      sequelize,
       `SELECT exclusion_key FROM oig_employees_exclusion x
         WHERE x.reindate IS NULL AND x.last_name_norm IS NOT NULL
           AND ((x.npi = $npi AND x.npi <> '0000000000')
             OR (x.last_name_norm = $last AND x.first_name_norm = $first))`,
-      {
-        type: QueryTypes.SELECT,
-        bind: { npi: person.npi, last: person.last_name_norm, first: person.first_name_norm },
-      },
+      { npi: person.npi, last: person.last_name_norm, first: person.first_name_norm },
     );
   }
   return (ms(start) / people.length) * EMPLOYEES;
@@ -204,10 +203,10 @@ try {
   start = process.hrtime.bigint();
   const rerun = await screen(sequelize, all);
   const rerunMs = ms(start);
-  const [share] = await sequelize.query<{ reasons: string }>(
+  const share = await queryOne<{ reasons: string }>(
+    sequelize,
     `SELECT string_agg(reason || ' ' || n, ', ' ORDER BY reason) AS reasons FROM
       (SELECT reason, count(*)::int AS n FROM exclusion_matches GROUP BY reason) r`,
-    { type: QueryTypes.SELECT },
   );
 
   const checkId = await addExclusions(sequelize);
@@ -239,10 +238,11 @@ try {
   const transaction = await sequelize.transaction();
   let plan: string;
   try {
-    await sequelize.query(`SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`, { transaction });
-    const rows = await sequelize.query<{ 'QUERY PLAN': string }>(
+    await execute(transaction, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    const rows = await query<{ 'QUERY PLAN': string }>(
+      transaction,
       `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${screenSql(scope, 'hash')}`,
-      { type: QueryTypes.SELECT, bind: { ...scope.bind, ...firstChunk }, transaction },
+      { ...scope.bind, ...firstChunk },
     );
     plan = rows.map((row) => row['QUERY PLAN']).join('\n');
   } finally {
@@ -252,10 +252,11 @@ try {
   const probeTransaction = await sequelize.transaction();
   let probePlan: string;
   try {
-    await sequelize.query(`SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`, { transaction: probeTransaction });
-    const rows = await sequelize.query<{ 'QUERY PLAN': string }>(
+    await execute(probeTransaction, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    const rows = await query<{ 'QUERY PLAN': string }>(
+      probeTransaction,
       `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${screenSql(probeScope, 'probe')}`,
-      { type: QueryTypes.SELECT, bind: probeScope.bind, transaction: probeTransaction },
+      probeScope.bind,
     );
     probePlan = rows.map((row) => row['QUERY PLAN']).join('\n');
   } finally {

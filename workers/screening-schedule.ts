@@ -7,7 +7,7 @@ export const WEEKLY_RESCREEN_SCHEDULE_ID = 'exclusion-weekly-rescreen';
 export const WEEKLY_RESCREEN_CRON = '0 7 * * 0';
 
 /**
- * The safety net of SPEC §4.5: everyone against the whole list once a week, whatever triggers were
+ * The safety net of docs/spec.md §4.5: everyone against the whole list once a week, whatever triggers were
  * missed. Created when the worker starts, or brought up to date if it exists (same id, so never two).
  * Overlap SKIP: a rescreen still running when the next one is due is not doubled.
  */

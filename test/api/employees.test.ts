@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
+import { execute, inTransaction, query, queryOne } from '../../db/sql';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
@@ -16,21 +16,20 @@ const NAMES = [
 ];
 
 async function seed(organizationId: string, count: number, prefix = 'X') {
-  await stack().sequelize.query(
+  await execute(
+    stack().sequelize,
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, npi, email, status,
        first_name_norm, last_name_norm)
-     SELECT $1, CASE WHEN i % 3 = 0 THEN 'caregiver' ELSE 'employee' END, $5 || i, f, l, n, $5 || i || '@x.test',
-       CASE WHEN i % 5 = 0 THEN 'inactive' ELSE 'active' END,
+     SELECT $organizationId, CASE WHEN i % 3 = 0 THEN 'caregiver' ELSE 'employee' END, $prefix || i, f, l, n,
+       $prefix || i || '@x.test', CASE WHEN i % 5 = 0 THEN 'inactive' ELSE 'active' END,
        ale_normalize_name(f), ale_normalize_name(l)
-     FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(f, l, n, i)`,
+     FROM unnest($first::text[], $last::text[], $npi::text[]) WITH ORDINALITY AS t(f, l, n, i)`,
     {
-      bind: [
-        organizationId,
-        Array.from({ length: count }, (_, i) => (NAMES[i % NAMES.length] as string[])[0]),
-        Array.from({ length: count }, (_, i) => (NAMES[i % NAMES.length] as string[])[1]),
-        Array.from({ length: count }, (_, i) => npiFor(9000 + i)),
-        prefix,
-      ],
+      organizationId,
+      first: Array.from({ length: count }, (_, i) => (NAMES[i % NAMES.length] as string[])[0]),
+      last: Array.from({ length: count }, (_, i) => (NAMES[i % NAMES.length] as string[])[1]),
+      npi: Array.from({ length: count }, (_, i) => npiFor(9000 + i)),
+      prefix,
     },
   );
 }
@@ -65,9 +64,10 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
     );
     const screening = await stack().temporal.workflow.getHandle(created.body.workflowId).describe();
     assert.equal(screening.type, 'exclusionScreening');
-    const [norm] = await stack().sequelize.query<Record<string, string>>(
-      'SELECT first_name_norm, last_name_norm, full_name_norm FROM employees WHERE id = $1',
-      { bind: [created.body.id], type: QueryTypes.SELECT },
+    const norm = await queryOne<Record<string, string>>(
+      stack().sequelize,
+      'SELECT first_name_norm, last_name_norm, full_name_norm FROM employees WHERE id = $id',
+      { id: created.body.id },
     );
     assert.deepEqual(norm, {
       first_name_norm: 'JOSE',
@@ -153,11 +153,12 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
     assert.ok(smith.items.every((e) => /smith/i.test(e.lastName)));
     assert.equal((await get('q=perez&limit=200')).items.length, 10, 'accents are ignored');
     // The search renders timestamps from Postgres's text, GET …/{id} from Dates: the same JSON.
-    await stack().sequelize.query(
+    await execute(
+      stack().sequelize,
       `UPDATE employees SET updated_at = t.at FROM (VALUES ('X1', timestamptz '2026-01-02 03:04:05.999999+00'),
          ('X2', '2026-01-02 03:04:05+00'), ('X3', '1999-12-31 23:59:59.5-05')) AS t(id, at)
-       WHERE organization_id = $1 AND external_id = t.id`,
-      { bind: [org.id] },
+       WHERE organization_id = $org AND external_id = t.id`,
+      { org: org.id },
     );
     const listed = (await get('q=smith&limit=200')).items;
     assert.deepEqual(
@@ -222,12 +223,13 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
   });
 
   it('the name search is answered from an index, never a sequential scan (EXPLAIN)', async () => {
-    const plan = await stack().sequelize.transaction(async (transaction) => {
-      await stack().sequelize.query('SET LOCAL enable_seqscan = off', { transaction });
-      const rows = await stack().sequelize.query<{ 'QUERY PLAN': string }>(
-        `EXPLAIN SELECT * FROM employees e WHERE e.organization_id = $1
+    const plan = await inTransaction(stack().sequelize, async (tx) => {
+      await execute(tx, 'SET LOCAL enable_seqscan = off');
+      const rows = await query<{ 'QUERY PLAN': string }>(
+        tx,
+        `EXPLAIN SELECT * FROM employees e WHERE e.organization_id = $org
            AND e.full_name_norm LIKE '%' || ale_normalize_name('smith') || '%' ORDER BY e.full_name_norm, e.id LIMIT 51`,
-        { bind: [randomUUID()], type: QueryTypes.SELECT, transaction },
+        { org: randomUUID() },
       );
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     });
@@ -239,10 +241,11 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
     const org = await createOrganization();
     const admin = await createMember(org.id, 'admin');
     const member = await createMember(org.id, 'member');
-    await stack().sequelize.query(
+    await execute(
+      stack().sequelize,
       `INSERT INTO patients (organization_id, external_id, first_name, last_name, date_of_birth, full_name_norm)
-       VALUES ($1, '00042', 'Ann', 'Lee', '1950-01-01', 'ANN LEE'), ($1, '00043', 'Bob', 'Ray', '1951-01-01', 'BOB RAY')`,
-      { bind: [org.id] },
+       VALUES ($org, '00042', 'Ann', 'Lee', '1950-01-01', 'ANN LEE'), ($org, '00043', 'Bob', 'Ray', '1951-01-01', 'BOB RAY')`,
+      { org: org.id },
     );
     const api = app();
     const denied = await call(api, 'GET', `/v1/organizations/${org.id}/patients`, { token: member.token });

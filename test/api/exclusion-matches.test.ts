@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { QueryTypes } from 'sequelize';
-import { FIRST_EMPLOYEE_ID, nextChunk, resolveLapsedMatches, screenChunk } from '../../db/screening-sql';
+import { FIRST_EMPLOYEE_ID, nextChunk, resolveLapsedMatches, screenChunk } from '../../db/screening-store';
+import { execute, query } from '../../db/sql';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
   deleteLeieRows,
@@ -112,8 +112,8 @@ describe('exclusion matches API', () => {
 
   it('pages with a cursor and filters by status; marks inactive people', async () => {
     const { organization, admin, people } = await screenedOrganization();
-    await stack().sequelize.query(`UPDATE employees SET status = 'inactive' WHERE id = $id`, {
-      bind: { id: people.get('suffix') },
+    await execute(stack().sequelize, `UPDATE employees SET status = 'inactive' WHERE id = $id`, {
+      id: people.get('suffix'),
     });
     const app = stack().createApp();
     const base = `/v1/organizations/${organization.id}/exclusion-matches`;
@@ -171,9 +171,10 @@ describe('exclusion matches API', () => {
     assert.equal(response.body.reviewedBy, admin.user.id);
     assert.ok(Date.parse(response.body.reviewedAt) > Date.now() - 60_000);
 
-    const audit = await stack().sequelize.query<any>(
+    const audit = await query<any>(
+      stack().sequelize,
       'SELECT * FROM audit_log WHERE entity_type = $type AND entity_id = $id',
-      { type: QueryTypes.SELECT, bind: { type: 'exclusion_match', id: match.id } },
+      { type: 'exclusion_match', id: match.id },
     );
     assert.equal(audit.length, 1);
     assert.equal(audit[0].actor_user_id, admin.user.id);
@@ -212,9 +213,10 @@ describe('exclusion matches API', () => {
       json: { status: 'dismissed' },
     });
     assert.equal(missing.status, 404);
-    await stack().sequelize.query(
+    await execute(
+      stack().sequelize,
       `UPDATE exclusion_matches SET status = 'resolved', resolution = 'reinstated' WHERE id = $id`,
-      { bind: { id: match.id } },
+      { id: match.id },
     );
     const resolved = await call(app, 'PATCH', `${base}/${match.id}`, {
       token: admin.token,

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { QueryTypes } from 'sequelize';
-import { nameSearchSample } from '../../api/paging';
-import { searchEmployeesSql } from '../../api/routes/employees';
-import { createSequelize, rawQuery } from '../../db/sequelize';
+import { nameSearchSample, searchEmployeesSql } from '../../db/people-store';
+import { createSequelize } from '../../db/sequelize';
+import { execute, inTransaction, query, queryOne } from '../../db/sql';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
 
@@ -12,48 +11,47 @@ const LAST = ['Smith', 'Smith-Jones', "O'Brien", 'García', 'Nguyen'];
 
 /** `count` employees named like the search benchmark's: most share SMI/MIT/ITH, few share a number. */
 async function seed(organizationId: string, count: number) {
-  await stack().sequelize.query(
+  await execute(
+    stack().sequelize,
     `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, email, status,
        first_name_norm, last_name_norm)
-     SELECT $1, 'employee', 'N' || i, f, l, 'n' || i || '@x.test', 'active',
+     SELECT $organizationId, 'employee', 'N' || i, f, l, 'n' || i || '@x.test', 'active',
        ale_normalize_name(f), ale_normalize_name(l)
-     FROM (SELECT i, ($2::text[])[1 + i % 5] || (i % 97) AS f,
-             ($3::text[])[1 + (i * 3) % 5] || (i % 101) AS l
-           FROM generate_series(1, $4::int) i) s`,
-    { bind: [organizationId, FIRST, LAST, count] },
+     FROM (SELECT i, ($first::text[])[1 + i % 5] || (i % 97) AS f,
+             ($last::text[])[1 + (i * 3) % 5] || (i % 101) AS l
+           FROM generate_series(1, $count::int) i) s`,
+    { organizationId, first: FIRST, last: LAST, count },
   );
 }
 
 /** What ANALYZE sampled from the column, as the API reads it (nameSearchSample caches this). */
 async function freshSample(): Promise<string | null> {
-  const [row] = await stack().sequelize.query<{ sample: string }>(
+  const row = await queryOne<{ sample: string }>(
+    stack().sequelize,
     `SELECT coalesce(most_common_vals::text, '') || coalesce(histogram_bounds::text, '') AS sample
      FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'employees' AND attname = 'full_name_norm'`,
-    { type: QueryTypes.SELECT },
   );
   return row?.sample ?? null;
 }
 
 /** `names` as pg_stats shows a sample: array text, `{"ANN LEE",…}`. */
 async function sampleOf(names: string[]): Promise<string> {
-  const [row] = await stack().sequelize.query<{ s: string }>('SELECT $1::text[]::text AS s', {
-    bind: [names],
-    type: QueryTypes.SELECT,
-  });
+  const row = await queryOne<{ s: string }>(stack().sequelize, 'SELECT $names::text[]::text AS s', { names });
   return row?.s as string;
 }
 
 async function patterns(term: string | null, sample: string | null): Promise<string[] | null> {
-  const [row] = await stack().sequelize.query<{ p: string[] | null }>(
-    'SELECT ale_name_search_patterns($1, $2) AS p',
-    { bind: [term, sample], type: QueryTypes.SELECT },
+  const row = await queryOne<{ p: string[] | null }>(
+    stack().sequelize,
+    'SELECT ale_name_search_patterns($term, $sample) AS p',
+    { term, sample },
   );
   return row?.p ?? null;
 }
 
 /** The search's rows, every page at once. */
 async function search(organizationId: string, q: string, sample: string | null) {
-  const rows = await rawQuery<{ id: string }>(
+  const rows = await query<{ id: string }>(
     stack().sequelize,
     searchEmployeesSql({ q }),
     { org: organizationId, q, sample, limit: 100_000 },
@@ -62,14 +60,15 @@ async function search(organizationId: string, q: string, sample: string | null) 
   return rows.map((row) => row.id);
 }
 
-/** What the search means (SPEC §5): substring of the normalized name, or an exact key. */
+/** What the search means (docs/spec.md §5): substring of the normalized name, or an exact key. */
 async function expected(organizationId: string, q: string) {
-  const rows = await stack().sequelize.query<{ id: string }>(
-    `SELECT id FROM employees WHERE organization_id = $1
-       AND (full_name_norm LIKE '%' || ale_normalize_name($2) || '%' OR external_id = $2
-            OR lower(email) = lower($2) OR npi = $2)
+  const rows = await query<{ id: string }>(
+    stack().sequelize,
+    `SELECT id FROM employees WHERE organization_id = $organizationId
+       AND (full_name_norm LIKE '%' || ale_normalize_name($q) || '%' OR external_id = $q
+            OR lower(email) = lower($q) OR npi = $q)
      ORDER BY full_name_norm, id`,
-    { bind: [organizationId, q], type: QueryTypes.SELECT },
+    { organizationId, q },
   );
   return rows.map((row) => row.id);
 }
@@ -83,7 +82,7 @@ describe('employee name search (trigram pieces ranked on the column statistics)'
     orgId = (await createOrganization()).id;
     await seed(orgId, 20_000);
     await seed((await createOrganization()).id, 300);
-    await stack().sequelize.query('ANALYZE employees');
+    await execute(stack().sequelize, 'ANALYZE employees');
     sample = await freshSample();
   });
 
@@ -143,14 +142,15 @@ describe('employee name search (trigram pieces ranked on the column statistics)'
   });
 
   it('finds exactly the rows of a plain substring match, for any query', async () => {
-    const names = await stack().sequelize.query<{ n: string }>(
-      'SELECT DISTINCT first_name || $2 || last_name AS n FROM employees WHERE organization_id = $1 LIMIT 200',
-      { bind: [orgId, ' '], type: QueryTypes.SELECT },
+    const names = await query<{ n: string }>(
+      stack().sequelize,
+      'SELECT DISTINCT first_name || $space || last_name AS n FROM employees WHERE organization_id = $orgId LIMIT 200',
+      { orgId, space: ' ' },
     );
     const pieceOfName = fc
       .tuple(fc.constantFrom(...names.map((row) => row.n)), fc.nat(), fc.nat())
       .map(([name, a, b]) => name.slice(Math.min(a, b) % name.length, 1 + (Math.max(a, b) % name.length)));
-    const query = fc.oneof(
+    const searchTerm = fc.oneof(
       pieceOfName,
       pieceOfName.map((piece) => piece.toUpperCase().replace('O', 'ö')),
       fc.constantFrom(
@@ -170,7 +170,7 @@ describe('employee name search (trigram pieces ranked on the column statistics)'
       }),
     );
     await fc.assert(
-      fc.asyncProperty(query, async (q) => {
+      fc.asyncProperty(searchTerm, async (q) => {
         if (q.trim() === '') return;
         const want = await expected(orgId, q);
         assert.deepEqual(await search(orgId, q, sample), want, `q=${JSON.stringify(q)}`);
@@ -183,11 +183,12 @@ describe('employee name search (trigram pieces ranked on the column statistics)'
   it('is answered from the trigram index with the chosen pieces (EXPLAIN)', async () => {
     // A small table can be cheaper to scan than to look up; at 1M rows the planner picks the index
     // unprompted (bench/employee-search.ts prints that plan).
-    const plan = await stack().sequelize.transaction(async (transaction) => {
-      await stack().sequelize.query('SET LOCAL enable_seqscan = off', { transaction });
-      const rows = await stack().sequelize.query<Record<string, string>>(
+    const plan = await inTransaction(stack().sequelize, async (tx) => {
+      await execute(tx, 'SET LOCAL enable_seqscan = off');
+      const rows = await query<Record<string, string>>(
+        tx,
         `EXPLAIN (ANALYZE, FORMAT TEXT) ${searchEmployeesSql({ q: 'x' })}`,
-        { bind: { org: orgId, q: 'smith17', sample, limit: 51 }, type: QueryTypes.SELECT, transaction },
+        { org: orgId, q: 'smith17', sample, limit: 51 },
       );
       return rows.map((row) => Object.values(row)[0]).join('\n');
     });

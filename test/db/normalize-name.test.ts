@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { query } from '../../db/sql';
 import { stack } from '../support/stack';
 
 async function normalize(values: (string | null)[]): Promise<(string | null)[]> {
-  const [rows] = await stack().sequelize.query(
-    'SELECT ale_normalize_name(v) AS n FROM unnest(ARRAY[:values]::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i',
-    { replacements: { values } },
+  const rows = await query<{ n: string | null }>(
+    stack().sequelize,
+    'SELECT ale_normalize_name(v) AS n FROM unnest($values::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i',
+    { values },
   );
-  return (rows as { n: string | null }[]).map((row) => row.n);
+  return rows.map((row) => row.n);
 }
 
 /**
@@ -23,12 +25,12 @@ const REFERENCE = `nullif(btrim(regexp_replace(regexp_replace(regexp_replace(reg
     '\\s+', ' ', 'g'), ' -'), '')`;
 
 async function disagreements(values: (string | null)[]) {
-  const [rows] = await stack().sequelize.query(
+  return query(
+    stack().sequelize,
     `SELECT v, ale_normalize_name(v) AS actual, ${REFERENCE} AS expected
-     FROM unnest(ARRAY[:values]::text[]) AS t(v) WHERE ale_normalize_name(v) IS DISTINCT FROM ${REFERENCE}`,
-    { replacements: { values } },
+     FROM unnest($values::text[]) AS t(v) WHERE ale_normalize_name(v) IS DISTINCT FROM ${REFERENCE}`,
+    { values },
   );
-  return rows;
 }
 
 /** Names built from the pieces every pass of the normalization reacts to. */
@@ -79,7 +81,7 @@ const trickyName = fc
   )
   .map((parts) => parts.join(''));
 
-describe('ale_normalize_name (SQL, SPEC §4.5)', () => {
+describe('ale_normalize_name (SQL, docs/spec.md §4.5)', () => {
   const cases: [string | null, string | null][] = [
     ['José', 'JOSE'],
     ['  mary   ann ', 'MARY ANN'],

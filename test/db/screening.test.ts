@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { QueryTypes } from 'sequelize';
 import {
   type ChunkCounts,
   FIRST_EMPLOYEE_ID,
@@ -7,7 +6,8 @@ import {
   resolveLapsedMatches,
   screenAddedExclusions,
   screenChunk,
-} from '../../db/screening-sql';
+} from '../../db/screening-store';
+import { query } from '../../db/sql';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
   deleteLeieRows,
@@ -48,11 +48,11 @@ async function screen(scope: ScreeningScope, chunkSize = 4) {
   return total;
 }
 
-async function sql(query: string, bind: Record<string, unknown> = {}) {
-  return stack().sequelize.query(query, { bind, type: QueryTypes.SELECT });
+async function sql(text: string, bind: Record<string, unknown> = {}) {
+  return query(stack().sequelize, text, bind);
 }
 
-describe('exclusion screening SQL (real Postgres, SPEC §4.5)', () => {
+describe('exclusion screening SQL (real Postgres, docs/spec.md §4.5)', () => {
   const tag = leieTag();
   let keys: Map<string, string>;
   const labelOfKey = () => new Map([...keys].map(([label, key]) => [key, label]));

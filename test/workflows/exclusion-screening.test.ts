@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { QueryTypes } from 'sequelize';
 import { createScreeningActivities, type ScreeningProgress } from '../../activities/screening';
+import { execute, query, queryOne } from '../../db/sql';
 import { type ScreeningScope, screeningWorkflowId } from '../../lib/workflow-contracts';
 import { exclusionScreening } from '../../workflows/exclusion-screening';
 import {
@@ -31,10 +31,11 @@ interface EmailRow {
 }
 
 async function alertEmails(organizationId: string): Promise<EmailRow[]> {
-  return stack().sequelize.query<EmailRow>(
+  return query<EmailRow>(
+    stack().sequelize,
     `SELECT * FROM email_messages
       WHERE template = 'exclusion-alert' AND related_entity_id = $orgId ORDER BY to_address`,
-    { type: QueryTypes.SELECT, bind: { orgId: organizationId } },
+    { orgId: organizationId },
   );
 }
 
@@ -119,8 +120,8 @@ describe('exclusionScreening workflow (real dev server, real worker, real Postgr
       // Kenji was matched by an earlier screening; the import removes his row.
       const orgB: ScreeningScope = { kind: 'organization', organizationId: b.organization.id };
       await run(orgB);
-      await stack().sequelize.query('DELETE FROM email_messages WHERE related_entity_id = $orgId', {
-        bind: { orgId: b.organization.id },
+      await execute(stack().sequelize, 'DELETE FROM email_messages WHERE related_entity_id = $orgId', {
+        orgId: b.organization.id,
       });
       // The import adds two rows and removes Kenji's.
       const own = await insertLeieRows(
@@ -131,18 +132,19 @@ describe('exclusionScreening workflow (real dev server, real worker, real Postgr
         ownTag,
       );
       own.set('leaving', leavingKeys.get('leaving') as string);
-      const [check] = await stack().sequelize.query<{ id: string }>(
+      const check = await queryOne<{ id: string }>(
+        stack().sequelize,
         `INSERT INTO oig_exclusions_check (trigger, status) VALUES ('schedule', 'imported') RETURNING id`,
-        { type: QueryTypes.SELECT },
       );
       const checkId = (check as { id: string }).id;
-      await stack().sequelize.query(
+      await execute(
+        stack().sequelize,
         `INSERT INTO oig_exclusion_changes (check_id, exclusion_key, change)
          VALUES ($checkId, $new1, 'added'), ($checkId, $new2, 'added'), ($checkId, $leaving, 'removed')`,
-        { bind: { checkId, new1: own.get('new-1'), new2: own.get('new-2'), leaving: own.get('leaving') } },
+        { checkId, new1: own.get('new-1'), new2: own.get('new-2'), leaving: own.get('leaving') },
       );
-      await stack().sequelize.query('DELETE FROM oig_employees_exclusion WHERE exclusion_key = $key', {
-        bind: { key: own.get('leaving') },
+      await execute(stack().sequelize, 'DELETE FROM oig_employees_exclusion WHERE exclusion_key = $key', {
+        key: own.get('leaving'),
       });
 
       const result = await run({ kind: 'oig-import', checkId }, checkId);

@@ -1,9 +1,9 @@
-import { QueryTypes, type Sequelize } from 'sequelize';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 
 /**
- * Exclusion screening as set-based SQL (SPEC §4.5). Every statement works on a whole set of people
- * (a chunk of employee ids) against the LEIE in Postgres; nothing here loops over people in Node.
+ * The statement that screens people against the LEIE, as SQL text for db/screening-store.ts to run
+ * (docs/spec.md §4.5). Every statement works on a whole set of people (a chunk of employee ids)
+ * against the LEIE in Postgres; nothing loops over people in Node.
  *
  * Tiers: `npi` 1.00 — same NPI (the LEIE's 0000000000 means none); `name_dob` 0.95 — a shared
  * last-name key and first name (ale_name_match_keys) and the same date of birth; `name` 0.60 — the
@@ -12,13 +12,7 @@ import type { ScreeningScope } from '../lib/workflow-contracts';
  * business-only LEIE rows (no last name) and reinstated rows (REINDATE set) never match people.
  */
 
-/** Memory for one screening statement (a chunk of 25k people against the list needs ~30 MB). */
-export const SCREENING_WORK_MEM = '64MB';
-
-/** Lower bound for the first chunk: every uuid sorts after it. */
-export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
-
-interface ScopeSql {
+export interface ScopeSql {
   /** Condition on `employees e` (besides status = 'active'). */
   employees: string;
   /** Condition on `oig_employees_exclusion x`. */
@@ -186,167 +180,4 @@ SELECT
     WHERE p.status IS NULL OR p.status = 'resolved')::int AS opened,
   (SELECT count(*) FROM upserted)::int AS matched,
   (SELECT count(*) FROM stale)::int AS resolved`;
-}
-
-export interface ChunkCounts {
-  /** New matches, and resolved ones that match again. */
-  opened: number;
-  /** Every match found in the chunk (opened included). */
-  matched: number;
-  /** Open matches of the chunk's people that no longer match. */
-  resolved: number;
-}
-
-export interface Chunk {
-  after: string;
-  /** Inclusive upper bound; null for the last chunk. */
-  upto: string | null;
-}
-
-/** The next chunk of at most `size` active employees in scope after `after`, or null when done. */
-export async function nextChunk(
-  sequelize: Sequelize,
-  scope: ScreeningScope,
-  after: string,
-  size: number,
-): Promise<Chunk | null> {
-  const sql = scopeSql(scope);
-  const bind = { ...sql.bind, after };
-  const where = `e.status = 'active' AND e.id > $after::uuid AND ${sql.employees}`;
-  const [bound] = await sequelize.query<{ id: string }>(
-    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT 1`,
-    { type: QueryTypes.SELECT, bind: { ...bind, skip: size - 1 } },
-  );
-  if (bound) return { after, upto: bound.id };
-  const rest = await sequelize.query(`SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, {
-    type: QueryTypes.SELECT,
-    bind,
-  });
-  return rest.length > 0 ? { after, upto: null } : null;
-}
-
-async function runScreen(
-  sequelize: Sequelize,
-  sql: string,
-  bind: Record<string, unknown>,
-): Promise<ChunkCounts> {
-  return sequelize.transaction(async (transaction) => {
-    // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
-    await sequelize.query(`SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`, { transaction });
-    const [row] = await sequelize.query<ChunkCounts>(sql, { type: QueryTypes.SELECT, bind, transaction });
-    return row ?? { opened: 0, matched: 0, resolved: 0 };
-  });
-}
-
-/** Screens one chunk of the scope's employees against every LEIE row in scope. */
-export async function screenChunk(
-  sequelize: Sequelize,
-  scope: ScreeningScope,
-  chunk: Chunk,
-): Promise<ChunkCounts> {
-  const sql = scopeSql(scope);
-  return runScreen(sequelize, screenSql(sql, 'hash'), { ...sql.bind, after: chunk.after, upto: chunk.upto });
-}
-
-/** Up to this many added keys, an OIG import probes the roster's indexes instead of scanning it. */
-export const PROBE_MAX_ADDED_KEYS = 5000;
-
-/**
- * An OIG import's added keys against every active employee, in one statement driven by the keys;
- * null when the import added too many keys for probing (screen it chunk by chunk instead).
- */
-export async function screenAddedExclusions(
-  sequelize: Sequelize,
-  scope: Extract<ScreeningScope, { kind: 'oig-import' }>,
-): Promise<ChunkCounts | null> {
-  const [count] = await sequelize.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM oig_exclusion_changes WHERE check_id = $checkId AND change = 'added'`,
-    { type: QueryTypes.SELECT, bind: { checkId: scope.checkId } },
-  );
-  if ((count?.n ?? 0) > PROBE_MAX_ADDED_KEYS) return null;
-  const sql = scopeSql(scope);
-  return runScreen(sequelize, screenSql(sql, 'probe'), sql.bind);
-}
-
-/**
- * Resolves the scope's open and confirmed matches whose LEIE row left the list (`removed_from_list`)
- * or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
- * empty (never loaded), so a missing list cannot resolve every match.
- */
-export async function resolveLapsedMatches(sequelize: Sequelize, scope: ScreeningScope): Promise<number> {
-  const sql = scopeSql(scope);
-  const rows = await sequelize.query(
-    `UPDATE exclusion_matches AS target
-     SET status = 'resolved',
-         resolution = CASE WHEN x.exclusion_key IS NULL THEN 'removed_from_list' ELSE 'reinstated' END,
-         updated_at = now()
-     FROM exclusion_matches m
-     LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key
-     WHERE target.id = m.id
-       AND m.status IN ('open', 'confirmed')
-       AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
-       AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
-       AND ${sql.matches}
-     RETURNING target.id`,
-    { type: QueryTypes.SELECT, bind: sql.bind },
-  );
-  return rows.length;
-}
-
-/** Organizations (in scope, not being deleted) with open matches their admins were not told about. */
-export async function organizationsToAlert(sequelize: Sequelize, scope: ScreeningScope): Promise<string[]> {
-  const orgId = scopeOrganizationId(scope);
-  const rows = await sequelize.query<{ organization_id: string }>(
-    `SELECT o.id AS organization_id FROM organizations o
-     WHERE o.status NOT IN ('deprovisioning', 'deleted') AND ($orgId::uuid IS NULL OR o.id = $orgId::uuid)
-       AND EXISTS (SELECT 1 FROM exclusion_matches m
-                   WHERE m.organization_id = o.id AND m.status = 'open' AND m.alerted_at IS NULL)
-     ORDER BY o.id`,
-    { type: QueryTypes.SELECT, bind: { orgId } },
-  );
-  return rows.map((row) => row.organization_id);
-}
-
-export interface PendingAlert {
-  organizationName: string;
-  subdomain: string;
-  matchIds: string[];
-  /** Owners' and admins' addresses. */
-  recipients: string[];
-}
-
-export async function pendingAlert(
-  sequelize: Sequelize,
-  organizationId: string,
-): Promise<PendingAlert | null> {
-  const [organization] = await sequelize.query<{ name: string; subdomain: string }>(
-    'SELECT name, subdomain FROM organizations WHERE id = $organizationId',
-    { type: QueryTypes.SELECT, bind: { organizationId } },
-  );
-  if (!organization) return null;
-  const matches = await sequelize.query<{ id: string }>(
-    `SELECT id FROM exclusion_matches
-     WHERE organization_id = $organizationId AND status = 'open' AND alerted_at IS NULL ORDER BY id`,
-    { type: QueryTypes.SELECT, bind: { organizationId } },
-  );
-  const recipients = await sequelize.query<{ email: string }>(
-    `SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
-     WHERE ms.organization_id = $organizationId AND ms.role IN ('owner', 'admin') ORDER BY u.email`,
-    { type: QueryTypes.SELECT, bind: { organizationId } },
-  );
-  return {
-    organizationName: organization.name,
-    subdomain: organization.subdomain,
-    matchIds: matches.map((row) => row.id),
-    recipients: recipients.map((row) => row.email),
-  };
-}
-
-export async function markAlerted(sequelize: Sequelize, matchIds: string[]): Promise<number> {
-  const rows = await sequelize.query(
-    `UPDATE exclusion_matches SET alerted_at = now(), updated_at = now()
-     WHERE id = ANY($matchIds::uuid[]) AND alerted_at IS NULL RETURNING id`,
-    { type: QueryTypes.SELECT, bind: { matchIds } },
-  );
-  return rows.length;
 }

@@ -1,0 +1,90 @@
+import type { z } from '@hono/zod-openapi';
+import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
+import { isoTimestamp } from '../../../db/sequelize';
+import {
+  createEmployee,
+  deactivateEmployee,
+  employeeNotFound,
+  updateEmployee,
+} from '../../../services/people';
+import { acceptedBody } from '../../accepted';
+import { type AppDeps, createRouter } from '../../env';
+import { decodeCursor, page } from '../../paging';
+import { type EmployeeSchema, employeeRouteDefinitions } from './routes';
+
+export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSchema> {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    kind: row.kind,
+    externalId: row.external_id,
+    firstName: row.first_name,
+    middleName: row.middle_name,
+    lastName: row.last_name,
+    dateOfBirth: row.date_of_birth,
+    npi: row.npi,
+    email: row.email,
+    phone: row.phone,
+    title: row.title,
+    hireDate: row.hire_date,
+    status: row.status,
+    lastImportId: row.last_import_id,
+    createdAt: isoTimestamp(row.created_at),
+    updatedAt: isoTimestamp(row.updated_at),
+  };
+}
+
+const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
+
+export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
+  const routes = employeeRouteDefinitions(config.AUTH_JWT_SECRET);
+  const deps = { config, sequelize, temporal };
+  return createRouter()
+    .openapi(routes.search, async (c) => {
+      const { q, kind, status, npi, limit, cursor } = c.req.valid('query');
+      const after = decodeCursor(cursor, ['text', 'uuid']);
+      const rows = await searchEmployees(
+        sequelize,
+        c.var.organization.id,
+        { q, kind, status, npi },
+        { limit: limit + 1, after },
+      );
+      const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
+      return c.json({ items: result.items.map(employeeJson), nextCursor: result.nextCursor }, 200);
+    })
+    .openapi(routes.create, async (c) => {
+      const { kind, ...fields } = c.req.valid('json');
+      const { employee, workflowId } = await createEmployee(deps, {
+        organizationId: c.var.organization.id,
+        actorUserId: c.var.user.id,
+        kind,
+        fields,
+      });
+      return c.json(acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)), 202);
+    })
+    .openapi(routes.get, async (c) => {
+      const { id } = c.req.valid('param');
+      const employee = await findEmployee(sequelize, c.var.organization.id, id);
+      if (!employee) throw employeeNotFound(id);
+      return c.json(employeeJson(employee), 200);
+    })
+    .openapi(routes.update, async (c) => {
+      const { id } = c.req.valid('param');
+      const { employee, workflowId } = await updateEmployee(deps, {
+        organizationId: c.var.organization.id,
+        actorUserId: c.var.user.id,
+        id,
+        fields: c.req.valid('json'),
+      });
+      return c.json(acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)), 202);
+    })
+    .openapi(routes.deactivate, async (c) => {
+      const { id } = c.req.valid('param');
+      const employee = await deactivateEmployee(sequelize, {
+        organizationId: c.var.organization.id,
+        actorUserId: c.var.user.id,
+        id,
+      });
+      return c.json(employeeJson(employee), 200);
+    });
+}

@@ -1,0 +1,133 @@
+import { z } from '@hono/zod-openapi';
+import { AcceptedFields } from '../../accepted';
+import { orgRouteFor } from '../../org-route';
+import { listSchema, PageQuery } from '../../paging';
+import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+
+export const EmployeeSchema = z
+  .object({
+    id: z.uuid(),
+    organizationId: z.uuid(),
+    kind: z.enum(['employee', 'caregiver']),
+    externalId: z.string().nullable(),
+    firstName: z.string(),
+    middleName: z.string().nullable(),
+    lastName: z.string(),
+    dateOfBirth: z.string().nullable(),
+    npi: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    title: z.string().nullable(),
+    hireDate: z.string().nullable(),
+    status: z.enum(['active', 'inactive']),
+    lastImportId: z.uuid().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Employee');
+
+const optionalText = (max: number) => z.string().max(max).nullable().optional();
+const EditableFields = {
+  externalId: optionalText(200),
+  firstName: z.string().min(1).max(200),
+  middleName: optionalText(200),
+  lastName: z.string().min(1).max(200),
+  dateOfBirth: optionalText(10).openapi({ example: '1980-04-01' }),
+  npi: optionalText(10),
+  email: optionalText(320),
+  phone: optionalText(50),
+  title: optionalText(200),
+  hireDate: optionalText(10),
+  status: z.enum(['active', 'inactive']).optional(),
+};
+const CreateSchema = z
+  .object({ kind: z.enum(['employee', 'caregiver']), ...EditableFields })
+  .openapi('CreateEmployee');
+const UpdateSchema = z
+  .object({
+    ...EditableFields,
+    firstName: EditableFields.firstName.optional(),
+    lastName: EditableFields.lastName.optional(),
+  })
+  .openapi('UpdateEmployee');
+
+const SearchQuery = z.object({
+  q: z.string().trim().min(1).max(200).optional().openapi({
+    description: 'Name (trigram substring on the normalized full name), or an exact externalId, email or NPI',
+  }),
+  kind: z.enum(['employee', 'caregiver']).optional(),
+  status: z.enum(['active', 'inactive']).optional(),
+  npi: z
+    .string()
+    .regex(/^\d{10}$/)
+    .optional(),
+  ...PageQuery,
+});
+
+const OrgParams = z.object({ orgId: UuidParam });
+const Params = z.object({ orgId: UuidParam, id: UuidParam });
+
+/** The employee routes, guarded by organization access checked with `secret`. */
+export function employeeRouteDefinitions(secret: string) {
+  const orgRoute = orgRouteFor(secret);
+  const Accepted = EmployeeSchema.extend(AcceptedFields).openapi('EmployeeAccepted');
+  return {
+    search: orgRoute('member', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/employees',
+      tags: ['employees'],
+      summary: 'Search employees and caregivers (keyset pages ordered by normalized name)',
+      request: { params: OrgParams, query: SearchQuery },
+      responses: {
+        200: jsonResponse(listSchema(EmployeeSchema), 'Employees'),
+        422: problems[422],
+      },
+    }),
+    create: orgRoute('admin', {
+      method: 'post',
+      path: '/v1/organizations/{orgId}/employees',
+      tags: ['employees'],
+      summary: 'Add an employee or caregiver by hand; starts their exclusion screening',
+      request: { params: OrgParams, body: jsonBody(CreateSchema) },
+      responses: {
+        202: jsonResponse(Accepted, 'Created; screening started'),
+        409: problems[409],
+        422: problems[422],
+      },
+    }),
+    get: orgRoute('member', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/employees/{id}',
+      tags: ['employees'],
+      summary: 'One employee or caregiver',
+      request: { params: Params },
+      responses: {
+        200: jsonResponse(EmployeeSchema, 'The employee'),
+        422: problems[422],
+      },
+    }),
+    update: orgRoute('admin', {
+      method: 'patch',
+      path: '/v1/organizations/{orgId}/employees/{id}',
+      tags: ['employees'],
+      summary: 'Change an employee (null clears a field); starts their exclusion screening',
+      request: { params: Params, body: jsonBody(UpdateSchema) },
+      responses: {
+        202: jsonResponse(Accepted, 'Updated; screening started'),
+        409: problems[409],
+        422: problems[422],
+      },
+    }),
+    deactivate: orgRoute('admin', {
+      method: 'delete',
+      path: '/v1/organizations/{orgId}/employees/{id}',
+      tags: ['employees'],
+      summary: 'Mark an employee inactive (the row and its exclusion-match history are kept)',
+      request: { params: Params },
+      responses: {
+        200: jsonResponse(EmployeeSchema, 'The employee, now inactive'),
+        422: problems[422],
+      },
+    }),
+  };
+}

@@ -1,0 +1,90 @@
+import type { z } from '@hono/zod-openapi';
+import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
+import { reviewExclusionMatch, startOrganizationScreening } from '../../../services/screenings';
+import { acceptedBody } from '../../accepted';
+import { type AppDeps, createRouter } from '../../env';
+import { decodeCursor, page } from '../../paging';
+import { exclusionMatchRouteDefinitions, type LeieRowSchema } from './routes';
+
+const iso = (value: Date | null) => (value ? value.toISOString() : null);
+
+function serialize(row: ExclusionMatchView) {
+  const exclusion = row.x as z.infer<typeof LeieRowSchema> | null;
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    employeeId: row.employee_id,
+    exclusionKey: row.exclusion_key,
+    reason: row.reason,
+    score: Number(row.score),
+    status: row.status,
+    resolution: row.resolution,
+    firstDetectedAt: row.first_detected_at.toISOString(),
+    lastSeenAt: row.last_seen_at.toISOString(),
+    reviewedBy: row.reviewed_by,
+    reviewedAt: iso(row.reviewed_at),
+    note: row.note,
+    alertedAt: iso(row.alerted_at),
+    employee: {
+      id: row.employee_id,
+      kind: row.e_kind,
+      externalId: row.e_external_id,
+      firstName: row.e_first_name,
+      middleName: row.e_middle_name,
+      lastName: row.e_last_name,
+      dateOfBirth: row.e_date_of_birth,
+      npi: row.e_npi,
+      status: row.e_status,
+    },
+    exclusion,
+    waiver:
+      exclusion && (exclusion.waiverdate || exclusion.wvrstate)
+        ? { date: exclusion.waiverdate, state: exclusion.wvrstate }
+        : null,
+  };
+}
+
+export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
+  const routes = exclusionMatchRouteDefinitions(config.AUTH_JWT_SECRET);
+  return createRouter()
+    .openapi(routes.list, async (c) => {
+      const { limit, cursor, status } = c.req.valid('query');
+      // The cursor keeps first_detected_at as Postgres text, so microseconds survive the round trip.
+      const before = decodeCursor(cursor, ['timestamp', 'uuid']);
+      const rows = await listExclusionMatches(sequelize, c.var.organization.id, {
+        status,
+        before,
+        limit: limit + 1,
+      });
+      const { items, nextCursor } = page(rows, limit, (row) => [row.cursor_at, row.id]);
+      return c.json({ items: items.map(serialize), nextCursor }, 200);
+    })
+    .openapi(routes.review, async (c) => {
+      const { id } = c.req.valid('param');
+      const { status, note } = c.req.valid('json');
+      const match = await reviewExclusionMatch(sequelize, {
+        organizationId: c.var.organization.id,
+        id,
+        status,
+        note: note ?? null,
+        userId: c.var.user.id,
+      });
+      return c.json(serialize(match), 200);
+    })
+    .openapi(routes.rescreen, async (c) => {
+      const organizationId = c.var.organization.id;
+      const workflowId = await startOrganizationScreening(
+        { temporal, config, logger: c.var.logger },
+        organizationId,
+      );
+      return c.json(
+        acceptedBody(
+          config,
+          { organizationId, kind: 'organization' as const },
+          workflowId,
+          `/v1/organizations/${organizationId}/exclusion-matches`,
+        ),
+        202,
+      );
+    });
+}

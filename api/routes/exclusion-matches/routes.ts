@@ -1,0 +1,134 @@
+import { z } from '@hono/zod-openapi';
+import { MATCH_STATUSES } from '../../../db/screening-store';
+import { AcceptedFields } from '../../accepted';
+import { orgRouteFor } from '../../org-route';
+import { listSchema, PageQuery } from '../../paging';
+import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+
+const REVIEW_STATUSES = ['confirmed', 'dismissed'] as const;
+
+export const LeieRowSchema = z
+  .object({
+    exclusionKey: z.string(),
+    lastname: z.string().nullable(),
+    firstname: z.string().nullable(),
+    midname: z.string().nullable(),
+    busname: z.string().nullable(),
+    general: z.string().nullable(),
+    specialty: z.string().nullable(),
+    upin: z.string().nullable(),
+    npi: z.string().nullable(),
+    dob: z.string().nullable(),
+    address: z.string().nullable(),
+    city: z.string().nullable(),
+    state: z.string().nullable(),
+    zip: z.string().nullable(),
+    excltype: z.string().nullable(),
+    excldate: z.string().nullable(),
+    reindate: z.string().nullable(),
+    waiverdate: z.string().nullable(),
+    wvrstate: z.string().nullable(),
+  })
+  .openapi('LeieRow');
+
+export const ExclusionMatchSchema = z
+  .object({
+    id: z.uuid(),
+    organizationId: z.uuid(),
+    employeeId: z.uuid(),
+    exclusionKey: z.string(),
+    reason: z.enum(['npi', 'name_dob', 'name']),
+    score: z.number(),
+    status: z.enum(MATCH_STATUSES),
+    resolution: z
+      .string()
+      .nullable()
+      .openapi({ description: 'For resolved matches: removed_from_list, reinstated or no_longer_matches.' }),
+    firstDetectedAt: z.string(),
+    lastSeenAt: z.string(),
+    reviewedBy: z.uuid().nullable(),
+    reviewedAt: z.string().nullable(),
+    note: z.string().nullable(),
+    alertedAt: z.string().nullable(),
+    employee: z.object({
+      id: z.uuid(),
+      kind: z.enum(['employee', 'caregiver']),
+      externalId: z.string().nullable(),
+      firstName: z.string(),
+      middleName: z.string().nullable(),
+      lastName: z.string(),
+      dateOfBirth: z.string().nullable(),
+      npi: z.string().nullable(),
+      status: z
+        .enum(['active', 'inactive'])
+        .openapi({ description: 'Inactive people keep their open matches, marked by this status.' }),
+    }),
+    exclusion: LeieRowSchema.nullable().openapi({
+      description: 'The LEIE row as last imported; null once it has left the list.',
+    }),
+    waiver: z
+      .object({ date: z.string().nullable(), state: z.string().nullable() })
+      .nullable()
+      .openapi({ description: 'The waiver on the LEIE row (WAIVERDATE, WVRSTATE), if any.' }),
+  })
+  .openapi('ExclusionMatch');
+
+const ReviewSchema = z
+  .object({
+    status: z.enum(REVIEW_STATUSES),
+    note: z.string().max(2000).nullable().optional(),
+  })
+  .openapi('ExclusionMatchReview');
+
+const ScreeningAcceptedSchema = z
+  .object({ organizationId: z.uuid(), kind: z.literal('organization'), ...AcceptedFields })
+  .openapi('ExclusionScreeningAccepted');
+
+const orgParams = z.object({ orgId: UuidParam });
+
+export function exclusionMatchRouteDefinitions(secret: string) {
+  const orgRoute = orgRouteFor(secret);
+  return {
+    list: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/exclusion-matches',
+      tags: ['exclusion screening'],
+      summary: 'Possible LEIE matches of the organization’s people, newest first, with the LEIE row and why',
+      request: {
+        params: orgParams,
+        query: z.object({ ...PageQuery, status: z.enum(MATCH_STATUSES).optional() }),
+      },
+      responses: {
+        200: jsonResponse(listSchema(ExclusionMatchSchema), 'Exclusion matches'),
+        422: problems[422],
+      },
+    }),
+    review: orgRoute('admin', {
+      method: 'patch',
+      path: '/v1/organizations/{orgId}/exclusion-matches/{id}',
+      tags: ['exclusion screening'],
+      summary: 'Confirm or dismiss a match, with a note (audited)',
+      description:
+        'A dismissed match is never reopened by the same LEIE row. Resolved matches (the exclusion left the list, was reinstated, or the person no longer matches) cannot be reviewed: 409.',
+      request: { params: orgParams.extend({ id: UuidParam }), body: jsonBody(ReviewSchema) },
+      responses: {
+        200: jsonResponse(ExclusionMatchSchema, 'The reviewed match'),
+        409: problems[409],
+        422: problems[422],
+      },
+    }),
+    rescreen: orgRoute('admin', {
+      method: 'post',
+      path: '/v1/organizations/{orgId}/exclusion-screenings',
+      tags: ['exclusion screening'],
+      summary: 'Rescreen every active person of the organization against the LEIE now',
+      description:
+        'While a rescreen of the organization is running, a second request answers with the running one.',
+      request: { params: orgParams },
+      responses: {
+        202: jsonResponse(ScreeningAcceptedSchema, 'The rescreen was started'),
+        503: problems[503],
+      },
+    }),
+  };
+}

@@ -1,0 +1,326 @@
+import type { Sequelize } from 'sequelize';
+import type { ScreeningScope } from '../lib/workflow-contracts';
+import { recordAudit } from './audit';
+import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
+import { type Db, execute, inTransaction, query, queryOne } from './sql';
+
+/**
+ * Exclusion screening and its matches: every statement on exclusion_matches — the set-based
+ * screening (its SQL text built in db/screening-match-sql.ts), the alerts, and the API's list and
+ * review — and the reads of employees and the LEIE that screening needs.
+ */
+
+/** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
+export const SCREENING_WORK_MEM = '64MB';
+
+/** Lower bound for the first chunk: every uuid sorts after it. */
+export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface ChunkCounts {
+  /** New matches, and resolved ones that match again. */
+  opened: number;
+  /** Every match found in the chunk (opened included). */
+  matched: number;
+  /** Open matches of the chunk's people that no longer match. */
+  resolved: number;
+}
+
+export interface Chunk {
+  after: string;
+  /** Inclusive upper bound; null for the last chunk. */
+  upto: string | null;
+}
+
+/** The next chunk of at most `size` active employees in scope after `after`, or null when done. */
+export async function nextChunk(
+  db: Db,
+  scope: ScreeningScope,
+  after: string,
+  size: number,
+): Promise<Chunk | null> {
+  const sql = scopeSql(scope);
+  const bind = { ...sql.bind, after };
+  const where = `e.status = 'active' AND e.id > $after::uuid AND ${sql.employees}`;
+  const bound = await queryOne<{ id: string }>(
+    db,
+    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT 1`,
+    { ...bind, skip: size - 1 },
+  );
+  if (bound) return { after, upto: bound.id };
+  const rest = await query(db, `SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, bind);
+  return rest.length > 0 ? { after, upto: null } : null;
+}
+
+async function runScreen(
+  sequelize: Sequelize,
+  sql: string,
+  bind: Record<string, unknown>,
+): Promise<ChunkCounts> {
+  return inTransaction(sequelize, async (tx) => {
+    // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
+    await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    const row = await queryOne<ChunkCounts>(tx, sql, bind);
+    return row ?? { opened: 0, matched: 0, resolved: 0 };
+  });
+}
+
+/** Screens one chunk of the scope's employees against every LEIE row in scope. */
+export async function screenChunk(
+  sequelize: Sequelize,
+  scope: ScreeningScope,
+  chunk: Chunk,
+): Promise<ChunkCounts> {
+  const sql = scopeSql(scope);
+  return runScreen(sequelize, screenSql(sql, 'hash'), { ...sql.bind, after: chunk.after, upto: chunk.upto });
+}
+
+/** Up to this many added keys, an OIG import probes the roster's indexes instead of scanning it. */
+export const PROBE_MAX_ADDED_KEYS = 5000;
+
+/**
+ * An OIG import's added keys against every active employee, in one statement driven by the keys;
+ * null when the import added too many keys for probing (screen it chunk by chunk instead).
+ */
+export async function screenAddedExclusions(
+  sequelize: Sequelize,
+  scope: Extract<ScreeningScope, { kind: 'oig-import' }>,
+): Promise<ChunkCounts | null> {
+  const count = await queryOne<{ n: number }>(
+    sequelize,
+    `SELECT count(*)::int AS n FROM oig_exclusion_changes WHERE check_id = $checkId AND change = 'added'`,
+    { checkId: scope.checkId },
+  );
+  if ((count?.n ?? 0) > PROBE_MAX_ADDED_KEYS) return null;
+  const sql = scopeSql(scope);
+  return runScreen(sequelize, screenSql(sql, 'probe'), sql.bind);
+}
+
+/**
+ * Resolves the scope's open and confirmed matches whose LEIE row left the list (`removed_from_list`)
+ * or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
+ * empty (never loaded), so a missing list cannot resolve every match.
+ */
+export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promise<number> {
+  const sql = scopeSql(scope);
+  return execute(
+    db,
+    `UPDATE exclusion_matches AS target
+     SET status = 'resolved',
+         resolution = CASE WHEN x.exclusion_key IS NULL THEN 'removed_from_list' ELSE 'reinstated' END,
+         updated_at = now()
+     FROM exclusion_matches m
+     LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key
+     WHERE target.id = m.id
+       AND m.status IN ('open', 'confirmed')
+       AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
+       AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
+       AND ${sql.matches}
+     RETURNING target.id`,
+    sql.bind,
+  );
+}
+
+/** Organizations (in scope, not being deleted) with open matches their admins were not told about. */
+export async function organizationsToAlert(db: Db, scope: ScreeningScope): Promise<string[]> {
+  const orgId = scopeOrganizationId(scope);
+  const rows = await query<{ organization_id: string }>(
+    db,
+    `SELECT o.id AS organization_id FROM organizations o
+     WHERE o.status NOT IN ('deprovisioning', 'deleted') AND ($orgId::uuid IS NULL OR o.id = $orgId::uuid)
+       AND EXISTS (SELECT 1 FROM exclusion_matches m
+                   WHERE m.organization_id = o.id AND m.status = 'open' AND m.alerted_at IS NULL)
+     ORDER BY o.id`,
+    { orgId },
+  );
+  return rows.map((row) => row.organization_id);
+}
+
+export interface PendingAlert {
+  organizationName: string;
+  subdomain: string;
+  matchIds: string[];
+  /** Owners' and admins' addresses. */
+  recipients: string[];
+}
+
+export async function pendingAlert(db: Db, organizationId: string): Promise<PendingAlert | null> {
+  const organization = await queryOne<{ name: string; subdomain: string }>(
+    db,
+    'SELECT name, subdomain FROM organizations WHERE id = $organizationId',
+    { organizationId },
+  );
+  if (!organization) return null;
+  const matches = await query<{ id: string }>(
+    db,
+    `SELECT id FROM exclusion_matches
+     WHERE organization_id = $organizationId AND status = 'open' AND alerted_at IS NULL ORDER BY id`,
+    { organizationId },
+  );
+  const recipients = await query<{ email: string }>(
+    db,
+    `SELECT u.email FROM memberships ms JOIN users u ON u.id = ms.user_id
+     WHERE ms.organization_id = $organizationId AND ms.role IN ('owner', 'admin') ORDER BY u.email`,
+    { organizationId },
+  );
+  return {
+    organizationName: organization.name,
+    subdomain: organization.subdomain,
+    matchIds: matches.map((row) => row.id),
+    recipients: recipients.map((row) => row.email),
+  };
+}
+
+export function markAlerted(db: Db, matchIds: string[]): Promise<number> {
+  return execute(
+    db,
+    `UPDATE exclusion_matches SET alerted_at = now(), updated_at = now()
+     WHERE id = ANY($matchIds::uuid[]) AND alerted_at IS NULL RETURNING id`,
+    { matchIds },
+  );
+}
+
+export const MATCH_STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
+export type MatchStatus = (typeof MATCH_STATUSES)[number];
+
+export interface ExclusionMatchRow {
+  id: string;
+  organization_id: string;
+  employee_id: string;
+  exclusion_key: string;
+  reason: 'npi' | 'name_dob' | 'name';
+  /** numeric(3,2), as Postgres's text. */
+  score: string;
+  status: MatchStatus;
+  resolution: string | null;
+  first_detected_at: Date;
+  last_seen_at: Date;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  note: string | null;
+  alerted_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A match as admins review it: the person (`e_…`) and the LEIE row as last imported (`x`, or null). */
+export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated_at'> & {
+  /** first_detected_at as Postgres's text, so a cursor keeps its microseconds. */
+  cursor_at: string;
+  e_kind: 'employee' | 'caregiver';
+  e_external_id: string | null;
+  e_first_name: string;
+  e_middle_name: string | null;
+  e_last_name: string;
+  e_date_of_birth: string | null;
+  e_npi: string | null;
+  e_status: 'active' | 'inactive';
+  x: Record<string, string | null> | null;
+};
+
+const SELECT_MATCH_VIEWS = `
+SELECT m.id, m.organization_id, m.employee_id, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
+  m.first_detected_at, m.last_seen_at, m.reviewed_by, m.reviewed_at, m.note, m.alerted_at,
+  m.first_detected_at::text AS cursor_at,
+  e.kind AS e_kind, e.external_id AS e_external_id, e.first_name AS e_first_name,
+  e.middle_name AS e_middle_name, e.last_name AS e_last_name, e.date_of_birth AS e_date_of_birth,
+  e.npi AS e_npi, e.status AS e_status,
+  CASE WHEN x.id IS NULL THEN NULL ELSE json_build_object(
+    'exclusionKey', x.exclusion_key, 'lastname', x.lastname, 'firstname', x.firstname, 'midname', x.midname,
+    'busname', x.busname, 'general', x.general, 'specialty', x.specialty, 'upin', x.upin, 'npi', x.npi,
+    'dob', x.dob, 'address', x.address, 'city', x.city, 'state', x.state, 'zip', x.zip,
+    'excltype', x.excltype, 'excldate', x.excldate, 'reindate', x.reindate,
+    'waiverdate', x.waiverdate, 'wvrstate', x.wvrstate) END AS x
+FROM exclusion_matches m
+JOIN employees e ON e.id = m.employee_id
+LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key`;
+
+/** One page of the organization's matches, newest first, before the (first_detected_at, id) of `before`. */
+export function listExclusionMatches(
+  db: Db,
+  organizationId: string,
+  options: { status?: MatchStatus; limit: number; before?: [at: string, id: string] },
+): Promise<ExclusionMatchView[]> {
+  const { status, before } = options;
+  return query<ExclusionMatchView>(
+    db,
+    `${SELECT_MATCH_VIEWS}
+     WHERE m.organization_id = $orgId
+       ${status ? 'AND m.status = $status' : ''}
+       ${before ? 'AND (m.first_detected_at, m.id) < (CAST($beforeAt AS timestamptz), CAST($beforeId AS uuid))' : ''}
+     ORDER BY m.first_detected_at DESC, m.id DESC
+     LIMIT $limit`,
+    {
+      orgId: organizationId,
+      status: status ?? null,
+      beforeAt: before?.[0] ?? null,
+      beforeId: before?.[1] ?? null,
+      limit: options.limit,
+    },
+  );
+}
+
+export function findExclusionMatch(
+  db: Db,
+  organizationId: string,
+  id: string,
+): Promise<ExclusionMatchView | undefined> {
+  return queryOne<ExclusionMatchView>(
+    db,
+    `${SELECT_MATCH_VIEWS} WHERE m.organization_id = $orgId AND m.id = $id`,
+    { orgId: organizationId, id },
+  );
+}
+
+/** What came of a review: the match is missing, resolved (not reviewable) or now reviewed. */
+export type ReviewOutcome = 'missing' | 'resolved' | 'reviewed';
+
+/**
+ * Records an admin's decision on a match, with its note, and audits it in the same transaction, the
+ * match's row locked meanwhile. Resolved matches (their exclusion no longer applies) are left as they are.
+ */
+export function recordExclusionMatchReview(
+  sequelize: Sequelize,
+  review: {
+    organizationId: string;
+    id: string;
+    status: 'confirmed' | 'dismissed';
+    note: string | null;
+    userId: string;
+  },
+): Promise<ReviewOutcome> {
+  const { organizationId, id, status, note, userId } = review;
+  return inTransaction(sequelize, async (tx) => {
+    const current = await queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
+      tx,
+      'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
+      { orgId: organizationId, id },
+    );
+    if (!current) return 'missing';
+    if (current.status === 'resolved') return 'resolved';
+    await execute(
+      tx,
+      `UPDATE exclusion_matches
+          SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = now(), updated_at = now()
+        WHERE id = $id`,
+      { id, status, note, userId },
+    );
+    await recordAudit(
+      {
+        actorUserId: userId,
+        action: `exclusion_match.${status}`,
+        entityType: 'exclusion_match',
+        entityId: id,
+        organizationId,
+        // The note is free text and may name people: it stays on the match, not in the audit log.
+        details: {
+          previousStatus: current.status,
+          status,
+          reason: current.reason,
+          withNote: Boolean(note),
+        },
+      },
+      tx,
+    );
+    return 'reviewed';
+  });
+}

@@ -1,0 +1,86 @@
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import type { EmployeeRow } from '../db/people-store';
+import {
+  type ExclusionMatchView,
+  findExclusionMatch,
+  recordExclusionMatchReview,
+} from '../db/screening-store';
+import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
+
+export interface ScreeningDeps {
+  temporal: Client;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+}
+
+/** Starts the screening of one person at this version; the same version never starts twice. */
+export async function startEmployeeScreening(
+  { temporal, config }: ScreeningDeps,
+  row: Pick<EmployeeRow, 'id' | 'organization_id' | 'updated_at'>,
+): Promise<string> {
+  const workflowId = screeningWorkflowId('employees', `${row.id}-${new Date(row.updated_at).getTime()}`);
+  const scope: ScreeningScope = {
+    kind: 'employees',
+    organizationId: row.organization_id,
+    employeeIds: [row.id],
+  };
+  try {
+    await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [scope],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return workflowId;
+}
+
+/**
+ * Rescreens every active person of the organization; while a rescreen of it runs, answers with the
+ * running one (same workflow id).
+ */
+export async function startOrganizationScreening(
+  { temporal, config, logger }: ScreeningDeps & { logger: Logger },
+  organizationId: string,
+): Promise<string> {
+  const workflowId = screeningWorkflowId('organization', organizationId);
+  const scope: ScreeningScope = { kind: 'organization', organizationId };
+  try {
+    await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [scope],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  } catch (error) {
+    logger.error({ err: error, organizationId }, 'could not start the exclusion screening');
+    throw new UnavailableError('The workflow service is unavailable; try again shortly.');
+  }
+  return workflowId;
+}
+
+/**
+ * An admin confirms or dismisses a match, with a note (audited). Resolved matches (their exclusion
+ * no longer applies) cannot be reviewed.
+ */
+export async function reviewExclusionMatch(
+  sequelize: Sequelize,
+  review: Parameters<typeof recordExclusionMatchReview>[1],
+): Promise<ExclusionMatchView> {
+  const notFound = () => new NotFoundError(`Exclusion match ${review.id} was not found.`);
+  const outcome = await recordExclusionMatchReview(sequelize, review);
+  if (outcome === 'missing') throw notFound();
+  if (outcome === 'resolved') {
+    throw new ConflictError(
+      'This match is resolved (its exclusion no longer applies); it cannot be reviewed.',
+    );
+  }
+  const match = await findExclusionMatch(sequelize, review.organizationId, review.id);
+  if (!match) throw notFound();
+  return match;
+}
