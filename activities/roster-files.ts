@@ -254,7 +254,7 @@ export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord[
     });
   });
   downloadFailed.catch(() => undefined);
-  // exceljs (≈ 20 MB resident) loads with the first XLSX import, not with every worker.
+  // exceljs is large: it loads with the first XLSX import, not with every worker.
   const { default: excel } = await import('exceljs');
   const reader = new excel.stream.xlsx.WorkbookReader(body, {
     worksheets: 'emit',

@@ -15,13 +15,13 @@ import { codecRoutes } from './routes/codec';
 import { employeeRoutes } from './routes/employees';
 import { exclusionMatchRoutes } from './routes/exclusion-matches';
 import { healthRoutes } from './routes/health';
-import { importRoutes } from './routes/imports';
+import { importRoutes } from './routes/imports/handlers';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
 import { oigRoutes } from './routes/oig';
 import { organizationRoutes } from './routes/organizations';
 import { patientRoutes } from './routes/patients';
-import { webhookRoutes } from './routes/webhooks';
+import { webhookRoutes } from './routes/webhooks/handlers';
 
 /** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */
 const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.openxmlformats))/i;
