@@ -59,9 +59,6 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-bench-import-'));
 async function importFile(taskQueue: string, workerPid: number, file: string, rows: number) {
   const { config, sequelize, s3, temporal } = stack();
   const { importId } = await uploadRosterImport({ sequelize, s3, bucket: config.AWS_S3_BUCKET_NAME }, file);
-  await sequelize.query('UPDATE roster_imports SET workflow_id = $2 WHERE id = $1', {
-    bind: [importId, rosterImportWorkflowId(importId)],
-  });
   const rss = sampleRss(workerPid, 50);
   const started = process.hrtime.bigint();
   const handle = await temporal.workflow.start(rosterImport, {

@@ -1,4 +1,4 @@
-import type { RosterImportSummary, RosterKind } from '../lib/workflow-contracts';
+import type { ImportCounts, RosterImportSummary, RosterKind } from '../lib/workflow-contracts';
 import { int4Array, textArray } from './binary-arrays';
 import { type Db, execute, query, queryOne } from './sql';
 
@@ -71,6 +71,17 @@ export interface RosterImportErrorRow {
   updated_at: Date;
 }
 
+export function rosterImportCounts(row: RosterImportRow): ImportCounts {
+  return {
+    total: row.total_count,
+    inserted: row.inserted_count,
+    updated: row.updated_count,
+    unchanged: row.unchanged_count,
+    deactivated: row.deactivated_count,
+    rejected: row.rejected_count,
+  };
+}
+
 /** What the workflow learns about an import: ids, status and counts — never rows. */
 export function rosterImportSummary(row: RosterImportRow): RosterImportSummary {
   return {
@@ -79,14 +90,7 @@ export function rosterImportSummary(row: RosterImportRow): RosterImportSummary {
     kind: row.kind,
     status: row.status,
     rowsProcessed: row.rows_processed,
-    counts: {
-      total: row.total_count,
-      inserted: row.inserted_count,
-      updated: row.updated_count,
-      unchanged: row.unchanged_count,
-      deactivated: row.deactivated_count,
-      rejected: row.rejected_count,
-    },
+    counts: rosterImportCounts(row),
     screen: !row.dry_run && row.kind !== 'patients' && row.inserted_count + row.updated_count > 0,
   };
 }

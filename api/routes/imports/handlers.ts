@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
 import {
   type RosterImportRow,
+  rosterImportCounts,
   rosterImportErrorPage,
   rosterImportPage,
 } from '../../../db/roster-import-store';
@@ -40,14 +41,7 @@ export function importJson(row: RosterImportRow): z.infer<typeof ImportSchema> {
     force: row.force,
     status: row.status,
     rowsProcessed: row.rows_processed,
-    counts: {
-      total: row.total_count,
-      inserted: row.inserted_count,
-      updated: row.updated_count,
-      unchanged: row.unchanged_count,
-      deactivated: row.deactivated_count,
-      rejected: row.rejected_count,
-    },
+    counts: rosterImportCounts(row),
     unknownColumns: row.unknown_columns,
     workflowId: row.workflow_id,
     failureReason: row.failure_reason,
