@@ -10,7 +10,6 @@ import {
   rosterImportSummary,
 } from '../db/roster-import-store';
 import { NotFoundError } from '../domain/errors';
-import { ExternalIdSet } from '../domain/external-id-set';
 import { BatchRows } from '../domain/roster-batch';
 import { HEADER, RosterFileError, RosterRecordReader } from '../domain/roster-file';
 import { DeactivationRefusedError } from '../domain/roster-replace';
@@ -93,10 +92,7 @@ export function createRosterActivities({
       let pipeline: RosterBatchPipeline | undefined;
       if (resumeAfter > 0) logger.info({ importId, resumeAfter }, 'resuming roster import');
       try {
-        const fileIds = new ExternalIdSet();
-        for await (const ids of committedExternalIds(sequelize, importId, resumeAfter)) {
-          for (const id of ids) fileIds.add(id);
-        }
+        const fileIds = await committedExternalIds(sequelize, importId, resumeAfter);
         const { size } = await headRosterObject(s3, source);
         const { records } = await openRosterRecords(s3, source, size);
         const reader = new RosterRecordReader(imp.kind, { today: options.today, skipRows: resumeAfter });
@@ -136,11 +132,11 @@ export function createRosterActivities({
           }
         }
         reader.finish();
-        const rest = pipeline as RosterBatchPipeline;
-        if (batch.length > 0 && (await rest.push(batch, ctx.cancellationSignal))) {
+        const writing = pipeline as RosterBatchPipeline;
+        if (batch.length > 0 && (await writing.push(batch, ctx.cancellationSignal))) {
           return { rowsProcessed: processed, cancelled: true };
         }
-        const cancelled = await rest.drain();
+        const cancelled = await writing.drain();
         return { rowsProcessed: processed, cancelled };
       } catch (error) {
         // Let a commit still in flight finish (or roll back) before the import is marked failed.

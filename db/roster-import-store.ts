@@ -1,3 +1,4 @@
+import { ExternalIdSet } from '../domain/external-id-set';
 import type { ImportCounts, RosterImportSummary, RosterKind } from '../lib/workflow-contracts';
 import { int4Array, textArray } from './binary-arrays';
 import { type Db, execute, query, queryOne } from './sql';
@@ -229,8 +230,9 @@ export async function endRosterImport(
   return row as RosterImportRow;
 }
 
-/** The external ids of the batches committed before `rowsBefore`, a page of batches at a time. */
-export async function* committedExternalIds(db: Db, importId: string, rowsBefore: number) {
+/** The external ids of the batches committed before `rowsBefore`, read a page of batches at a time. */
+export async function committedExternalIds(db: Db, importId: string, rowsBefore: number) {
+  const ids = new ExternalIdSet();
   let after = -2;
   for (;;) {
     const batches = await query<Pick<RosterImportBatchRow, 'rows_before' | 'external_ids'>>(
@@ -239,9 +241,9 @@ export async function* committedExternalIds(db: Db, importId: string, rowsBefore
        WHERE import_id = $importId AND rows_before > $after AND rows_before < $rowsBefore ORDER BY rows_before LIMIT 50`,
       { importId, after, rowsBefore },
     );
-    for (const { external_ids } of batches) yield external_ids;
+    for (const { external_ids } of batches) for (const id of external_ids) ids.add(id);
     const last = batches.at(-1);
-    if (!last) return;
+    if (!last) return ids;
     after = last.rows_before;
   }
 }
