@@ -1,29 +1,9 @@
-import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CsvError, type Options, parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
+import { detectDelimiter, RosterFileError, RosterTextDecoder } from '../domain/roster-file';
 import type { Cell } from '../domain/roster-row';
-
-/** A problem with the file as a whole: the import fails with this message, without retries. */
-export class RosterFileError extends Error {
-  constructor(
-    readonly type:
-      | 'FileNotFound'
-      | 'FileChanged'
-      | 'EmptyFile'
-      | 'MissingColumns'
-      | 'NotUtf8'
-      | 'MalformedCsv'
-      | 'NotXlsx'
-      | 'XlsxTooLarge'
-      | 'TooManyRows',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RosterFileError';
-  }
-}
 
 export interface SourceRecord {
   /** 1-based record number in the file (the header is 1), as a spreadsheet shows it. */
@@ -97,104 +77,6 @@ async function readRange(s3: S3Client, source: RosterSource, start: number, end:
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-/**
- * Decodes bytes to text. UTF-8 (BOM stripped by the parser) is the norm; a UTF-16 BOM is transcoded;
- * a file that turns out not to be UTF-8 while everything before was plain ASCII is read as
- * Windows-1252 (what Excel's "CSV" saves on Windows) — for such a file both readings of the ASCII
- * prefix are identical. Invalid bytes after genuine UTF-8 text are a mixed file and rejected.
- */
-export class RosterTextDecoder {
-  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' = 'utf-8';
-  private decoder = new TextDecoder('utf-8', { fatal: true });
-  private started = false;
-  private sawNonAscii = false;
-  private offset = 0;
-
-  write(chunk: Buffer): string {
-    if (!this.started) {
-      this.started = true;
-      if (chunk[0] === 0xff && chunk[1] === 0xfe) this.switchTo('utf-16le');
-      else if (chunk[0] === 0xfe && chunk[1] === 0xff) this.switchTo('utf-16be');
-    }
-    const text = this.decode(chunk, true);
-    this.offset += chunk.length;
-    return text;
-  }
-
-  end(): string {
-    return this.decode(Buffer.alloc(0), false);
-  }
-
-  private switchTo(encoding: RosterTextDecoder['encoding']) {
-    this.encoding = encoding;
-    this.decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
-  }
-
-  private decode(chunk: Buffer, stream: boolean): string {
-    if (this.encoding !== 'utf-8') return this.decoder.decode(chunk, { stream });
-    try {
-      const text = this.decoder.decode(chunk, { stream });
-      if (!this.sawNonAscii && !isAscii(chunk)) this.sawNonAscii = true;
-      return text;
-    } catch {
-      if (this.sawNonAscii || startsWithUtf8Sequence(chunk)) {
-        throw new RosterFileError(
-          'NotUtf8',
-          `The file is not valid UTF-8 (invalid bytes near byte ${this.offset}); save it as "CSV UTF-8".`,
-        );
-      }
-      this.switchTo('windows-1252');
-      return this.decoder.decode(chunk, { stream });
-    }
-  }
-}
-
-/** True when the chunk's first non-ASCII byte begins a well-formed UTF-8 sequence (so the file is UTF-8). */
-function startsWithUtf8Sequence(chunk: Buffer): boolean {
-  const at = chunk.findIndex((byte) => byte >= 0x80);
-  if (at < 0) return false;
-  const lead = chunk[at] as number;
-  const length =
-    lead >= 0xc2 && lead <= 0xdf
-      ? 2
-      : lead >= 0xe0 && lead <= 0xef
-        ? 3
-        : lead >= 0xf0 && lead <= 0xf4
-          ? 4
-          : 0;
-  if (length === 0 || at + length > chunk.length) return false;
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(at, at + length));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The delimiter the header line uses most, outside quotes: comma, semicolon, tab or pipe. */
-export function detectDelimiter(headerLine: string): string {
-  const counts = new Map<string, number>([
-    [',', 0],
-    [';', 0],
-    ['\t', 0],
-    ['|', 0],
-  ]);
-  let quoted = false;
-  for (const char of headerLine) {
-    if (char === '"') quoted = !quoted;
-    else if (!quoted && counts.has(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
-  }
-  let best = ',';
-  let bestCount = 0;
-  for (const [delimiter, count] of counts) {
-    if (count > bestCount) {
-      best = delimiter;
-      bestCount = count;
-    }
-  }
-  return best;
 }
 
 function csvErrorMessage(error: CsvError): string {
@@ -372,7 +254,7 @@ export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord[
     });
   });
   downloadFailed.catch(() => undefined);
-  // exceljs (≈ 20 MB resident) loads with the first XLSX import, not with every worker.
+  // exceljs is large: it loads with the first XLSX import, not with every worker.
   const { default: excel } = await import('exceljs');
   const reader = new excel.stream.xlsx.WorkbookReader(body, {
     worksheets: 'emit',

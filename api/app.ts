@@ -15,13 +15,13 @@ import { codecRoutes } from './routes/codec';
 import { employeeRoutes } from './routes/employees/handlers';
 import { exclusionMatchRoutes } from './routes/exclusion-matches/handlers';
 import { healthRoutes } from './routes/health';
-import { importRoutes } from './routes/imports';
+import { importRoutes } from './routes/imports/handlers';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
 import { oigRoutes } from './routes/oig/handlers';
 import { organizationRoutes } from './routes/organizations';
 import { patientRoutes } from './routes/patients/handlers';
-import { webhookRoutes } from './routes/webhooks';
+import { webhookRoutes } from './routes/webhooks/handlers';
 
 /** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */
 const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.openxmlformats))/i;

@@ -1,5 +1,5 @@
 /**
- * Roster import benchmark (SPEC §4.2): a generated employee CSV end to end — S3 object (moto) →
+ * Roster import benchmark (docs/spec.md §4.2): a generated employee CSV end to end — S3 object (moto) →
  * streamed parse → validated → committed rows — as the `rosterImport` workflow on the real worker
  * (`workers/main.ts` in its own process with its production flags; Temporal dev server, embedded
  * Postgres, moto: the test stack), timed from workflow start to its result, against two `psql \copy`
@@ -9,7 +9,7 @@
  *   npx tsx bench/roster-import.ts [--rows 100000] [--batch 1000] [--runs 3] [--rss-rows 0]
  *
  * Each figure is the median of `--runs` runs (all printed), the import into a new organization each
- * time: on this 2-core machine one run can differ from the next by a quarter.
+ * time: on this 2-core machine one run can differ noticeably from the next.
  *
  * `--rss-rows 1000000` also imports a million-row file and reports the worker's RSS: sampled during
  * that import, and VmHWM (its lifetime peak, start-up and the first import included).
@@ -59,9 +59,6 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-bench-import-'));
 async function importFile(taskQueue: string, workerPid: number, file: string, rows: number) {
   const { config, sequelize, s3, temporal } = stack();
   const { importId } = await uploadRosterImport({ sequelize, s3, bucket: config.AWS_S3_BUCKET_NAME }, file);
-  await sequelize.query('UPDATE roster_imports SET workflow_id = $2 WHERE id = $1', {
-    bind: [importId, rosterImportWorkflowId(importId)],
-  });
   const rss = sampleRss(workerPid, 50);
   const started = process.hrtime.bigint();
   const handle = await temporal.workflow.start(rosterImport, {
@@ -134,8 +131,8 @@ async function main() {
     const worker = await startWorkerProcess(taskQueue);
     const pid = worker.child.pid as number;
     try {
-      // A long-running worker has run workflows and imports before: its first workflow task alone
-      // (≈ 80 ms) and the import code's first run are not what an import costs.
+      // A long-running worker has run workflows and imports before: its first workflow task and
+      // the import code's first run are not what an import costs.
       const warmUp = path.join(workDir, 'warm-up.csv');
       await writeRosterCsv(warmUp, 1000);
       await importFile(taskQueue, pid, warmUp, 1000);

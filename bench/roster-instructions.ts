@@ -1,15 +1,14 @@
 /**
  * Roster import, counted in instructions: the Postgres side of an import (the real activities:
  * upsert, ids and counters, finish) with the server under callgrind, against a `psql \copy` of the
- * same file into an employees-shaped table on the same server. Wall times on this host vary up to 2×
- * from hour to hour; instruction counts of the same code and input do not (two runs agreed to
- * 0.1 %; the row ids are random), so this is the figure to compare a change of the batch SQL or the
- * schema with.
+ * same file into an employees-shaped table on the same server. Wall times on this host vary from
+ * hour to hour; instruction counts of the same code and input barely do (the row ids are random),
+ * so this is the figure to compare a change of the batch SQL or the schema with.
  *
  *   npx tsx bench/roster-instructions.ts [--rows 10000]
  *
- * Needs valgrind (on every machine here). Under callgrind Postgres runs ≈ 50× slower: 10k rows take
- * about a minute and a half. Autovacuum is off so that only the import's own backends are counted.
+ * Needs valgrind (on every machine here). Under callgrind Postgres runs many times slower, so keep
+ * --rows small. Autovacuum is off so that only the import's own backends are counted.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -3,8 +3,8 @@ import { randomFillSync } from 'node:crypto';
 /**
  * One-dimensional arrays in Postgres's binary wire format (what `array_recv` reads), for the large
  * array parameters of roster batches. node-postgres sends a Buffer parameter in binary, and Postgres
- * then reads each element by its length instead of parsing quoted, escaped array text: `array_in`
- * was ≈ 6 % of a batch's Postgres instructions, and encoding the text was worker CPU too. The
+ * then reads each element by its length instead of parsing quoted, escaped array text (`array_in`
+ * is a visible part of a batch's Postgres work, and encoding the text is worker CPU too). The
  * statement must cast the parameter to the array's type (`$1::text[]`), which tells Postgres how to
  * read it.
  */

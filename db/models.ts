@@ -82,57 +82,6 @@ export class Invitation extends Model<InferAttributes<Invitation>, InferCreation
   declare updatedAt: Base['updatedAt'];
 }
 
-export type RosterKind = 'employees' | 'caregivers' | 'patients';
-export type ImportStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export class RosterImport extends Model<
-  InferAttributes<RosterImport>,
-  InferCreationAttributes<RosterImport>
-> {
-  declare id: Base['id'];
-  declare organizationId: string;
-  declare kind: RosterKind;
-  declare sourceBucket: string;
-  declare sourceKey: string;
-  declare sourceEtag: CreationOptional<string | null>;
-  declare format: 'csv' | 'xlsx';
-  declare mode: CreationOptional<'replace' | 'merge'>;
-  declare dryRun: CreationOptional<boolean>;
-  declare force: CreationOptional<boolean>;
-  declare status: CreationOptional<ImportStatus>;
-  declare totalCount: CreationOptional<number>;
-  declare insertedCount: CreationOptional<number>;
-  declare updatedCount: CreationOptional<number>;
-  declare unchangedCount: CreationOptional<number>;
-  declare deactivatedCount: CreationOptional<number>;
-  declare rejectedCount: CreationOptional<number>;
-  declare rowsProcessed: CreationOptional<number>;
-  declare unknownColumns: CreationOptional<string[]>;
-  declare workflowId: CreationOptional<string | null>;
-  declare errorReportKey: CreationOptional<string | null>;
-  declare createdBy: CreationOptional<string | null>;
-  declare startedAt: CreationOptional<Date | null>;
-  declare finishedAt: CreationOptional<Date | null>;
-  declare failureReason: CreationOptional<string | null>;
-  declare cancelRequestedAt: CreationOptional<Date | null>;
-  declare createdAt: Base['createdAt'];
-  declare updatedAt: Base['updatedAt'];
-}
-
-export class RosterImportError extends Model<
-  InferAttributes<RosterImportError>,
-  InferCreationAttributes<RosterImportError>
-> {
-  declare id: Base['id'];
-  declare importId: string;
-  declare rowNumber: number;
-  declare column: string | null;
-  declare code: string;
-  declare message: string;
-  declare value: CreationOptional<string | null>;
-  declare createdAt: Base['createdAt'];
-  declare updatedAt: Base['updatedAt'];
-}
-
 export class Employee extends Model<InferAttributes<Employee>, InferCreationAttributes<Employee>> {
   declare id: Base['id'];
   declare organizationId: string;
@@ -332,49 +281,6 @@ export function initModels(sequelize: Sequelize) {
     },
     options('invitations'),
   );
-  RosterImport.init(
-    {
-      ...base,
-      organizationId: required(uuid),
-      kind: required(text),
-      sourceBucket: required(text),
-      sourceKey: required(text),
-      sourceEtag: text,
-      format: required(text),
-      mode: text,
-      dryRun: bool,
-      force: bool,
-      status: text,
-      totalCount: int,
-      insertedCount: int,
-      updatedCount: int,
-      unchangedCount: int,
-      deactivatedCount: int,
-      rejectedCount: int,
-      rowsProcessed: int,
-      unknownColumns: DataTypes.ARRAY(DataTypes.TEXT),
-      workflowId: text,
-      errorReportKey: text,
-      createdBy: uuid,
-      startedAt: time,
-      finishedAt: time,
-      failureReason: text,
-      cancelRequestedAt: time,
-    },
-    options('roster_imports'),
-  );
-  RosterImportError.init(
-    {
-      ...base,
-      importId: required(uuid),
-      rowNumber: required(int),
-      column: text,
-      code: required(text),
-      message: required(text),
-      value: text,
-    },
-    options('roster_import_errors'),
-  );
   const person = {
     organizationId: required(uuid),
     externalId: text,
@@ -521,8 +427,6 @@ export function initModels(sequelize: Sequelize) {
     User,
     Membership,
     Invitation,
-    RosterImport,
-    RosterImportError,
     Employee,
     Patient,
     OigExclusion,

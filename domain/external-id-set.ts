@@ -6,9 +6,8 @@ import { hashWord, slotOf } from './hash-table';
  * file wins). Ids are compared as Postgres compares them: byte for byte (a deterministic collation's
  * equality). Each id is kept as the first 16 bytes of the sha256 of its UTF-8 bytes, in typed arrays
  * (four words per id and an open-addressing table of their indexes, at most half full): about 24
- * bytes an id and no string or map entry, so a million-row file costs ≈ 24 MB, not the ≈ 60 MB of a
- * Set of strings. Two different ids share a hash with a probability of about n²/2¹²⁹ (10⁻²⁷ for a
- * million ids).
+ * bytes an id and no string or map entry, far less than a Set of strings. Two different ids share a
+ * hash with a probability of about n²/2¹²⁹ (10⁻²⁷ for a million ids).
  */
 export class ExternalIdSet {
   private words = new Uint32Array(4 * 512);

@@ -1,5 +1,5 @@
 /**
- * Roster row rules (SPEC §4.2): header matching, value parsing and per-kind validation.
+ * Roster row rules (docs/spec.md §4.2): header matching, value parsing and per-kind validation.
  * Pure: no I/O, no clock (callers pass `today`), shared by the import activity and the employee API.
  */
 

@@ -75,7 +75,7 @@ function failureReason(error: unknown): string {
   return `The import stopped after repeated errors: ${(cause as Error)?.message ?? String(cause)}`;
 }
 
-/** Employees/caregivers this import inserted or changed go to exclusion screening (SPEC §4.5). */
+/** Employees/caregivers this import inserted or changed go to exclusion screening (docs/spec.md §4.5). */
 async function screenChanges(summary: RosterImportSummary): Promise<void> {
   if (!summary.screen) return;
   const scope: ScreeningScope = {

@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { QueryTypes, type Sequelize } from 'sequelize';
+import { insertRosterImport } from '../../db/roster-import-store';
+import { rosterImportWorkflowId } from '../../lib/workflow-contracts';
 
 /**
  * A new organization, `file` uploaded under its prefix, and a queued replace-mode employee import of
- * it — recorded with the upload's ETag, as the API's streamed-body upload records it.
+ * it — recorded with the upload's ETag and its workflow id, as the API's streamed-body upload records it.
  */
 export async function uploadRosterImport(
   { sequelize, s3, bucket }: { sequelize: Sequelize; s3: S3Client; bucket: string },
@@ -22,10 +25,20 @@ export async function uploadRosterImport(
     client: s3,
     params: { Bucket: bucket, Key: key, Body: fs.createReadStream(file) },
   }).done();
-  const [imp] = await sequelize.query<{ id: string }>(
-    `INSERT INTO roster_imports (organization_id, kind, source_bucket, source_key, source_etag, format, mode)
-     VALUES ($1, 'employees', $2, $3, $4, 'csv', 'replace') RETURNING id`,
-    { bind: [organizationId, bucket, key, ETag], type: QueryTypes.SELECT },
-  );
-  return { importId: imp?.id as string };
+  const importId = randomUUID();
+  await insertRosterImport(sequelize, {
+    id: importId,
+    organizationId,
+    kind: 'employees',
+    bucket,
+    key,
+    etag: ETag ?? null,
+    format: 'csv',
+    mode: 'replace',
+    dryRun: false,
+    force: false,
+    workflowId: rosterImportWorkflowId(importId),
+    createdBy: null,
+  });
+  return { importId };
 }

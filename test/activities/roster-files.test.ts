@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { RosterFileError, xlsxRecords } from '../../activities/roster-files';
+import { xlsxRecords } from '../../activities/roster-files';
+import { RosterFileError } from '../../domain/roster-file';
 
 async function workbook(rows: number): Promise<Buffer> {
   const book = new ExcelJS.Workbook();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Employee, ExclusionMatch, Invitation, Patient, RosterImport } from '../../db/models';
+import { Employee, ExclusionMatch, Invitation, Patient } from '../../db/models';
+import { insertRosterImport } from '../../db/roster-import-store';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
@@ -90,12 +91,20 @@ async function seedResources(organizationId: string): Promise<Record<string, str
     dateOfBirth: '1950-01-01',
     fullNameNorm: 'PAT IENT',
   });
-  const rosterImport = await RosterImport.create({
+  const rosterImportId = randomUUID();
+  await insertRosterImport(stack().sequelize, {
+    id: rosterImportId,
     organizationId,
     kind: 'employees',
-    sourceBucket: stack().config.AWS_S3_BUCKET_NAME,
-    sourceKey: `employees-list/${organizationId}/${randomUUID()}.csv`,
+    bucket: stack().config.AWS_S3_BUCKET_NAME,
+    key: `employees-list/${organizationId}/${randomUUID()}.csv`,
+    etag: null,
     format: 'csv',
+    mode: 'merge',
+    dryRun: false,
+    force: false,
+    workflowId: null,
+    createdBy: null,
   });
   const match = await ExclusionMatch.create({
     organizationId,
@@ -114,7 +123,7 @@ async function seedResources(organizationId: string): Promise<Record<string, str
   return {
     employees: employee.id,
     patients: patient.id,
-    imports: rosterImport.id,
+    imports: rosterImportId,
     'exclusion-matches': match.id,
     invitations: invitation.id,
   };

@@ -12,7 +12,7 @@ import {
 
 const today = '2026-11-23';
 
-describe('roster rows (SPEC §4.2, pure rules)', () => {
+describe('roster rows (docs/spec.md §4.2, pure rules)', () => {
   describe('header matching', () => {
     it('ignores case, spaces, _ and - and knows the common aliases', () => {
       const cases: [string, string][] = [

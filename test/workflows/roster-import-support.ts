@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { QueryTypes } from 'sequelize';
-import { RosterImport, type RosterKind } from '../../db/models';
+import { findRosterImport, insertRosterImport } from '../../db/roster-import-store';
 import { npiCheckDigit } from '../../domain/roster-row';
-import { type RosterImportSummary, rosterImportWorkflowId } from '../../lib/workflow-contracts';
+import {
+  type RosterImportSummary,
+  type RosterKind,
+  rosterImportWorkflowId,
+} from '../../lib/workflow-contracts';
 import { rosterImport } from '../../workflows/roster-import';
 import { stack } from '../support/stack';
 
@@ -55,17 +59,22 @@ export async function stageImport(
   const format = options.format ?? 'csv';
   const key = `test/${organizationId}/${randomUUID()}.${format}`;
   if (body !== null) await putObject(key, body, format === 'xlsx' ? 'application/octet-stream' : 'text/csv');
-  const imp = await RosterImport.create({
+  const id = randomUUID();
+  const imp = await insertRosterImport(stack().sequelize, {
+    id,
     organizationId,
     kind: options.kind ?? 'employees',
-    sourceBucket: stack().config.AWS_S3_BUCKET_NAME,
-    sourceKey: key,
+    bucket: stack().config.AWS_S3_BUCKET_NAME,
+    key,
+    etag: null,
     format,
     mode: options.mode ?? 'merge',
     dryRun: options.dryRun ?? false,
     force: options.force ?? false,
+    workflowId: rosterImportWorkflowId(id),
+    createdBy: null,
   });
-  await imp.update({ workflowId: rosterImportWorkflowId(imp.id) });
+  if (!imp) throw new Error(`import ${id} exists already`);
   return imp;
 }
 
@@ -95,9 +104,24 @@ export async function runImport(
   );
 }
 
+/** The import's row with camelCase keys (`rowsProcessed`, `deactivatedCount`…). */
 export async function importRow(importId: string) {
-  const imp = await RosterImport.findByPk(importId, { rejectOnEmpty: true });
-  return imp.get({ plain: true });
+  const imp = await findRosterImport(stack().sequelize, importId);
+  if (!imp) throw new Error(`import ${importId} does not exist`);
+  return {
+    id: imp.id,
+    status: imp.status,
+    totalCount: imp.total_count,
+    insertedCount: imp.inserted_count,
+    updatedCount: imp.updated_count,
+    unchangedCount: imp.unchanged_count,
+    deactivatedCount: imp.deactivated_count,
+    rejectedCount: imp.rejected_count,
+    rowsProcessed: imp.rows_processed,
+    unknownColumns: imp.unknown_columns,
+    failureReason: imp.failure_reason,
+    finishedAt: imp.finished_at,
+  };
 }
 
 export async function importErrors(importId: string) {

@@ -1,0 +1,196 @@
+import { z } from '@hono/zod-openapi';
+import { AcceptedFields } from '../../accepted';
+import type { orgRouteFor } from '../../org-route';
+import { listSchema, PageQuery } from '../../paging';
+import { jsonResponse, problems, UuidParam } from '../../schemas';
+
+/** The roster import routes' contract: schemas and route definitions (handlers.ts implements them). */
+
+export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+const KINDS = ['employees', 'caregivers', 'patients'] as const;
+const Kind = z.enum(KINDS);
+const QueryBoolean = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((value) => value === 'true');
+
+export const ImportSchema = z
+  .object({
+    id: z.uuid(),
+    organizationId: z.uuid(),
+    kind: Kind,
+    sourceBucket: z.string(),
+    sourceKey: z.string(),
+    sourceEtag: z.string().nullable(),
+    format: z.enum(['csv', 'xlsx']),
+    mode: z.enum(['replace', 'merge']),
+    dryRun: z.boolean(),
+    force: z.boolean(),
+    status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+    rowsProcessed: z.number().int(),
+    counts: z.object({
+      total: z.number().int(),
+      inserted: z.number().int(),
+      updated: z.number().int(),
+      unchanged: z.number().int(),
+      deactivated: z.number().int(),
+      rejected: z.number().int(),
+    }),
+    unknownColumns: z.array(z.string()),
+    workflowId: z.string().nullable(),
+    failureReason: z.string().nullable(),
+    cancelRequestedAt: z.string().nullable(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('RosterImport');
+
+const ImportErrorSchema = z
+  .object({
+    rowNumber: z.number().int(),
+    column: z.string().nullable(),
+    code: z.string(),
+    message: z.string(),
+    value: z.string().nullable(),
+  })
+  .openapi('RosterImportError');
+
+export const ImportJsonSchema = z
+  .object({
+    kind: Kind,
+    s3Key: z.string().min(1).max(1024),
+    mode: z.enum(['replace', 'merge']).default('merge'),
+    dryRun: z.boolean().default(false),
+    force: z.boolean().default(false),
+  })
+  .openapi('StartImportFromS3');
+
+const ImportQuery = z.object({
+  kind: Kind.optional().openapi({ description: 'Required when the body is the file' }),
+  mode: z.enum(['replace', 'merge']).default('merge'),
+  dryRun: QueryBoolean,
+  force: QueryBoolean,
+});
+
+const ImportParams = z.object({ orgId: UuidParam, id: UuidParam });
+export const Accepted = ImportSchema.extend(AcceptedFields).openapi('RosterImportAccepted');
+
+/** The route definitions, in the order the OpenAPI document lists them. */
+export function importRouteDefinitions(orgRoute: ReturnType<typeof orgRouteFor>) {
+  return {
+    uploadUrl: orgRoute('admin', {
+      method: 'post',
+      path: '/v1/organizations/{orgId}/imports/upload-url',
+      tags: ['imports'],
+      summary: 'A presigned PUT URL for a roster file; then POST …/imports with the returned key',
+      request: {
+        params: z.object({ orgId: UuidParam }),
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ kind: Kind, filename: z.string().min(1).max(255) }),
+            },
+          },
+        },
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            url: z.url(),
+            key: z.string(),
+            method: z.literal('PUT'),
+            expiresIn: z.number().int(),
+          }),
+          'Upload with an HTTP PUT of the file to url before it expires',
+        ),
+        422: problems[422],
+      },
+    }),
+    startImport: orgRoute('admin', {
+      method: 'post',
+      path: '/v1/organizations/{orgId}/imports',
+      tags: ['imports'],
+      summary: 'Start a roster import: the file as the body, or JSON naming an uploaded S3 key',
+      description:
+        'Body `text/csv` or XLSX with `?kind=&mode=&dryRun=&force=`, streamed to S3; or JSON ' +
+        "`{kind, s3Key, mode?, dryRun?, force?}` for a key under the organization's upload or drop prefix. " +
+        'mode defaults to merge here (S3 drops default to replace).',
+      request: {
+        params: z.object({ orgId: UuidParam }),
+        query: ImportQuery,
+        body: {
+          required: false,
+          content: {
+            'application/json': { schema: ImportJsonSchema },
+            'text/csv': { schema: z.string().openapi({ format: 'binary' }) },
+            [XLSX_MIME]: { schema: z.string().openapi({ format: 'binary' }) },
+          },
+        },
+      },
+      responses: {
+        202: jsonResponse(Accepted, 'Import queued'),
+        413: problems[413],
+        415: problems[415],
+        422: problems[422],
+      },
+    }),
+    listImports: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/imports',
+      tags: ['imports'],
+      summary: "The organization's imports, newest first",
+      request: { params: z.object({ orgId: UuidParam }), query: z.object(PageQuery) },
+      responses: {
+        200: jsonResponse(listSchema(ImportSchema), 'Imports'),
+        422: problems[422],
+      },
+    }),
+    getImport: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/imports/{id}',
+      tags: ['imports'],
+      summary: 'One import: status, counts and progress (rowsProcessed) while it runs',
+      request: { params: ImportParams },
+      responses: {
+        200: jsonResponse(ImportSchema, 'The import'),
+        422: problems[422],
+      },
+    }),
+    importErrors: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/imports/{id}/errors',
+      tags: ['imports'],
+      summary: 'Rejected rows, in file order',
+      request: { params: ImportParams, query: z.object(PageQuery) },
+      responses: {
+        200: jsonResponse(listSchema(ImportErrorSchema), 'Rejected rows'),
+        422: problems[422],
+      },
+    }),
+    importErrorsCsv: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/imports/{id}/errors.csv',
+      tags: ['imports'],
+      summary: 'Rejected rows as CSV (cells starting with = + - @ are neutralized)',
+      request: { params: ImportParams },
+      responses: {
+        200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+      },
+    }),
+    cancelImport: orgRoute('admin', {
+      method: 'post',
+      path: '/v1/organizations/{orgId}/imports/{id}/cancel',
+      tags: ['imports'],
+      summary: 'Stop the import between batches; what was committed stays and is reported',
+      request: { params: ImportParams },
+      responses: {
+        202: jsonResponse(Accepted, 'Cancellation requested'),
+        409: problems[409],
+      },
+    }),
+  };
+}

@@ -1,0 +1,32 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { z } from '@hono/zod-openapi';
+import { importRosterDrops } from '../../../services/roster-drops';
+import { type AppDeps, createRouter } from '../../env';
+import { ProblemError } from '../../problem';
+import { type ResultSchema, s3WebhookRoute } from './routes';
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** S3 event notifications for roster drops (services/roster-drops.ts), behind a shared secret. */
+export function webhookRoutes({ config, sequelize, temporal }: AppDeps) {
+  return createRouter().openapi(s3WebhookRoute, async (c) => {
+    if (!sameSecret(c.req.header('x-webhook-secret'), config.WEBHOOK_SECRET)) {
+      throw new ProblemError(401, 'Send the shared secret in X-Webhook-Secret.');
+    }
+    const outcomes = await importRosterDrops(
+      { config, sequelize, temporal },
+      c.req.valid('json').Records ?? [],
+    );
+    const result: z.infer<typeof ResultSchema> = { imports: [], ignored: [] };
+    for (const outcome of outcomes) {
+      if ('import' in outcome) result.imports.push(outcome.import);
+      else result.ignored.push(outcome.ignored);
+    }
+    return c.json(result, 202);
+  });
+}

@@ -1,0 +1,52 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonResponse, problems } from '../../schemas';
+
+/** The S3 webhook's contract (handlers.ts implements it). */
+
+const S3EventSchema = z
+  .object({
+    Records: z
+      .array(
+        z.object({
+          eventName: z.string(),
+          s3: z.object({
+            bucket: z.object({ name: z.string() }),
+            object: z.object({
+              key: z.string(),
+              eTag: z.string().optional(),
+              sequencer: z.string().optional(),
+            }),
+          }),
+        }),
+      )
+      .max(1000)
+      .optional(),
+  })
+  .passthrough()
+  .openapi('S3EventNotification');
+
+export const ResultSchema = z
+  .object({
+    imports: z.array(
+      z.object({ id: z.uuid(), workflowId: z.string(), key: z.string(), created: z.boolean() }),
+    ),
+    ignored: z.array(z.object({ key: z.string(), reason: z.string() })),
+  })
+  .openapi('S3WebhookResult');
+
+export const s3WebhookRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/s3',
+  tags: ['webhooks'],
+  summary:
+    'S3 event notifications: roster files dropped under <kind>-list/<orgId>/ are imported (mode=replace)',
+  request: {
+    headers: z.object({ 'x-webhook-secret': z.string().optional() }),
+    body: { required: true, content: { 'application/json': { schema: S3EventSchema } } },
+  },
+  responses: {
+    202: jsonResponse(ResultSchema, 'Imports started (or found, for a redelivered event)'),
+    401: problems[401],
+    422: problems[422],
+  },
+});

@@ -1,0 +1,199 @@
+import { isAscii } from 'node:buffer';
+import type { RosterKind } from '../lib/workflow-contracts';
+import { type Cell, mapHeader, type RowResult, validateRosterRow, withoutNul } from './roster-row';
+
+/**
+ * A roster file as text and records, apart from where its bytes come from: the problems that fail
+ * a whole file, decoding its bytes, its delimiter, and reading its records into validated rows.
+ */
+
+/** A problem with the file as a whole: the import fails with this message, without retries. */
+export class RosterFileError extends Error {
+  constructor(
+    readonly type:
+      | 'FileNotFound'
+      | 'FileChanged'
+      | 'EmptyFile'
+      | 'MissingColumns'
+      | 'NotUtf8'
+      | 'MalformedCsv'
+      | 'NotXlsx'
+      | 'XlsxTooLarge'
+      | 'TooManyRows',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RosterFileError';
+  }
+}
+
+/**
+ * Decodes bytes to text. UTF-8 (BOM stripped by the parser) is the norm; a UTF-16 BOM is transcoded;
+ * a file that turns out not to be UTF-8 while everything before was plain ASCII is read as
+ * Windows-1252 (what Excel's "CSV" saves on Windows) — for such a file both readings of the ASCII
+ * prefix are identical. Invalid bytes after genuine UTF-8 text are a mixed file and rejected.
+ */
+export class RosterTextDecoder {
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' = 'utf-8';
+  private decoder = new TextDecoder('utf-8', { fatal: true });
+  private started = false;
+  private sawNonAscii = false;
+  private offset = 0;
+
+  write(chunk: Buffer): string {
+    if (!this.started) {
+      this.started = true;
+      if (chunk[0] === 0xff && chunk[1] === 0xfe) this.switchTo('utf-16le');
+      else if (chunk[0] === 0xfe && chunk[1] === 0xff) this.switchTo('utf-16be');
+    }
+    const text = this.decode(chunk, true);
+    this.offset += chunk.length;
+    return text;
+  }
+
+  end(): string {
+    return this.decode(Buffer.alloc(0), false);
+  }
+
+  private switchTo(encoding: RosterTextDecoder['encoding']) {
+    this.encoding = encoding;
+    this.decoder = new TextDecoder(encoding, { fatal: false, ignoreBOM: false });
+  }
+
+  private decode(chunk: Buffer, stream: boolean): string {
+    if (this.encoding !== 'utf-8') return this.decoder.decode(chunk, { stream });
+    try {
+      const text = this.decoder.decode(chunk, { stream });
+      if (!this.sawNonAscii && !isAscii(chunk)) this.sawNonAscii = true;
+      return text;
+    } catch {
+      if (this.sawNonAscii || startsWithUtf8Sequence(chunk)) {
+        throw new RosterFileError(
+          'NotUtf8',
+          `The file is not valid UTF-8 (invalid bytes near byte ${this.offset}); save it as "CSV UTF-8".`,
+        );
+      }
+      this.switchTo('windows-1252');
+      return this.decoder.decode(chunk, { stream });
+    }
+  }
+}
+
+/** True when the chunk's first non-ASCII byte begins a well-formed UTF-8 sequence (so the file is UTF-8). */
+function startsWithUtf8Sequence(chunk: Buffer): boolean {
+  const at = chunk.findIndex((byte) => byte >= 0x80);
+  if (at < 0) return false;
+  const lead = chunk[at] as number;
+  const length =
+    lead >= 0xc2 && lead <= 0xdf
+      ? 2
+      : lead >= 0xe0 && lead <= 0xef
+        ? 3
+        : lead >= 0xf0 && lead <= 0xf4
+          ? 4
+          : 0;
+  if (length === 0 || at + length > chunk.length) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(at, at + length));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The delimiter the header line uses most, outside quotes: comma, semicolon, tab or pipe. */
+export function detectDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+    ['|', 0],
+  ]);
+  let quoted = false;
+  for (const char of headerLine) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && counts.has(char)) counts.set(char, (counts.get(char) ?? 0) + 1);
+  }
+  let best = ',';
+  let bestCount = 0;
+  for (const [delimiter, count] of counts) {
+    if (count > bestCount) {
+      best = delimiter;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/** A roster file's header: canonical column per source column (null: ignored), and the columns present. */
+export interface RosterHeader {
+  columns: (string | null)[];
+  present: string[];
+  /** Headers that matched no roster field. */
+  unknown: string[];
+}
+
+/** What `RosterRecordReader.read` returns for the header record. */
+export const HEADER = Symbol('header');
+
+const isBlank = (cells: Cell[]) =>
+  cells.every((cell) => cell === null || cell === undefined || String(cell).trim() === '');
+
+/**
+ * Reads a roster file's records in order: blank records are skipped, the first other one is the
+ * header (it must have the kind's required columns), and each later one is a row, validated. The
+ * first `skipRows` rows (committed before a resume) are skipped.
+ */
+export class RosterRecordReader {
+  header: RosterHeader | null = null;
+  private seen = 0;
+
+  constructor(
+    private readonly kind: RosterKind,
+    private readonly options: { today: string; skipRows: number },
+  ) {}
+
+  /** The record's validated row; HEADER for the header; null for a record that is no row to write. */
+  read(cells: Cell[]): RowResult | typeof HEADER | null {
+    if (isBlank(cells)) return null;
+    const header = this.header;
+    if (header === null) {
+      this.header = rosterHeader(this.kind, cells);
+      return HEADER;
+    }
+    this.seen++;
+    if (this.seen <= this.options.skipRows) return null;
+    const rowCells: Record<string, Cell> = {};
+    for (let index = 0; index < header.columns.length; index++) {
+      const column = header.columns[index];
+      if (column) rowCells[column] = cells[index];
+    }
+    return validateRosterRow(this.kind, rowCells, { today: this.options.today });
+  }
+
+  /** At the end of the file: a file without a header or without rows fails. */
+  finish() {
+    if (this.header === null) throw new RosterFileError('EmptyFile', 'The file is empty.');
+    if (this.seen === 0) throw new RosterFileError('EmptyFile', 'The file has a header but no rows.');
+  }
+}
+
+function rosterHeader(kind: RosterKind, cells: Cell[]): RosterHeader {
+  const header = cells.map((cell) => (cell === null || cell === undefined ? '' : withoutNul(String(cell))));
+  const mapping = mapHeader(kind, header);
+  if (mapping.missing.length > 0) {
+    const single =
+      header.length === 1
+        ? ` Only one column was found ("${header[0]?.slice(0, 80)}"): separate columns with commas, semicolons, tabs or |.`
+        : '';
+    throw new RosterFileError(
+      'MissingColumns',
+      `The header lacks required column(s): ${mapping.missing.join(', ')}.${single}`,
+    );
+  }
+  return {
+    columns: mapping.columns,
+    present: mapping.columns.filter((c): c is string => c !== null),
+    unknown: mapping.unknown,
+  };
+}

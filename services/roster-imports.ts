@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import { recordAudit } from '../db/audit';
+import {
+  findOrganizationRosterImport,
+  insertRosterImport,
+  type RosterFormat,
+  type RosterImportMode,
+  type RosterImportRow,
+  requestRosterImportCancel,
+  rosterImportErrorPage,
+} from '../db/roster-import-store';
+import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
+import { dropPrefix, formatOfKey, uploadPrefix } from '../domain/roster-object-keys';
+import { neutralizeCsvCell } from '../domain/roster-row';
+import type { Config } from '../lib/config';
+import {
+  ROSTER_IMPORT_WORKFLOW_TYPE,
+  type RosterKind,
+  rosterImportWorkflowId,
+} from '../lib/workflow-contracts';
+
+/** Roster imports as the API and the S3 webhook start and read them (docs/spec.md §4.2). */
+
+export interface RosterImportDeps {
+  sequelize: Sequelize;
+  temporal: Client;
+  config: Config;
+}
+
+export interface NewImport {
+  id?: string;
+  organizationId: string;
+  kind: RosterKind;
+  bucket: string;
+  key: string;
+  etag?: string | null;
+  format: RosterFormat;
+  mode: RosterImportMode;
+  dryRun: boolean;
+  force: boolean;
+  createdBy: string | null;
+}
+
+/**
+ * Records the import and starts `roster-import/<id>`. With a deterministic id (S3 events) a second
+ * call finds the row and starts nothing new; a row left `queued` by a crash is started again.
+ */
+export async function startRosterImport(
+  deps: RosterImportDeps,
+  input: NewImport,
+): Promise<{ row: RosterImportRow; created: boolean }> {
+  const id = input.id ?? randomUUID();
+  const workflowId = rosterImportWorkflowId(id);
+  const inserted = await insertRosterImport(deps.sequelize, {
+    id,
+    organizationId: input.organizationId,
+    kind: input.kind,
+    bucket: input.bucket,
+    key: input.key,
+    etag: input.etag ?? null,
+    format: input.format,
+    mode: input.mode,
+    dryRun: input.dryRun,
+    force: input.force,
+    workflowId,
+    createdBy: input.createdBy,
+  });
+  const created = inserted !== undefined;
+  const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
+  if (!row) throw new NotFoundError(`Import ${id} was not found.`);
+  if (created) {
+    await recordAudit({
+      actorUserId: input.createdBy,
+      action: 'roster_import.created',
+      entityType: 'roster_import',
+      entityId: id,
+      organizationId: input.organizationId,
+      details: {
+        kind: input.kind,
+        mode: input.mode,
+        dryRun: input.dryRun,
+        force: input.force,
+        format: input.format,
+      },
+    });
+  }
+  if (created || row.status === 'queued') {
+    try {
+      await deps.temporal.workflow.start(ROSTER_IMPORT_WORKFLOW_TYPE, {
+        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: [{ importId: id }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+  return { row, created };
+}
+
+/** Starts the import of an object already in the bucket: only keys under the organization's prefixes. */
+export function startRosterImportOfKey(
+  deps: RosterImportDeps,
+  input: {
+    organizationId: string;
+    kind: RosterKind;
+    s3Key: string;
+    mode: RosterImportMode;
+    dryRun: boolean;
+    force: boolean;
+    createdBy: string;
+  },
+) {
+  const { config } = deps;
+  const allowed = [
+    uploadPrefix(config, input.organizationId),
+    dropPrefix(config, input.kind, input.organizationId),
+  ];
+  if (!allowed.some((prefix) => input.s3Key.startsWith(prefix)) || input.s3Key.includes('/../')) {
+    throw new ForbiddenError(
+      `s3Key must be under ${allowed.join(' or ')}: this organization cannot import other objects.`,
+    );
+  }
+  return startRosterImport(deps, {
+    organizationId: input.organizationId,
+    kind: input.kind,
+    bucket: config.AWS_S3_BUCKET_NAME,
+    key: input.s3Key,
+    format: formatOfKey(input.s3Key),
+    mode: input.mode,
+    dryRun: input.dryRun,
+    force: input.force,
+    createdBy: input.createdBy,
+  });
+}
+
+const UPLOAD_URL_SECONDS = 900;
+
+const safeFilename = (name: string) =>
+  name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^[._]+/, '')
+    .slice(-100) || 'roster';
+
+/** A presigned PUT of a roster file under the organization's upload prefix; the import is started later. */
+export async function rosterUploadUrl(
+  { config, s3 }: { config: Config; s3: S3Client },
+  input: { organizationId: string; kind: RosterKind; filename: string },
+) {
+  const key = `${uploadPrefix(config, input.organizationId)}${input.kind}/${randomUUID()}/${safeFilename(input.filename)}`;
+  const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: config.AWS_S3_BUCKET_NAME, Key: key }), {
+    expiresIn: UPLOAD_URL_SECONDS,
+  });
+  return { url, key, method: 'PUT' as const, expiresIn: UPLOAD_URL_SECONDS };
+}
+
+/** The organization's import, or NotFoundError. */
+export async function organizationRosterImport(sequelize: Sequelize, organizationId: string, id: string) {
+  const row = await findOrganizationRosterImport(sequelize, organizationId, id);
+  if (!row) throw new NotFoundError(`Import ${id} was not found.`);
+  return row;
+}
+
+/** Asks a queued or running import to stop between batches; an ended one is a ConflictError. */
+export async function cancelRosterImport(
+  sequelize: Sequelize,
+  input: { organizationId: string; id: string; actorUserId: string },
+) {
+  const { organizationId, id } = input;
+  const current = await organizationRosterImport(sequelize, organizationId, id);
+  const row = await requestRosterImportCancel(sequelize, id);
+  if (!row) {
+    throw new ConflictError(
+      `Import ${id} has already ${current.status === 'cancelled' ? 'been cancelled' : current.status}.`,
+    );
+  }
+  await recordAudit({
+    actorUserId: input.actorUserId,
+    action: 'roster_import.cancel_requested',
+    entityType: 'roster_import',
+    entityId: id,
+    organizationId: row.organization_id,
+  });
+  return row;
+}
+
+const CSV_ERRORS_PAGE = 5000;
+
+/**
+ * The import's rejected rows as CSV text, read a page at a time as the client takes it; cells that
+ * a spreadsheet would run as a formula are neutralized.
+ */
+export async function rosterImportErrorsCsv(sequelize: Sequelize, organizationId: string, id: string) {
+  await organizationRosterImport(sequelize, organizationId, id);
+  const cell = (value: string | number | null) =>
+    `"${neutralizeCsvCell(value === null ? '' : String(value)).replaceAll('"', '""')}"`;
+  let after: [number, string] | undefined;
+  let headerSent = false;
+  return new ReadableStream<string>({
+    async pull(controller) {
+      if (!headerSent) {
+        headerSent = true;
+        controller.enqueue('row_number,column,code,message,value\r\n');
+      }
+      const rows = await rosterImportErrorPage(sequelize, id, CSV_ERRORS_PAGE, after);
+      for (const row of rows) {
+        controller.enqueue(
+          `${[row.row_number, row.column, row.code, row.message, row.value].map(cell).join(',')}\r\n`,
+        );
+      }
+      const last = rows.at(-1);
+      if (rows.length < CSV_ERRORS_PAGE || !last) controller.close();
+      else after = [last.row_number, last.id];
+    },
+  });
+}
