@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { recordAudit } from '../db/audit';
+import { recordAudit } from '../db/audit-store';
 import { boolArray, dateArray, int4Array, randomUuidArray, textArray } from '../db/binary-arrays';
 import type { RosterImportRow } from '../db/roster-import-row';
 import { ExternalIdSet } from '../domain/external-id-set';
@@ -657,17 +657,14 @@ export function createRosterActivities({
           transaction,
         });
         const done = await setStatus(sequelize, importId, 'succeeded', null, transaction);
-        await recordAudit(
-          {
-            actorUserId: null,
-            action: 'roster_import.succeeded',
-            entityType: 'roster_import',
-            entityId: importId,
-            organizationId: imp.organization_id,
-            details: { ...summaryOf(done).counts, dryRun: imp.dry_run, mode: imp.mode },
-          },
-          transaction,
-        );
+        await recordAudit(transaction, {
+          actorUserId: null,
+          action: 'roster_import.succeeded',
+          entityType: 'roster_import',
+          entityId: importId,
+          organizationId: imp.organization_id,
+          details: { ...summaryOf(done).counts, dryRun: imp.dry_run, mode: imp.mode },
+        });
         return summaryOf(done);
       });
       return summary;
@@ -679,17 +676,14 @@ export function createRosterActivities({
         const imp = await loadImport(sequelize, importId, transaction, true);
         if (imp.status !== 'queued' && imp.status !== 'running') return summaryOf(imp);
         const done = await setStatus(sequelize, importId, 'failed', reason.slice(0, 2000), transaction);
-        await recordAudit(
-          {
-            actorUserId: null,
-            action: 'roster_import.failed',
-            entityType: 'roster_import',
-            entityId: importId,
-            organizationId: imp.organization_id,
-            details: summaryOf(done).counts as unknown as Record<string, unknown>,
-          },
-          transaction,
-        );
+        await recordAudit(transaction, {
+          actorUserId: null,
+          action: 'roster_import.failed',
+          entityType: 'roster_import',
+          entityId: importId,
+          organizationId: imp.organization_id,
+          details: summaryOf(done).counts as unknown as Record<string, unknown>,
+        });
         return summaryOf(done);
       });
     },

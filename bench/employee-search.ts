@@ -20,14 +20,14 @@ import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
 import { QueryTypes } from 'sequelize';
-import { createRouter } from '../api/env';
+import { createRouter, provideDatabase } from '../api/env';
 import { nameSearchSample } from '../api/paging';
 import { handleError } from '../api/problem';
 import { employeeRoutes, searchEmployeesSql } from '../api/routes/employees';
-import { healthRoutes } from '../api/routes/health';
+import { healthRoutes } from '../api/routes/health/handlers';
 import { migrateUp } from '../db/migrator';
-import { initModels, Membership, User } from '../db/models';
 import { createSequelize } from '../db/sequelize';
+import { ensureMembership, insertUser } from '../db/user-store';
 import { loadConfig } from '../lib/config';
 import { createTemporalClient } from '../lib/temporal';
 import { signAccessToken } from '../lib/tokens';
@@ -51,7 +51,6 @@ const postgres = await startEmbeddedPostgres({
 });
 const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: postgres.url });
 const sequelize = createSequelize(config.DATABASE_URL, { poolMax: 10 });
-initModels(sequelize);
 await migrateUp(sequelize);
 const temporal = createTemporalClient(config);
 
@@ -131,8 +130,8 @@ try {
   await sequelize.query('VACUUM ANALYZE employees');
   console.log(`seeded ${EMPLOYEES} employees in ${(seedMs / 1000).toFixed(1)} s`);
 
-  const user = await User.create({ email: 'bench@example.test', passwordHash: 'x' });
-  await Membership.create({ organizationId: orgId, userId: user.id, role: 'member' });
+  const user = await insertUser(sequelize, { email: 'bench@example.test', name: '', password_hash: 'x' });
+  await ensureMembership(sequelize, { organization_id: orgId, user_id: user.id, role: 'member' });
   const token = await signAccessToken(
     { userId: user.id },
     { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
@@ -140,6 +139,7 @@ try {
   // Only the routes measured (and /health as the floor), without the app's other middleware.
   const deps = { config, sequelize, temporal, logger: pino({ level: 'silent' }) };
   const app = createRouter();
+  app.use('*', provideDatabase(sequelize));
   app.route('/', healthRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.onError(handleError);

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { Membership, Organization, User } from '../db/models';
+import { insertOrganization } from '../db/organization-store';
+import { ensureMembership, insertUser } from '../db/user-store';
 import { hashPassword } from '../lib/passwords';
 import { signAccessToken } from '../lib/tokens';
 import { stack, startTestStack, stopTestStack } from '../test/support/stack';
@@ -39,11 +40,11 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: obj
 
 await startTestStack();
 const { sequelize, config } = stack();
-const organization = await Organization.create({
+const organization = await insertOrganization(sequelize, {
   name: 'Load Test Agency',
   subdomain: `load-${Date.now()}`,
   status: 'active',
-  dnsStatus: 'in_sync',
+  dns_status: 'in_sync',
 });
 await sequelize.query(
   `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, date_of_birth,
@@ -56,12 +57,12 @@ await sequelize.query(
   { replacements: { org: organization.id, n: EMPLOYEES } },
 );
 await sequelize.query('ANALYZE employees');
-const admin = await User.create({
+const admin = await insertUser(sequelize, {
   email: `load-${Date.now()}@example.test`,
   name: 'Load',
-  passwordHash: await hashPassword('load-test-password'),
+  password_hash: await hashPassword('load-test-password'),
 });
-await Membership.create({ organizationId: organization.id, userId: admin.id, role: 'admin' });
+await ensureMembership(sequelize, { organization_id: organization.id, user_id: admin.id, role: 'admin' });
 const token = await signAccessToken(
   { userId: admin.id },
   { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },

@@ -1,4 +1,6 @@
-import type { ImportStatus, RosterKind } from './models';
+import type { RosterImportSummary, RosterKind } from '../lib/workflow-contracts';
+
+type ImportStatus = RosterImportSummary['status'];
 
 /** A `roster_imports` row as raw SQL (`SELECT *` / `RETURNING *`) returns it. */
 export interface RosterImportRow {

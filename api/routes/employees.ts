@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { recordAudit } from '../../db/audit';
+import { recordAudit } from '../../db/audit-store';
 import { isoTimestamp, rawQuery } from '../../db/sequelize';
 import { validateRosterRow } from '../../domain/roster-row';
 import type { Config } from '../../lib/config';
@@ -334,7 +334,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
           throw error;
         }
         if (!row) throw new Error('INSERT … RETURNING returned no row');
-        await recordAudit({
+        await recordAudit(sequelize, {
           actorUserId: c.var.user.id,
           action: 'employee.created',
           entityType: 'employee',
@@ -409,7 +409,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
           throw error;
         }
         if (!row) throw new ProblemError(404, `Employee ${id} was not found.`);
-        await recordAudit({
+        await recordAudit(sequelize, {
           actorUserId: c.var.user.id,
           action: 'employee.updated',
           entityType: 'employee',
@@ -442,7 +442,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
           { bind: [id, c.var.organization.id], type: QueryTypes.SELECT },
         );
         if (!row) throw new ProblemError(404, `Employee ${id} was not found.`);
-        await recordAudit({
+        await recordAudit(sequelize, {
           actorUserId: c.var.user.id,
           action: 'employee.deactivated',
           entityType: 'employee',

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { recordAudit } from '../../db/audit';
+import { recordAudit } from '../../db/audit-store';
 import {
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
@@ -270,23 +270,20 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
               WHERE id = :id`,
             { replacements: { status, note: note ?? null, userId: c.var.user.id, id }, transaction },
           );
-          await recordAudit(
-            {
-              actorUserId: c.var.user.id,
-              action: `exclusion_match.${status}`,
-              entityType: 'exclusion_match',
-              entityId: id,
-              organizationId,
-              // The note is free text and may name people: it stays on the match, not in the audit log.
-              details: {
-                previousStatus: current.status,
-                status,
-                reason: current.reason,
-                withNote: Boolean(note),
-              },
+          await recordAudit(transaction, {
+            actorUserId: c.var.user.id,
+            action: `exclusion_match.${status}`,
+            entityType: 'exclusion_match',
+            entityId: id,
+            organizationId,
+            // The note is free text and may name people: it stays on the match, not in the audit log.
+            details: {
+              previousStatus: current.status,
+              status,
+              reason: current.reason,
+              withNote: Boolean(note),
             },
-            transaction,
-          );
+          });
         });
         return c.json(serialize(await findMatch(sequelize, organizationId, id)), 200);
       },

@@ -7,7 +7,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from '@hono/zod-openapi';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { recordAudit } from '../../db/audit';
+import { recordAudit } from '../../db/audit-store';
 import type { RosterImportRow } from '../../db/roster-import-row';
 import { neutralizeCsvCell } from '../../domain/roster-row';
 import { createS3Client } from '../../lib/aws';
@@ -197,7 +197,7 @@ export async function startRosterImport(
   const row = inserted[0] ?? (await findImport(deps.sequelize, input.organizationId, id));
   if (!row) throw new ProblemError(404, `Import ${id} was not found.`);
   if (created) {
-    await recordAudit({
+    await recordAudit(deps.sequelize, {
       actorUserId: input.createdBy,
       action: 'roster_import.created',
       entityType: 'roster_import',
@@ -603,7 +603,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
             409,
             `Import ${id} has already ${current.status === 'cancelled' ? 'been cancelled' : current.status}.`,
           );
-        await recordAudit({
+        await recordAudit(sequelize, {
           actorUserId: c.var.user.id,
           action: 'roster_import.cancel_requested',
           entityType: 'roster_import',

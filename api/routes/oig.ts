@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { QueryTypes } from 'sequelize';
-import { recordAudit } from '../../db/audit';
+import { recordAudit } from '../../db/audit-store';
 import { LEIE_COLUMNS } from '../../domain/leie';
 import {
   OIG_SCHEDULE_ID,
@@ -226,7 +226,7 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
           alreadyRunning = true;
           runId = (await temporal.workflow.getHandle(workflowId).describe()).runId;
         }
-        await recordAudit({
+        await recordAudit(sequelize, {
           actorUserId: c.var.user.id,
           action: 'oig.sync.requested',
           entityType: 'oig_sync',
