@@ -16,10 +16,10 @@ export function createSequelize(databaseUrl: string, options: { poolMax?: number
 }
 
 /**
- * One query through `pg` on a connection of Sequelize's pool, for the hot read paths (authorization,
- * search): it skips Sequelize's query building and result handling (≈ 0.3 ms of CPU a query,
- * measured on this machine). Parameters are positional (`$1`, an array) or named (`$org`, an object,
- * as Sequelize's `bind`; no `$word` inside string literals); rows as pg returns them. With `prepare`
+ * One query through `pg` on a connection of Sequelize's pool, for the hot read paths (search): it
+ * skips Sequelize's query building and result handling. Parameters are positional (`$1`, an array)
+ * or named (`$org`, an object, as Sequelize's `bind`; no `$word` inside string literals); rows as pg
+ * returns them. With `prepare`
  * the statement is parsed once per connection and reused, and Postgres may switch it to a generic
  * plan: only for SQL whose plan does not hinge on the values. With `timestampsAsText` timestamptz
  * columns come as Postgres's text, for `isoTimestamp`.
@@ -55,7 +55,7 @@ const UTC_TIMESTAMP_TEXT = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\
 /**
  * A timestamptz as ISO 8601 with milliseconds, exactly what `Date#toISOString` gives: from a Date, or
  * from the text `rawQuery(…, { timestampsAsText: true })` returns. Rows rendered to JSON straight
- * away skip the Date (parsing one is ≈ 10 % of a search request's server CPU); text in any other
+ * away skip the Date (parsing one is a noticeable share of a search request's server CPU); text in any other
  * form goes through pg's parser.
  */
 export function isoTimestamp(value: Date | string): string {

@@ -9,7 +9,7 @@ import { stack } from '../support/stack';
 type MinimumRole = 'member' | 'admin' | 'platform-admin';
 
 /**
- * Who may call each org-scoped route, from SPEC §5. A route may instead declare
+ * Who may call each org-scoped route, from docs/spec.md §5. A route may instead declare
  * `'x-min-role'` on its OpenAPI operation. Routes known to neither are still checked for
  * isolation (404 across organizations); only their member/admin split goes unchecked.
  */

@@ -67,7 +67,7 @@ async function invitationWorld(reminderSeconds: number) {
   return { sendgrid, taskQueue, config, email, invite, revoke };
 }
 
-describe('durability under faults (SPEC §7)', function () {
+describe('durability under faults (docs/spec.md §7)', function () {
   this.timeout(180_000);
 
   it('kill -9 of the worker while an invitation waits for its reminder: a new worker sends exactly one reminder', async () => {
