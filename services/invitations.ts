@@ -12,7 +12,7 @@ import {
   markInvitationRevoked,
   OPEN_INVITATION_STATUSES,
 } from '../db/invitation-store';
-import { inTransaction, isUniqueViolation } from '../db/sql';
+import { type Db, inTransaction, isUniqueViolation } from '../db/sql';
 import {
   ensureMembership,
   findUserByEmail,
@@ -65,6 +65,23 @@ export interface InvitationActor {
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
 const isOpen = (invitation: InvitationRow) => OPEN_INVITATION_STATUSES.includes(invitation.status);
+
+/** Records what `actorUserId` did to the invitation (ids and enums only). */
+const auditInvitation = (
+  db: Db,
+  actorUserId: string,
+  action: string,
+  invitation: Pick<InvitationRow, 'id' | 'organization_id'>,
+  details?: Record<string, unknown>,
+) =>
+  recordAudit(db, {
+    actorUserId,
+    action,
+    entityType: 'invitation',
+    entityId: invitation.id,
+    organizationId: invitation.organization_id,
+    details,
+  });
 
 export function createInvitationService({ config, sequelize, temporal }: InvitationServiceDeps) {
   /** Signals the invitation's workflow; a workflow that already ended has nothing left to do. */
@@ -122,14 +139,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
             token_id: randomUUID(),
             workflow_id: workflowId,
           });
-          await recordAudit(tx, {
-            actorUserId: actor.userId,
-            action: 'invitation.created',
-            entityType: 'invitation',
-            entityId: id,
-            organizationId,
-            details: { role },
-          });
+          await auditInvitation(tx, actor.userId, 'invitation.created', created, { role });
           return created;
         });
       } catch (error) {
@@ -162,13 +172,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
         new ConflictError(`The invitation is ${invitation.status}; create a new invitation instead.`);
       if (!isOpen(invitation)) throw notOpen();
       if ((await signalWorkflow(invitation, invitationResendSignal)) === 'not-running') throw notOpen();
-      await recordAudit(sequelize, {
-        actorUserId: actor.userId,
-        action: 'invitation.resent',
-        entityType: 'invitation',
-        entityId: invitation.id,
-        organizationId: invitation.organization_id,
-      });
+      await auditInvitation(sequelize, actor.userId, 'invitation.resent', invitation);
       return invitation;
     },
 
@@ -179,13 +183,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
         if (!row) throw new NotFoundError(`Invitation ${id} was not found.`);
         if (!isOpen(row)) throw new ConflictError(`The invitation is already ${row.status}.`);
         const revoked = await markInvitationRevoked(tx, row.id);
-        await recordAudit(tx, {
-          actorUserId: actor.userId,
-          action: 'invitation.revoked',
-          entityType: 'invitation',
-          entityId: row.id,
-          organizationId: row.organization_id,
-        });
+        await auditInvitation(tx, actor.userId, 'invitation.revoked', row);
         return revoked;
       });
       // The row is already revoked (accept answers 410); the signal only ends the waiting workflow.
@@ -256,13 +254,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
             role: invitation.role,
           });
           const accepted = await markInvitationAccepted(tx, invitation.id);
-          await recordAudit(tx, {
-            actorUserId: user.id,
-            action: 'invitation.accepted',
-            entityType: 'invitation',
-            entityId: invitation.id,
-            organizationId: invitation.organization_id,
-          });
+          await auditInvitation(tx, user.id, 'invitation.accepted', invitation);
           return { user, invitation: accepted };
         });
       // Two invitations for one new address accepted at the same instant: the loser retries once

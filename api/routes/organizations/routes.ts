@@ -55,6 +55,18 @@ const platformAdminOfOrg = requirePlatformAdmin as unknown as MiddlewareHandler<
 // app.ts leaves image bodies uncapped for the route to cap: one byte over the limit answers 413 unread.
 const logoBodyLimit = limitBody(LOGO_MAX_UPLOAD_BYTES, 'logo') as unknown as MiddlewareHandler<OrgEnv>;
 
+/** Retry and delete: platform admins only, answered 202 once the change is signalled. */
+const platformAdminChange = (accepted: string) => ({
+  middleware: [platformAdminOfOrg] as const,
+  request: { params: OrgParams },
+  responses: {
+    202: jsonResponse(AcceptedOrganizationSchema, accepted),
+    403: problems[403],
+    409: problems[409],
+    503: problems[503],
+  },
+});
+
 /** The organization routes: the contract their handlers (handlers.ts) implement. */
 export function organizationRouteDefinitions(secret: string) {
   const orgRoute = orgRouteFor(secret);
@@ -159,14 +171,7 @@ export function organizationRouteDefinitions(secret: string) {
       path: '/v1/organizations/{orgId}/provisioning/retry',
       tags: ['organizations'],
       summary: 'Re-apply the change that left the organization failed',
-      middleware: [platformAdminOfOrg] as const,
-      request: { params: OrgParams },
-      responses: {
-        202: jsonResponse(AcceptedOrganizationSchema, 'Retry signalled'),
-        403: problems[403],
-        409: problems[409],
-        503: problems[503],
-      },
+      ...platformAdminChange('Retry signalled'),
     }),
     remove: orgRoute('member', {
       method: 'delete',
@@ -174,14 +179,7 @@ export function organizationRouteDefinitions(secret: string) {
       tags: ['organizations'],
       summary: 'Deprovision: delete the DNS record and the logo, then mark the organization deleted',
       description: 'A deleted organization stays readable; its subdomain can be used by a new organization.',
-      middleware: [platformAdminOfOrg] as const,
-      request: { params: OrgParams },
-      responses: {
-        202: jsonResponse(AcceptedOrganizationSchema, 'Deprovisioning signalled (or already under way)'),
-        403: problems[403],
-        409: problems[409],
-        503: problems[503],
-      },
+      ...platformAdminChange('Deprovisioning signalled (or already under way)'),
     }),
   };
 }
