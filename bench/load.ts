@@ -46,6 +46,7 @@ const organization = await insertOrganization(sequelize, {
   status: 'active',
   dns_status: 'in_sync',
 });
+if (!organization) throw new Error('The load test subdomain is taken.');
 await sequelize.query(
   `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, date_of_birth,
      first_name_norm, last_name_norm)

@@ -1,4 +1,5 @@
-import { type Db, execute, query, queryOne } from './sql';
+import type { Sequelize } from 'sequelize';
+import { type Db, execute, inTransaction, query, queryOne } from './sql';
 import type { Role } from './user-store';
 
 /** Every statement on `invitations`: the API records and closes them, the workflow sends and expires them. */
@@ -30,18 +31,18 @@ export interface InvitationRow {
 const COLUMNS = `id, organization_id, email, role, status, invited_by, expires_at, sent_at, accepted_at,
   reminder_sent_at, token_id, workflow_id, failure_reason, created_at, updated_at`;
 
-/** A new open invitation; throws a unique violation when the address already has an open one there. */
-export async function insertInvitation(
-  db: Db,
-  invitation: Pick<
-    InvitationRow,
-    'id' | 'organization_id' | 'email' | 'role' | 'invited_by' | 'expires_at' | 'token_id' | 'workflow_id'
-  >,
-): Promise<InvitationRow> {
-  const row = await queryOne<InvitationRow>(
+type NewInvitation = Pick<
+  InvitationRow,
+  'id' | 'organization_id' | 'email' | 'role' | 'invited_by' | 'expires_at' | 'token_id' | 'workflow_id'
+>;
+
+/** A new open invitation; undefined when the address already has an open one in that organization. */
+export function insertInvitation(db: Db, invitation: NewInvitation): Promise<InvitationRow | undefined> {
+  return queryOne<InvitationRow>(
     db,
     `INSERT INTO invitations (id, organization_id, email, role, invited_by, expires_at, token_id, workflow_id)
      VALUES ($id, $organizationId, $email, $role, $invitedBy, $expiresAt, $tokenId, $workflowId)
+     ON CONFLICT DO NOTHING
      RETURNING ${COLUMNS}`,
     {
       id: invitation.id,
@@ -54,7 +55,22 @@ export async function insertInvitation(
       workflowId: invitation.workflow_id,
     },
   );
-  return row as InvitationRow;
+}
+
+/**
+ * Inserts the invitation and runs `work` (its audit entry) in the same transaction; undefined, with
+ * nothing written, when the address already has an open invitation in that organization.
+ */
+export function withInsertedInvitation(
+  sequelize: Sequelize,
+  invitation: NewInvitation,
+  work: (invitation: InvitationRow, tx: Db) => Promise<void>,
+): Promise<InvitationRow | undefined> {
+  return inTransaction(sequelize, async (tx) => {
+    const row = await insertInvitation(tx, invitation);
+    if (row) await work(row, tx);
+    return row;
+  });
 }
 
 /** Removes an invitation whose workflow could not be started, so the admin can invite again. */
@@ -70,19 +86,33 @@ export function findOrganizationInvitation(
   db: Db,
   organizationId: string,
   id: string,
-  options: { lock?: boolean } = {},
 ): Promise<InvitationRow | undefined> {
   return queryOne<InvitationRow>(
     db,
-    `SELECT ${COLUMNS} FROM invitations WHERE id = $id AND organization_id = $organizationId
-     ${options.lock ? 'FOR UPDATE' : ''}`,
+    `SELECT ${COLUMNS} FROM invitations WHERE id = $id AND organization_id = $organizationId`,
     { id, organizationId },
   );
 }
 
-/** The invitation, locked until the transaction ends (accepting it). */
-export function lockInvitation(db: Db, id: string): Promise<InvitationRow | undefined> {
-  return queryOne<InvitationRow>(db, `SELECT ${COLUMNS} FROM invitations WHERE id = $id FOR UPDATE`, { id });
+/**
+ * Runs `work` in one transaction with the invitation's row locked (undefined when there is none),
+ * so a revoke and an acceptance never both win; `work` records through the `tx` it is given.
+ */
+export function withLockedInvitation<T>(
+  sequelize: Sequelize,
+  id: string,
+  work: (invitation: InvitationRow | undefined, tx: Db) => Promise<T>,
+): Promise<T> {
+  return inTransaction(sequelize, async (tx) => {
+    const row = await queryOne<InvitationRow>(
+      tx,
+      `SELECT ${COLUMNS} FROM invitations WHERE id = $id FOR UPDATE`,
+      {
+        id,
+      },
+    );
+    return work(row, tx);
+  });
 }
 
 /** A listed invitation; `cursor_at` keeps created_at as Postgres text (microseconds). */

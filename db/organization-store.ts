@@ -1,4 +1,5 @@
-import { type Db, execute, query, queryOne } from './sql';
+import type { Sequelize } from 'sequelize';
+import { type Db, execute, inTransaction, isUniqueViolation, query, queryOne } from './sql';
 
 /**
  * Every statement on `organizations`. The API records intents here (create, rename, a new
@@ -28,30 +29,55 @@ export function findOrganization(db: Db, id: string): Promise<OrganizationRow | 
   return queryOne<OrganizationRow>(db, `SELECT ${COLUMNS} FROM organizations WHERE id = $id`, { id });
 }
 
-/** The row, locked until the transaction ends, so intents on one organization are recorded in order. */
-export async function lockOrganization(db: Db, id: string): Promise<OrganizationRow> {
-  const row = await queryOne<OrganizationRow>(
-    db,
-    `SELECT ${COLUMNS} FROM organizations WHERE id = $id FOR UPDATE`,
-    { id },
-  );
-  if (!row) throw new Error(`Organization ${id} vanished while it was being changed.`);
-  return row;
+/**
+ * Runs `work` in one transaction with the organization's row locked, so intents on one organization
+ * are recorded in order; `work` records through the `tx` it is given.
+ */
+export function withLockedOrganization<T>(
+  sequelize: Sequelize,
+  id: string,
+  work: (organization: OrganizationRow, tx: Db) => Promise<T>,
+): Promise<T> {
+  return inTransaction(sequelize, async (tx) => {
+    const organization = await queryOne<OrganizationRow>(
+      tx,
+      `SELECT ${COLUMNS} FROM organizations WHERE id = $id FOR UPDATE`,
+      { id },
+    );
+    if (!organization) throw new Error(`Organization ${id} vanished while it was being changed.`);
+    return work(organization, tx);
+  });
 }
 
-/** A new organization; throws a unique violation (`isUniqueViolation`) when the subdomain is taken. */
-export async function insertOrganization(
+/**
+ * Inserts the organization and runs `work` (its audit entry) in the same transaction; undefined,
+ * with nothing written, when another organization that is not deleted holds the subdomain.
+ */
+export function withInsertedOrganization(
+  sequelize: Sequelize,
+  organization: Pick<OrganizationRow, 'name' | 'subdomain' | 'status' | 'dns_status'>,
+  work: (organization: OrganizationRow, tx: Db) => Promise<void>,
+): Promise<OrganizationRow | undefined> {
+  return inTransaction(sequelize, async (tx) => {
+    const row = await insertOrganization(tx, organization);
+    if (row) await work(row, tx);
+    return row;
+  });
+}
+
+/** A new organization; undefined when another organization that is not deleted holds the subdomain. */
+export function insertOrganization(
   db: Db,
   organization: Pick<OrganizationRow, 'name' | 'subdomain' | 'status' | 'dns_status'>,
-): Promise<OrganizationRow> {
-  const row = await queryOne<OrganizationRow>(
+): Promise<OrganizationRow | undefined> {
+  return queryOne<OrganizationRow>(
     db,
     `INSERT INTO organizations (name, subdomain, status, dns_status)
      VALUES ($name, $subdomain, $status, $dnsStatus)
+     ON CONFLICT DO NOTHING
      RETURNING ${COLUMNS}`,
     { ...organization, dnsStatus: organization.dns_status },
   );
-  return row as OrganizationRow;
 }
 
 /** Organizations by name then id, after the cursor: all of them for a platform admin, else the user's. */
@@ -82,15 +108,24 @@ export async function renameOrganization(db: Db, id: string, name: string): Prom
   await execute(db, 'UPDATE organizations SET name = $name, updated_at = now() WHERE id = $id', { id, name });
 }
 
-/** A new subdomain to provision; throws a unique violation when another organization holds it. */
-export async function recordSubdomainChange(db: Db, id: string, subdomain: string): Promise<void> {
-  await execute(
-    db,
-    `UPDATE organizations SET subdomain = $subdomain, status = 'provisioning', dns_status = 'pending',
-       updated_at = now()
-     WHERE id = $id`,
-    { id, subdomain },
-  );
+/**
+ * A new subdomain to provision; false when another organization that is not deleted holds it (in
+ * a transaction, which can then only roll back).
+ */
+export async function recordSubdomainChange(db: Db, id: string, subdomain: string): Promise<boolean> {
+  try {
+    await execute(
+      db,
+      `UPDATE organizations SET subdomain = $subdomain, status = 'provisioning', dns_status = 'pending',
+         updated_at = now()
+       WHERE id = $id`,
+      { id, subdomain },
+    );
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
 }
 
 /** A retry is under way; the failure reason stays visible until the retried change succeeds or fails again. */

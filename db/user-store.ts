@@ -1,5 +1,6 @@
+import { ConflictError } from '../domain/errors';
 import type { OrganizationRow } from './organization-store';
-import { type Db, execute, query, queryOne } from './sql';
+import { type Db, execute, isUniqueViolation, query, queryOne } from './sql';
 
 /** Every statement on `users` and `memberships`, including the authorization read of every request. */
 
@@ -48,24 +49,29 @@ export function findUserByEmail(db: Db, email: string): Promise<UserRow | undefi
   return queryOne<UserRow>(db, `SELECT ${USER_COLUMNS} FROM users WHERE email = $email`, { email });
 }
 
-/** A new account; throws a unique violation when the address already has one. */
+/** A new account; a ConflictError when the address has one (in a transaction, which can only roll back). */
 export async function insertUser(
   db: Db,
   user: Pick<UserRow, 'email' | 'name' | 'password_hash'> & { platform_admin?: boolean },
 ): Promise<UserRow> {
-  const row = await queryOne<UserRow>(
-    db,
-    `INSERT INTO users (email, name, password_hash, platform_admin)
-     VALUES ($email, $name, $passwordHash, $platformAdmin)
-     RETURNING ${USER_COLUMNS}`,
-    {
-      email: user.email,
-      name: user.name,
-      passwordHash: user.password_hash,
-      platformAdmin: user.platform_admin ?? false,
-    },
-  );
-  return row as UserRow;
+  try {
+    const row = await queryOne<UserRow>(
+      db,
+      `INSERT INTO users (email, name, password_hash, platform_admin)
+       VALUES ($email, $name, $passwordHash, $platformAdmin)
+       RETURNING ${USER_COLUMNS}`,
+      {
+        email: user.email,
+        name: user.name,
+        passwordHash: user.password_hash,
+        platformAdmin: user.platform_admin ?? false,
+      },
+    );
+    return row as UserRow;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(`${user.email} already has an account.`);
+    throw error;
+  }
 }
 
 /** A new account unless the address has one; whether it was created. */

@@ -6,13 +6,13 @@ import {
   deleteInvitation,
   findOrganizationInvitation,
   type InvitationRow,
-  insertInvitation,
-  lockInvitation,
   markInvitationAccepted,
   markInvitationRevoked,
   OPEN_INVITATION_STATUSES,
+  withInsertedInvitation,
+  withLockedInvitation,
 } from '../db/invitation-store';
-import { type Db, inTransaction, isUniqueViolation } from '../db/sql';
+import type { Db } from '../db/sql';
 import {
   ensureMembership,
   findUserByEmail,
@@ -126,27 +126,22 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
 
       const id = randomUUID();
       const workflowId = invitationWorkflowId(id);
-      let invitation: InvitationRow;
-      try {
-        invitation = await inTransaction(sequelize, async (tx) => {
-          const created = await insertInvitation(tx, {
-            id,
-            organization_id: organizationId,
-            email,
-            role,
-            invited_by: actor.userId,
-            expires_at: new Date(Date.now() + config.INVITATION_TOKEN_EXPIRE * 1000),
-            token_id: randomUUID(),
-            workflow_id: workflowId,
-          });
-          await auditInvitation(tx, actor.userId, 'invitation.created', created, { role });
-          return created;
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new ConflictError(`An invitation for ${email} is still open; resend or revoke it.`);
-        }
-        throw error;
+      const invitation = await withInsertedInvitation(
+        sequelize,
+        {
+          id,
+          organization_id: organizationId,
+          email,
+          role,
+          invited_by: actor.userId,
+          expires_at: new Date(Date.now() + config.INVITATION_TOKEN_EXPIRE * 1000),
+          token_id: randomUUID(),
+          workflow_id: workflowId,
+        },
+        (created, tx) => auditInvitation(tx, actor.userId, 'invitation.created', created, { role }),
+      );
+      if (!invitation) {
+        throw new ConflictError(`An invitation for ${email} is still open; resend or revoke it.`);
       }
 
       try {
@@ -178,9 +173,9 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
 
     /** Revokes an open invitation: its link stops working at once. */
     async revoke(actor: InvitationActor, organizationId: string, id: string): Promise<InvitationRow> {
-      const invitation = await inTransaction(sequelize, async (tx) => {
-        const row = await findOrganizationInvitation(tx, organizationId, id, { lock: true });
-        if (!row) throw new NotFoundError(`Invitation ${id} was not found.`);
+      const invitation = await withLockedInvitation(sequelize, id, async (row, tx) => {
+        if (row?.organization_id !== organizationId)
+          throw new NotFoundError(`Invitation ${id} was not found.`);
         if (!isOpen(row)) throw new ConflictError(`The invitation is already ${row.status}.`);
         const revoked = await markInvitationRevoked(tx, row.id);
         await auditInvitation(tx, actor.userId, 'invitation.revoked', row);
@@ -217,8 +212,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
       const newPasswordHash = await hashPassword(password);
 
       const accept = () =>
-        inTransaction(sequelize, async (tx) => {
-          const invitation = await lockInvitation(tx, claims.invitationId);
+        withLockedInvitation(sequelize, claims.invitationId, async (invitation, tx) => {
           if (
             !invitation ||
             invitation.token_id !== claims.tokenId ||
@@ -260,7 +254,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
       // Two invitations for one new address accepted at the same instant: the loser retries once
       // and then finds the account the winner created.
       const accepted = await accept().catch((error) => {
-        if (isUniqueViolation(error)) return accept();
+        if (error instanceof ConflictError) return accept();
         throw error;
       });
 

@@ -5,8 +5,6 @@ import type { Sequelize } from 'sequelize';
 import { recordAudit } from '../db/audit-store';
 import {
   findOrganization,
-  insertOrganization,
-  lockOrganization,
   markOrganizationRetrying,
   markOrganizationUnsignalled,
   type OrganizationRow,
@@ -14,8 +12,9 @@ import {
   recordOrganizationDeletion,
   recordSubdomainChange,
   renameOrganization,
+  withInsertedOrganization,
+  withLockedOrganization,
 } from '../db/organization-store';
-import { inTransaction, isUniqueViolation } from '../db/sql';
 import { ConflictError, UnavailableError } from '../domain/errors';
 import { inspectLogo } from '../domain/logo';
 import { createS3Client } from '../lib/aws';
@@ -74,15 +73,6 @@ const audited = (actorUserId: string, organizationId: string) => ({
   organizationId,
 });
 
-async function rethrowTakenSubdomain<T>(subdomain: string | undefined, work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (subdomain !== undefined && isUniqueViolation(error)) throw subdomainTaken(subdomain);
-    throw error;
-  }
-}
-
 export function createOrganizationService({ config, sequelize, temporal, logger }: OrganizationServiceDeps) {
   const s3 = createS3Client(config);
 
@@ -134,22 +124,17 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       input: { name: string; subdomain: string },
     ): Promise<OrganizationChangeAccepted> {
       const { subdomain } = input;
-      const organization = await rethrowTakenSubdomain(
-        subdomain,
-        inTransaction(sequelize, async (tx) => {
-          const created = await insertOrganization(tx, {
-            ...input,
-            status: 'provisioning',
-            dns_status: 'pending',
-          });
-          await recordAudit(tx, {
+      const organization = await withInsertedOrganization(
+        sequelize,
+        { ...input, status: 'provisioning', dns_status: 'pending' },
+        (created, tx) =>
+          recordAudit(tx, {
             ...audited(actorUserId, created.id),
             action: 'organization.create',
             details: { subdomain },
-          });
-          return created;
-        }),
+          }),
       );
+      if (!organization) throw subdomainTaken(subdomain);
       return signalLifecycle(organization.id, { kind: 'ensureSubdomain', subdomain }, null);
     },
 
@@ -163,32 +148,28 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       input: { name?: string; subdomain?: string },
     ): Promise<{ organization: OrganizationRow; workflowId: string | null }> {
       const { name, subdomain } = input;
-      const previous = await rethrowTakenSubdomain(
-        subdomain,
-        inTransaction(sequelize, async (tx) => {
-          const organization = await lockOrganization(tx, organizationId);
-          const subdomainChanges = subdomain !== undefined && subdomain !== organization.subdomain;
-          if (organization.status === 'deleted' || subdomainChanges) assertAcceptsChanges(organization);
-          const audit = audited(actorUserId, organizationId);
-          if (name !== undefined && name !== organization.name) {
-            await recordAudit(tx, {
-              ...audit,
-              action: 'organization.rename',
-              details: { from: organization.name, to: name },
-            });
-            await renameOrganization(tx, organizationId, name);
-          }
-          if (subdomainChanges) {
-            await recordAudit(tx, {
-              ...audit,
-              action: 'organization.subdomain_change',
-              details: { from: organization.subdomain, to: subdomain },
-            });
-            await recordSubdomainChange(tx, organizationId, subdomain);
-          }
-          return organization;
-        }),
-      );
+      const previous = await withLockedOrganization(sequelize, organizationId, async (organization, tx) => {
+        const subdomainChanges = subdomain !== undefined && subdomain !== organization.subdomain;
+        if (organization.status === 'deleted' || subdomainChanges) assertAcceptsChanges(organization);
+        const audit = audited(actorUserId, organizationId);
+        if (name !== undefined && name !== organization.name) {
+          await recordAudit(tx, {
+            ...audit,
+            action: 'organization.rename',
+            details: { from: organization.name, to: name },
+          });
+          await renameOrganization(tx, organizationId, name);
+        }
+        if (subdomainChanges) {
+          await recordAudit(tx, {
+            ...audit,
+            action: 'organization.subdomain_change',
+            details: { from: organization.subdomain, to: subdomain },
+          });
+          if (!(await recordSubdomainChange(tx, organizationId, subdomain))) throw subdomainTaken(subdomain);
+        }
+        return organization;
+      });
       if (subdomain === undefined || subdomain === previous.subdomain) {
         return { organization: await current(organizationId), workflowId: null };
       }
@@ -237,8 +218,7 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       actorUserId: string,
       organizationId: string,
     ): Promise<OrganizationChangeAccepted> {
-      const organization = await inTransaction(sequelize, async (tx) => {
-        const locked = await lockOrganization(tx, organizationId);
+      const organization = await withLockedOrganization(sequelize, organizationId, async (locked, tx) => {
         if (locked.status !== 'failed') {
           throw new ConflictError(`Only a failed organization can be retried; this one is ${locked.status}.`);
         }
@@ -262,18 +242,21 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       actorUserId: string,
       organizationId: string,
     ): Promise<OrganizationChangeAccepted> {
-      const { organization, alreadyDeleting } = await inTransaction(sequelize, async (tx) => {
-        const locked = await lockOrganization(tx, organizationId);
-        if (locked.status === 'deleted') throw new ConflictError('The organization is already deleted.');
-        if (locked.status === 'deprovisioning') return { organization: locked, alreadyDeleting: true };
-        await recordAudit(tx, {
-          ...audited(actorUserId, organizationId),
-          action: 'organization.delete',
-          details: { subdomain: locked.subdomain },
-        });
-        await recordOrganizationDeletion(tx, organizationId);
-        return { organization: locked, alreadyDeleting: false };
-      });
+      const { organization, alreadyDeleting } = await withLockedOrganization(
+        sequelize,
+        organizationId,
+        async (locked, tx) => {
+          if (locked.status === 'deleted') throw new ConflictError('The organization is already deleted.');
+          if (locked.status === 'deprovisioning') return { organization: locked, alreadyDeleting: true };
+          await recordAudit(tx, {
+            ...audited(actorUserId, organizationId),
+            action: 'organization.delete',
+            details: { subdomain: locked.subdomain },
+          });
+          await recordOrganizationDeletion(tx, organizationId);
+          return { organization: locked, alreadyDeleting: false };
+        },
+      );
       if (alreadyDeleting) return accepted(organizationId, organizationWorkflowId(organizationId));
       return signalLifecycle(
         organizationId,

@@ -114,6 +114,7 @@ async function seedResources(organizationId: string): Promise<Record<string, str
     token_id: randomUUID(),
     workflow_id: null,
   });
+  assert.ok(invitation);
   return {
     employees: employee,
     patients: patient,

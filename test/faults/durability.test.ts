@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { findInvitation } from '../../db/invitation-store';
-import { insertOrganization } from '../../db/organization-store';
 import type { Config } from '../../lib/config';
 import {
   invitationWorkflowId,
@@ -17,6 +16,7 @@ import {
   createUser,
   emailMessagesAbout,
   findOrganizationRow,
+  insertOrganizationRow,
 } from '../support/fixtures';
 import { call } from '../support/http';
 import { SendGridStub } from '../support/sendgrid-stub';
@@ -195,7 +195,7 @@ describe('durability under faults (docs/spec.md §7)', function () {
   it('kill -9 of the worker between the UPSERT and INSYNC: a new worker finishes with one record', async () => {
     const taskQueue = `faults-${randomUUID()}`;
     const subdomain = freshSubdomain('kill9');
-    const organization = await insertOrganization(stack().sequelize, {
+    const organization = await insertOrganizationRow({
       name: 'Killed Mid-DNS',
       subdomain,
       status: 'provisioning',

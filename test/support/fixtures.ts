@@ -25,15 +25,19 @@ export async function createUser(options: { platformAdmin?: boolean; email?: str
   return { user, token };
 }
 
+/** An organization row inserted directly (no workflow); the subdomain must be free. */
+export async function insertOrganizationRow(
+  organization: Pick<OrganizationRow, 'name' | 'subdomain' | 'status' | 'dns_status'>,
+): Promise<OrganizationRow> {
+  const row = await insertOrganization(stack().sequelize, organization);
+  assert.ok(row, `the subdomain ${organization.subdomain} is free`);
+  return row;
+}
+
 /** An active organization inserted directly (no provisioning workflow), for tests of other features. */
-export async function createOrganization(name = 'Test Agency') {
+export function createOrganization(name = 'Test Agency') {
   const suffix = randomUUID().slice(0, 8);
-  return insertOrganization(stack().sequelize, {
-    name,
-    subdomain: `org-${suffix}`,
-    status: 'active',
-    dns_status: 'in_sync',
-  });
+  return insertOrganizationRow({ name, subdomain: `org-${suffix}`, status: 'active', dns_status: 'in_sync' });
 }
 
 /** A user holding `role` in `organizationId`, with an access token. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { insertOrganization, recordSubdomainChange } from '../../db/organization-store';
+import { recordSubdomainChange } from '../../db/organization-store';
 import {
   newOrganizationLifecycleInput,
   ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
@@ -10,7 +10,7 @@ import {
   organizationStateQuery,
   organizationWorkflowId,
 } from '../../lib/workflow-contracts';
-import { findOrganizationRow } from '../support/fixtures';
+import { findOrganizationRow, insertOrganizationRow } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import {
@@ -42,7 +42,7 @@ async function signalDirect(
 }
 
 async function provisioningRow(subdomain: string) {
-  return insertOrganization(stack().sequelize, {
+  return insertOrganizationRow({
     name: 'Direct Agency',
     subdomain,
     status: 'provisioning',
