@@ -6,6 +6,9 @@ import { type Db, execute, isUniqueViolation, query, queryOne } from './sql';
 
 export type Role = 'owner' | 'admin' | 'member';
 
+/** Each role may do what the roles below it may. */
+export const ROLE_RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
+
 export interface UserRow {
   id: string;
   email: string;

@@ -18,6 +18,7 @@ import {
   findUserByEmail,
   insertUser,
   isMemberByEmail,
+  ROLE_RANK,
   type Role,
   type UserRow,
 } from '../db/user-store';
@@ -61,8 +62,6 @@ export interface InvitationActor {
   /** The request's logger, so a failure's log line carries its request id. */
   logger: Logger;
 }
-
-const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
 const isOpen = (invitation: InvitationRow) => OPEN_INVITATION_STATUSES.includes(invitation.status);
 
@@ -117,7 +116,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
     ): Promise<InvitationRow> {
       const email = input.email.toLowerCase();
       const { role } = input;
-      if (RANK[role] > RANK[actor.role]) {
+      if (ROLE_RANK[role] > ROLE_RANK[actor.role]) {
         throw new ForbiddenError(`An ${actor.role} cannot invite an ${role}; ask an owner.`);
       }
       if (await isMemberByEmail(sequelize, organizationId, email)) {

@@ -1,19 +1,17 @@
 import { createMiddleware } from 'hono/factory';
 import type { OrganizationRow } from '../../db/organization-store';
-import { findOrganizationAccess, type Role } from '../../db/user-store';
+import { findOrganizationAccess, ROLE_RANK, type Role } from '../../db/user-store';
 import { isUuid } from '../../lib/uuid';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
 import { ACCOUNT_GONE, tokenUserId, unauthorized } from './authenticate';
-
-const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
 export type OrgEnv = AppEnv & { Variables: { organization: OrganizationRow; role: Role } };
 
 /** 404 as for a missing organization, or 403 for a member below `minimum`; the role otherwise. */
 function checkRole(orgId: string, minimum: Role, role: Role | undefined | null): Role {
   if (!role) throw new ProblemError(404, `Organization ${orgId} was not found.`);
-  if (RANK[role] < RANK[minimum]) {
+  if (ROLE_RANK[role] < ROLE_RANK[minimum]) {
     throw new ProblemError(
       403,
       `This action needs the ${minimum} role in this organization; you are ${role}.`,
