@@ -1,7 +1,12 @@
 import { Client as SendGridClient } from '@sendgrid/client';
 import { MailService } from '@sendgrid/mail';
 import { ApplicationFailure } from '@temporalio/activity';
-import { QueryTypes, type Sequelize } from 'sequelize';
+import {
+  claimEmailMessage,
+  markEmailMessageSent,
+  recordEmailMessageError,
+  withEmailMessageLocked,
+} from '../db/email-message-store';
 import {
   type EmailData,
   EmailTemplateError,
@@ -26,13 +31,6 @@ export interface SendEmailResult {
   emailMessageId: string;
   status: 'sent' | 'failed';
   providerMessageId: string | null;
-}
-
-interface EmailRow {
-  id: string;
-  status: 'queued' | 'sent' | 'failed';
-  provider_message_id: string | null;
-  error: string | null;
 }
 
 /** The one outside call: hands a rendered message to the provider and returns its message id. */
@@ -88,31 +86,6 @@ function describeProviderError(error: unknown): string {
   return reasons.length > 0 ? `${head}: ${reasons.join('; ')}` : head;
 }
 
-async function claimRow(
-  sequelize: Sequelize,
-  input: SendEmailInput,
-  subject: string,
-  provider: Config['EMAIL_PROVIDER'],
-): Promise<void> {
-  await sequelize.query(
-    `INSERT INTO email_messages
-       (to_address, template, subject, status, provider, related_entity_type, related_entity_id, idempotency_key)
-     VALUES (:to, :template, :subject, 'queued', :provider, :relatedType, :relatedId, :key)
-     ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
-    {
-      replacements: {
-        to: input.to,
-        template: input.template,
-        subject,
-        provider,
-        relatedType: input.related?.type ?? null,
-        relatedId: input.related?.id ?? null,
-        key: input.idempotencyKey,
-      },
-    },
-  );
-}
-
 /** The generic email activity; other workflows (invitations, exclusion alerts) reuse it. */
 export function createEmailActivities({ config, sequelize, logger }: ActivityDeps) {
   const provider = config.EMAIL_PROVIDER;
@@ -128,56 +101,54 @@ export function createEmailActivities({ config, sequelize, logger }: ActivityDep
       }
       throw error;
     }
-    await claimRow(sequelize, input, rendered.subject, provider);
+    await claimEmailMessage(sequelize, {
+      to_address: input.to,
+      template: input.template,
+      subject: rendered.subject,
+      provider,
+      related_entity_type: input.related?.type ?? null,
+      related_entity_id: input.related?.id ?? null,
+      idempotency_key: input.idempotencyKey,
+    });
 
     // The row lock makes concurrent attempts with one key (a retry racing a slow first attempt)
     // wait for each other, so the provider is called at most once per key. Failures are thrown
     // only after the transaction commits, so the row keeps the provider's reason.
-    const outcome = await sequelize.transaction(async (transaction): Promise<Outcome> => {
-      const [row] = await sequelize.query<EmailRow>(
-        `SELECT id, status, provider_message_id, error FROM email_messages
-          WHERE idempotency_key = :key FOR UPDATE`,
-        { replacements: { key: input.idempotencyKey }, type: QueryTypes.SELECT, transaction },
-      );
-      if (!row) throw new Error(`email_messages row for ${input.idempotencyKey} vanished`);
-      if (row.status === 'sent') {
-        return {
-          sent: { emailMessageId: row.id, status: 'sent', providerMessageId: row.provider_message_id },
-        };
-      }
-      if (row.status === 'failed') {
-        return { error: { permanent: true, reason: row.error ?? 'The provider rejected this email.' } };
-      }
-      try {
-        const providerMessageId = await transport({
-          to: input.to,
-          from: config.EMAIL_FROM,
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-        });
-        await sequelize.query(
-          `UPDATE email_messages
-              SET status = 'sent', provider_message_id = :providerMessageId, error = NULL, updated_at = now()
-            WHERE id = :id`,
-          { replacements: { providerMessageId, id: row.id }, transaction },
-        );
-        return { sent: { emailMessageId: row.id, status: 'sent', providerMessageId } };
-      } catch (error) {
-        const status = httpStatusOf(error);
-        const reason = describeProviderError(error);
-        const permanent = status !== undefined && status >= 400 && status < 500 && status !== 429;
-        await sequelize.query(
-          `UPDATE email_messages SET status = :status, error = :reason, updated_at = now() WHERE id = :id`,
-          { replacements: { status: permanent ? 'failed' : 'queued', reason, id: row.id }, transaction },
-        );
-        logger.warn(
-          { emailMessageId: row.id, template: input.template, status, permanent },
-          'email provider error',
-        );
-        return { error: { permanent, reason } };
-      }
-    });
+    const outcome = await withEmailMessageLocked(
+      sequelize,
+      input.idempotencyKey,
+      async (row, tx): Promise<Outcome> => {
+        if (row.status === 'sent') {
+          return {
+            sent: { emailMessageId: row.id, status: 'sent', providerMessageId: row.provider_message_id },
+          };
+        }
+        if (row.status === 'failed') {
+          return { error: { permanent: true, reason: row.error ?? 'The provider rejected this email.' } };
+        }
+        try {
+          const providerMessageId = await transport({
+            to: input.to,
+            from: config.EMAIL_FROM,
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+          });
+          await markEmailMessageSent(tx, row.id, providerMessageId);
+          return { sent: { emailMessageId: row.id, status: 'sent', providerMessageId } };
+        } catch (error) {
+          const status = httpStatusOf(error);
+          const reason = describeProviderError(error);
+          const permanent = status !== undefined && status >= 400 && status < 500 && status !== 429;
+          await recordEmailMessageError(tx, row.id, { permanent, reason });
+          logger.warn(
+            { emailMessageId: row.id, template: input.template, status, permanent },
+            'email provider error',
+          );
+          return { error: { permanent, reason } };
+        }
+      },
+    );
     if ('sent' in outcome) return outcome.sent;
     if (outcome.error.permanent) throw ApplicationFailure.nonRetryable(outcome.error.reason, 'EmailRejected');
     // 429, 5xx and network errors: the activity's retry policy backs off and tries again.

@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
-import { QueryTypes } from 'sequelize';
+import { isCurrentLogo } from '../db/organization-store';
 import {
   LOGO_CACHE_CONTROL,
   LOGO_CONTENT_TYPE,
@@ -67,11 +67,7 @@ export function createLogoActivities({ s3, config, sequelize, logger }: Activity
 
     /** Deletes a logo object unless it is (again) the organization's current logo. */
     async deleteLogoObject(input: { organizationId: string; key: string }): Promise<'deleted' | 'in-use'> {
-      const current = await sequelize.query(
-        'SELECT 1 FROM organizations WHERE id = :organizationId AND logo_key = :key',
-        { replacements: input, type: QueryTypes.SELECT },
-      );
-      if (current.length > 0) return 'in-use';
+      if (await isCurrentLogo(sequelize, input.organizationId, input.key)) return 'in-use';
       await s3.send(new DeleteObjectCommand({ Bucket: config.AWS_S3_LOGOS_BUCKET_NAME, Key: input.key }));
       return 'deleted';
     },

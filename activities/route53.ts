@@ -5,7 +5,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/activity';
-import { QueryTypes } from 'sequelize';
+import { isSubdomainClaimedByAnother } from '../db/organization-store';
 import { organizationHostname } from '../domain/subdomain';
 import type { ActivityDeps } from './deps';
 
@@ -129,11 +129,9 @@ export function createRoute53Activities({ route53, config, logger, sequelize }: 
       organizationId: string;
     }): Promise<{ outcome: 'deleted' | 'absent' | 'claimed'; changeId: string | null }> {
       const { subdomain, organizationId } = input;
-      const holders = await sequelize.query(
-        `SELECT 1 FROM organizations WHERE subdomain = :subdomain AND id <> :organizationId AND status <> 'deleted'`,
-        { replacements: { subdomain, organizationId }, type: QueryTypes.SELECT },
-      );
-      if (holders.length > 0) return { outcome: 'claimed', changeId: null };
+      if (await isSubdomainClaimedByAnother(sequelize, subdomain, organizationId)) {
+        return { outcome: 'claimed', changeId: null };
+      }
       const record = await readSubdomainRecord(subdomain);
       if (!record) return { outcome: 'absent', changeId: null };
       try {

@@ -1,13 +1,13 @@
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
+import { countAppliedMigrations } from '../db/health-store';
 import type { ActivityDeps } from './deps';
 
 /** Probes what a worker needs, from the worker's side of the network. */
 export function createSelfCheckActivities({ sequelize, s3, config }: ActivityDeps) {
   return {
     async checkDatabase(): Promise<{ migrations: number }> {
-      const [rows] = await sequelize.query('SELECT count(*)::int AS n FROM schema_migrations');
-      const migrations = (rows as { n: number }[])[0]?.n ?? 0;
+      const migrations = await countAppliedMigrations(sequelize);
       if (migrations === 0) {
         throw ApplicationFailure.nonRetryable(
           'The database has no migrations applied: run npm run migrate.',

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Config } from '../lib/config';
 import { temporalUiLink } from '../lib/temporal';
 
-/** The fields every 202 adds to the resource (SPEC §5). */
+/** The fields every 202 adds to the resource (docs/spec.md §5). */
 export const AcceptedFields = {
   workflowId: z.string(),
   links: z.object({ self: z.string(), temporalUi: z.url() }),

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Client } from '@temporalio/client';
+import { createMiddleware } from 'hono/factory';
 import type { Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
@@ -26,6 +27,8 @@ export type AppEnv = {
     requestId: string;
     logger: Logger;
     user: AuthUser;
+    /** The pool the app was created with (set for every request), for the access checks. */
+    db: Sequelize;
   };
 };
 
@@ -38,5 +41,13 @@ export function createRouter() {
         errors: zodFieldErrors(result.error, result.target === 'json' ? undefined : result.target),
       });
     },
+  });
+}
+
+/** Hands every request the app's pool (`c.var.db`), which the access checks read. */
+export function provideDatabase(sequelize: Sequelize) {
+  return createMiddleware<AppEnv>((c, next) => {
+    c.set('db', sequelize);
+    return next();
   });
 }

@@ -1,6 +1,6 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { Role } from '../db/models';
+import type { Role } from '../db/user-store';
 import { type OrgEnv, requireOrgAccess } from './middleware/organization-access';
 import { bearerAuth, problems } from './schemas';
 

@@ -6,8 +6,10 @@ import {
   ConflictError,
   DomainError,
   ForbiddenError,
+  GoneError,
   InvalidInputError,
   NotFoundError,
+  UnauthenticatedError,
   UnavailableError,
 } from '../domain/errors';
 
@@ -112,6 +114,8 @@ function domainProblem(c: Context, error: DomainError) {
   if (error instanceof ConflictError) return problemResponse(c, 409, error.message, errors);
   if (error instanceof InvalidInputError) return problemResponse(c, 422, error.message, errors);
   if (error instanceof ForbiddenError) return problemResponse(c, 403, error.message, errors);
+  if (error instanceof UnauthenticatedError) return problemResponse(c, 401, error.message, errors);
+  if (error instanceof GoneError) return problemResponse(c, 410, error.message, errors);
   if (error instanceof UnavailableError) {
     const headers = error.retryAfterSeconds ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
     return problemResponse(c, 503, error.message, { ...errors, headers });

@@ -1,7 +1,6 @@
 import { serve } from '@hono/node-server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ensureBootstrapAdmin } from '../db/bootstrap-admin';
-import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
@@ -12,11 +11,14 @@ import { createApp } from './app';
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
 const sequelize = createSequelize(config.DATABASE_URL);
-initModels(sequelize);
 const temporal = createTemporalClient(config);
 
 try {
-  const admin = await ensureBootstrapAdmin(config.BOOTSTRAP_ADMIN_EMAIL, config.BOOTSTRAP_ADMIN_PASSWORD);
+  const admin = await ensureBootstrapAdmin(
+    sequelize,
+    config.BOOTSTRAP_ADMIN_EMAIL,
+    config.BOOTSTRAP_ADMIN_PASSWORD,
+  );
   if (admin === 'created')
     logger.info({ email: config.BOOTSTRAP_ADMIN_EMAIL }, 'bootstrap platform admin created');
 } catch (error) {

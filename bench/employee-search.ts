@@ -19,14 +19,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import pino from 'pino';
-import { createRouter } from '../api/env';
+import { createRouter, provideDatabase } from '../api/env';
 import { handleError } from '../api/problem';
 import { employeeRoutes } from '../api/routes/employees/handlers';
-import { healthRoutes } from '../api/routes/health';
+import { healthRoutes } from '../api/routes/health/handlers';
 import { migrateUp } from '../db/migrator';
 import { nameSearchSample, searchEmployeesSql } from '../db/people-store';
 import { createSequelize } from '../db/sequelize';
 import { execute, query, queryOne } from '../db/sql';
+import { ensureMembership, insertUser } from '../db/user-store';
 import { loadConfig } from '../lib/config';
 import { createTemporalClient } from '../lib/temporal';
 import { signAccessToken } from '../lib/tokens';
@@ -131,20 +132,16 @@ try {
   await execute(sequelize, 'VACUUM ANALYZE employees');
   console.log(`seeded ${EMPLOYEES} employees in ${(seedMs / 1000).toFixed(1)} s`);
 
-  const user = await queryOne<{ id: string }>(
-    sequelize,
-    `INSERT INTO users (email, password_hash) VALUES ('bench@example.test', 'x') RETURNING id`,
+  const user = await insertUser(sequelize, { email: 'bench@example.test', name: '', password_hash: 'x' });
+  await ensureMembership(sequelize, { organization_id: orgId, user_id: user.id, role: 'member' });
+  const token = await signAccessToken(
+    { userId: user.id },
+    { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
   );
-  const userId = user?.id as string;
-  await execute(
-    sequelize,
-    `INSERT INTO memberships (organization_id, user_id, role) VALUES ($orgId, $userId, 'member')`,
-    { orgId, userId },
-  );
-  const token = await signAccessToken({ userId }, { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 });
   // Only the routes measured (and /health as the floor), without the app's other middleware.
   const deps = { config, sequelize, temporal, logger: pino({ level: 'silent' }) };
   const app = createRouter();
+  app.use('*', provideDatabase(sequelize));
   app.route('/', healthRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.onError(handleError);

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { execute, queryOne } from '../db/sql';
+import { insertOrganization } from '../db/organization-store';
+import { execute } from '../db/sql';
+import { ensureMembership, insertUser } from '../db/user-store';
 import { hashPassword } from '../lib/passwords';
 import { signAccessToken } from '../lib/tokens';
 import { stack, startTestStack, stopTestStack } from '../test/support/stack';
@@ -39,12 +41,13 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (options: obj
 
 await startTestStack();
 const { sequelize, config } = stack();
-const organization = (await queryOne<{ id: string }>(
-  sequelize,
-  `INSERT INTO organizations (name, subdomain, status, dns_status)
-   VALUES ('Load Test Agency', $subdomain, 'active', 'in_sync') RETURNING id`,
-  { subdomain: `load-${Date.now()}` },
-)) as { id: string };
+const organization = await insertOrganization(sequelize, {
+  name: 'Load Test Agency',
+  subdomain: `load-${Date.now()}`,
+  status: 'active',
+  dns_status: 'in_sync',
+});
+if (!organization) throw new Error('The load test subdomain is taken.');
 await execute(
   sequelize,
   `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, date_of_birth,
@@ -57,16 +60,12 @@ await execute(
   { org: organization.id, n: EMPLOYEES },
 );
 await execute(sequelize, 'ANALYZE employees');
-const admin = (await queryOne<{ id: string }>(
-  sequelize,
-  `INSERT INTO users (email, name, password_hash) VALUES ($email, 'Load', $passwordHash) RETURNING id`,
-  { email: `load-${Date.now()}@example.test`, passwordHash: await hashPassword('load-test-password') },
-)) as { id: string };
-await execute(
-  sequelize,
-  `INSERT INTO memberships (organization_id, user_id, role) VALUES ($orgId, $userId, 'admin')`,
-  { orgId: organization.id, userId: admin.id },
-);
+const admin = await insertUser(sequelize, {
+  email: `load-${Date.now()}@example.test`,
+  name: 'Load',
+  password_hash: await hashPassword('load-test-password'),
+});
+await ensureMembership(sequelize, { organization_id: organization.id, user_id: admin.id, role: 'admin' });
 const token = await signAccessToken(
   { userId: admin.id },
   { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },

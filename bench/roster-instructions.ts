@@ -21,7 +21,6 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { createRosterActivities } from '../activities/rosters';
 import { migrateUp } from '../db/migrator';
-import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import { createS3Client } from '../lib/aws';
 import { loadConfig } from '../lib/config';
@@ -174,7 +173,6 @@ async function main() {
     // The import: the activities the workflow runs, on a pool of their own (its backends' profiles).
     let before = new Set(fs.readdirSync(profiles));
     const sequelize = createSequelize(url);
-    initModels(sequelize); // the audit record of the finish
     const activities = createRosterActivities({
       sequelize,
       s3,

@@ -1,18 +1,20 @@
 import { hashPassword } from '../lib/passwords';
-import { User } from './models';
+import type { Db } from './sql';
+import { findUserByEmail, insertUserIfAbsent } from './user-store';
 
 /** Creates the platform admin if no user has that email; an existing account is never overwritten. */
-export async function ensureBootstrapAdmin(email: string, password: string): Promise<'created' | 'exists'> {
+export async function ensureBootstrapAdmin(
+  db: Db,
+  email: string,
+  password: string,
+): Promise<'created' | 'exists'> {
   const normalized = email.toLowerCase();
-  if (await User.findOne({ where: { email: normalized }, attributes: ['id'] })) return 'exists';
-  const [, created] = await User.findOrCreate({
-    where: { email: normalized },
-    defaults: {
-      email: normalized,
-      name: 'Platform admin',
-      passwordHash: await hashPassword(password),
-      platformAdmin: true,
-    },
+  if (await findUserByEmail(db, normalized)) return 'exists';
+  const created = await insertUserIfAbsent(db, {
+    email: normalized,
+    name: 'Platform admin',
+    password_hash: await hashPassword(password),
+    platform_admin: true,
   });
   return created ? 'created' : 'exists';
 }

@@ -1,7 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { NotFoundError } from '../domain/errors';
 import { DeactivationRefusedError, deactivationRefusal } from '../domain/roster-replace';
-import { recordAudit } from './audit';
+import { recordAudit } from './audit-store';
 import { countRosterMembersInFile, deactivateMissingRosterMembers } from './people-import-store';
 import {
   endRosterImport,
@@ -47,17 +47,14 @@ export function finishRosterImport(sequelize: Sequelize, importId: string): Prom
     }
     await recordDeactivatedCount(tx, importId, deactivated);
     const done = await endRosterImport(tx, importId, 'succeeded', null);
-    await recordAudit(
-      {
-        actorUserId: null,
-        action: 'roster_import.succeeded',
-        entityType: 'roster_import',
-        entityId: importId,
-        organizationId: imp.organization_id,
-        details: { ...rosterImportSummary(done).counts, dryRun: imp.dry_run, mode: imp.mode },
-      },
-      tx,
-    );
+    await recordAudit(tx, {
+      actorUserId: null,
+      action: 'roster_import.succeeded',
+      entityType: 'roster_import',
+      entityId: importId,
+      organizationId: imp.organization_id,
+      details: { ...rosterImportSummary(done).counts, dryRun: imp.dry_run, mode: imp.mode },
+    });
     return done;
   });
 }
@@ -68,17 +65,14 @@ export function failRosterImport(sequelize: Sequelize, importId: string, reason:
     const imp = await lockedImport(tx, importId);
     if (!isOpen(imp)) return imp;
     const done = await endRosterImport(tx, importId, 'failed', reason.slice(0, 2000));
-    await recordAudit(
-      {
-        actorUserId: null,
-        action: 'roster_import.failed',
-        entityType: 'roster_import',
-        entityId: importId,
-        organizationId: imp.organization_id,
-        details: rosterImportSummary(done).counts as unknown as Record<string, unknown>,
-      },
-      tx,
-    );
+    await recordAudit(tx, {
+      actorUserId: null,
+      action: 'roster_import.failed',
+      entityType: 'roster_import',
+      entityId: importId,
+      organizationId: imp.organization_id,
+      details: rosterImportSummary(done).counts as unknown as Record<string, unknown>,
+    });
     return done;
   });
 }

@@ -1,6 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import type { ScreeningScope } from '../lib/workflow-contracts';
-import { recordAudit } from './audit';
+import { recordAudit } from './audit-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
@@ -304,23 +304,20 @@ export function recordExclusionMatchReview(
         WHERE id = $id`,
       { id, status, note, userId },
     );
-    await recordAudit(
-      {
-        actorUserId: userId,
-        action: `exclusion_match.${status}`,
-        entityType: 'exclusion_match',
-        entityId: id,
-        organizationId,
-        // The note is free text and may name people: it stays on the match, not in the audit log.
-        details: {
-          previousStatus: current.status,
-          status,
-          reason: current.reason,
-          withNote: Boolean(note),
-        },
+    await recordAudit(tx, {
+      actorUserId: userId,
+      action: `exclusion_match.${status}`,
+      entityType: 'exclusion_match',
+      entityId: id,
+      organizationId,
+      // The note is free text and may name people: it stays on the match, not in the audit log.
+      details: {
+        previousStatus: current.status,
+        status,
+        reason: current.reason,
+        withNote: Boolean(note),
       },
-      tx,
-    );
+    });
     return 'reviewed';
   });
 }

@@ -126,3 +126,6 @@ const TIMESTAMPS_AS_TEXT = {
       ? (value: string) => value
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
+
+/** Whether `error` is Postgres refusing a row that a unique index already holds. */
+export const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';

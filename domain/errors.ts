@@ -1,7 +1,7 @@
 /**
  * Errors that services and stores throw to say why an operation cannot be done. They know nothing of
  * HTTP: the API's error handler maps each to its problem+json status (api/problem.ts), an activity
- * to a retryable or non-retryable failure.
+ * to a retryable or non-retryable failure. A plain DomainError is a request that cannot be understood (400).
  */
 
 /** One field that is wrong, named as the caller wrote it (`query.cursor`, `dateOfBirth`). */
@@ -28,6 +28,12 @@ export class ConflictError extends DomainError {}
 
 /** The input breaks a rule; `fields` names what is wrong. */
 export class InvalidInputError extends DomainError {}
+
+/** The caller could not be identified (a wrong password, a bad credential). */
+export class UnauthenticatedError extends DomainError {}
+
+/** The thing existed but is gone for good (a used or expired invitation). */
+export class GoneError extends DomainError {}
 
 /** The caller is known but not allowed to do this. */
 export class ForbiddenError extends DomainError {}

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ensureBootstrapAdmin } from '../db/bootstrap-admin';
-import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import { loadConfigOrExit } from '../lib/config';
 
@@ -29,9 +28,8 @@ if (!input.success) {
 
 const config = loadConfigOrExit();
 const sequelize = createSequelize(config.DATABASE_URL, { poolMax: 1 });
-initModels(sequelize);
 try {
-  const outcome = await ensureBootstrapAdmin(input.data.email, input.data.password);
+  const outcome = await ensureBootstrapAdmin(sequelize, input.data.email, input.data.password);
   console.log(
     outcome === 'created'
       ? `platform admin ${input.data.email.toLowerCase()} created`

@@ -1,6 +1,6 @@
 import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
-import { recordAudit } from '../db/audit';
+import { recordAudit } from '../db/audit-store';
 import { countExclusions, findLastCheck, findLastImport, type OigCheckRow } from '../db/exclusion-list-store';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -64,7 +64,7 @@ export async function readOigStatus(deps: {
  * and audits the request.
  */
 export async function requestOigSync(
-  deps: { config: Config; temporal: Client },
+  deps: { config: Config; sequelize: Sequelize; temporal: Client },
   request: { force: boolean; actorUserId: string },
 ): Promise<{ workflowId: string; runId: string; alreadyRunning: boolean }> {
   const { config, temporal } = deps;
@@ -85,7 +85,7 @@ export async function requestOigSync(
     alreadyRunning = true;
     runId = (await temporal.workflow.getHandle(workflowId).describe()).runId;
   }
-  await recordAudit({
+  await recordAudit(deps.sequelize, {
     actorUserId: request.actorUserId,
     action: 'oig.sync.requested',
     entityType: 'oig_sync',

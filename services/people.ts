@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { recordAudit } from '../db/audit';
+import { recordAudit } from '../db/audit-store';
 import {
   deactivateEmployee as deactivateEmployeeRow,
   EMPLOYEE_RECORD_COLUMNS,
@@ -73,7 +73,7 @@ export async function createEmployee(
     status: input.fields.status ?? 'active',
     record,
   });
-  await recordAudit({
+  await recordAudit(deps.sequelize, {
     actorUserId: input.actorUserId,
     action: 'employee.created',
     entityType: 'employee',
@@ -113,7 +113,7 @@ export async function updateEmployee(
     record,
   });
   if (!employee) throw employeeNotFound(id);
-  await recordAudit({
+  await recordAudit(deps.sequelize, {
     actorUserId: input.actorUserId,
     action: 'employee.updated',
     entityType: 'employee',
@@ -131,7 +131,7 @@ export async function deactivateEmployee(
 ): Promise<EmployeeRow> {
   const employee = await deactivateEmployeeRow(sequelize, input.organizationId, input.id);
   if (!employee) throw employeeNotFound(input.id);
-  await recordAudit({
+  await recordAudit(sequelize, {
     actorUserId: input.actorUserId,
     action: 'employee.deactivated',
     entityType: 'employee',

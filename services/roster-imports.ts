@@ -3,7 +3,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
-import { recordAudit } from '../db/audit';
+import { recordAudit } from '../db/audit-store';
 import {
   findOrganizationRosterImport,
   insertRosterImport,
@@ -73,7 +73,7 @@ export async function startRosterImport(
   const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
   if (!row) throw new NotFoundError(`Import ${id} was not found.`);
   if (created) {
-    await recordAudit({
+    await recordAudit(deps.sequelize, {
       actorUserId: input.createdBy,
       action: 'roster_import.created',
       entityType: 'roster_import',
@@ -179,7 +179,7 @@ export async function cancelRosterImport(
       `Import ${id} has already ${current.status === 'cancelled' ? 'been cancelled' : current.status}.`,
     );
   }
-  await recordAudit({
+  await recordAudit(sequelize, {
     actorUserId: input.actorUserId,
     action: 'roster_import.cancel_requested',
     entityType: 'roster_import',

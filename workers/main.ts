@@ -1,5 +1,4 @@
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { initModels } from '../db/models';
 import { createSequelize } from '../db/sequelize';
 import { createRoute53Client, createS3Client } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
@@ -38,7 +37,6 @@ Runtime.install({
 });
 
 const sequelize = createSequelize(config.DATABASE_URL);
-initModels(sequelize);
 const connection = await connectWorkerConnection(config);
 const temporal = createTemporalClient(config);
 const s3 = createS3Client(config);

@@ -14,7 +14,7 @@ const db = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10 },
 });
 
-// SendGrid 429/5xx are retried with exponential backoff (≈ 35 min in all); a rejection
+// SendGrid 429/5xx are retried with exponential backoff (about half an hour in all); a rejection
 // (other 4xx) or bad template data fails at once.
 const email = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

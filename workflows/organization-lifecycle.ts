@@ -68,7 +68,7 @@ function describeFailure(error: unknown): { message: string; type?: string } {
 }
 
 /**
- * Organization lifecycle (SPEC §4.1): one entity per organization applying provisioning, subdomain
+ * Organization lifecycle (docs/spec.md §4.1): one entity per organization applying provisioning, subdomain
  * changes, logo changes and deprovisioning one at a time, in the order the API signalled them.
  * On a failed step it undoes what that step created, marks the organization failed with the
  * reason, and waits for `retry`. Continues as new before the history grows large.

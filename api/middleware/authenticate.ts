@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { User } from '../../db/models';
+import { findTokenUser } from '../../db/user-store';
 import { InvalidTokenError, verifyAccessToken } from '../../lib/tokens';
+import { isUuid } from '../../lib/uuid';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
 
@@ -28,9 +29,9 @@ export async function tokenUserId(c: Context, secret: string): Promise<string> {
 export function authenticate(secret: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const userId = await tokenUserId(c, secret);
-    const user = await User.findByPk(userId, { attributes: ['id', 'email', 'platformAdmin'] });
+    const user = isUuid(userId) ? await findTokenUser(c.var.db, userId) : undefined;
     if (!user) throw unauthorized(ACCOUNT_GONE);
-    c.set('user', { id: user.id, email: user.email, platformAdmin: user.platformAdmin });
+    c.set('user', { id: user.id, email: user.email, platformAdmin: user.platform_admin });
     await next();
   });
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { createEmailActivities } from '../../activities/email';
-import { EmailMessage } from '../../db/models';
+import type { EmailMessageRow } from '../../db/email-message-store';
+import { query } from '../../db/sql';
 import { SendGridStub } from '../support/sendgrid-stub';
 import { stack } from '../support/stack';
 
@@ -13,6 +14,17 @@ const invitationData = {
   expiresAt: '2026-11-30',
   logoUrl: 'https://cdn.ale.test/logos/acme.png',
 };
+
+/** The email_messages row whose `column` (id or idempotency_key) is `value`. */
+async function messageWhere(column: 'id' | 'idempotency_key', value: string): Promise<EmailMessageRow> {
+  const [row] = await query<EmailMessageRow>(
+    stack().sequelize,
+    `SELECT * FROM email_messages WHERE ${column} = $value`,
+    { value },
+  );
+  assert.ok(row, `an email_messages row with ${column} ${value}`);
+  return row;
+}
 
 describe('sendEmail activity (SendGrid client against a local stub)', () => {
   let sendgrid: SendGridStub;
@@ -45,13 +57,13 @@ describe('sendEmail activity (SendGrid client against a local stub)', () => {
     assert.ok(request.html?.includes('Acme &lt;Home&gt; Care'));
     assert.ok(!request.html?.includes('<Home>'));
     assert.ok(request.html?.includes('src="https://cdn.ale.test/logos/acme.png"'));
-    const row = await EmailMessage.findByPk(result.emailMessageId, { rejectOnEmpty: true });
-    assert.equal(row.toAddress, to);
+    const row = await messageWhere('id', result.emailMessageId);
+    assert.equal(row.to_address, to);
     assert.equal(row.status, 'sent');
     assert.equal(row.provider, 'sendgrid');
-    assert.equal(row.providerMessageId, request.messageId);
-    assert.equal(row.relatedEntityType, 'invitation');
-    assert.equal(row.relatedEntityId, related.id);
+    assert.equal(row.provider_message_id, request.messageId);
+    assert.equal(row.related_entity_type, 'invitation');
+    assert.equal(row.related_entity_id, related.id);
   });
 
   it('never sends twice for one idempotency key', async () => {
@@ -66,7 +78,14 @@ describe('sendEmail activity (SendGrid client against a local stub)', () => {
     assert.equal(sendgrid.requests.length, 1);
     assert.deepEqual(second, first);
     assert.deepEqual(third, first);
-    assert.equal(await EmailMessage.count({ where: { idempotencyKey: input.idempotencyKey } }), 1);
+    const rows = await query(
+      stack().sequelize,
+      'SELECT id FROM email_messages WHERE idempotency_key = $key',
+      {
+        key: input.idempotencyKey,
+      },
+    );
+    assert.equal(rows.length, 1);
   });
 
   it('throws a retryable failure on 500 and 429, keeping the row queued, then sends on retry', async () => {
@@ -86,7 +105,7 @@ describe('sendEmail activity (SendGrid client against a local stub)', () => {
         );
       assert.ok(error instanceof ApplicationFailure);
       assert.equal(error.nonRetryable, false);
-      const row = await EmailMessage.findOne({ where: { idempotencyKey: input.idempotencyKey } });
+      const row = await messageWhere('idempotency_key', input.idempotencyKey);
       assert.equal(row?.status, 'queued');
     }
     const result = await activities().sendEmail(input);
@@ -117,7 +136,7 @@ describe('sendEmail activity (SendGrid client against a local stub)', () => {
       assert.equal(error.nonRetryable, true);
     }
     assert.equal(sendgrid.requests.length, 1);
-    const row = await EmailMessage.findOne({ where: { idempotencyKey: input.idempotencyKey } });
+    const row = await messageWhere('idempotency_key', input.idempotencyKey);
     assert.equal(row?.status, 'failed');
     assert.match(row?.error ?? '', /400/);
   });
@@ -153,7 +172,7 @@ describe('sendEmail activity (SendGrid client against a local stub)', () => {
     assert.equal(result.status, 'sent');
     assert.equal(result.providerMessageId, null);
     assert.equal(sendgrid.requests.length, 0);
-    const row = await EmailMessage.findByPk(result.emailMessageId, { rejectOnEmpty: true });
+    const row = await messageWhere('id', result.emailMessageId);
     assert.equal(row.provider, 'log');
     assert.equal(row.status, 'sent');
     assert.match(row.subject, /Reminder/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Employee, ExclusionMatch, Invitation, Patient } from '../../db/models';
-import { insertRosterImport } from '../../db/roster-import-store';
+import { insertInvitation } from '../../db/invitation-store';
+import { queryOne } from '../../db/sql';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
@@ -9,7 +9,7 @@ import { stack } from '../support/stack';
 type MinimumRole = 'member' | 'admin' | 'platform-admin';
 
 /**
- * Who may call each org-scoped route, from SPEC §5. A route may instead declare
+ * Who may call each org-scoped route, from docs/spec.md §5. A route may instead declare
  * `'x-min-role'` on its OpenAPI operation. Routes known to neither are still checked for
  * isolation (404 across organizations); only their member/admin split goes unchecked.
  */
@@ -74,57 +74,52 @@ async function orgScopedOperations(
 
 /** One real row per resource kind, so `{id}` paths name something that exists in that organization. */
 async function seedResources(organizationId: string): Promise<Record<string, string>> {
-  const employee = await Employee.create({
-    organizationId,
-    kind: 'employee',
-    externalId: `E-${randomUUID().slice(0, 8)}`,
-    firstName: 'Ada',
-    lastName: 'Lovelace',
-    firstNameNorm: 'ADA',
-    lastNameNorm: 'LOVELACE',
-  });
-  const patient = await Patient.create({
-    organizationId,
-    externalId: `MRN-${randomUUID().slice(0, 8)}`,
-    firstName: 'Pat',
-    lastName: 'Ient',
-    dateOfBirth: '1950-01-01',
-    fullNameNorm: 'PAT IENT',
-  });
-  const rosterImportId = randomUUID();
-  await insertRosterImport(stack().sequelize, {
-    id: rosterImportId,
-    organizationId,
-    kind: 'employees',
-    bucket: stack().config.AWS_S3_BUCKET_NAME,
-    key: `employees-list/${organizationId}/${randomUUID()}.csv`,
-    etag: null,
-    format: 'csv',
-    mode: 'merge',
-    dryRun: false,
-    force: false,
-    workflowId: null,
-    createdBy: null,
-  });
-  const match = await ExclusionMatch.create({
-    organizationId,
-    employeeId: employee.id,
-    exclusionKey: `key-${randomUUID()}`,
-    reason: 'name',
-    score: '0.60',
-  });
-  const invitation = await Invitation.create({
-    organizationId,
+  const db = stack().sequelize;
+  const insert = async (sql: string, bind: Record<string, unknown>) =>
+    (
+      (await queryOne<{ id: string }>(db, `${sql} RETURNING id`, { organizationId, ...bind })) as {
+        id: string;
+      }
+    ).id;
+  const employee = await insert(
+    `INSERT INTO employees (organization_id, kind, external_id, first_name, last_name, first_name_norm, last_name_norm)
+     VALUES ($organizationId, 'employee', $externalId, 'Ada', 'Lovelace', 'ADA', 'LOVELACE')`,
+    { externalId: `E-${randomUUID().slice(0, 8)}` },
+  );
+  const patient = await insert(
+    `INSERT INTO patients (organization_id, external_id, first_name, last_name, date_of_birth, full_name_norm)
+     VALUES ($organizationId, $externalId, 'Pat', 'Ient', '1950-01-01', 'PAT IENT')`,
+    { externalId: `MRN-${randomUUID().slice(0, 8)}` },
+  );
+  const rosterImport = await insert(
+    `INSERT INTO roster_imports (organization_id, kind, source_bucket, source_key, format)
+     VALUES ($organizationId, 'employees', $bucket, $key, 'csv')`,
+    {
+      bucket: stack().config.AWS_S3_BUCKET_NAME,
+      key: `employees-list/${organizationId}/${randomUUID()}.csv`,
+    },
+  );
+  const match = await insert(
+    `INSERT INTO exclusion_matches (organization_id, employee_id, exclusion_key, reason, score)
+     VALUES ($organizationId, $employeeId, $exclusionKey, 'name', 0.60)`,
+    { employeeId: employee, exclusionKey: `key-${randomUUID()}` },
+  );
+  const invitation = await insertInvitation(db, {
+    id: randomUUID(),
+    organization_id: organizationId,
     email: `seed-${randomUUID()}@example.test`,
     role: 'member',
-    expiresAt: new Date(Date.now() + 3600_000),
-    tokenId: randomUUID(),
+    invited_by: null,
+    expires_at: new Date(Date.now() + 3600_000),
+    token_id: randomUUID(),
+    workflow_id: null,
   });
+  assert.ok(invitation);
   return {
-    employees: employee.id,
-    patients: patient.id,
-    imports: rosterImportId,
-    'exclusion-matches': match.id,
+    employees: employee,
+    patients: patient,
+    imports: rosterImport,
+    'exclusion-matches': match,
     invitations: invitation.id,
   };
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
-import { Invitation, Membership, User } from '../../db/models';
+import { findInvitation } from '../../db/invitation-store';
+import { execute, query } from '../../db/sql';
+import { listUserMemberships } from '../../db/user-store';
 import { signInvitationToken } from '../../lib/invitation-tokens';
 import { signAccessToken } from '../../lib/tokens';
 import { createMember, createOrganization, createUser, TEST_PASSWORD } from '../support/fixtures';
@@ -26,14 +28,15 @@ async function world() {
   async function openInvitation(email = `invitee-${randomUUID()}@example.test`, role = 'member') {
     const created = await invite(admin.token, { email, role });
     assert.equal(created.status, 202, JSON.stringify(created.body));
-    const row = await Invitation.findByPk(created.body.id, { rejectOnEmpty: true });
+    const row = await findInvitation(stack().sequelize, created.body.id);
+    assert.ok(row);
     const token = await signInvitationToken(
       {
         invitationId: row.id,
-        tokenId: row.tokenId,
-        organizationId: row.organizationId,
+        tokenId: row.token_id,
+        organizationId: row.organization_id,
         email: row.email,
-        expiresAt: row.expiresAt,
+        expiresAt: row.expires_at,
       },
       stack().config.AUTH_JWT_SECRET,
     );
@@ -132,11 +135,13 @@ describe('POST /v1/invitations/accept', () => {
     assert.equal(right.status, 201, JSON.stringify(right.body));
     assert.equal(right.body.user.id, user.id);
     assert.equal(right.body.user.name, 'Test User');
-    const membership = await Membership.findOne({
-      where: { userId: user.id, organizationId: w.organization.id },
-    });
+    const memberships = await listUserMemberships(stack().sequelize, user.id);
+    const membership = memberships.find((m) => m.organization_id === w.organization.id);
     assert.equal(membership?.role, 'admin');
-    assert.equal(await User.count({ where: { email: user.email } }), 1);
+    const accounts = await query(stack().sequelize, 'SELECT id FROM users WHERE email = $email', {
+      email: user.email,
+    });
+    assert.equal(accounts.length, 1);
   });
 
   it('rejects a weak password with 422 on the password field', async () => {
@@ -159,10 +164,10 @@ describe('POST /v1/invitations/accept', () => {
     const otherKey = await signInvitationToken(
       {
         invitationId: row.id,
-        tokenId: row.tokenId,
-        organizationId: row.organizationId,
+        tokenId: row.token_id,
+        organizationId: row.organization_id,
         email: row.email,
-        expiresAt: row.expiresAt,
+        expiresAt: row.expires_at,
       },
       'another-secret-of-enough-length!!',
     );
@@ -176,9 +181,9 @@ describe('POST /v1/invitations/accept', () => {
       {
         invitationId: row.id,
         tokenId: randomUUID(),
-        organizationId: row.organizationId,
+        organizationId: row.organization_id,
         email: row.email,
-        expiresAt: row.expiresAt,
+        expiresAt: row.expires_at,
       },
       stack().config.AUTH_JWT_SECRET,
     );
@@ -188,7 +193,7 @@ describe('POST /v1/invitations/accept', () => {
       assert.equal(response.status, 400, name);
       assert.equal(response.headers.get('content-type'), 'application/problem+json', name);
     }
-    assert.equal((await Invitation.findByPk(row.id))?.status, 'pending');
+    assert.equal((await findInvitation(stack().sequelize, row.id))?.status, 'pending');
     // The genuine token still works afterwards.
     assert.equal((await w.accept({ token, name: 'Ivy', password: PASSWORD })).status, 201);
   });
@@ -203,10 +208,10 @@ describe('POST /v1/invitations/accept', () => {
   it('an access-style token carrying typ invitation but the access audience is rejected', async () => {
     const w = await world();
     const { row } = await w.openInvitation();
-    const crossed = await new SignJWT({ typ: 'invitation', org: row.organizationId, email: row.email })
+    const crossed = await new SignJWT({ typ: 'invitation', org: row.organization_id, email: row.email })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(row.id)
-      .setJti(row.tokenId)
+      .setJti(row.token_id)
       .setIssuer('ale-backend')
       .setAudience('ale-api')
       .setExpirationTime('10m')
@@ -220,8 +225,8 @@ describe('POST /v1/invitations/accept', () => {
     const expired = await signInvitationToken(
       {
         invitationId: row.id,
-        tokenId: row.tokenId,
-        organizationId: row.organizationId,
+        tokenId: row.token_id,
+        organizationId: row.organization_id,
         email: row.email,
         expiresAt: new Date(Date.now() - 60_000),
       },
@@ -233,7 +238,10 @@ describe('POST /v1/invitations/accept', () => {
   it('410 when the row expired even if the token exp has not (the row is the truth)', async () => {
     const w = await world();
     const { row, token } = await w.openInvitation();
-    await row.update({ expiresAt: new Date(Date.now() - 1000) });
+    await execute(stack().sequelize, 'UPDATE invitations SET expires_at = $expiresAt WHERE id = $id', {
+      id: row.id,
+      expiresAt: new Date(Date.now() - 1000),
+    });
     assert.equal((await w.accept({ token, name: 'Ivy', password: PASSWORD })).status, 410);
   });
 });

@@ -3,9 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { Organization } from '../../db/models';
 import { LOGO_MAX_UPLOAD_BYTES } from '../../domain/logo';
-import { createMember, createOrganization } from '../support/fixtures';
+import { createMember, createOrganization, findOrganizationRow } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import { logoBytes, logoObject, organizationWhen, pngOf } from '../workflows/organization-support';
@@ -100,8 +99,8 @@ describe('PUT /v1/organizations/{orgId}/logo: bad input', () => {
         // Refused from the header: inflating 3.6 gigapixels would take far longer (and far more memory).
         assert.ok(performance.now() - started < 2_000);
       }
-      const unchanged = await Organization.findByPk(organization.id, { rejectOnEmpty: true });
-      assert.equal(unchanged.logoKey, null);
+      const unchanged = await findOrganizationRow(organization.id);
+      assert.equal(unchanged.logo_key, null);
       const staged = await stack().s3.send(
         new ListObjectsV2Command({
           Bucket: stack().config.AWS_S3_BUCKET_NAME,
@@ -139,14 +138,14 @@ describe('PUT /v1/organizations/{orgId}/logo: stored by the lifecycle workflow',
       const response = await put(await pngOf(1200, 800), 'image/jpeg');
       assert.equal(response.status, 202);
       assert.equal(response.body.workflowId, `organization/${organization.id}`);
-      const stored = await organizationWhen(organization.id, (o) => o.logoKey !== null);
-      const key = stored.logoKey as string;
+      const stored = await organizationWhen(organization.id, (o) => o.logo_key !== null);
+      const key = stored.logo_key as string;
       const bytes = await logoBytes(key);
       assert.ok(
         key.includes(createHash('sha256').update(bytes).digest('hex')),
         'the key is the content hash',
       );
-      assert.equal(stored.logoUrl, `https://${stack().config.CLOUDFRONT_DISTRIBUTION_DOMAIN}/${key}`);
+      assert.equal(stored.logo_url, `https://${stack().config.CLOUDFRONT_DISTRIBUTION_DOMAIN}/${key}`);
       const head = await logoObject(key);
       assert.equal(head?.CacheControl, 'public, max-age=31536000, immutable');
       assert.equal(head?.ContentType, 'image/png');
@@ -166,8 +165,8 @@ describe('PUT /v1/organizations/{orgId}/logo: stored by the lifecycle workflow',
     const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(async () => {
       assert.equal((await put(jpeg, 'image/jpeg')).status, 202);
-      const stored = await organizationWhen(organization.id, (o) => o.logoKey !== null);
-      const bytes = await logoBytes(stored.logoKey as string);
+      const stored = await organizationWhen(organization.id, (o) => o.logo_key !== null);
+      const bytes = await logoBytes(stored.logo_key as string);
       const metadata = await sharp(bytes).metadata();
       assert.equal(metadata.exif, undefined);
       assert.equal(metadata.icc, undefined);
@@ -184,14 +183,14 @@ describe('PUT /v1/organizations/{orgId}/logo: stored by the lifecycle workflow',
     const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(async () => {
       assert.equal((await put(svg, 'image/svg+xml')).status, 202);
-      const stored = await organizationWhen(organization.id, (o) => o.logoKey !== null);
-      assert.match(stored.logoKey as string, /\.png$/);
-      const bytes = await logoBytes(stored.logoKey as string);
+      const stored = await organizationWhen(organization.id, (o) => o.logo_key !== null);
+      assert.match(stored.logo_key as string, /\.png$/);
+      const bytes = await logoBytes(stored.logo_key as string);
       assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
       assert.equal(bytes.includes(Buffer.from('<script')), false);
       const metadata = await sharp(bytes).metadata();
       assert.deepEqual([metadata.format, metadata.width, metadata.height], ['png', 512, 256]);
-      assert.equal((await logoObject(stored.logoKey as string))?.ContentType, 'image/png');
+      assert.equal((await logoObject(stored.logo_key as string))?.ContentType, 'image/png');
     });
   });
 
@@ -200,21 +199,21 @@ describe('PUT /v1/organizations/{orgId}/logo: stored by the lifecycle workflow',
     const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(async () => {
       assert.equal((await put(await pngOf(40, 40, '#ff0000'))).status, 202);
-      const first = await organizationWhen(organization.id, (o) => o.logoKey !== null);
+      const first = await organizationWhen(organization.id, (o) => o.logo_key !== null);
       assert.equal((await put(await pngOf(40, 40, '#0000ff'))).status, 202);
       const second = await organizationWhen(
         organization.id,
-        (o) => o.logoKey !== null && o.logoKey !== first.logoKey,
+        (o) => o.logo_key !== null && o.logo_key !== first.logo_key,
       );
-      assert.ok(await logoObject(second.logoKey as string));
-      await until(async () => (await logoObject(first.logoKey as string)) === null);
+      assert.ok(await logoObject(second.logo_key as string));
+      await until(async () => (await logoObject(first.logo_key as string)) === null);
       const removed = await call(app, 'DELETE', `/v1/organizations/${organization.id}/logo`, {
         token: orgAdmin.token,
       });
       assert.equal(removed.status, 202);
-      const cleared = await organizationWhen(organization.id, (o) => o.logoKey === null);
-      assert.equal(cleared.logoUrl, null);
-      await until(async () => (await logoObject(second.logoKey as string)) === null);
+      const cleared = await organizationWhen(organization.id, (o) => o.logo_key === null);
+      assert.equal(cleared.logo_url, null);
+      await until(async () => (await logoObject(second.logo_key as string)) === null);
     });
   });
 });

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { AuditLog, Organization } from '../../db/models';
+import { query } from '../../db/sql';
 import { organizationWorkflowId } from '../../lib/workflow-contracts';
-import { createMember, createOrganization, createUser } from '../support/fixtures';
+import {
+  auditTrail,
+  createMember,
+  createOrganization,
+  createUser,
+  findOrganizationRow,
+  setOrganizationState,
+} from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import { freshSubdomain } from '../workflows/organization-support';
@@ -33,9 +40,9 @@ describe('POST /v1/organizations', () => {
     assert.ok(body.links.temporalUi.endsWith(`/workflows/${encodeURIComponent(body.workflowId)}`));
     const description = await stack().temporal.workflow.getHandle(body.workflowId).describe();
     assert.equal(description.type, 'organizationLifecycle');
-    const audit = await AuditLog.findAll({ where: { organizationId: body.id } });
+    const audit = await auditTrail(body.id);
     assert.deepEqual(
-      audit.map((row) => [row.action, row.actorUserId, row.details]),
+      audit.map((row) => [row.action, row.actor_user_id, row.details]),
       [['organization.create', admin.user.id, { subdomain }]],
     );
   });
@@ -46,7 +53,14 @@ describe('POST /v1/organizations', () => {
     const json = { name: 'Nope', subdomain: freshSubdomain() };
     assert.equal((await call(app, 'POST', '/v1/organizations', { json })).status, 401);
     assert.equal((await call(app, 'POST', '/v1/organizations', { token: user.token, json })).status, 403);
-    assert.equal(await Organization.count({ where: { subdomain: json.subdomain } }), 0);
+    const holders = await query(
+      stack().sequelize,
+      'SELECT 1 FROM organizations WHERE subdomain = $subdomain',
+      {
+        subdomain: json.subdomain,
+      },
+    );
+    assert.equal(holders.length, 0);
   });
 
   const badSubdomains: [string, unknown][] = [
@@ -102,13 +116,13 @@ describe('POST /v1/organizations', () => {
     });
     assert.equal(taken.status, 409);
     assert.equal(taken.body.errors[0].path, 'subdomain');
-    await holder.update({ status: 'deprovisioning' });
+    await setOrganizationState(holder.id, { status: 'deprovisioning' });
     const stillHeld = await call(app, 'POST', '/v1/organizations', {
       token: admin.token,
       json: { name: 'Second', subdomain: holder.subdomain },
     });
     assert.equal(stillHeld.status, 409, 'held until its record is gone');
-    await holder.update({ status: 'deleted' });
+    await setOrganizationState(holder.id, { status: 'deleted' });
     const reused = await call(app, 'POST', '/v1/organizations', {
       token: admin.token,
       json: { name: 'Second', subdomain: holder.subdomain },
@@ -206,10 +220,7 @@ describe('PATCH /v1/organizations/{orgId}', () => {
     assert.equal(moved.body.status, 'provisioning');
     assert.equal(moved.body.dnsStatus, 'pending');
     assert.equal(moved.body.workflowId, organizationWorkflowId(organization.id));
-    const audit = await AuditLog.findAll({
-      where: { organizationId: organization.id },
-      order: [['at', 'ASC']],
-    });
+    const audit = await auditTrail(organization.id);
     assert.deepEqual(
       audit.map((row) => [row.action, row.details]),
       [
@@ -243,7 +254,7 @@ describe('PATCH /v1/organizations/{orgId}', () => {
     });
     assert.equal(invalid.status, 422);
     assert.equal(invalid.body.errors[0].path, 'subdomain');
-    const unchanged = await Organization.findByPk(organization.id, { rejectOnEmpty: true });
+    const unchanged = await findOrganizationRow(organization.id);
     assert.equal(unchanged.subdomain, organization.subdomain);
     assert.equal(unchanged.status, 'active');
   });
@@ -253,7 +264,7 @@ describe('PATCH /v1/organizations/{orgId}', () => {
     const admin = await createUser({ platformAdmin: true });
     for (const status of ['failed', 'deprovisioning', 'deleted'] as const) {
       const organization = await createOrganization();
-      await organization.update({ status });
+      await setOrganizationState(organization.id, { status });
       const response = await call(app, 'PATCH', `/v1/organizations/${organization.id}`, {
         token: admin.token,
         json: { subdomain: freshSubdomain() },
@@ -278,12 +289,12 @@ describe('DELETE /v1/organizations/{orgId} and POST …/provisioning/retry', () 
     assert.equal(deleting.body.status, 'deprovisioning');
     assert.equal(deleting.body.workflowId, organizationWorkflowId(organization.id));
     assert.equal((await call(app, 'DELETE', path, { token: admin.token })).status, 202);
-    const audit = await AuditLog.findAll({ where: { organizationId: organization.id } });
+    const audit = await auditTrail(organization.id);
     assert.deepEqual(
       audit.map((row) => row.action),
       ['organization.delete'],
     );
-    await organization.update({ status: 'deleted' });
+    await setOrganizationState(organization.id, { status: 'deleted' });
     assert.equal((await call(app, 'DELETE', path, { token: admin.token })).status, 409);
   });
 
@@ -294,7 +305,7 @@ describe('DELETE /v1/organizations/{orgId} and POST …/provisioning/retry', () 
     const owner = await createMember(organization.id, 'owner');
     const path = `/v1/organizations/${organization.id}/provisioning/retry`;
     assert.equal((await call(app, 'POST', path, { token: admin.token })).status, 409);
-    await organization.update({ status: 'failed', failureReason: 'Route 53 said no' });
+    await setOrganizationState(organization.id, { status: 'failed', failure_reason: 'Route 53 said no' });
     assert.equal((await call(app, 'POST', path, { token: owner.token })).status, 403);
     const retried = await call(app, 'POST', path, { token: admin.token });
     assert.equal(retried.status, 202);
@@ -311,7 +322,7 @@ describe('DELETE /v1/organizations/{orgId} and POST …/provisioning/retry', () 
     assert.equal((await call(app, 'DELETE', path, { token: member.token })).status, 403);
     const removed = await call(app, 'DELETE', path, { token: orgAdmin.token });
     assert.equal(removed.status, 202);
-    const audit = await AuditLog.findAll({ where: { organizationId: organization.id } });
+    const audit = await auditTrail(organization.id);
     assert.deepEqual(
       audit.map((row) => row.action),
       ['organization.logo_remove'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { EmailMessage, Invitation, Organization } from '../../db/models';
+import { findInvitation } from '../../db/invitation-store';
 import type { Config } from '../../lib/config';
 import {
   invitationWorkflowId,
@@ -10,7 +10,14 @@ import {
   organizationStateQuery,
   organizationWorkflowId,
 } from '../../lib/workflow-contracts';
-import { createMember, createOrganization, createUser } from '../support/fixtures';
+import {
+  createMember,
+  createOrganization,
+  createUser,
+  emailMessagesAbout,
+  findOrganizationRow,
+  insertOrganizationRow,
+} from '../support/fixtures';
 import { call } from '../support/http';
 import { SendGridStub } from '../support/sendgrid-stub';
 import { stack } from '../support/stack';
@@ -60,7 +67,7 @@ async function invitationWorld(reminderSeconds: number) {
   return { sendgrid, taskQueue, config, email, invite, revoke };
 }
 
-describe('durability under faults (SPEC §7)', function () {
+describe('durability under faults (docs/spec.md §7)', function () {
   this.timeout(180_000);
 
   it('kill -9 of the worker while an invitation waits for its reminder: a new worker sends exactly one reminder', async () => {
@@ -70,7 +77,7 @@ describe('durability under faults (SPEC §7)', function () {
     await until('the first email', async () => world.sendgrid.to(world.email).length === 1);
     await until(
       'the invitation marked sent',
-      async () => (await Invitation.findByPk(invitationId))?.status === 'sent',
+      async () => (await findInvitation(stack().sequelize, invitationId))?.status === 'sent',
     );
     // The row is marked sent inside the email activity: killed before it reported back, the worker
     // would leave that activity to its 1-minute timeout instead of a workflow waiting on its timer.
@@ -88,9 +95,9 @@ describe('durability under faults (SPEC §7)', function () {
       await handle.result();
     });
     assert.equal(world.sendgrid.to(world.email).length, 2);
-    const messages = await EmailMessage.count({ where: { relatedEntityId: invitationId } });
+    const messages = (await emailMessagesAbout(invitationId)).length;
     assert.equal(messages, 2);
-    assert.ok((await Invitation.findByPk(invitationId))?.reminderSentAt);
+    assert.ok((await findInvitation(stack().sequelize, invitationId))?.reminder_sent_at);
     await world.sendgrid.close();
   });
 
@@ -133,7 +140,7 @@ describe('durability under faults (SPEC §7)', function () {
     });
     try {
       const organization = await organizationWhen(created.body.id, (org) => org.status === 'active', 90_000);
-      assert.equal(organization.dnsStatus, 'in_sync');
+      assert.equal(organization.dns_status, 'in_sync');
       const history = await stack()
         .temporal.workflow.getHandle(organizationWorkflowId(created.body.id))
         .fetchHistory();
@@ -188,11 +195,11 @@ describe('durability under faults (SPEC §7)', function () {
   it('kill -9 of the worker between the UPSERT and INSYNC: a new worker finishes with one record', async () => {
     const taskQueue = `faults-${randomUUID()}`;
     const subdomain = freshSubdomain('kill9');
-    const organization = await Organization.create({
+    const organization = await insertOrganizationRow({
       name: 'Killed Mid-DNS',
       subdomain,
       status: 'provisioning',
-      dnsStatus: 'pending',
+      dns_status: 'pending',
     });
     const doomed = await startWorkerProcess(taskQueue, {}, 'test/faults/pending-dns-worker.ts');
     const handle = await stack().temporal.workflow.signalWithStart(ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE, {
@@ -213,15 +220,12 @@ describe('durability under faults (SPEC §7)', function () {
     });
     assert.equal((await dnsRecords(subdomain)).length, 1, 'the UPSERT happened');
     await doomed.kill9();
-    assert.equal(
-      (await Organization.findByPk(organization.id, { rejectOnEmpty: true })).status,
-      'provisioning',
-    );
+    assert.equal((await findOrganizationRow(organization.id)).status, 'provisioning');
 
     const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(async () => {
       const active = await organizationWhen(organization.id, (org) => org.status === 'active', 60_000);
-      assert.equal(active.dnsStatus, 'in_sync');
+      assert.equal(active.dns_status, 'in_sync');
     });
     assert.equal((await dnsRecords(subdomain)).length, 1);
   });

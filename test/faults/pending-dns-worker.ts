@@ -6,7 +6,6 @@
 
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index';
-import { initModels } from '../../db/models';
 import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { loadConfigOrExit } from '../../lib/config';
@@ -17,7 +16,6 @@ import { bundleWorkflows } from '../../workers/workflow-bundle';
 const config = loadConfigOrExit();
 const logger = createLogger({ level: 'info', name: 'pending-dns-worker' });
 const sequelize = createSequelize(config.DATABASE_URL);
-initModels(sequelize);
 const deps = {
   config,
   sequelize,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { User } from '../../db/models';
+import { findUserByEmail } from '../../db/user-store';
 import { verifyPassword } from '../../lib/passwords';
 import { stack } from '../support/stack';
 
@@ -24,13 +24,14 @@ describe('npm run admin:create', function () {
     const email = `Admin-${randomUUID()}@Example.test`;
     const created = await createAdmin(['--email', email, '--password', 'first password 123']);
     assert.equal(created.code, 0, created.stderr);
-    const user = await User.findOne({ where: { email: email.toLowerCase() }, rejectOnEmpty: true });
-    assert.equal(user.platformAdmin, true);
+    const user = await findUserByEmail(stack().sequelize, email.toLowerCase());
+    assert.ok(user);
+    assert.equal(user.platform_admin, true);
     const again = await createAdmin(['--email', email, '--password', 'second password 456']);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /left unchanged/);
-    await user.reload();
-    assert.ok(await verifyPassword('first password 123', user.passwordHash));
+    const reread = await findUserByEmail(stack().sequelize, email.toLowerCase());
+    assert.ok(await verifyPassword('first password 123', reread?.password_hash ?? ''));
   });
 
   it('refuses an invalid email or a short password with a usage line', async () => {

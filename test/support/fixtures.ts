@@ -1,5 +1,10 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Membership, Organization, type Role, User } from '../../db/models';
+import type { AuditLogRow } from '../../db/audit-store';
+import type { EmailMessageRow } from '../../db/email-message-store';
+import { findOrganization, insertOrganization, type OrganizationRow } from '../../db/organization-store';
+import { execute, query } from '../../db/sql';
+import { ensureMembership, insertUser, type Role } from '../../db/user-store';
 import { hashPassword } from '../../lib/passwords';
 import { signAccessToken } from '../../lib/tokens';
 import { stack } from './stack';
@@ -7,11 +12,11 @@ import { stack } from './stack';
 export const TEST_PASSWORD = 'correct horse battery staple';
 
 export async function createUser(options: { platformAdmin?: boolean; email?: string } = {}) {
-  const user = await User.create({
+  const user = await insertUser(stack().sequelize, {
     email: options.email ?? `user-${randomUUID()}@example.test`,
     name: 'Test User',
-    passwordHash: await hashPassword(TEST_PASSWORD),
-    platformAdmin: options.platformAdmin ?? false,
+    password_hash: await hashPassword(TEST_PASSWORD),
+    platform_admin: options.platformAdmin ?? false,
   });
   const token = await signAccessToken(
     { userId: user.id },
@@ -20,15 +25,74 @@ export async function createUser(options: { platformAdmin?: boolean; email?: str
   return { user, token };
 }
 
+/** An organization row inserted directly (no workflow); the subdomain must be free. */
+export async function insertOrganizationRow(
+  organization: Pick<OrganizationRow, 'name' | 'subdomain' | 'status' | 'dns_status'>,
+): Promise<OrganizationRow> {
+  const row = await insertOrganization(stack().sequelize, organization);
+  assert.ok(row, `the subdomain ${organization.subdomain} is free`);
+  return row;
+}
+
 /** An active organization inserted directly (no provisioning workflow), for tests of other features. */
-export async function createOrganization(name = 'Test Agency') {
+export function createOrganization(name = 'Test Agency') {
   const suffix = randomUUID().slice(0, 8);
-  return Organization.create({ name, subdomain: `org-${suffix}`, status: 'active', dnsStatus: 'in_sync' });
+  return insertOrganizationRow({ name, subdomain: `org-${suffix}`, status: 'active', dns_status: 'in_sync' });
 }
 
 /** A user holding `role` in `organizationId`, with an access token. */
 export async function createMember(organizationId: string, role: Role) {
   const member = await createUser();
-  await Membership.create({ organizationId, userId: member.user.id, role });
+  await ensureMembership(stack().sequelize, {
+    organization_id: organizationId,
+    user_id: member.user.id,
+    role,
+  });
   return member;
+}
+
+/** The organization's audit trail, oldest first. */
+export function auditTrail(organizationId: string): Promise<AuditLogRow[]> {
+  return query<AuditLogRow>(
+    stack().sequelize,
+    'SELECT * FROM audit_log WHERE organization_id = $organizationId ORDER BY at, created_at',
+    { organizationId },
+  );
+}
+
+/** Puts an organization in a state the test needs (a status, a failure, a logo) without its workflow. */
+export async function setOrganizationState(
+  id: string,
+  state: Partial<Pick<OrganizationRow, 'status' | 'failure_reason' | 'logo_url'>>,
+) {
+  await execute(
+    stack().sequelize,
+    `UPDATE organizations SET status = COALESCE($status, status),
+       failure_reason = CASE WHEN $setReason THEN $failureReason ELSE failure_reason END,
+       logo_url = CASE WHEN $setLogo THEN $logoUrl ELSE logo_url END, updated_at = now()
+     WHERE id = $id`,
+    {
+      id,
+      status: state.status ?? null,
+      setReason: 'failure_reason' in state,
+      failureReason: state.failure_reason ?? null,
+      setLogo: 'logo_url' in state,
+      logoUrl: state.logo_url ?? null,
+    },
+  );
+}
+
+export async function findOrganizationRow(id: string): Promise<OrganizationRow> {
+  const row = await findOrganization(stack().sequelize, id);
+  assert.ok(row, `organization ${id} exists`);
+  return row;
+}
+
+/** The email_messages rows about one entity (an invitation), oldest first. */
+export function emailMessagesAbout(entityId: string): Promise<EmailMessageRow[]> {
+  return query<EmailMessageRow>(
+    stack().sequelize,
+    'SELECT * FROM email_messages WHERE related_entity_id = $entityId ORDER BY created_at, id',
+    { entityId },
+  );
 }

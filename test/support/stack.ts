@@ -16,7 +16,6 @@ import type { Sequelize } from 'sequelize';
 import type { ActivityDeps } from '../../activities/deps';
 import { createApp } from '../../api/app';
 import { migrateUp } from '../../db/migrator';
-import { initModels } from '../../db/models';
 import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
@@ -143,7 +142,6 @@ export async function startTestStack(): Promise<TestStack> {
   config.ROUTE53_HOSTED_ZONE_ID = hostedZoneId;
 
   const sequelize = createSequelize(config.DATABASE_URL);
-  initModels(sequelize);
   await migrateUp(sequelize);
   const temporal = createTemporalClient(config);
   const s3 = createS3Client(config);

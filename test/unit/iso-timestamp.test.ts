@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import pg from 'pg';
-import { isoTimestamp } from '../../db/sequelize';
+import { isoTimestamp } from '../../lib/iso-timestamp';
 
 const parse = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

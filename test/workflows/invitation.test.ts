@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { EmailMessage, Invitation } from '../../db/models';
+import { findInvitation } from '../../db/invitation-store';
 import type { Config } from '../../lib/config';
 import { type InvitationWorkflowResult, invitationWorkflowId } from '../../lib/workflow-contracts';
-import { createMember, createOrganization } from '../support/fixtures';
+import {
+  createMember,
+  createOrganization,
+  emailMessagesAbout,
+  setOrganizationState,
+} from '../support/fixtures';
 import { call } from '../support/http';
 import { type RecordedMail, SendGridStub } from '../support/sendgrid-stub';
 import { stack } from '../support/stack';
@@ -24,7 +29,7 @@ async function world(overrides: Partial<Config> = {}) {
   };
   const app = stack().createApp(config);
   const organization = await createOrganization('Acme <Home> Care');
-  await organization.update({ logoUrl: 'https://cdn.ale.test/logos/acme.png' });
+  await setOrganizationState(organization.id, { logo_url: 'https://cdn.ale.test/logos/acme.png' });
   const admin = await createMember(organization.id, 'admin');
   const email = `invitee-${randomUUID()}@example.test`;
   const invite = async (role = 'member') => {
@@ -109,14 +114,14 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
       );
 
       const sent = await eventually(async () => {
-        const row = await Invitation.findByPk(created.id);
+        const row = await findInvitation(stack().sequelize, created.id);
         return row?.status === 'sent' && row;
       });
-      assert.ok(sent.sentAt);
-      const messages = await EmailMessage.findAll({ where: { relatedEntityId: created.id } });
+      assert.ok(sent.sent_at);
+      const messages = await emailMessagesAbout(created.id);
       assert.equal(messages.length, 1);
-      assert.equal(messages[0]?.providerMessageId, mail?.messageId);
-      assert.equal(messages[0]?.toAddress, w.email);
+      assert.equal(messages[0]?.provider_message_id, mail?.messageId);
+      assert.equal(messages[0]?.to_address, w.email);
 
       const accepted = await w.accept(tokenFrom(mail));
       assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
@@ -134,7 +139,7 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
       assert.equal(login.status, 200);
 
       assert.deepEqual(await w.result(created.id), { outcome: 'accepted', emailsSent: 1 });
-      assert.equal((await Invitation.findByPk(created.id))?.status, 'accepted');
+      assert.equal((await findInvitation(stack().sequelize, created.id))?.status, 'accepted');
     });
   });
 
@@ -151,8 +156,9 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
       // Only one reminder: the next thing that happens is the expiry.
       assert.deepEqual(await w.result(created.id), { outcome: 'expired', emailsSent: 2 });
       assert.equal(w.sendgrid.requests.length, 2);
-      const row = await Invitation.findByPk(created.id, { rejectOnEmpty: true });
-      assert.ok(row.reminderSentAt);
+      const row = await findInvitation(stack().sequelize, created.id);
+      assert.ok(row);
+      assert.ok(row.reminder_sent_at);
       assert.equal(row.status, 'expired');
     });
   });
@@ -164,7 +170,7 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
       const created = await w.invite();
       await w.sendgrid.waitForRequests(1);
       assert.deepEqual(await w.result(created.id), { outcome: 'expired', emailsSent: 1 });
-      assert.equal((await Invitation.findByPk(created.id))?.status, 'expired');
+      assert.equal((await findInvitation(stack().sequelize, created.id))?.status, 'expired');
       const late = await w.accept(tokenFrom(w.sendgrid.requests[0]));
       assert.equal(late.status, 410);
     });
@@ -220,9 +226,7 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
       assert.doesNotMatch(second?.subject ?? '', /Reminder/);
       assert.deepEqual(invitationOf(tokenFrom(second)), invitationOf(tokenFrom(first)));
       assert.notEqual(second?.messageId, first?.messageId);
-      await eventually(
-        async () => (await EmailMessage.count({ where: { relatedEntityId: created.id } })) === 2,
-      );
+      await eventually(async () => (await emailMessagesAbout(created.id)).length === 2);
       const accepted = await w.accept(tokenFrom(second));
       assert.equal(accepted.status, 201);
       assert.deepEqual(await w.result(created.id), { outcome: 'accepted', emailsSent: 2 });
@@ -241,14 +245,14 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
         [500, 500, 202],
       );
       const row = await eventually(async () => {
-        const invitation = await Invitation.findByPk(created.id);
+        const invitation = await findInvitation(stack().sequelize, created.id);
         return invitation?.status === 'sent' && invitation;
       });
-      assert.equal(row.failureReason, null);
-      const messages = await EmailMessage.findAll({ where: { relatedEntityId: created.id } });
+      assert.equal(row.failure_reason, null);
+      const messages = await emailMessagesAbout(created.id);
       assert.equal(messages.length, 1);
       assert.equal(messages[0]?.status, 'sent');
-      assert.equal(messages[0]?.providerMessageId, w.sendgrid.requests[2]?.messageId);
+      assert.equal(messages[0]?.provider_message_id, w.sendgrid.requests[2]?.messageId);
       const history = await stack().temporal.workflow.getHandle(created.workflowId).fetchHistory();
       // One activity, three attempts: the retries came from the activity's retry policy.
       const events = history.events ?? [];
@@ -290,7 +294,7 @@ describe('invitation workflow (real worker, dev server, Postgres; SendGrid stub)
       );
       assert.equal(shown.body.status, 'failed');
       assert.match(shown.body.failureReason, /400.*valid address/);
-      const [message] = await EmailMessage.findAll({ where: { relatedEntityId: created.id } });
+      const [message] = await emailMessagesAbout(created.id);
       assert.equal(message?.status, 'failed');
       // A failed invitation no longer blocks a new one for the same address.
       const retry = await call(w.app, 'POST', `/v1/organizations/${w.organization.id}/invitations`, {

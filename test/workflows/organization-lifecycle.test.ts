@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Organization } from '../../db/models';
+import { recordSubdomainChange } from '../../db/organization-store';
 import {
   newOrganizationLifecycleInput,
   ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
@@ -10,6 +10,7 @@ import {
   organizationStateQuery,
   organizationWorkflowId,
 } from '../../lib/workflow-contracts';
+import { findOrganizationRow, insertOrganizationRow } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import {
@@ -41,11 +42,11 @@ async function signalDirect(
 }
 
 async function provisioningRow(subdomain: string) {
-  return Organization.create({
+  return insertOrganizationRow({
     name: 'Direct Agency',
     subdomain,
     status: 'provisioning',
-    dnsStatus: 'pending',
+    dns_status: 'pending',
   });
 }
 
@@ -62,8 +63,8 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
       });
       assert.equal(created.status, 202);
       const organization = await organizationWhen(created.body.id, (o) => o.status === 'active');
-      assert.equal(organization.dnsStatus, 'in_sync');
-      assert.equal(organization.failureReason, null);
+      assert.equal(organization.dns_status, 'in_sync');
+      assert.equal(organization.failure_reason, null);
     });
     const records = await dnsRecords(subdomain);
     assert.equal(records.length, 1);
@@ -151,14 +152,14 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
         headers: { 'content-type': 'image/png' },
       });
       assert.equal(logo.status, 202);
-      const withLogo = await organizationWhen(body.id, (o) => o.status === 'active' && o.logoKey !== null);
-      assert.ok(await logoObject(withLogo.logoKey as string));
+      const withLogo = await organizationWhen(body.id, (o) => o.status === 'active' && o.logo_key !== null);
+      assert.ok(await logoObject(withLogo.logo_key as string));
       const deleted = await call(app, 'DELETE', `/v1/organizations/${body.id}`, { token: admin.token });
       assert.equal(deleted.status, 202);
       assert.equal(deleted.body.status, 'deprovisioning');
       const gone = await organizationWhen(body.id, (o) => o.status === 'deleted');
-      assert.equal(gone.logoUrl, null);
-      assert.equal(await logoObject(withLogo.logoKey as string), null);
+      assert.equal(gone.logo_url, null);
+      assert.equal(await logoObject(withLogo.logo_key as string), null);
       const handle = stack().temporal.workflow.getHandle(organizationWorkflowId(body.id));
       assert.deepEqual(await handle.result(), { deleted: true });
       assert.deepEqual(await auditActions(body.id), [
@@ -181,12 +182,12 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
         json: { name: 'Unlucky', subdomain },
       });
       const failed = await organizationWhen(body.id, (o) => o.status === 'failed');
-      assert.equal(failed.dnsStatus, 'failed');
-      assert.match(failed.failureReason ?? '', new RegExp(`subdomain "${subdomain}"`));
-      assert.match(failed.failureReason ?? '', /NoSuchHostedZone/);
+      assert.equal(failed.dns_status, 'failed');
+      assert.match(failed.failure_reason ?? '', new RegExp(`subdomain "${subdomain}"`));
+      assert.match(failed.failure_reason ?? '', /NoSuchHostedZone/);
       const shown = await call(app, 'GET', `/v1/organizations/${body.id}`, { token: admin.token });
       assert.equal(shown.body.status, 'failed');
-      assert.equal(shown.body.failureReason, failed.failureReason);
+      assert.equal(shown.body.failureReason, failed.failure_reason);
       return body.id as string;
     });
     assert.deepEqual(await dnsRecords(subdomain), []);
@@ -198,8 +199,8 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
       });
       assert.equal(retried.status, 202);
       const active = await organizationWhen(id, (o) => o.status === 'active');
-      assert.equal(active.dnsStatus, 'in_sync');
-      assert.equal(active.failureReason, null);
+      assert.equal(active.dns_status, 'in_sync');
+      assert.equal(active.failure_reason, null);
     });
     assert.equal((await dnsRecords(subdomain)).length, 1);
   });
@@ -219,17 +220,14 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
       );
       await organizationWhen(organization.id, (o) => o.status === 'active');
     });
-    await Organization.update(
-      { subdomain: after, status: 'provisioning', dnsStatus: 'pending' },
-      { where: { id: organization.id } },
-    );
+    await recordSubdomainChange(stack().sequelize, organization.id, after);
     const neverInSync = await createWorkerWith(taskQueue, { getDnsChangeStatus: async () => 'PENDING' });
     await neverInSync.runUntil(async () => {
       await signalDirect(taskQueue, organization.id, { kind: 'ensureSubdomain', subdomain: after }, settings);
       const failed = await organizationWhen(organization.id, (o) => o.status === 'failed');
-      assert.equal(failed.dnsStatus, 'failed');
-      assert.match(failed.failureReason ?? '', /INSYNC/);
-      assert.match(failed.failureReason ?? '', /record was removed/);
+      assert.equal(failed.dns_status, 'failed');
+      assert.match(failed.failure_reason ?? '', /INSYNC/);
+      assert.match(failed.failure_reason ?? '', /record was removed/);
     });
     assert.deepEqual(await dnsRecords(after), [], 'the record this run created is compensated');
     assert.equal((await dnsRecords(before)).length, 1, 'the live record is untouched');
@@ -264,15 +262,12 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
     assert.equal((await dnsRecords(subdomain)).length, 1, 'the UPSERT happened');
     first.shutdown();
     await firstRun;
-    assert.equal(
-      (await Organization.findByPk(organization.id, { rejectOnEmpty: true })).status,
-      'provisioning',
-    );
+    assert.equal((await findOrganizationRow(organization.id)).status, 'provisioning');
 
     const second = await stack().createWorker(taskQueue);
     await second.runUntil(async () => {
       const active = await organizationWhen(organization.id, (o) => o.status === 'active');
-      assert.equal(active.dnsStatus, 'in_sync');
+      assert.equal(active.dns_status, 'in_sync');
     });
     assert.equal((await dnsRecords(subdomain)).length, 1);
   });
@@ -292,10 +287,7 @@ describe('organizationLifecycle workflow (real dev server, Postgres, moto)', () 
     await worker.runUntil(async () => {
       let firstRunId: string | undefined;
       for (const subdomain of names) {
-        await Organization.update(
-          { subdomain, status: 'provisioning', dnsStatus: 'pending' },
-          { where: { id: organization.id } },
-        );
+        await recordSubdomainChange(stack().sequelize, organization.id, subdomain);
         const signalled = await signalDirect(
           taskQueue,
           organization.id,

@@ -5,9 +5,9 @@ import { Worker } from '@temporalio/worker';
 import sharp from 'sharp';
 import type { Activities } from '../../activities/index';
 import { createActivities } from '../../activities/index';
-import { AuditLog, Organization } from '../../db/models';
+import { findOrganization, type OrganizationRow } from '../../db/organization-store';
 import { createDataConverter } from '../../lib/temporal';
-import { createUser } from '../support/fixtures';
+import { auditTrail, createUser } from '../support/fixtures';
 import { stack } from '../support/stack';
 
 /** Helpers shared by the organization lifecycle tests (workflow and API). */
@@ -58,17 +58,16 @@ export async function logoBytes(key: string): Promise<Buffer> {
 /** Re-reads the organization until `predicate` holds (or fails after `timeoutMs` showing the last row). */
 export async function organizationWhen(
   id: string,
-  predicate: (organization: Organization) => boolean,
+  predicate: (organization: OrganizationRow) => boolean,
   timeoutMs = 20_000,
-): Promise<Organization> {
+): Promise<OrganizationRow> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const organization = await Organization.findByPk(id, { rejectOnEmpty: true });
+    const organization = await findOrganization(stack().sequelize, id);
+    if (!organization) throw new Error(`Organization ${id} does not exist.`);
     if (predicate(organization)) return organization;
     if (Date.now() > deadline) {
-      throw new Error(
-        `Organization never reached the expected state: ${JSON.stringify(organization.toJSON())}`,
-      );
+      throw new Error(`Organization never reached the expected state: ${JSON.stringify(organization)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -89,8 +88,7 @@ export async function until<T>(
 }
 
 export async function auditActions(organizationId: string): Promise<string[]> {
-  const rows = await AuditLog.findAll({ where: { organizationId }, order: [['at', 'ASC']] });
-  return rows.map((row) => row.action);
+  return (await auditTrail(organizationId)).map((row) => row.action);
 }
 
 /**

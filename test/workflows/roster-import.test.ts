@@ -3,6 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import ExcelJS from 'exceljs';
 import { QueryTypes } from 'sequelize';
+import { execute } from '../../db/sql';
 import { screeningWorkflowId } from '../../lib/workflow-contracts';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
@@ -144,7 +145,7 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
         )
       )[0]?.n;
     assert.equal(Number(await keysOf()), 2);
-    await org.destroy();
+    await execute(stack().sequelize, 'DELETE FROM organizations WHERE id = $id', { id: org.id });
     assert.equal(Number(await keysOf()), 0);
   });
 

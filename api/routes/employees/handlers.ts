@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
-import { isoTimestamp } from '../../../db/sequelize';
+import { isoTimestamp } from '../../../lib/iso-timestamp';
 import {
   createEmployee,
   deactivateEmployee,

@@ -65,7 +65,7 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
       // The body is optional: a bare POST is a sync without force.
       const force = (c.req.header('content-type') ? c.req.valid('json')?.force : undefined) ?? false;
       const { workflowId, runId, alreadyRunning } = await requestOigSync(
-        { config, temporal },
+        { config, sequelize, temporal },
         { force, actorUserId: c.var.user.id },
       );
       return c.json(

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { findPatient, type PatientRow, searchPatients } from '../../../db/people-store';
-import { isoTimestamp } from '../../../db/sequelize';
 import { NotFoundError } from '../../../domain/errors';
+import { isoTimestamp } from '../../../lib/iso-timestamp';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { type PatientSchema, patientRouteDefinitions } from './routes';

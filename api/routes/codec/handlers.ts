@@ -1,22 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import type { z } from '@hono/zod-openapi';
 import type { Payload } from '@temporalio/common';
 import { createMiddleware } from 'hono/factory';
-import { AesGcmPayloadCodec } from '../../lib/payload-codec';
-import { type AppDeps, type AppEnv, createRouter } from '../env';
-import { authenticate, requirePlatformAdmin } from '../middleware/authenticate';
-import { ProblemError } from '../problem';
-import { bearerAuth, jsonBody, jsonResponse, problems } from '../schemas';
-
-/** The Temporal Web UI's remote codec protocol: payloads with base64 metadata values and data. */
-const PayloadsSchema = z
-  .object({
-    payloads: z
-      .array(
-        z.object({ metadata: z.record(z.string(), z.string()).default({}), data: z.string().default('') }),
-      )
-      .max(1000),
-  })
-  .openapi('CodecPayloads');
+import { AesGcmPayloadCodec } from '../../../lib/payload-codec';
+import { type AppDeps, type AppEnv, createRouter } from '../../env';
+import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
+import { ProblemError } from '../../problem';
+import { codecRouteDefinitions, type PayloadsSchema } from './routes';
 
 type JsonPayload = z.infer<typeof PayloadsSchema>['payloads'][number];
 
@@ -43,31 +32,14 @@ export function codecRoutes({ config }: AppDeps) {
       await requirePlatformAdmin(c, next);
     });
   });
-
-  const route = (action: 'encode' | 'decode') =>
-    createRoute({
-      method: 'post',
-      path: `/codec/${action}`,
-      tags: ['ops'],
-      summary: `${action === 'decode' ? 'Decrypt' : 'Encrypt'} Temporal payloads for the Web UI (remote codec)`,
-      security: bearerAuth,
-      middleware: [operatorOnly] as const,
-      request: { body: jsonBody(PayloadsSchema) },
-      responses: {
-        200: jsonResponse(PayloadsSchema, 'The payloads, transformed'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        422: problems[422],
-      },
-    });
+  const routes = codecRouteDefinitions(operatorOnly);
 
   return createRouter()
-    .openapi(route('encode'), async (c) => {
+    .openapi(routes.encode, async (c) => {
       const { payloads } = c.req.valid('json');
       return c.json({ payloads: (await codec.encode(payloads.map(fromJson))).map(toJson) }, 200);
     })
-    .openapi(route('decode'), async (c) => {
+    .openapi(routes.decode, async (c) => {
       const { payloads } = c.req.valid('json');
       try {
         return c.json({ payloads: (await codec.decode(payloads.map(fromJson))).map(toJson) }, 200);

@@ -1,0 +1,33 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { jsonResponse } from '../../schemas';
+
+const ReadySchema = z
+  .object({
+    status: z.enum(['ready', 'unavailable']),
+    checks: z.object({
+      postgres: z.object({ ok: z.boolean(), error: z.string().optional() }),
+      temporal: z.object({ ok: z.boolean(), error: z.string().optional() }),
+    }),
+  })
+  .openapi('Readiness');
+
+/** The liveness and readiness routes: the contract their handlers (handlers.ts) implement. */
+export const healthRouteDefinitions = {
+  health: createRoute({
+    method: 'get',
+    path: '/health',
+    tags: ['ops'],
+    summary: 'Liveness: the process answers; no dependency is checked',
+    responses: { 200: jsonResponse(z.object({ status: z.literal('ok') }), 'Alive') },
+  }),
+  ready: createRoute({
+    method: 'get',
+    path: '/ready',
+    tags: ['ops'],
+    summary: 'Readiness: Postgres and Temporal both answer',
+    responses: {
+      200: jsonResponse(ReadySchema, 'Every dependency answers'),
+      503: jsonResponse(ReadySchema, 'At least one dependency does not answer; `checks` says which'),
+    },
+  }),
+};

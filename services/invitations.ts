@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import { type Client, type SignalDefinition, WorkflowNotFoundError } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import { recordAudit } from '../db/audit-store';
+import {
+  deleteInvitation,
+  findOrganizationInvitation,
+  type InvitationRow,
+  markInvitationAccepted,
+  markInvitationRevoked,
+  OPEN_INVITATION_STATUSES,
+  withInsertedInvitation,
+  withLockedInvitation,
+} from '../db/invitation-store';
+import type { Db } from '../db/sql';
+import {
+  ensureMembership,
+  findUserByEmail,
+  insertUser,
+  isMemberByEmail,
+  ROLE_RANK,
+  type Role,
+  type UserRow,
+} from '../db/user-store';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  GoneError,
+  NotFoundError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../domain/errors';
+import type { Config } from '../lib/config';
+import { InvalidInvitationTokenError, verifyInvitationToken } from '../lib/invitation-tokens';
+import type { Logger } from '../lib/logger';
+import { hashPassword, verifyPassword } from '../lib/passwords';
+import {
+  INVITATION_WORKFLOW_TYPE,
+  type InvitationWorkflowInput,
+  invitationAcceptedSignal,
+  invitationResendSignal,
+  invitationRevokedSignal,
+  invitationWorkflowId,
+} from '../lib/workflow-contracts';
+
+/**
+ * Invitations (docs/spec.md §4.3): the API records and closes them here; the invitation workflow
+ * sends the email, reminds once and expires them.
+ */
+
+export interface InvitationServiceDeps {
+  config: Config;
+  sequelize: Sequelize;
+  temporal: Client;
+}
+
+/** Who acts: the user and their role in the organization (platform admins act as owners). */
+export interface InvitationActor {
+  userId: string;
+  role: Role;
+  /** The request's logger, so a failure's log line carries its request id. */
+  logger: Logger;
+}
+
+const isOpen = (invitation: InvitationRow) => OPEN_INVITATION_STATUSES.includes(invitation.status);
+
+/** Records what `actorUserId` did to the invitation (ids and enums only). */
+const auditInvitation = (
+  db: Db,
+  actorUserId: string,
+  action: string,
+  invitation: Pick<InvitationRow, 'id' | 'organization_id'>,
+  details?: Record<string, unknown>,
+) =>
+  recordAudit(db, {
+    actorUserId,
+    action,
+    entityType: 'invitation',
+    entityId: invitation.id,
+    organizationId: invitation.organization_id,
+    details,
+  });
+
+export function createInvitationService({ config, sequelize, temporal }: InvitationServiceDeps) {
+  /** Signals the invitation's workflow; a workflow that already ended has nothing left to do. */
+  async function signalWorkflow(
+    invitation: InvitationRow,
+    signal: SignalDefinition<[]>,
+  ): Promise<'signalled' | 'not-running'> {
+    try {
+      await temporal.workflow
+        .getHandle(invitation.workflow_id ?? invitationWorkflowId(invitation.id))
+        .signal(signal);
+      return 'signalled';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return 'not-running';
+      throw error;
+    }
+  }
+
+  async function findInOrganization(organizationId: string, id: string) {
+    const invitation = await findOrganizationInvitation(sequelize, organizationId, id);
+    if (!invitation) throw new NotFoundError(`Invitation ${id} was not found.`);
+    return invitation;
+  }
+
+  return {
+    findInOrganization,
+
+    /** Records the invitation and starts its workflow, which sends the email. */
+    async invite(
+      actor: InvitationActor,
+      organizationId: string,
+      input: { email: string; role: Role },
+    ): Promise<InvitationRow> {
+      const email = input.email.toLowerCase();
+      const { role } = input;
+      if (ROLE_RANK[role] > ROLE_RANK[actor.role]) {
+        throw new ForbiddenError(`An ${actor.role} cannot invite an ${role}; ask an owner.`);
+      }
+      if (await isMemberByEmail(sequelize, organizationId, email)) {
+        throw new ConflictError(`${email} is already a member of this organization.`);
+      }
+
+      const id = randomUUID();
+      const workflowId = invitationWorkflowId(id);
+      const invitation = await withInsertedInvitation(
+        sequelize,
+        {
+          id,
+          organization_id: organizationId,
+          email,
+          role,
+          invited_by: actor.userId,
+          expires_at: new Date(Date.now() + config.INVITATION_TOKEN_EXPIRE * 1000),
+          token_id: randomUUID(),
+          workflow_id: workflowId,
+        },
+        (created, tx) => auditInvitation(tx, actor.userId, 'invitation.created', created, { role }),
+      );
+      if (!invitation) {
+        throw new ConflictError(`An invitation for ${email} is still open; resend or revoke it.`);
+      }
+
+      try {
+        const workflowInput: InvitationWorkflowInput = { invitationId: id };
+        await temporal.workflow.start(INVITATION_WORKFLOW_TYPE, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId,
+          args: [workflowInput],
+        });
+      } catch (error) {
+        // Without its workflow the invitation would never be sent: undo it so the admin can retry.
+        actor.logger.error({ err: error, invitationId: id }, 'could not start the invitation workflow');
+        await deleteInvitation(sequelize, id);
+        throw new UnavailableError('The workflow service is unavailable; try again shortly.');
+      }
+      return invitation;
+    },
+
+    /** Asks the workflow for another email (same link, same expiry). */
+    async resend(actor: InvitationActor, organizationId: string, id: string): Promise<InvitationRow> {
+      const invitation = await findInOrganization(organizationId, id);
+      const notOpen = () =>
+        new ConflictError(`The invitation is ${invitation.status}; create a new invitation instead.`);
+      if (!isOpen(invitation)) throw notOpen();
+      if ((await signalWorkflow(invitation, invitationResendSignal)) === 'not-running') throw notOpen();
+      await auditInvitation(sequelize, actor.userId, 'invitation.resent', invitation);
+      return invitation;
+    },
+
+    /** Revokes an open invitation: its link stops working at once. */
+    async revoke(actor: InvitationActor, organizationId: string, id: string): Promise<InvitationRow> {
+      const invitation = await withLockedInvitation(sequelize, id, async (row, tx) => {
+        if (row?.organization_id !== organizationId)
+          throw new NotFoundError(`Invitation ${id} was not found.`);
+        if (!isOpen(row)) throw new ConflictError(`The invitation is already ${row.status}.`);
+        const revoked = await markInvitationRevoked(tx, row.id);
+        await auditInvitation(tx, actor.userId, 'invitation.revoked', row);
+        return revoked;
+      });
+      // The row is already revoked (accept answers 410); the signal only ends the waiting workflow.
+      await signalWorkflow(invitation, invitationRevokedSignal).catch((error) =>
+        actor.logger.warn(
+          { err: error, invitationId: id },
+          'could not signal revoke; the workflow ends at expiry',
+        ),
+      );
+      return invitation;
+    },
+
+    /**
+     * Accepts the invitation of `token`: creates the account (or, for an address that has one,
+     * checks its password) and adds the membership.
+     */
+    async accept(
+      input: { token: string; name: string; password: string },
+      logger: Logger,
+    ): Promise<{ user: UserRow; invitation: InvitationRow }> {
+      const { name, password } = input;
+      let claims: Awaited<ReturnType<typeof verifyInvitationToken>>;
+      try {
+        claims = await verifyInvitationToken(input.token, config.AUTH_JWT_SECRET);
+      } catch (error) {
+        if (!(error instanceof InvalidInvitationTokenError)) throw error;
+        if (error.reason === 'expired') throw new GoneError(error.message);
+        throw new DomainError(error.message);
+      }
+      // Hash outside the transaction: scrypt is slow and must not hold row locks.
+      const newPasswordHash = await hashPassword(password);
+
+      const accept = () =>
+        withLockedInvitation(sequelize, claims.invitationId, async (invitation, tx) => {
+          if (
+            !invitation ||
+            invitation.token_id !== claims.tokenId ||
+            invitation.organization_id !== claims.organizationId ||
+            invitation.email !== claims.email
+          ) {
+            throw new DomainError('The invitation token is not valid.');
+          }
+          if (!isOpen(invitation)) {
+            throw new GoneError(
+              invitation.status === 'accepted'
+                ? 'This invitation was already used; log in instead.'
+                : `This invitation is no longer valid (${invitation.status}); ask for a new one.`,
+            );
+          }
+          if (invitation.expires_at.getTime() <= Date.now()) {
+            throw new GoneError('This invitation has expired; ask for a new one.');
+          }
+          let user = await findUserByEmail(tx, invitation.email);
+          if (user) {
+            // The address already has an account: joining needs its password, never replaces it.
+            if (!(await verifyPassword(password, user.password_hash))) {
+              throw new UnauthenticatedError(
+                'This email already has an account; enter that account password to accept.',
+              );
+            }
+          } else {
+            user = await insertUser(tx, { email: invitation.email, name, password_hash: newPasswordHash });
+          }
+          await ensureMembership(tx, {
+            organization_id: invitation.organization_id,
+            user_id: user.id,
+            role: invitation.role,
+          });
+          const accepted = await markInvitationAccepted(tx, invitation.id);
+          await auditInvitation(tx, user.id, 'invitation.accepted', invitation);
+          return { user, invitation: accepted };
+        });
+      // Two invitations for one new address accepted at the same instant: the loser retries once
+      // and then finds the account the winner created.
+      const accepted = await accept().catch((error) => {
+        if (error instanceof ConflictError) return accept();
+        throw error;
+      });
+
+      await signalWorkflow(accepted.invitation, invitationAcceptedSignal).catch((error) =>
+        logger.warn({ err: error, invitationId: accepted.invitation.id }, 'could not signal accept'),
+      );
+      return accepted;
+    },
+  };
+}
+
+export type InvitationService = ReturnType<typeof createInvitationService>;
