@@ -17,9 +17,9 @@ type Layer = (typeof LAYERS)[number];
 const MAY_IMPORT: Record<Layer, Layer[]> = {
   api: ['services', 'db', 'domain', 'lib'],
   services: ['db', 'domain', 'lib'],
-  workers: ['workflows', 'activities', 'services', 'db', 'domain', 'lib'],
+  workers: ['workflows', 'activities', 'db', 'domain', 'lib'],
   workflows: ['domain', 'lib'],
-  activities: ['services', 'db', 'domain', 'lib'],
+  activities: ['db', 'domain', 'lib'],
   db: ['domain', 'lib'],
   domain: ['lib'],
   lib: [],
