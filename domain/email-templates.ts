@@ -93,7 +93,7 @@ export const EMAIL_TEMPLATES = {
         `A reminder: you have been invited to join <strong>${e.organizationName}</strong> as ${e.role}.`,
       ),
   }),
-  // Exclusion screening (SPEC §4.5): a count and a link only — no names, dates of birth or LEIE details.
+  // Exclusion screening (docs/spec.md §4.5): a count and a link only — no names, dates of birth or LEIE details.
   'exclusion-alert': defineTemplate({
     required: ['organizationName', 'count', 'reviewUrl'],
     subject: (d) =>

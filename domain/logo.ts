@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** Logo rules of SPEC §4.1: content sniffing and sharp normalization. CPU only, no I/O. */
+/** Logo rules of docs/spec.md §4.1: content sniffing and sharp normalization. CPU only, no I/O. */
 
 export const LOGO_MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
 export const LOGO_MAX_DIMENSION = 512;
@@ -97,7 +97,7 @@ export async function inspectLogo(bytes: Uint8Array): Promise<LogoInfo> {
   return { format, width, height };
 }
 
-/** sharp (libvips, ≈ 15 MB resident) loads with the first logo, not in every process importing this. */
+/** sharp (libvips, a large native library) loads with the first logo, not in every process importing this. */
 const loadSharp = async () => (await import('sharp')).default;
 
 async function decoder(bytes: Uint8Array) {

@@ -1,4 +1,4 @@
-/** Subdomain rules of SPEC §4.1: pure, shared by the API (422 answers) and tests. */
+/** Subdomain rules of docs/spec.md §4.1: pure, shared by the API (422 answers) and tests. */
 
 export const SUBDOMAIN_MIN_LENGTH = 3;
 export const SUBDOMAIN_MAX_LENGTH = 63;

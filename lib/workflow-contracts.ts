@@ -10,7 +10,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const selfCheckWorkflowId = (checkId: string) => `self-check/${checkId}`;
 
-// ── Exclusion screening (SPEC §4.5) ──────────────────────────────────────────────────────────────
+// ── Exclusion screening (docs/spec.md §4.5) ──────────────────────────────────────────────────────────────
 // Other workflows start it as a child by type name (parentClosePolicy ABANDON), so they do not
 // depend on its module.
 
@@ -40,7 +40,7 @@ export interface ScreeningResult {
 export const screeningWorkflowId = (trigger: ScreeningScope['kind'], key: string) =>
   `exclusion-screening/${trigger}/${key}`;
 
-// ── Roster import (SPEC §4.2) ────────────────────────────────────────────────────────────────────
+// ── Roster import (docs/spec.md §4.2) ────────────────────────────────────────────────────────────────────
 
 export const ROSTER_IMPORT_WORKFLOW_TYPE = 'rosterImport';
 
@@ -74,7 +74,7 @@ export interface RosterImportSummary {
 }
 export const rosterImportWorkflowId = (importId: string) => `roster-import/${importId}`;
 
-// ── Invitations (SPEC §4.3) ──────────────────────────────────────────────────────────────────────
+// ── Invitations (docs/spec.md §4.3) ──────────────────────────────────────────────────────────────────────
 
 export const invitationWorkflowId = (invitationId: string) => `invitation/${invitationId}`;
 export const INVITATION_WORKFLOW_TYPE = 'invitation';
@@ -97,7 +97,7 @@ export const invitationRevokedSignal = defineSignal('revoke');
 /** An admin asked for the invitation email again. */
 export const invitationResendSignal = defineSignal('resend');
 
-// ── Organization lifecycle (SPEC §4.1) ───────────────────────────────────────────────────────────
+// ── Organization lifecycle (docs/spec.md §4.1) ───────────────────────────────────────────────────────────
 // One entity workflow per organization; the API signals changes with signalWithStart (by type
 // name, so api/ does not depend on the workflow module) and the workflow applies them in order.
 

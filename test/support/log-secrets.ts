@@ -1,7 +1,7 @@
 import { DEV_SECRETS } from '../../lib/config';
 import { TEST_PASSWORD } from './fixtures';
 
-/** What must never reach a log line (SPEC §7): passwords, bearer/invitation tokens, roster rows. */
+/** What must never reach a log line (docs/spec.md §7): passwords, bearer/invitation tokens, roster rows. */
 const FORBIDDEN: [string, RegExp][] = [
   ['a test password', new RegExp(TEST_PASSWORD)],
   ['the bootstrap admin password', new RegExp(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD)],

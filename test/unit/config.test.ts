@@ -12,7 +12,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('config', () => {
-  it('starts on the development defaults of SPEC §6', () => {
+  it('starts on the development defaults of docs/spec.md §6', () => {
     const config = loadConfig({});
     assert.equal(config.PORT, 3000);
     assert.equal(config.TEMPORAL_ADDRESS, '127.0.0.1:7233');

@@ -7,7 +7,7 @@ import {
   subdomainProblems,
 } from '../../domain/subdomain';
 
-describe('subdomain rules (SPEC §4.1)', () => {
+describe('subdomain rules (docs/spec.md §4.1)', () => {
   const valid = ['abc', 'acme-care', 'a1b2c3', '123', 'x'.repeat(63), 'ab-cd', 'ab-c--d', 'care4you'];
   for (const value of valid) {
     it(`accepts ${JSON.stringify(value)}`, () => {

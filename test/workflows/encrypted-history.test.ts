@@ -14,7 +14,7 @@ function payloadsIn(node: unknown, found: { metadata?: Record<string, Uint8Array
   return found;
 }
 
-describe('payload encryption at rest (SPEC §7)', () => {
+describe('payload encryption at rest (docs/spec.md §7)', () => {
   it('stores every payload of a finished workflow encrypted; a codec-less client reads no values', async () => {
     const taskQueue = `codec-${randomUUID()}`;
     const workflowId = selfCheckWorkflowId(randomUUID());

@@ -45,7 +45,7 @@ describe('replay of recorded histories (determinism guard)', () => {
   });
 });
 
-describe('what recorded histories hold (SPEC §7)', () => {
+describe('what recorded histories hold (docs/spec.md §7)', () => {
   const histories = files.map((file) => ({
     file,
     history: proto.temporal.api.history.v1.History.fromObject(
