@@ -1,4 +1,3 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
@@ -12,6 +11,7 @@ import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth/handlers';
 import { codecRoutes } from './routes/codec/handlers';
+import { docsRoutes } from './routes/docs/handlers';
 import { employeeRoutes } from './routes/employees/handlers';
 import { exclusionMatchRoutes } from './routes/exclusion-matches/handlers';
 import { healthRoutes } from './routes/health/handlers';
@@ -50,6 +50,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.route('/', docsRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
   app.use('/v1/auth/login', loginThrottle());
@@ -78,7 +79,6 @@ export function createApp(deps: AppDeps) {
         'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   app.get('/metrics', async (c) =>
     c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }),
   );
