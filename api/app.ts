@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Registry } from 'prom-client';
 import { type AppDeps, createRouter, provideDatabase } from './env';
+import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle } from './middleware/login-throttle';
 import { httpMetrics } from './middleware/metrics';
@@ -35,7 +36,10 @@ export function createApp(deps: AppDeps) {
   app.use('*', httpMetrics(registry));
   app.use('*', requestLogger(deps.logger));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
-  app.use('*', cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After'] }));
+  app.use(
+    '*',
+    cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After', 'Location'] }),
+  );
   app.use('*', (c, next) =>
     FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '') ? next() : jsonLimit(c, next),
   );
@@ -84,6 +88,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.notFound((c) => problemResponse(c, 404, `No route matches ${c.req.method} ${c.req.path}.`));
-  app.onError(handleError);
+  const explain415 = explainUnsupportedMediaType(app);
+  app.onError((error, c) => handleError(error, c, explain415));
   return app;
 }
