@@ -1,10 +1,10 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Registry } from 'prom-client';
 import { type AppDeps, createRouter, provideDatabase } from './env';
+import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle } from './middleware/login-throttle';
 import { httpMetrics } from './middleware/metrics';
@@ -12,6 +12,7 @@ import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth/handlers';
 import { codecRoutes } from './routes/codec/handlers';
+import { docsRoutes } from './routes/docs/handlers';
 import { employeeRoutes } from './routes/employees/handlers';
 import { exclusionMatchRoutes } from './routes/exclusion-matches/handlers';
 import { healthRoutes } from './routes/health/handlers';
@@ -35,7 +36,10 @@ export function createApp(deps: AppDeps) {
   app.use('*', httpMetrics(registry));
   app.use('*', requestLogger(deps.logger));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
-  app.use('*', cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After'] }));
+  app.use(
+    '*',
+    cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After', 'Location'] }),
+  );
   app.use('*', (c, next) =>
     FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '') ? next() : jsonLimit(c, next),
   );
@@ -50,6 +54,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.route('/', docsRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
   app.use('/v1/auth/login', loginThrottle());
@@ -78,12 +83,12 @@ export function createApp(deps: AppDeps) {
         'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   app.get('/metrics', async (c) =>
     c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }),
   );
 
   app.notFound((c) => problemResponse(c, 404, `No route matches ${c.req.method} ${c.req.path}.`));
-  app.onError(handleError);
+  const explain415 = explainUnsupportedMediaType(app);
+  app.onError((error, c) => handleError(error, c, explain415));
   return app;
 }

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { problemResponse, zodFieldErrors } from './problem';
+import { INVALID_REQUEST, problemResponse, zodFieldErrors } from './problem';
 
 export interface AuthUser {
   id: string;
@@ -37,7 +37,7 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
-      return problemResponse(c, 422, 'The request is not valid; see errors for each field.', {
+      return problemResponse(c, 422, INVALID_REQUEST, {
         errors: zodFieldErrors(result.error, result.target === 'json' ? undefined : result.target),
       });
     },

@@ -24,6 +24,7 @@ export interface Problem {
   status: number;
   detail?: string;
   errors?: FieldError[];
+  [extension: string]: unknown;
 }
 
 const TITLES: Record<number, string> = {
@@ -42,6 +43,9 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The detail of every 422 whose `errors` name the fields at fault. */
+export const INVALID_REQUEST = 'The request is not valid; see errors for each field.';
+
 /** Thrown anywhere in a handler; the error handler turns it into application/problem+json. */
 export class ProblemError extends Error {
   constructor(
@@ -52,6 +56,8 @@ export class ProblemError extends Error {
       title?: string;
       errors?: FieldError[];
       headers?: Record<string, string>;
+      /** RFC 9457 extension members, e.g. the accepted content types of a 415. */
+      members?: Record<string, unknown>;
     } = {},
   ) {
     super(detail);
@@ -66,6 +72,7 @@ export function problemBody(status: number, detail: string, extra: ProblemError[
     status,
     detail,
     ...(extra.errors ? { errors: extra.errors } : {}),
+    ...extra.members,
   };
 }
 
@@ -88,10 +95,15 @@ export function zodFieldErrors(error: ZodError, prefix?: string): FieldError[] {
   }));
 }
 
-/** The one place every failure becomes problem+json; unexpected errors are logged, never leaked. */
-export function handleError(error: Error, c: Context) {
+/**
+ * The one place every failure becomes problem+json; unexpected errors are logged, never leaked.
+ * `explain415` turns the validator's bare 415 into one naming what the route accepts.
+ */
+export function handleError(error: Error, c: Context, explain415?: (c: Context) => ProblemError | undefined) {
   if (error instanceof ProblemError) return problemResponse(c, error.status, error.detail, error.extra);
   if (error instanceof DomainError) return domainProblem(c, error);
+  const explained = error instanceof HTTPException && error.status === 415 ? explain415?.(c) : undefined;
+  if (explained) return problemResponse(c, explained.status, explained.detail, explained.extra);
   if (error instanceof HTTPException) {
     const detail =
       error.status === 400 && /JSON/i.test(error.message)

@@ -1,6 +1,13 @@
 import { isAscii } from 'node:buffer';
 import type { RosterKind } from '../lib/workflow-contracts';
-import { type Cell, mapHeader, type RowResult, validateRosterRow, withoutNul } from './roster-row';
+import {
+  type Cell,
+  describeMissingColumn,
+  mapHeader,
+  type RowResult,
+  validateRosterRow,
+  withoutNul,
+} from './roster-row';
 
 /**
  * A roster file as text and records, apart from where its bytes come from: the problems that fail
@@ -131,6 +138,8 @@ export interface RosterHeader {
   present: string[];
   /** Headers that matched no roster field. */
   unknown: string[];
+  /** Each present column's header as the file writes it, so messages name what the file says. */
+  labels: Record<string, string>;
 }
 
 /** What `RosterRecordReader.read` returns for the header record. */
@@ -168,7 +177,10 @@ export class RosterRecordReader {
       const column = header.columns[index];
       if (column) rowCells[column] = cells[index];
     }
-    return validateRosterRow(this.kind, rowCells, { today: this.options.today });
+    return validateRosterRow(this.kind, rowCells, {
+      today: this.options.today,
+      fieldName: (column) => header.labels[column] ?? column,
+    });
   }
 
   /** At the end of the file: a file without a header or without rows fails. */
@@ -188,12 +200,23 @@ function rosterHeader(kind: RosterKind, cells: Cell[]): RosterHeader {
         : '';
     throw new RosterFileError(
       'MissingColumns',
-      `The header lacks required column(s): ${mapping.missing.join(', ')}.${single}`,
+      `The header lacks required column(s): ${mapping.missing.map((column) => describeMissingColumn(kind, column)).join('; ')}. ` +
+        `Headers match ignoring case, spaces, _ and -.${single}`,
     );
   }
+  const labels: Record<string, string> = {};
+  mapping.columns.forEach((column, index) => {
+    if (column)
+      labels[column] =
+        header[index]
+          ?.replace(/^\uFEFF/, '')
+          .trim()
+          .slice(0, 80) || column;
+  });
   return {
     columns: mapping.columns,
     present: mapping.columns.filter((c): c is string => c !== null),
     unknown: mapping.unknown,
+    labels,
   };
 }

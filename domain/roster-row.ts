@@ -106,6 +106,21 @@ export function headerKey(header: string): string {
     .replace(/[\s_-]+/g, '');
 }
 
+/** The header spellings `column` accepts, canonical first (matched through `headerKey`). */
+export function acceptedHeaders(kind: RosterKind, column: string): string[] {
+  const spec = (ROSTER_FIELDS[kind] as Record<string, FieldSpec>)[column];
+  if (!spec) return [column];
+  return [column, ...spec.aliases.filter((alias) => alias !== headerKey(column))];
+}
+
+/** A missing required column (or one-of group `a|b`) with the headers that would have satisfied it. */
+export function describeMissingColumn(kind: RosterKind, missing: string): string {
+  return missing
+    .split('|')
+    .map((column) => `${column} (${acceptedHeaders(kind, column).join(', ')})`)
+    .join(' or ');
+}
+
 export interface HeaderMapping {
   /** Canonical column per source column index; null for ignored columns. */
   columns: (string | null)[];
@@ -243,11 +258,16 @@ export function rosterKey(kind: RosterKind, record: RosterRecord): string | null
 export function validateRosterRow(
   kind: RosterKind,
   cells: Record<string, Cell>,
-  options: { today: string },
+  options: {
+    today: string;
+    /** How messages name a column: the API says `dateOfBirth` where the table says `date_of_birth`. */
+    fieldName?: (column: string) => string;
+  },
 ): RowResult {
   const specs = ROSTER_FIELDS[kind] as Record<string, FieldSpec>;
   const record: RosterRecord = {};
   const errors: RowError[] = [];
+  const nameOf = options.fieldName ?? ((column: string) => column);
   for (const column in cells) {
     const spec = specs[column];
     if (!spec) continue;
@@ -259,7 +279,7 @@ export function validateRosterRow(
         errors,
         column,
         'invalid_character',
-        `${column} contains a NUL character (U+0000), which cannot be stored; remove it.`,
+        `${nameOf(column)} contains a NUL character (U+0000), which cannot be stored; remove it.`,
         record[column],
       );
       continue;
@@ -267,21 +287,33 @@ export function validateRosterRow(
     record[column] = text;
     if (text === null) continue;
     if (text.length > spec.maxLength) {
-      pushError(errors, column, 'too_long', `${column} is longer than ${spec.maxLength} characters.`, text);
+      pushError(
+        errors,
+        column,
+        'too_long',
+        `${nameOf(column)} is longer than ${spec.maxLength} characters.`,
+        text,
+      );
       continue;
     }
     switch (spec.type) {
       case 'name':
         if (!NAME_CHARACTER.test(text))
-          pushError(errors, column, 'invalid_name', `${column} has no letters.`, text);
+          pushError(errors, column, 'invalid_name', `${nameOf(column)} has no letters.`, text);
         break;
       case 'email':
         if (!EMAIL.test(text))
-          pushError(errors, column, 'invalid_email', `${column} is not an email address.`, text);
+          pushError(errors, column, 'invalid_email', `${nameOf(column)} is not an email address.`, text);
         break;
       case 'npi':
         if (!isValidNpi(text)) {
-          pushError(errors, column, 'invalid_npi', 'npi must be 10 digits with a valid check digit.', text);
+          pushError(
+            errors,
+            column,
+            'invalid_npi',
+            `${nameOf(column)} must be 10 digits with a valid check digit.`,
+            text,
+          );
         }
         break;
       case 'date': {
@@ -291,11 +323,11 @@ export function validateRosterRow(
             errors,
             column,
             'invalid_date',
-            `${column} is not a date (YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY or YYYYMMDD).`,
+            `${nameOf(column)} is not a date (YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY or YYYYMMDD).`,
             text,
           );
         } else if (column === 'date_of_birth' && date > options.today) {
-          pushError(errors, column, 'invalid_date', 'date_of_birth is in the future.', text);
+          pushError(errors, column, 'invalid_date', `${nameOf(column)} is in the future.`, text);
         } else {
           record[column] = date;
         }
@@ -307,7 +339,7 @@ export function validateRosterRow(
   }
   for (const column of REQUIRED_VALUES[kind]) {
     if (!record[column] && !errors.some((error) => error.column === column)) {
-      pushError(errors, column, 'required', `${column} is required.`, null);
+      pushError(errors, column, 'required', `${nameOf(column)} is required.`, null);
     }
   }
   const key = rosterKey(kind, record);
@@ -315,7 +347,7 @@ export function validateRosterRow(
     errors.push({
       column: 'external_id',
       code: 'missing_key',
-      message: 'Each row needs external_id or email to identify the person.',
+      message: `Each row needs ${nameOf('external_id')} or ${nameOf('email')} to identify the person.`,
       value: null,
     });
   }

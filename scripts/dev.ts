@@ -180,6 +180,7 @@ try {
     OpenAPI      ${apiUrl}/openapi.json
     Temporal UI  ${config.TEMPORAL_UI_URL}
     Admin login  ${config.BOOTSTRAP_ADMIN_EMAIL} / ${password}
+    Your admin   npm run admin:create -- --email you@example.test --password '<12+ characters>'
     Logs         ${path.relative(root, logDir)}/ (Temporal, moto); API and worker log here
 `);
 } catch (error) {

@@ -9,7 +9,7 @@ import {
   updateEmployee as updateEmployeeRow,
 } from '../db/people-store';
 import { InvalidInputError, NotFoundError } from '../domain/errors';
-import { validateRosterRow } from '../domain/roster-row';
+import { type RowError, validateRosterRow } from '../domain/roster-row';
 import { type ScreeningDeps, startEmployeeScreening } from './screenings';
 
 type RecordColumn = (typeof EMPLOYEE_RECORD_COLUMNS)[number];
@@ -27,16 +27,33 @@ const FIELDS = Object.fromEntries(
 ) as Record<RecordColumn, string>;
 const FIELD_OF_COLUMN = FIELDS as Record<string, string>;
 
-/** The same row rules as an import (docs/spec.md §4.2); violations answer 422 naming the field. */
-function validatedRecord(kind: 'employee' | 'caregiver', fields: EmployeeFields) {
+/** The same row rules as an import (docs/spec.md §4.2), messages naming the API's fields. */
+function checkRecord(kind: 'employee' | 'caregiver', fields: EmployeeFields) {
   const cells: Record<string, string | null> = {};
   for (const column of EMPLOYEE_RECORD_COLUMNS) cells[column] = fields[FIELDS[column]] ?? null;
   const today = new Date().toISOString().slice(0, 10);
-  const result = validateRosterRow(kind === 'employee' ? 'employees' : 'caregivers', cells, { today });
+  return validateRosterRow(kind === 'employee' ? 'employees' : 'caregivers', cells, {
+    today,
+    fieldName: (column) => FIELD_OF_COLUMN[column] ?? column,
+  });
+}
+
+const fieldErrors = (errors: RowError[]) =>
+  errors.map((e) => ({ path: FIELD_OF_COLUMN[e.column ?? ''] ?? '(body)', message: e.message }));
+
+/** What the row rules say about a person's fields, each error at its API field (`dateOfBirth`). */
+export function employeeFieldErrors(kind: 'employee' | 'caregiver', fields: EmployeeFields) {
+  const result = checkRecord(kind, fields);
+  return result.ok ? [] : fieldErrors(result.errors);
+}
+
+/** The validated record; violations answer 422 naming the field. */
+function validatedRecord(kind: 'employee' | 'caregiver', fields: EmployeeFields) {
+  const result = checkRecord(kind, fields);
   if (!result.ok) {
     throw new InvalidInputError(
       'The employee is not valid; see errors for each field.',
-      result.errors.map((e) => ({ path: FIELD_OF_COLUMN[e.column ?? ''] ?? '(body)', message: e.message })),
+      fieldErrors(result.errors),
     );
   }
   return result.record;

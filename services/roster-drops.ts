@@ -15,7 +15,7 @@ export interface S3EventRecord {
 }
 
 export type DropOutcome =
-  | { import: { id: string; workflowId: string; key: string; created: boolean } }
+  | { import: { id: string; organizationId: string; workflowId: string; key: string; created: boolean } }
   | { ignored: { key: string; reason: string } };
 
 /** Starts (or finds, for a redelivered event) the import of each dropped object; says why others are ignored. */
@@ -57,5 +57,13 @@ async function importRosterDrop(deps: RosterImportDeps, record: S3EventRecord): 
     force: false,
     createdBy: null,
   });
-  return { import: { id: row.id, workflowId: row.workflow_id ?? '', key, created } };
+  return {
+    import: {
+      id: row.id,
+      organizationId: row.organization_id,
+      workflowId: row.workflow_id ?? '',
+      key,
+      created,
+    },
+  };
 }

@@ -58,12 +58,20 @@ export class FailureWindow {
   }
 }
 
-export const LOGIN_THROTTLE = {
-  /** Guessing one account's password. */
-  perEmail: { maxFailures: 5, windowSeconds: 15 * 60 },
+export interface LoginThrottleRules {
+  /** Guessing one account's password from one client: a stranger's failures stay theirs. */
+  perEmailAndClient: ThrottleRule;
   /** One client spraying many accounts. */
-  perIp: { maxFailures: 30, windowSeconds: 15 * 60 },
-} as const;
+  perClient: ThrottleRule;
+  /** One account guessed from many clients at once: far above what one client may try. */
+  perEmail: ThrottleRule;
+}
+
+export const LOGIN_THROTTLE: LoginThrottleRules = {
+  perEmailAndClient: { maxFailures: 5, windowSeconds: 15 * 60 },
+  perClient: { maxFailures: 30, windowSeconds: 15 * 60 },
+  perEmail: { maxFailures: 100, windowSeconds: 15 * 60 },
+};
 
 /** The socket's peer address; requests without a socket (in-process tests) share one bucket. */
 function clientAddress(c: Context): string {
@@ -84,22 +92,28 @@ async function emailOf(c: Context): Promise<string | undefined> {
 }
 
 /**
- * Throttles POST /v1/auth/login: too many failed logins for one email, or from one client
- * address, answer 429 with Retry-After before the password is checked. A successful login
- * clears that email's counter. State lives in this process (one API replica); several
- * replicas would each count separately.
+ * Throttles POST /v1/auth/login: too many failed logins for one email from one client address,
+ * from one client address for any email, or for one email from everywhere answer 429 with
+ * Retry-After before the password is checked. Someone else's failures for your email, from
+ * another address, do not lock you out. A successful login clears that email's counter for that
+ * client. State lives in this process (one API replica); several replicas would each count
+ * separately.
  */
-export function loginThrottle(
-  rules: { perEmail: ThrottleRule; perIp: ThrottleRule } = LOGIN_THROTTLE,
-  now: () => number = Date.now,
-) {
+export function loginThrottle(rules: LoginThrottleRules = LOGIN_THROTTLE, now: () => number = Date.now) {
+  const byEmailAndClient = new FailureWindow(rules.perEmailAndClient, now);
+  const byClient = new FailureWindow(rules.perClient, now);
   const byEmail = new FailureWindow(rules.perEmail, now);
-  const byIp = new FailureWindow(rules.perIp, now);
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const email = await emailOf(c);
-    const ip = clientAddress(c);
-    const wait = Math.max(email ? byEmail.retryAfter(email) : 0, byIp.retryAfter(ip));
+    const client = clientAddress(c);
+    // A client address holds no `|`, so the first one splits the key unambiguously.
+    const pair = email === undefined ? undefined : `${client}|${email}`;
+    const wait = Math.max(
+      pair ? byEmailAndClient.retryAfter(pair) : 0,
+      byClient.retryAfter(client),
+      email ? byEmail.retryAfter(email) : 0,
+    );
     if (wait > 0) {
       throw new ProblemError(429, `Too many failed logins; try again in ${wait} seconds.`, {
         headers: { 'Retry-After': String(wait) },
@@ -107,10 +121,13 @@ export function loginThrottle(
     }
     await next();
     if (c.res.status === 401) {
-      if (email) byEmail.recordFailure(email);
-      byIp.recordFailure(ip);
-    } else if (c.res.status === 200 && email) {
-      byEmail.reset(email);
+      if (pair && email) {
+        byEmailAndClient.recordFailure(pair);
+        byEmail.recordFailure(email);
+      }
+      byClient.recordFailure(client);
+    } else if (c.res.status === 200 && pair) {
+      byEmailAndClient.reset(pair);
     }
   });
 }

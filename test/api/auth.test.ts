@@ -137,3 +137,51 @@ describe('JWT middleware', () => {
     }
   });
 });
+
+describe('login throttling per email and client together', () => {
+  it("a stranger's failures for an email do not lock its owner out from another client", async () => {
+    const app = stack().createApp();
+    const { user } = await createUser({ platformAdmin: true });
+    const from = (address: string) => ({
+      incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } },
+    });
+    const login = (password: string, address: string) =>
+      app.request(
+        '/v1/auth/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: user.email, password }),
+        },
+        from(address),
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await login('wrong password', '203.0.113.9')).status);
+    assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(15).fill(429)]);
+    // The stranger stays locked out, even with the right password…
+    assert.equal((await login(TEST_PASSWORD, '203.0.113.9')).status, 429);
+    // …while the owner logs in from their own machine.
+    const owner = await login(TEST_PASSWORD, '198.51.100.20');
+    assert.equal(owner.status, 200);
+    assert.ok(((await owner.json()) as { accessToken?: string }).accessToken);
+  });
+
+  it('still caps one email guessed from many clients', async () => {
+    const app = stack().createApp();
+    const { user } = await createUser();
+    const login = (password: string, address: string) =>
+      app.request(
+        '/v1/auth/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: user.email, password }),
+        },
+        { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
+      );
+    for (let client = 0; client < 20; client++) {
+      for (let i = 0; i < 5; i++) assert.equal((await login('wrong', `192.0.2.${client}`)).status, 401);
+    }
+    assert.equal((await login(TEST_PASSWORD, '192.0.2.200')).status, 429);
+  });
+});

@@ -1,15 +1,20 @@
 import type { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ZodError } from 'zod';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
 import { isoTimestamp } from '../../../lib/iso-timestamp';
 import {
   createEmployee,
   deactivateEmployee,
+  type EmployeeFields,
+  employeeFieldErrors,
   employeeNotFound,
   updateEmployee,
 } from '../../../services/people';
-import { acceptedBody } from '../../accepted';
+import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
+import { INVALID_REQUEST, problemResponse, zodFieldErrors } from '../../problem';
 import { type EmployeeSchema, employeeRouteDefinitions } from './routes';
 
 export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSchema> {
@@ -36,6 +41,36 @@ export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSch
 
 const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
 
+/** The body's text fields, as the row rules read them; other types have their schema error already. */
+function textFields(body: unknown): EmployeeFields {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+  return Object.fromEntries(
+    Object.entries(body).filter(([, value]) => typeof value === 'string' || value === null),
+  ) as EmployeeFields;
+}
+
+/**
+ * The create route's validation hook: the schema's errors (a missing kind, a wrong type) and the
+ * row rules' (an invalid NPI, a date of birth in the future) answer together, not one round each.
+ */
+function reportEveryEmployeeError(
+  result: { success: true } | { success: false; error: ZodError; target: string },
+  c: Context,
+): Promise<Response> | undefined {
+  if (result.success) return undefined;
+  const own = zodFieldErrors(result.error, result.target === 'json' ? undefined : result.target);
+  if (result.target !== 'json')
+    return Promise.resolve(problemResponse(c, 422, INVALID_REQUEST, { errors: own }));
+  return c.req.json().then((body: unknown) => {
+    const fields = textFields(body);
+    const kind = fields.kind === 'caregiver' || fields.kind === 'caregivers' ? 'caregiver' : 'employee';
+    const rules = employeeFieldErrors(kind, fields).filter(
+      (rule) => !own.some((error) => error.path === rule.path),
+    );
+    return problemResponse(c, 422, INVALID_REQUEST, { errors: [...own, ...rules] });
+  });
+}
+
 export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
   const routes = employeeRouteDefinitions(config.AUTH_JWT_SECRET);
   const deps = { config, sequelize, temporal };
@@ -52,16 +87,20 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
       return c.json({ items: result.items.map(employeeJson), nextCursor: result.nextCursor }, 200);
     })
-    .openapi(routes.create, async (c) => {
-      const { kind, ...fields } = c.req.valid('json');
-      const { employee, workflowId } = await createEmployee(deps, {
-        organizationId: c.var.organization.id,
-        actorUserId: c.var.user.id,
-        kind,
-        fields,
-      });
-      return c.json(acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)), 202);
-    })
+    .openapi(
+      routes.create,
+      async (c) => {
+        const { kind, ...fields } = c.req.valid('json');
+        const { employee, workflowId } = await createEmployee(deps, {
+          organizationId: c.var.organization.id,
+          actorUserId: c.var.user.id,
+          kind,
+          fields,
+        });
+        return accepted(c, acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)));
+      },
+      reportEveryEmployeeError,
+    )
     .openapi(routes.get, async (c) => {
       const { id } = c.req.valid('param');
       const employee = await findEmployee(sequelize, c.var.organization.id, id);
@@ -76,7 +115,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         id,
         fields: c.req.valid('json'),
       });
-      return c.json(acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)), 202);
+      return accepted(c, acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)));
     })
     .openapi(routes.deactivate, async (c) => {
       const { id } = c.req.valid('param');

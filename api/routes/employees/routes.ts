@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { AcceptedFields } from '../../accepted';
+import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
-import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+import { jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
 
 export const EmployeeSchema = z
   .object({
@@ -40,9 +40,7 @@ const EditableFields = {
   hireDate: optionalText(10),
   status: z.enum(['active', 'inactive']).optional(),
 };
-const CreateSchema = z
-  .object({ kind: z.enum(['employee', 'caregiver']), ...EditableFields })
-  .openapi('CreateEmployee');
+const CreateSchema = z.object({ kind: PersonKindParam, ...EditableFields }).openapi('CreateEmployee');
 const UpdateSchema = z
   .object({
     ...EditableFields,
@@ -55,7 +53,7 @@ const SearchQuery = z.object({
   q: z.string().trim().min(1).max(200).optional().openapi({
     description: 'Name (trigram substring on the normalized full name), or an exact externalId, email or NPI',
   }),
-  kind: z.enum(['employee', 'caregiver']).optional(),
+  kind: PersonKindParam.optional(),
   status: z.enum(['active', 'inactive']).optional(),
   npi: z
     .string()
@@ -90,7 +88,7 @@ export function employeeRouteDefinitions(secret: string) {
       summary: 'Add an employee or caregiver by hand; starts their exclusion screening',
       request: { params: OrgParams, body: jsonBody(CreateSchema) },
       responses: {
-        202: jsonResponse(Accepted, 'Created; screening started'),
+        202: acceptedResponse(Accepted, 'Created; screening started'),
         409: problems[409],
         422: problems[422],
       },
@@ -113,7 +111,7 @@ export function employeeRouteDefinitions(secret: string) {
       summary: 'Change an employee (null clears a field); starts their exclusion screening',
       request: { params: Params, body: jsonBody(UpdateSchema) },
       responses: {
-        202: jsonResponse(Accepted, 'Updated; screening started'),
+        202: acceptedResponse(Accepted, 'Updated; screening started'),
         409: problems[409],
         422: problems[422],
       },

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
 import { reviewExclusionMatch, startOrganizationScreening } from '../../../services/screenings';
-import { acceptedBody } from '../../accepted';
+import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { exclusionMatchRouteDefinitions, type LeieRowSchema } from './routes';
@@ -77,14 +77,14 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
         { temporal, config, logger: c.var.logger },
         organizationId,
       );
-      return c.json(
+      return accepted(
+        c,
         acceptedBody(
           config,
           { organizationId, kind: 'organization' as const },
           workflowId,
           `/v1/organizations/${organizationId}/exclusion-matches`,
         ),
-        202,
       );
     });
 }

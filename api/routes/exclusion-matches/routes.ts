@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MATCH_STATUSES } from '../../../db/screening-store';
-import { AcceptedFields } from '../../accepted';
+import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
@@ -126,7 +126,7 @@ export function exclusionMatchRouteDefinitions(secret: string) {
         'While a rescreen of the organization is running, a second request answers with the running one.',
       request: { params: orgParams },
       responses: {
-        202: jsonResponse(ScreeningAcceptedSchema, 'The rescreen was started'),
+        202: acceptedResponse(ScreeningAcceptedSchema, 'The rescreen was started'),
         503: problems[503],
       },
     }),

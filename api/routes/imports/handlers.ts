@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   type RosterImportRow,
   rosterImportCounts,
@@ -8,6 +9,7 @@ import {
 } from '../../../db/roster-import-store';
 import { uploadPrefix } from '../../../domain/roster-object-keys';
 import { createS3Client } from '../../../lib/aws';
+import type { Config } from '../../../lib/config';
 import { rosterImportWorkflowId } from '../../../lib/workflow-contracts';
 import {
   cancelRosterImport,
@@ -17,17 +19,29 @@ import {
   startRosterImport,
   startRosterImportOfKey,
 } from '../../../services/roster-imports';
-import { acceptedBody } from '../../accepted';
+import { accepted, acceptedBody, resourceLinks } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
+import { unsupportedMediaType } from '../../media-types';
 import { orgRouteFor } from '../../org-route';
 import { decodeCursor, page } from '../../paging';
-import { ProblemError } from '../../problem';
+import {
+  IMPORT_MEDIA_TYPES,
+  invalidUpload,
+  mediaTypeOf,
+  nonEmptyBody,
+  reportEveryImportError,
+} from './request-checks';
 import { type ImportJsonSchema, type ImportSchema, importRouteDefinitions, XLSX_MIME } from './routes';
 import { streamBodyToS3 } from './upload';
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
+const importPath = (row: RosterImportRow) => `/v1/organizations/${row.organization_id}/imports/${row.id}`;
+const workflowOf = (row: RosterImportRow) => row.workflow_id ?? rosterImportWorkflowId(row.id);
 
-export function importJson(row: RosterImportRow): z.infer<typeof ImportSchema> {
+export function importJson(
+  row: RosterImportRow,
+  config: Pick<Config, 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>,
+): z.infer<typeof ImportSchema> {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -50,6 +64,10 @@ export function importJson(row: RosterImportRow): z.infer<typeof ImportSchema> {
     finishedAt: iso(row.finished_at),
     createdAt: iso(row.created_at) as string,
     updatedAt: iso(row.updated_at) as string,
+    links: {
+      ...resourceLinks(config, importPath(row), workflowOf(row)),
+      errors: `${importPath(row)}/errors`,
+    },
   };
 }
 
@@ -57,9 +75,8 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
   const routes = importRouteDefinitions(orgRouteFor(config.AUTH_JWT_SECRET));
   const s3 = createS3Client(config);
   const deps = { config, sequelize, temporal };
-  const selfPath = (row: RosterImportRow) => `/v1/organizations/${row.organization_id}/imports/${row.id}`;
-  const accepted = (row: RosterImportRow) =>
-    acceptedBody(config, importJson(row), row.workflow_id ?? rosterImportWorkflowId(row.id), selfPath(row));
+  const acceptedImport = (c: Context, row: RosterImportRow) =>
+    accepted(c, acceptedBody(config, importJson(row, config), workflowOf(row), importPath(row)));
 
   return createRouter()
     .openapi(routes.uploadUrl, async (c) => {
@@ -70,65 +87,64 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       );
       return c.json(upload, 200);
     })
-    .openapi(routes.startImport, async (c) => {
-      const organizationId = c.var.organization.id;
-      const contentType = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      if (contentType === 'application/json') {
-        const body = c.req.valid('json') as z.infer<typeof ImportJsonSchema>;
-        const { row } = await startRosterImportOfKey(deps, {
+    .openapi(
+      routes.startImport,
+      async (c) => {
+        const organizationId = c.var.organization.id;
+        const contentType = mediaTypeOf(c);
+        if (contentType === 'application/json') {
+          const body = c.req.valid('json') as z.infer<typeof ImportJsonSchema>;
+          const { row } = await startRosterImportOfKey(deps, {
+            organizationId,
+            ...body,
+            createdBy: c.var.user.id,
+          });
+          return acceptedImport(c, row);
+        }
+        if (contentType !== 'text/csv' && contentType !== XLSX_MIME) {
+          throw unsupportedMediaType(c, IMPORT_MEDIA_TYPES);
+        }
+        const query = c.req.valid('query');
+        const body = await nonEmptyBody(c.req.raw.body);
+        if (!query.kind || !body) throw invalidUpload(query.kind, body);
+        const id = randomUUID();
+        const format = contentType === XLSX_MIME ? 'xlsx' : 'csv';
+        const key = `${uploadPrefix(config, organizationId)}${query.kind}/${id}/upload.${format}`;
+        const { etag } = await streamBodyToS3(s3, body, {
+          bucket: config.AWS_S3_BUCKET_NAME,
+          key,
+          contentType,
+        });
+        const { row } = await startRosterImport(deps, {
+          id,
           organizationId,
-          ...body,
+          kind: query.kind,
+          bucket: config.AWS_S3_BUCKET_NAME,
+          key,
+          etag,
+          format,
+          mode: query.mode,
+          dryRun: query.dryRun,
+          force: query.force,
           createdBy: c.var.user.id,
         });
-        return c.json(accepted(row), 202);
-      }
-      if (contentType !== 'text/csv' && contentType !== XLSX_MIME) {
-        throw new ProblemError(
-          415,
-          `Send the roster as text/csv or ${XLSX_MIME}, or JSON {kind, s3Key} for an uploaded object.`,
-        );
-      }
-      const query = c.req.valid('query');
-      if (!query.kind) {
-        throw new ProblemError(422, 'Say which roster the file is with ?kind=.', {
-          errors: [{ path: 'query.kind', message: 'required when the body is the file' }],
-        });
-      }
-      const body = c.req.raw.body;
-      if (!body) throw new ProblemError(422, 'The request has no body: send the file as the body.');
-      const id = randomUUID();
-      const format = contentType === XLSX_MIME ? 'xlsx' : 'csv';
-      const key = `${uploadPrefix(config, organizationId)}${query.kind}/${id}/upload.${format}`;
-      const { etag } = await streamBodyToS3(s3, body, {
-        bucket: config.AWS_S3_BUCKET_NAME,
-        key,
-        contentType,
-      });
-      const { row } = await startRosterImport(deps, {
-        id,
-        organizationId,
-        kind: query.kind,
-        bucket: config.AWS_S3_BUCKET_NAME,
-        key,
-        etag,
-        format,
-        mode: query.mode,
-        dryRun: query.dryRun,
-        force: query.force,
-        createdBy: c.var.user.id,
-      });
-      return c.json(accepted(row), 202);
-    })
+        return acceptedImport(c, row);
+      },
+      reportEveryImportError,
+    )
     .openapi(routes.listImports, async (c) => {
       const { limit, cursor } = c.req.valid('query');
       const after = decodeCursor(cursor, ['timestamp', 'uuid']);
       const rows = await rosterImportPage(sequelize, c.var.organization.id, limit + 1, after);
       const result = page(rows, limit, (row) => [row.cursor_at, row.id]);
-      return c.json({ items: result.items.map(importJson), nextCursor: result.nextCursor }, 200);
+      return c.json(
+        { items: result.items.map((row) => importJson(row, config)), nextCursor: result.nextCursor },
+        200,
+      );
     })
     .openapi(routes.getImport, async (c) => {
       const row = await organizationRosterImport(sequelize, c.var.organization.id, c.req.valid('param').id);
-      return c.json(importJson(row), 200);
+      return c.json(importJson(row, config), 200);
     })
     .openapi(routes.importErrors, async (c) => {
       const { id } = c.req.valid('param');
@@ -165,6 +181,6 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
         id: c.req.valid('param').id,
         actorUserId: c.var.user.id,
       });
-      return c.json(accepted(row), 202);
+      return acceptedImport(c, row);
     });
 }

@@ -1,15 +1,15 @@
 import { z } from '@hono/zod-openapi';
-import { AcceptedFields } from '../../accepted';
+import { AcceptedFields, acceptedResponse, ResourceLinks } from '../../accepted';
 import type { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
-import { jsonResponse, problems, UuidParam } from '../../schemas';
+import { jsonResponse, problems, RosterKindParam, UuidParam } from '../../schemas';
+import { rosterColumnsMarkdown } from './roster-columns';
 
 /** The roster import routes' contract: schemas and route definitions (handlers.ts implements them). */
 
 export const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-const KINDS = ['employees', 'caregivers', 'patients'] as const;
-const Kind = z.enum(KINDS);
+const Kind = z.enum(['employees', 'caregivers', 'patients']);
 const QueryBoolean = z
   .enum(['true', 'false'])
   .optional()
@@ -45,6 +45,7 @@ export const ImportSchema = z
     finishedAt: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
+    links: ResourceLinks.extend({ errors: z.string().openapi({ description: 'The rejected rows' }) }),
   })
   .openapi('RosterImport');
 
@@ -60,7 +61,7 @@ const ImportErrorSchema = z
 
 export const ImportJsonSchema = z
   .object({
-    kind: Kind,
+    kind: RosterKindParam,
     s3Key: z.string().min(1).max(1024),
     mode: z.enum(['replace', 'merge']).default('merge'),
     dryRun: z.boolean().default(false),
@@ -68,8 +69,11 @@ export const ImportJsonSchema = z
   })
   .openapi('StartImportFromS3');
 
-const ImportQuery = z.object({
-  kind: Kind.optional().openapi({ description: 'Required when the body is the file' }),
+export const ImportQuery = z.object({
+  kind: RosterKindParam.optional().openapi({
+    description:
+      'Required when the body is the file: `employees`, `caregivers` or `patients` (the singular is accepted as an alias)',
+  }),
   mode: z.enum(['replace', 'merge']).default('merge'),
   dryRun: QueryBoolean,
   force: QueryBoolean,
@@ -92,7 +96,7 @@ export function importRouteDefinitions(orgRoute: ReturnType<typeof orgRouteFor>)
           required: true,
           content: {
             'application/json': {
-              schema: z.object({ kind: Kind, filename: z.string().min(1).max(255) }),
+              schema: z.object({ kind: RosterKindParam, filename: z.string().min(1).max(255) }),
             },
           },
         },
@@ -118,21 +122,25 @@ export function importRouteDefinitions(orgRoute: ReturnType<typeof orgRouteFor>)
       description:
         'Body `text/csv` or XLSX with `?kind=&mode=&dryRun=&force=`, streamed to S3; or JSON ' +
         "`{kind, s3Key, mode?, dryRun?, force?}` for a key under the organization's upload or drop prefix. " +
-        'mode defaults to merge here (S3 drops default to replace).',
+        'mode defaults to merge here (S3 drops default to replace). An empty file answers 422; a multipart ' +
+        'form (`curl -F`) or another content type answers 415: send the file itself, e.g. ' +
+        "`curl -H 'Content-Type: text/csv' --data-binary @roster.csv '…/imports?kind=employees'`.\n\n" +
+        `## Roster columns\n\n${rosterColumnsMarkdown()}`,
       request: {
         params: z.object({ orgId: UuidParam }),
         query: ImportQuery,
         body: {
           required: false,
+          // The file first: it is the usual way in, and what a 415 shows as the example.
           content: {
-            'application/json': { schema: ImportJsonSchema },
             'text/csv': { schema: z.string().openapi({ format: 'binary' }) },
             [XLSX_MIME]: { schema: z.string().openapi({ format: 'binary' }) },
+            'application/json': { schema: ImportJsonSchema },
           },
         },
       },
       responses: {
-        202: jsonResponse(Accepted, 'Import queued'),
+        202: acceptedResponse(Accepted, 'Import queued'),
         413: problems[413],
         415: problems[415],
         422: problems[422],
@@ -188,7 +196,7 @@ export function importRouteDefinitions(orgRoute: ReturnType<typeof orgRouteFor>)
       summary: 'Stop the import between batches; what was committed stays and is reported',
       request: { params: ImportParams },
       responses: {
-        202: jsonResponse(Accepted, 'Cancellation requested'),
+        202: acceptedResponse(Accepted, 'Cancellation requested'),
         409: problems[409],
       },
     }),

@@ -1,7 +1,8 @@
+import type { Context } from 'hono';
 import { type InvitationRow, listOrganizationInvitations } from '../../../db/invitation-store';
 import { signAccessToken } from '../../../lib/tokens';
 import { createInvitationService } from '../../../services/invitations';
-import { acceptedBody } from '../../accepted';
+import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { invitationRouteDefinitions } from './routes';
@@ -31,19 +32,22 @@ export function invitationRoutes(deps: AppDeps) {
   const { config, sequelize } = deps;
   const routes = invitationRouteDefinitions(config.AUTH_JWT_SECRET);
   const invitations = createInvitationService(deps);
-  const accepted = (invitation: InvitationRow) =>
-    acceptedBody(
-      config,
-      invitationJson(invitation),
-      invitation.workflow_id ?? '',
-      `/v1/organizations/${invitation.organization_id}/invitations/${invitation.id}`,
+  const acceptedInvitation = (c: Context, invitation: InvitationRow) =>
+    accepted(
+      c,
+      acceptedBody(
+        config,
+        invitationJson(invitation),
+        invitation.workflow_id ?? '',
+        `/v1/organizations/${invitation.organization_id}/invitations/${invitation.id}`,
+      ),
     );
 
   return createRouter()
     .openapi(routes.create, async (c) => {
       const actor = { userId: c.var.user.id, role: c.var.role, logger: c.var.logger };
       const invitation = await invitations.invite(actor, c.var.organization.id, c.req.valid('json'));
-      return c.json(accepted(invitation), 202);
+      return acceptedInvitation(c, invitation);
     })
     .openapi(routes.list, async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
@@ -65,12 +69,12 @@ export function invitationRoutes(deps: AppDeps) {
     .openapi(routes.resend, async (c) => {
       const actor = { userId: c.var.user.id, role: c.var.role, logger: c.var.logger };
       const invitation = await invitations.resend(actor, c.var.organization.id, c.req.valid('param').id);
-      return c.json(accepted(invitation), 202);
+      return acceptedInvitation(c, invitation);
     })
     .openapi(routes.revoke, async (c) => {
       const actor = { userId: c.var.user.id, role: c.var.role, logger: c.var.logger };
       const invitation = await invitations.revoke(actor, c.var.organization.id, c.req.valid('param').id);
-      return c.json(accepted(invitation), 202);
+      return acceptedInvitation(c, invitation);
     })
     .openapi(routes.accept, async (c) => {
       const { user, invitation } = await invitations.accept(c.req.valid('json'), c.var.logger);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AcceptedFields } from '../../accepted';
+import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
@@ -72,7 +72,7 @@ export function invitationRouteDefinitions(secret: string) {
       summary: 'Invite someone by email; starts the invitation workflow',
       request: { params: orgParams, body: jsonBody(CreateInvitationSchema) },
       responses: {
-        202: jsonResponse(InvitationAcceptedSchema, 'Invitation created; the email is on its way'),
+        202: acceptedResponse(InvitationAcceptedSchema, 'Invitation created; the email is on its way'),
         409: problems[409],
         422: problems[422],
         503: problems[503],
@@ -110,7 +110,7 @@ export function invitationRouteDefinitions(secret: string) {
       summary: 'Send the invitation email again (same link, same expiry)',
       request: { params: invitationParams },
       responses: {
-        202: jsonResponse(InvitationAcceptedSchema, 'Another email is on its way'),
+        202: acceptedResponse(InvitationAcceptedSchema, 'Another email is on its way'),
         409: problems[409],
         422: problems[422],
       },
@@ -122,7 +122,7 @@ export function invitationRouteDefinitions(secret: string) {
       summary: 'Revoke an open invitation; its link stops working at once',
       request: { params: invitationParams },
       responses: {
-        202: jsonResponse(InvitationAcceptedSchema, 'Revoked'),
+        202: acceptedResponse(InvitationAcceptedSchema, 'Revoked'),
         409: problems[409],
         422: problems[422],
       },

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
 import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
-import { acceptedBody } from '../../accepted';
+import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { LEIE_FIELDS, type OigCheckSchema, type OigExclusionSchema, oigRouteDefinitions } from './routes';
@@ -68,14 +68,14 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
         { config, sequelize, temporal },
         { force, actorUserId: c.var.user.id },
       );
-      return c.json(
+      return accepted(
+        c,
         acceptedBody(
           config,
           { trigger: 'manual' as const, force, alreadyRunning, runId },
           workflowId,
           '/v1/oig/status',
         ),
-        202,
       );
     })
     .openapi(routes.exclusions, async (c) => {

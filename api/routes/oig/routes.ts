@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { LEIE_COLUMNS } from '../../../domain/leie';
-import { AcceptedFields } from '../../accepted';
+import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
 import { listSchema, PageQuery } from '../../paging';
 import { bearerAuth, jsonBody, jsonResponse, problems } from '../../schemas';
@@ -112,7 +112,7 @@ export function oigRouteDefinitions(jwtSecret: string) {
       middleware: [auth, requirePlatformAdmin] as const,
       request: { body: { ...jsonBody(SyncRequestSchema), required: false } },
       responses: {
-        202: jsonResponse(SyncAcceptedSchema, 'The sync runs'),
+        202: acceptedResponse(SyncAcceptedSchema, 'The sync runs'),
         401: problems[401],
         403: problems[403],
         422: problems[422],

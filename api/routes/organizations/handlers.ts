@@ -1,15 +1,23 @@
+import type { Context } from 'hono';
 import { listOrganizationsVisibleTo, type OrganizationRow } from '../../../db/organization-store';
 import { LogoRejectedError } from '../../../domain/logo';
 import { organizationHostname } from '../../../domain/subdomain';
 import type { Config } from '../../../lib/config';
+import { organizationWorkflowId } from '../../../lib/workflow-contracts';
 import { createOrganizationService, type OrganizationChangeAccepted } from '../../../services/organizations';
-import { acceptedBody } from '../../accepted';
+import { accepted, acceptedBody, resourceLinks } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
+import { exampleCall, unsupportedMediaType } from '../../media-types';
 import { decodeCursor, page } from '../../paging';
 import { ProblemError } from '../../problem';
 import { organizationRouteDefinitions } from './routes';
 
-function organizationJson(organization: OrganizationRow, config: Pick<Config, 'BASE_DOMAIN'>) {
+const organizationPath = (organization: OrganizationRow) => `/v1/organizations/${organization.id}`;
+
+function organizationJson(
+  organization: OrganizationRow,
+  config: Pick<Config, 'BASE_DOMAIN' | 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>,
+) {
   return {
     id: organization.id,
     name: organization.name,
@@ -21,33 +29,46 @@ function organizationJson(organization: OrganizationRow, config: Pick<Config, 'B
     failureReason: organization.failure_reason ?? null,
     createdAt: organization.created_at.toISOString(),
     updatedAt: organization.updated_at.toISOString(),
+    // The organization's entity workflow carries every change: provisioning, logo, subdomain, removal.
+    links: resourceLinks(config, organizationPath(organization), organizationWorkflowId(organization.id)),
   };
 }
 
-/** A refused logo as its own problem type, naming the body as the field at fault. */
-function logoProblem(error: LogoRejectedError) {
-  return new ProblemError(error.status, error.message, {
-    type: `https://ale.test/problems/logo-${error.code}`,
-    errors: [{ path: '(body)', message: error.message }],
-  });
+const LOGO_MEDIA_TYPES = ['image/*', 'application/octet-stream'];
+
+/** A refused logo as its own problem type, naming the body as the field at fault; a 415 shows a call that works. */
+function logoProblem(c: Context, error: LogoRejectedError) {
+  const example = error.status === 415 ? exampleCall(c, 'image/*') : undefined;
+  return new ProblemError(
+    error.status,
+    example ? `${error.message} For example: ${example}` : error.message,
+    {
+      type: `https://ale.test/problems/logo-${error.code}`,
+      errors: [{ path: '(body)', message: error.message }],
+      members: example ? { acceptedContentTypes: LOGO_MEDIA_TYPES, example } : undefined,
+    },
+  );
 }
 
 export function organizationRoutes(deps: AppDeps) {
   const { config, sequelize } = deps;
   const routes = organizationRouteDefinitions(config.AUTH_JWT_SECRET);
   const organizations = createOrganizationService(deps);
-  const accepted = ({ organization, workflowId }: OrganizationChangeAccepted) =>
-    acceptedBody(
-      config,
-      organizationJson(organization, config),
-      workflowId,
-      `/v1/organizations/${organization.id}`,
+  const acceptedChange = (c: Context, { organization, workflowId }: OrganizationChangeAccepted) =>
+    accepted(
+      c,
+      acceptedBody(
+        config,
+        organizationJson(organization, config),
+        workflowId,
+        organizationPath(organization),
+      ),
     );
 
   return createRouter()
     .openapi(routes.create, async (c) => {
       const change = await organizations.createOrganization(c.var.user.id, c.req.valid('json'));
-      return c.json(accepted(change), 202);
+      return acceptedChange(c, change);
     })
     .openapi(routes.list, async (c) => {
       const { limit, cursor } = c.req.valid('query');
@@ -65,27 +86,31 @@ export function organizationRoutes(deps: AppDeps) {
         c.req.valid('json'),
       );
       if (change.workflowId === null) return c.json(organizationJson(change.organization, config), 200);
-      return c.json(accepted({ organization: change.organization, workflowId: change.workflowId }), 202);
+      return acceptedChange(c, { organization: change.organization, workflowId: change.workflowId });
     })
     .openapi(routes.putLogo, async (c) => {
+      // The image is told by its bytes, whatever the type says; a form's bytes are the form's, not the image.
+      if (/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) {
+        throw unsupportedMediaType(c, LOGO_MEDIA_TYPES);
+      }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       const change = await organizations
         .stageLogo(c.var.user.id, c.var.organization, bytes)
         .catch((error: unknown) => {
-          throw error instanceof LogoRejectedError ? logoProblem(error) : error;
+          throw error instanceof LogoRejectedError ? logoProblem(c, error) : error;
         });
-      return c.json(accepted(change), 202);
+      return acceptedChange(c, change);
     })
     .openapi(routes.deleteLogo, async (c) => {
       const change = await organizations.removeLogo(c.var.user.id, c.var.organization);
-      return c.json(accepted(change), 202);
+      return acceptedChange(c, change);
     })
     .openapi(routes.retry, async (c) => {
       const change = await organizations.retryProvisioning(c.var.user.id, c.var.organization.id);
-      return c.json(accepted(change), 202);
+      return acceptedChange(c, change);
     })
     .openapi(routes.remove, async (c) => {
       const change = await organizations.deleteOrganization(c.var.user.id, c.var.organization.id);
-      return c.json(accepted(change), 202);
+      return acceptedChange(c, change);
     });
 }

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { LOGO_MAX_UPLOAD_BYTES } from '../../../domain/logo';
 import { subdomainProblems } from '../../../domain/subdomain';
-import { AcceptedFields } from '../../accepted';
+import { AcceptedFields, acceptedResponse, ResourceLinks } from '../../accepted';
 import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
 import { limitBody } from '../../middleware/body-limit';
 import type { OrgEnv } from '../../middleware/organization-access';
@@ -42,6 +42,7 @@ const organizationFields = {
   failureReason: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  links: ResourceLinks,
 };
 const OrganizationSchema = z.object(organizationFields).openapi('Organization');
 const AcceptedOrganizationSchema = z
@@ -60,7 +61,7 @@ const platformAdminChange = (accepted: string) => ({
   middleware: [platformAdminOfOrg] as const,
   request: { params: OrgParams },
   responses: {
-    202: jsonResponse(AcceptedOrganizationSchema, accepted),
+    202: acceptedResponse(AcceptedOrganizationSchema, accepted),
     403: problems[403],
     409: problems[409],
     503: problems[503],
@@ -81,7 +82,7 @@ export function organizationRouteDefinitions(secret: string) {
       middleware: [auth, requirePlatformAdmin] as const,
       request: { body: jsonBody(CreateOrganizationSchema) },
       responses: {
-        202: jsonResponse(AcceptedOrganizationSchema, 'Recorded; provisioning runs in organization/<id>'),
+        202: acceptedResponse(AcceptedOrganizationSchema, 'Recorded; provisioning runs in organization/<id>'),
         401: problems[401],
         403: problems[403],
         409: problems[409],
@@ -121,7 +122,7 @@ export function organizationRouteDefinitions(secret: string) {
       request: { params: OrgParams, body: jsonBody(UpdateOrganizationSchema) },
       responses: {
         200: jsonResponse(OrganizationSchema, 'Renamed; nothing else to do'),
-        202: jsonResponse(AcceptedOrganizationSchema, 'Subdomain change recorded and signalled'),
+        202: acceptedResponse(AcceptedOrganizationSchema, 'Subdomain change recorded and signalled'),
         409: problems[409],
         422: problems[422],
         503: problems[503],
@@ -146,7 +147,7 @@ export function organizationRouteDefinitions(secret: string) {
         },
       },
       responses: {
-        202: jsonResponse(AcceptedOrganizationSchema, 'Staged; the workflow normalizes and publishes it'),
+        202: acceptedResponse(AcceptedOrganizationSchema, 'Staged; the workflow normalizes and publishes it'),
         409: problems[409],
         413: problems[413],
         415: problems[415],
@@ -161,7 +162,7 @@ export function organizationRouteDefinitions(secret: string) {
       summary: 'Remove the logo (the object is deleted once the organization no longer refers to it)',
       request: { params: OrgParams },
       responses: {
-        202: jsonResponse(AcceptedOrganizationSchema, 'Removal signalled'),
+        202: acceptedResponse(AcceptedOrganizationSchema, 'Removal signalled'),
         409: problems[409],
         503: problems[503],
       },

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
 import { importRosterDrops } from '../../../services/roster-drops';
+import { acceptedBatch, resourceLinks } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { ProblemError } from '../../problem';
 import { type ResultSchema, s3WebhookRoute } from './routes';
@@ -24,9 +25,12 @@ export function webhookRoutes({ config, sequelize, temporal }: AppDeps) {
     );
     const result: z.infer<typeof ResultSchema> = { imports: [], ignored: [] };
     for (const outcome of outcomes) {
-      if ('import' in outcome) result.imports.push(outcome.import);
-      else result.ignored.push(outcome.ignored);
+      if ('import' in outcome) {
+        const { organizationId, id, workflowId } = outcome.import;
+        const self = `/v1/organizations/${organizationId}/imports/${id}`;
+        result.imports.push({ ...outcome.import, links: resourceLinks(config, self, workflowId) });
+      } else result.ignored.push(outcome.ignored);
     }
-    return c.json(result, 202);
+    return acceptedBatch(c, result, result.imports[0]?.links.self);
   });
 }

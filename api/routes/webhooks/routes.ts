@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { jsonResponse, problems } from '../../schemas';
+import { acceptedResponse, ResourceLinks } from '../../accepted';
+import { problems } from '../../schemas';
 
 /** The S3 webhook's contract (handlers.ts implements it). */
 
@@ -28,7 +29,14 @@ const S3EventSchema = z
 export const ResultSchema = z
   .object({
     imports: z.array(
-      z.object({ id: z.uuid(), workflowId: z.string(), key: z.string(), created: z.boolean() }),
+      z.object({
+        id: z.uuid(),
+        organizationId: z.uuid(),
+        workflowId: z.string(),
+        key: z.string(),
+        created: z.boolean(),
+        links: ResourceLinks,
+      }),
     ),
     ignored: z.array(z.object({ key: z.string(), reason: z.string() })),
   })
@@ -45,7 +53,10 @@ export const s3WebhookRoute = createRoute({
     body: { required: true, content: { 'application/json': { schema: S3EventSchema } } },
   },
   responses: {
-    202: jsonResponse(ResultSchema, 'Imports started (or found, for a redelivered event)'),
+    202: acceptedResponse(
+      ResultSchema,
+      'Imports started (or found, for a redelivered event); Location names the first (S3 sends one record per event)',
+    ),
     401: problems[401],
     422: problems[422],
   },
