@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
+import { type ExclusionStatus, exclusionStatuses } from '../../../db/screening-run-store';
 import { isoTimestamp } from '../../../lib/iso-timestamp';
 import {
   createEmployee,
@@ -12,7 +13,10 @@ import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { type EmployeeSchema, employeeRouteDefinitions } from './routes';
 
-export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSchema> {
+function employeeJson(
+  row: EmployeeSearchRow,
+  exclusionStatus: ExclusionStatus,
+): z.infer<typeof EmployeeSchema> {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -28,10 +32,30 @@ export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSch
     title: row.title,
     hireDate: row.hire_date,
     status: row.status,
+    exclusionStatus,
     lastImportId: row.last_import_id,
     createdAt: isoTimestamp(row.created_at),
     updatedAt: isoTimestamp(row.updated_at),
   };
+}
+
+/** The rows as JSON, each with its exclusion status (one statement for the page). */
+async function employeesJson(
+  sequelize: AppDeps['sequelize'],
+  organizationId: string,
+  rows: EmployeeSearchRow[],
+) {
+  const statuses = await exclusionStatuses(
+    sequelize,
+    organizationId,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => employeeJson(row, statuses.get(row.id) ?? 'not_screened'));
+}
+
+async function oneEmployeeJson(sequelize: AppDeps['sequelize'], row: EmployeeSearchRow) {
+  const statuses = await exclusionStatuses(sequelize, row.organization_id, [row.id]);
+  return employeeJson(row, statuses.get(row.id) ?? 'not_screened');
 }
 
 const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
@@ -50,7 +74,8 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         { limit: limit + 1, after },
       );
       const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
-      return c.json({ items: result.items.map(employeeJson), nextCursor: result.nextCursor }, 200);
+      const items = await employeesJson(sequelize, c.var.organization.id, result.items);
+      return c.json({ items, nextCursor: result.nextCursor }, 200);
     })
     .openapi(routes.create, async (c) => {
       const { kind, ...fields } = c.req.valid('json');
@@ -60,13 +85,14 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         kind,
         fields,
       });
-      return c.json(acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)), 202);
+      const json = await oneEmployeeJson(sequelize, employee);
+      return c.json(acceptedBody(config, json, workflowId, selfPath(employee)), 202);
     })
     .openapi(routes.get, async (c) => {
       const { id } = c.req.valid('param');
       const employee = await findEmployee(sequelize, c.var.organization.id, id);
       if (!employee) throw employeeNotFound(id);
-      return c.json(employeeJson(employee), 200);
+      return c.json(await oneEmployeeJson(sequelize, employee), 200);
     })
     .openapi(routes.update, async (c) => {
       const { id } = c.req.valid('param');
@@ -76,7 +102,8 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         id,
         fields: c.req.valid('json'),
       });
-      return c.json(acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)), 202);
+      const json = await oneEmployeeJson(sequelize, employee);
+      return c.json(acceptedBody(config, json, workflowId, selfPath(employee)), 202);
     })
     .openapi(routes.deactivate, async (c) => {
       const { id } = c.req.valid('param');
@@ -85,6 +112,6 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         actorUserId: c.var.user.id,
         id,
       });
-      return c.json(employeeJson(employee), 200);
+      return c.json(await oneEmployeeJson(sequelize, employee), 200);
     });
 }
