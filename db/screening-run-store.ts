@@ -98,12 +98,16 @@ export function findScreeningRun(
   );
 }
 
-/** The organization's latest run that compared people against a loaded list (its own or list-wide). */
+/**
+ * The organization's latest run that compared people against a loaded list: its own, or a list-wide
+ * one started after the organization was created (an earlier one screened none of its people).
+ */
 export function lastSucceededRun(db: Db, organizationId: string): Promise<ScreeningRunRow | undefined> {
   return queryOne<ScreeningRunRow>(
     db,
     `SELECT ${RUN_COLUMNS} FROM screening_runs
      WHERE status = 'succeeded' AND (organization_id = $organizationId OR organization_id IS NULL)
+       AND started_at >= (SELECT created_at FROM organizations WHERE id = $organizationId)
      ORDER BY started_at DESC LIMIT 1`,
     { organizationId },
   );

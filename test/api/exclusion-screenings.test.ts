@@ -140,6 +140,10 @@ describe('exclusion screenings: a resource per run, and empty is not clear', () 
         ).body.exclusionStatus;
       assert.equal(await statusOf('name-dob'), 'possible_match');
       assert.equal(await statusOf('other-dob'), 'clear', 'a near miss screened against a loaded list');
+      await execute(stack().sequelize, 'UPDATE employees SET updated_at = now() WHERE id = $id', {
+        id: people.get('other-dob'),
+      });
+      assert.equal(await statusOf('other-dob'), 'not_screened', 'changed since the last screening');
 
       const match = await queryOne<{ id: string }>(
         stack().sequelize,
