@@ -5,6 +5,10 @@ import type { OigBaseline, OigCheckRecord, OigPage } from '../lib/workflow-contr
 import type { ActivityDeps } from './deps';
 import { fetchOigPage, PAGE_TOO_LARGE } from './oig-download';
 
+/** Written on every check of the generated sample, so no one takes it for the HHS-OIG list. */
+export const SAMPLE_DATA_WARNING =
+  'SAMPLE DATA (SAMPLE_DATA=true, npm run dev -- --sample-data): a generated list, not the HHS-OIG LEIE.';
+
 export function createOigActivities({ config, sequelize, logger }: ActivityDeps) {
   const log = logger.child({ component: 'oig-sync' });
 
@@ -17,6 +21,10 @@ export function createOigActivities({ config, sequelize, logger }: ActivityDeps)
       if ('problem' in parsed) {
         log.warn({ problem: parsed.problem }, 'OIG page date not readable');
         return { sourceUpdatedOn: null, warning: parsed.problem };
+      }
+      if (config.SAMPLE_DATA) {
+        log.warn({ sourceUpdatedOn: parsed.date }, SAMPLE_DATA_WARNING);
+        return { sourceUpdatedOn: parsed.date, warning: SAMPLE_DATA_WARNING };
       }
       return { sourceUpdatedOn: parsed.date, warning: null };
     },

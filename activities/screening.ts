@@ -1,4 +1,7 @@
 import { Context } from '@temporalio/activity';
+import { findLastImport } from '../db/exclusion-list-store';
+import { scopeOrganizationId } from '../db/screening-match-sql';
+import { finishScreeningRun, recordScreeningRunStart } from '../db/screening-run-store';
 import {
   FIRST_EMPLOYEE_ID,
   markAlerted,
@@ -9,7 +12,13 @@ import {
   screenAddedExclusions,
   screenChunk,
 } from '../db/screening-store';
-import type { ScreeningScope } from '../lib/workflow-contracts';
+import { NO_LIST_LOADED } from '../domain/list-state';
+import {
+  SCREENING_TRIGGERS,
+  type ScreeningRunStarted,
+  type ScreeningRunStatus,
+  type ScreeningScope,
+} from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 
 /** Employees per statement: big enough to amortize the scan of the list, small enough to heartbeat often. */
@@ -34,6 +43,38 @@ export interface ExclusionAlert {
 
 export function createScreeningActivities({ config, sequelize, logger }: ActivityDeps) {
   return {
+    /**
+     * Records this workflow execution's screening run (docs/spec.md §10) with the list version it
+     * screens against; without a loaded list the run will be `incomplete`, never a silent "clear".
+     */
+    async startScreeningRun(scope: ScreeningScope): Promise<ScreeningRunStarted> {
+      const execution = Context.current().info.workflowExecution;
+      if (!execution) throw new Error('startScreeningRun runs inside a screening workflow only');
+      const { workflowId, runId } = execution;
+      const lastImport = await findLastImport(sequelize);
+      const id = await recordScreeningRunStart(sequelize, {
+        workflowId,
+        workflowRunId: runId,
+        organizationId: scopeOrganizationId(scope),
+        trigger: SCREENING_TRIGGERS[scope.kind],
+        scope,
+        listVersions: lastImport ? { leie: lastImport.id } : {},
+      });
+      if (!lastImport) logger.warn({ screeningRunId: id, kind: scope.kind }, NO_LIST_LOADED);
+      return { runId: id, incompleteReason: lastImport ? null : NO_LIST_LOADED };
+    },
+
+    async finishScreeningRun(outcome: {
+      runId: string;
+      status: Exclude<ScreeningRunStatus, 'running'>;
+      error: string | null;
+      matchesOpened: number | null;
+      matchesResolved: number | null;
+    }): Promise<void> {
+      const { runId, ...rest } = outcome;
+      await finishScreeningRun(sequelize, { id: runId, ...rest });
+    },
+
     /** Resolves matches whose exclusion left the list or was reinstated; returns how many. */
     async resolveLapsedExclusionMatches(scope: ScreeningScope): Promise<number> {
       return resolveLapsedMatches(sequelize, scope);

@@ -82,6 +82,8 @@ export const configSchema = z.object({
     .string()
     .regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression')
     .default('0 6 * * *'),
+  EXCLUSION_SOURCE_STALE_AFTER: seconds.default(172800),
+  SAMPLE_DATA: z.stringbool().default(false),
 
   WEBHOOK_SECRET: z.string().min(8).default(DEV_SECRETS.WEBHOOK_SECRET),
   CORS_ORIGINS: z

@@ -36,6 +36,31 @@ export interface ScreeningResult {
   alertsSent: number;
 }
 
+/** docs/spec.md §10's triggers of a screening run. */
+export type ScreeningTrigger = 'person_change' | 'import' | 'source_update' | 'manual' | 'monthly';
+
+/**
+ * Why each scope runs. The weekly safety net over everyone is the scheduled full rescreen that
+ * §10 calls `monthly`.
+ */
+export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger> = {
+  employees: 'person_change',
+  import: 'import',
+  organization: 'manual',
+  'oig-import': 'source_update',
+  all: 'monthly',
+};
+
+/** `running` until it ends; `incomplete` when no list was loaded to screen against. */
+export type ScreeningRunStatus = 'running' | 'succeeded' | 'incomplete' | 'failed';
+
+/** What the workflow learns when it records its run: the run's id and whether a list was loaded. */
+export interface ScreeningRunStarted {
+  runId: string;
+  /** Null when a list is loaded; else why the run cannot be complete. */
+  incompleteReason: string | null;
+}
+
 /** `key` is the business key of the trigger: an import id, a check id, an employee id plus its version… */
 export const screeningWorkflowId = (trigger: ScreeningScope['kind'], key: string) =>
   `exclusion-screening/${trigger}/${key}`;

@@ -2,6 +2,10 @@
  * `npm run dev`: the whole system on embedded defaults — Temporal dev server (Web UI, SQLite under
  * .data/), embedded Postgres (.data/postgres) unless DATABASE_URL is set, moto for S3 + Route 53,
  * migrations, one worker and the API. Ctrl-C stops everything; a second run reuses the data.
+ *
+ * `npm run dev -- --sample-data`: the same stack on its own data (.data/sample/), with the OIG URLs
+ * pointed at a local site serving a generated sample LEIE, which is synced, and a demo organization
+ * whose roster holds true matches, near misses and bad rows (scripts/stack/sample-data.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,26 +20,38 @@ import { WORKER_ENV, WORKER_NODE_FLAGS } from '../workers/process-options';
 import { ensureAwsResources } from './stack/aws-resources';
 import { startMoto } from './stack/moto';
 import { isPortOpen, type ManagedProcess, startProcess, waitFor } from './stack/processes';
+import { type SampleSeed, sampleBannerLines, seedSampleData, startSampleOigSite } from './stack/sample-data';
 import { resolveTemporalCli } from './stack/temporal-cli';
 import { startTemporalDevServer } from './stack/temporal-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = path.join(root, '.data');
+const sampleMode = process.argv.includes('--sample-data');
+// Sample data never mixes with real data: its own Postgres and Temporal files.
+const dataDir = path.join(root, '.data', ...(sampleMode ? ['sample'] : []));
 const logDir = path.join(dataDir, 'logs');
 const log = (line: string) => console.log(`[dev] ${line}`);
 const started = Date.now();
 
 const env: NodeJS.ProcessEnv = { ...process.env };
 env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:4566';
+const sampleSite = sampleMode ? await startSampleOigSite() : null;
+if (sampleSite) {
+  env.OIG_WEBPAGE_URL = sampleSite.pageUrl;
+  env.OIG_CSV_DOWNLOAD_URL = sampleSite.csvUrl;
+  env.SAMPLE_DATA = 'true';
+  log(`SAMPLE DATA: the OIG URLs point at a generated sample LEIE on ${new URL(sampleSite.pageUrl).origin}`);
+}
 // The Web UI is reachable under both names; both may call the codec endpoint.
 env.CORS_ORIGINS ??= 'http://localhost:8233,http://127.0.0.1:8233';
 const config = loadConfigOrExit(env);
 fs.mkdirSync(logDir, { recursive: true });
 // As root, embedded Postgres runs as a 'postgres' user that must be able to enter .data/.
+fs.chmodSync(path.join(root, '.data'), 0o755);
 fs.chmodSync(dataDir, 0o755);
 
 const stops: { name: string; stop: () => Promise<unknown> }[] = [];
 let shuttingDown = false;
+if (sampleSite) stops.push({ name: 'sample OIG site', stop: () => sampleSite.stop() });
 
 async function shutdown(code: number) {
   if (shuttingDown) return;
@@ -168,6 +184,14 @@ try {
   });
   await client.connection.close();
 
+  const seed: SampleSeed | null = sampleMode
+    ? await seedSampleData({
+        apiUrl,
+        email: config.BOOTSTRAP_ADMIN_EMAIL,
+        password: config.BOOTSTRAP_ADMIN_PASSWORD,
+        log,
+      })
+    : null;
   const password =
     config.BOOTSTRAP_ADMIN_PASSWORD === DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD
       ? config.BOOTSTRAP_ADMIN_PASSWORD
@@ -182,6 +206,7 @@ try {
     Admin login  ${config.BOOTSTRAP_ADMIN_EMAIL} / ${password}
     Your admin   npm run admin:create -- --email you@example.test --password '<12+ characters>'
     Logs         ${path.relative(root, logDir)}/ (Temporal, moto); API and worker log here
+${sampleBannerLines(seed)}
 `);
 } catch (error) {
   console.error(`[dev] start failed: ${(error as Error).message}`);

@@ -2,6 +2,7 @@ import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedErro
 import type { Sequelize } from 'sequelize';
 import { recordAudit } from '../db/audit-store';
 import { countExclusions, findLastCheck, findLastImport, type OigCheckRow } from '../db/exclusion-list-store';
+import { type ListState, listState } from '../domain/list-state';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import {
@@ -15,6 +16,8 @@ import {
 const SCHEDULE_DESCRIBE_TIMEOUT_MS = 3_000;
 
 export interface OigStatus {
+  /** docs/spec.md §8: never, fresh, stale or failed. */
+  state: ListState;
   lastCheck: OigCheckRow | null;
   lastImport: OigCheckRow | null;
   rowCount: number;
@@ -25,11 +28,12 @@ export interface OigStatus {
 
 /** The last check, the last import, the list's size and the Schedule's next run, read at once. */
 export async function readOigStatus(deps: {
+  config: Pick<Config, 'EXCLUSION_SOURCE_STALE_AFTER'>;
   sequelize: Sequelize;
   temporal: Client;
   logger: Logger;
 }): Promise<OigStatus> {
-  const { sequelize, temporal, logger } = deps;
+  const { config, sequelize, temporal, logger } = deps;
   const describeSchedule = async () => {
     try {
       return await temporal.schedule.getHandle(OIG_SCHEDULE_ID).describe();
@@ -50,7 +54,16 @@ export async function readOigStatus(deps: {
       return null;
     }),
   ]);
+  const state = listState(
+    {
+      lastCheck: lastCheck && { status: lastCheck.status, checkedAt: new Date(lastCheck.checked_at) },
+      lastImport: lastImport && { checkedAt: new Date(lastImport.checked_at) },
+    },
+    new Date(),
+    config.EXCLUSION_SOURCE_STALE_AFTER,
+  );
   return {
+    state,
     lastCheck,
     lastImport,
     rowCount,

@@ -1,6 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import type { EmployeeRow } from '../db/people-store';
+import { claimScreeningRun } from '../db/screening-run-store';
 import {
   type ExclusionMatchView,
   findExclusionMatch,
@@ -9,7 +10,12 @@ import {
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
+import {
+  SCREENING_TRIGGERS,
+  SCREENING_WORKFLOW_TYPE,
+  type ScreeningScope,
+  screeningWorkflowId,
+} from '../lib/workflow-contracts';
 
 export interface ScreeningDeps {
   temporal: Client;
@@ -41,27 +47,37 @@ export async function startEmployeeScreening(
 
 /**
  * Rescreens every active person of the organization; while a rescreen of it runs, answers with the
- * running one (same workflow id).
+ * running one (same workflow id). Returns the workflow id and the id of its screening run, claimed
+ * here so the caller can link to it before the workflow's first activity runs.
  */
 export async function startOrganizationScreening(
-  { temporal, config, logger }: ScreeningDeps & { logger: Logger },
+  { temporal, config, sequelize, logger }: ScreeningDeps & { sequelize: Sequelize; logger: Logger },
   organizationId: string,
-): Promise<string> {
+): Promise<{ workflowId: string; screeningId: string }> {
   const workflowId = screeningWorkflowId('organization', organizationId);
   const scope: ScreeningScope = { kind: 'organization', organizationId };
+  let workflowRunId: string;
   try {
-    await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
+    const handle = await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowId,
       args: [scope],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
+    // With USE_EXISTING the server answers with the running execution's run id.
+    workflowRunId = handle.firstExecutionRunId;
   } catch (error) {
     logger.error({ err: error, organizationId }, 'could not start the exclusion screening');
     throw new UnavailableError('The workflow service is unavailable; try again shortly.');
   }
-  return workflowId;
+  const screeningId = await claimScreeningRun(sequelize, {
+    workflowId,
+    workflowRunId,
+    organizationId,
+    trigger: SCREENING_TRIGGERS[scope.kind],
+  });
+  return { workflowId, screeningId };
 }
 
 /**

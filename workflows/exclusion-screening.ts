@@ -1,4 +1,10 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { screeningScopeProblem } from '../domain/screening-scope';
 import type { ScreeningResult, ScreeningScope } from '../lib/workflow-contracts';
@@ -39,9 +45,10 @@ const email = proxyActivities<Activities>({
 });
 
 /**
- * exclusion screening: validate the scope → resolve matches whose exclusion lapsed → match the
- * scope's people against the list, chunk by chunk, in Postgres → tell each organization's owners and
- * admins once about its new open matches.
+ * exclusion screening: validate the scope → record the run and the list version it uses → resolve
+ * matches whose exclusion lapsed → match the scope's people against the list, chunk by chunk, in
+ * Postgres → tell each organization's owners and admins once about its new open matches → record
+ * how the run ended (`incomplete` when no list was loaded, `failed` with the reason).
  *
  * `matchesSeen` counts known matches found again (not the new ones); `alertsSent` counts
  * organizations alerted. An alert nobody could receive leaves the matches un-alerted for the next
@@ -50,7 +57,38 @@ const email = proxyActivities<Activities>({
 export async function exclusionScreening(scope: ScreeningScope): Promise<ScreeningResult> {
   const problem = screeningScopeProblem(scope);
   if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidScreeningScope');
+  // Executions started before runs were recorded replay without the two recording activities.
+  if (!patched('screening-runs')) return screen(scope);
 
+  const run = await db.startScreeningRun(scope);
+  let result: ScreeningResult;
+  try {
+    result = await screen(scope);
+  } catch (error) {
+    const cause = (error as Error).cause as Error | undefined;
+    // Recorded even when the screening was cancelled: the run must not stay `running`.
+    await CancellationScope.nonCancellable(() =>
+      db.finishScreeningRun({
+        runId: run.runId,
+        status: 'failed',
+        error: cause?.message ?? (error as Error).message,
+        matchesOpened: null,
+        matchesResolved: null,
+      }),
+    );
+    throw error;
+  }
+  await db.finishScreeningRun({
+    runId: run.runId,
+    status: run.incompleteReason ? 'incomplete' : 'succeeded',
+    error: run.incompleteReason,
+    matchesOpened: result.matchesOpened,
+    matchesResolved: result.matchesResolved,
+  });
+  return result;
+}
+
+async function screen(scope: ScreeningScope): Promise<ScreeningResult> {
   const lapsed = await db.resolveLapsedExclusionMatches(scope);
   const screened = await matching.screenEmployees({ scope });
 

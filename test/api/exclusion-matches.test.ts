@@ -237,7 +237,10 @@ describe('exclusion matches API', () => {
     assert.equal(response.status, 202);
     assert.equal(response.body.organizationId, organization.id);
     assert.equal(response.body.workflowId, `exclusion-screening/organization/${organization.id}`);
-    assert.equal(response.body.links.self, `/v1/organizations/${organization.id}/exclusion-matches`);
+    assert.equal(
+      response.body.links.self,
+      `/v1/organizations/${organization.id}/exclusion-screenings/${response.body.id}`,
+    );
     assert.match(response.body.links.temporalUi, /\/workflows\/exclusion-screening%2Forganization%2F/);
 
     const worker = await stack().createWorker(taskQueue);

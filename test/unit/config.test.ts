@@ -19,6 +19,8 @@ describe('config', () => {
     assert.equal(config.TEMPORAL_TASK_QUEUE, 'ale');
     assert.equal(config.DATABASE_URL, 'postgres://postgres:postgres@127.0.0.1:5433/ale');
     assert.equal(config.OIG_SYNC_CRON, '0 6 * * *');
+    assert.equal(config.EXCLUSION_SOURCE_STALE_AFTER, 172800, 'docs/spec.md §8');
+    assert.equal(config.SAMPLE_DATA, false);
     assert.deepEqual(config.CORS_ORIGINS, ['http://localhost:8233']);
   });
 

@@ -2,6 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
+import { type ExclusionStatus, exclusionStatuses } from '../../../db/screening-run-store';
 import { isoTimestamp } from '../../../lib/iso-timestamp';
 import {
   createEmployee,
@@ -17,7 +18,10 @@ import { decodeCursor, page } from '../../paging';
 import { INVALID_REQUEST, problemResponse, zodFieldErrors } from '../../problem';
 import { type EmployeeSchema, employeeRouteDefinitions } from './routes';
 
-export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSchema> {
+function employeeJson(
+  row: EmployeeSearchRow,
+  exclusionStatus: ExclusionStatus,
+): z.infer<typeof EmployeeSchema> {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -33,10 +37,30 @@ export function employeeJson(row: EmployeeSearchRow): z.infer<typeof EmployeeSch
     title: row.title,
     hireDate: row.hire_date,
     status: row.status,
+    exclusionStatus,
     lastImportId: row.last_import_id,
     createdAt: isoTimestamp(row.created_at),
     updatedAt: isoTimestamp(row.updated_at),
   };
+}
+
+/** The rows as JSON, each with its exclusion status (one statement for the page). */
+async function employeesJson(
+  sequelize: AppDeps['sequelize'],
+  organizationId: string,
+  rows: EmployeeSearchRow[],
+) {
+  const statuses = await exclusionStatuses(
+    sequelize,
+    organizationId,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => employeeJson(row, statuses.get(row.id) ?? 'not_screened'));
+}
+
+async function oneEmployeeJson(sequelize: AppDeps['sequelize'], row: EmployeeSearchRow) {
+  const statuses = await exclusionStatuses(sequelize, row.organization_id, [row.id]);
+  return employeeJson(row, statuses.get(row.id) ?? 'not_screened');
 }
 
 const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
@@ -85,7 +109,8 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         { limit: limit + 1, after },
       );
       const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
-      return c.json({ items: result.items.map(employeeJson), nextCursor: result.nextCursor }, 200);
+      const items = await employeesJson(sequelize, c.var.organization.id, result.items);
+      return c.json({ items, nextCursor: result.nextCursor }, 200);
     })
     .openapi(
       routes.create,
@@ -97,7 +122,8 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
           kind,
           fields,
         });
-        return accepted(c, acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)));
+        const json = await oneEmployeeJson(sequelize, employee);
+        return accepted(c, acceptedBody(config, json, workflowId, selfPath(employee)));
       },
       reportEveryEmployeeError,
     )
@@ -105,7 +131,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       const { id } = c.req.valid('param');
       const employee = await findEmployee(sequelize, c.var.organization.id, id);
       if (!employee) throw employeeNotFound(id);
-      return c.json(employeeJson(employee), 200);
+      return c.json(await oneEmployeeJson(sequelize, employee), 200);
     })
     .openapi(routes.update, async (c) => {
       const { id } = c.req.valid('param');
@@ -115,7 +141,8 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         id,
         fields: c.req.valid('json'),
       });
-      return accepted(c, acceptedBody(config, employeeJson(employee), workflowId, selfPath(employee)));
+      const json = await oneEmployeeJson(sequelize, employee);
+      return accepted(c, acceptedBody(config, json, workflowId, selfPath(employee)));
     })
     .openapi(routes.deactivate, async (c) => {
       const { id } = c.req.valid('param');
@@ -124,6 +151,6 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         actorUserId: c.var.user.id,
         id,
       });
-      return c.json(employeeJson(employee), 200);
+      return c.json(await oneEmployeeJson(sequelize, employee), 200);
     });
 }

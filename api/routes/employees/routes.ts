@@ -20,6 +20,10 @@ export const EmployeeSchema = z
     title: z.string().nullable(),
     hireDate: z.string().nullable(),
     status: z.enum(['active', 'inactive']),
+    exclusionStatus: z.enum(['clear', 'possible_match', 'excluded', 'not_screened']).openapi({
+      description:
+        '`excluded`: a confirmed match; `possible_match`: an open one; `clear`: screened against a loaded list since the last change, no match; `not_screened`: not compared against a loaded list yet',
+    }),
     lastImportId: z.uuid().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

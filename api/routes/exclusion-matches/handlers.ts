@@ -1,5 +1,10 @@
 import type { z } from '@hono/zod-openapi';
+import { findLastImport } from '../../../db/exclusion-list-store';
+import { findScreeningRun, lastSucceededRun, type ScreeningRunRow } from '../../../db/screening-run-store';
 import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
+import { NotFoundError } from '../../../domain/errors';
+import { NO_LIST_LOADED } from '../../../domain/list-state';
+import { temporalUiLink } from '../../../lib/temporal';
 import { reviewExclusionMatch, startOrganizationScreening } from '../../../services/screenings';
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
@@ -44,6 +49,48 @@ function serialize(row: ExclusionMatchView) {
   };
 }
 
+const screeningPath = (organizationId: string, id: string) =>
+  `/v1/organizations/${organizationId}/exclusion-screenings/${id}`;
+
+function screeningJson(config: AppDeps['config'], organizationId: string, row: ScreeningRunRow) {
+  return {
+    id: row.id,
+    organizationId,
+    trigger: row.trigger,
+    status: row.status,
+    peopleScreened: row.people_screened,
+    listVersions: Object.entries(row.list_versions).map(([source, checkId]) => ({ source, checkId })),
+    matchesOpened: row.matches_opened,
+    matchesResolved: row.matches_resolved,
+    error: row.error,
+    workflowId: row.workflow_id,
+    startedAt: row.started_at.toISOString(),
+    finishedAt: iso(row.finished_at),
+    links: {
+      self: screeningPath(organizationId, row.id),
+      temporalUi: temporalUiLink(config, row.workflow_id),
+    },
+  };
+}
+
+/** Whether an empty match list means "clear" (docs/spec.md §8: empty is not clear). */
+async function screeningSummary(sequelize: AppDeps['sequelize'], organizationId: string) {
+  const [run, list] = await Promise.all([
+    lastSucceededRun(sequelize, organizationId),
+    findLastImport(sequelize),
+  ]);
+  return {
+    status: run ? ('screened' as const) : ('not_screened' as const),
+    reason: run
+      ? null
+      : list
+        ? 'No screening of this organization against the loaded LEIE list has finished yet.'
+        : NO_LIST_LOADED,
+    lastScreeningId: run?.id ?? null,
+    lastScreenedAt: iso(run?.finished_at ?? null),
+  };
+}
+
 export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
   const routes = exclusionMatchRouteDefinitions(config.AUTH_JWT_SECRET);
   return createRouter()
@@ -57,7 +104,8 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
         limit: limit + 1,
       });
       const { items, nextCursor } = page(rows, limit, (row) => [row.cursor_at, row.id]);
-      return c.json({ items: items.map(serialize), nextCursor }, 200);
+      const screening = await screeningSummary(sequelize, c.var.organization.id);
+      return c.json({ items: items.map(serialize), nextCursor, screening }, 200);
     })
     .openapi(routes.review, async (c) => {
       const { id } = c.req.valid('param');
@@ -73,18 +121,25 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
     })
     .openapi(routes.rescreen, async (c) => {
       const organizationId = c.var.organization.id;
-      const workflowId = await startOrganizationScreening(
-        { temporal, config, logger: c.var.logger },
+      const { workflowId, screeningId } = await startOrganizationScreening(
+        { temporal, config, sequelize, logger: c.var.logger },
         organizationId,
       );
       return accepted(
         c,
         acceptedBody(
           config,
-          { organizationId, kind: 'organization' as const },
+          { id: screeningId, organizationId, kind: 'organization' as const },
           workflowId,
-          `/v1/organizations/${organizationId}/exclusion-matches`,
+          screeningPath(organizationId, screeningId),
         ),
       );
+    })
+    .openapi(routes.screening, async (c) => {
+      const { id } = c.req.valid('param');
+      const organizationId = c.var.organization.id;
+      const run = await findScreeningRun(sequelize, organizationId, id);
+      if (!run) throw new NotFoundError(`Exclusion screening ${id} was not found.`);
+      return c.json(screeningJson(config, organizationId, run), 200);
     });
 }

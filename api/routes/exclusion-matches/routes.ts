@@ -81,8 +81,51 @@ const ReviewSchema = z
   .openapi('ExclusionMatchReview');
 
 const ScreeningAcceptedSchema = z
-  .object({ organizationId: z.uuid(), kind: z.literal('organization'), ...AcceptedFields })
+  .object({
+    id: z.uuid().openapi({ description: 'The screening run: GET …/exclusion-screenings/{id}' }),
+    organizationId: z.uuid(),
+    kind: z.literal('organization'),
+    ...AcceptedFields,
+  })
   .openapi('ExclusionScreeningAccepted');
+
+export const ScreeningRunSchema = z
+  .object({
+    id: z.uuid(),
+    organizationId: z.uuid(),
+    trigger: z.enum(['person_change', 'import', 'source_update', 'manual', 'monthly']),
+    status: z.enum(['running', 'succeeded', 'incomplete', 'failed']).openapi({
+      description: '`incomplete`: no exclusion list was loaded, so nobody was compared (see `error`)',
+    }),
+    peopleScreened: z.number().int().nullable().openapi({ description: 'Active people in scope' }),
+    listVersions: z
+      .array(z.object({ source: z.string(), checkId: z.uuid() }))
+      .openapi({ description: 'The list version (check id) of each source screened against' }),
+    matchesOpened: z.number().int().nullable(),
+    matchesResolved: z.number().int().nullable(),
+    error: z.string().nullable(),
+    workflowId: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string().nullable(),
+    links: z.object({ self: z.string(), temporalUi: z.url() }),
+  })
+  .openapi('ExclusionScreening');
+
+const MatchListSchema = listSchema(ExclusionMatchSchema)
+  .extend({
+    screening: z
+      .object({
+        status: z.enum(['screened', 'not_screened']),
+        reason: z.string().nullable().openapi({ description: 'Why the organization is not screened' }),
+        lastScreeningId: z.uuid().nullable(),
+        lastScreenedAt: z.string().nullable(),
+      })
+      .openapi({
+        description:
+          'Whether an empty list means "clear": `not_screened` until a screening against a loaded list covered the organization',
+      }),
+  })
+  .openapi('ExclusionMatchList');
 
 const orgParams = z.object({ orgId: UuidParam });
 
@@ -99,7 +142,7 @@ export function exclusionMatchRouteDefinitions(secret: string) {
         query: z.object({ ...PageQuery, status: z.enum(MATCH_STATUSES).optional() }),
       },
       responses: {
-        200: jsonResponse(listSchema(ExclusionMatchSchema), 'Exclusion matches'),
+        200: jsonResponse(MatchListSchema, 'Exclusion matches, and whether the organization was screened'),
         422: problems[422],
       },
     }),
@@ -128,6 +171,17 @@ export function exclusionMatchRouteDefinitions(secret: string) {
       responses: {
         202: acceptedResponse(ScreeningAcceptedSchema, 'The rescreen was started'),
         503: problems[503],
+      },
+    }),
+    screening: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/exclusion-screenings/{id}',
+      tags: ['exclusion screening'],
+      summary: 'One screening run: status, people screened, list versions used, matches opened',
+      request: { params: orgParams.extend({ id: UuidParam }) },
+      responses: {
+        200: jsonResponse(ScreeningRunSchema, 'The screening run'),
+        422: problems[422],
       },
     }),
   };

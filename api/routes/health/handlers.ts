@@ -1,4 +1,6 @@
+import { findLastCheck, findLastImport } from '../../../db/exclusion-list-store';
 import { pingDatabase } from '../../../db/health-store';
+import { type ListState, listState, listStateWarning } from '../../../domain/list-state';
 import { type AppDeps, createRouter } from '../../env';
 import { healthRouteDefinitions as routes } from './routes';
 
@@ -19,7 +21,18 @@ async function probe(check: () => Promise<unknown>): Promise<{ ok: boolean; erro
   }
 }
 
-export function healthRoutes({ sequelize, temporal }: AppDeps) {
+export function healthRoutes({ config, sequelize, temporal }: AppDeps) {
+  const leieState = async (): Promise<ListState> => {
+    const [lastCheck, lastImport] = await Promise.all([findLastCheck(sequelize), findLastImport(sequelize)]);
+    return listState(
+      {
+        lastCheck: lastCheck && { status: lastCheck.status, checkedAt: new Date(lastCheck.checked_at) },
+        lastImport: lastImport && { checkedAt: new Date(lastImport.checked_at) },
+      },
+      new Date(),
+      config.EXCLUSION_SOURCE_STALE_AFTER,
+    );
+  };
   return createRouter()
     .openapi(routes.health, (c) => c.json({ status: 'ok' as const }, 200))
     .openapi(routes.ready, async (c) => {
@@ -28,9 +41,14 @@ export function healthRoutes({ sequelize, temporal }: AppDeps) {
         probe(() => temporal.workflowService.getSystemInfo({})),
       ]);
       const ok = postgres.ok && temporalCheck.ok;
+      // A missing or old list does not make the process unready, but it makes every "clear" doubtful.
+      const state = postgres.ok ? await leieState().catch(() => null) : null;
+      const warning = state ? listStateWarning(state) : null;
       const body = {
         status: ok ? ('ready' as const) : ('unavailable' as const),
         checks: { postgres, temporal: temporalCheck },
+        ...(state ? { lists: { leie: { state } } } : {}),
+        warnings: warning ? [`leie: ${warning}`] : [],
       };
       return ok ? c.json(body, 200) : c.json(body, 503);
     });

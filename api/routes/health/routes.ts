@@ -8,6 +8,16 @@ const ReadySchema = z
       postgres: z.object({ ok: z.boolean(), error: z.string().optional() }),
       temporal: z.object({ ok: z.boolean(), error: z.string().optional() }),
     }),
+    lists: z
+      .object({ leie: z.object({ state: z.enum(['never', 'fresh', 'stale', 'failed']) }) })
+      .optional()
+      .openapi({
+        description:
+          'Each exclusion list’s state (docs/spec.md §8), when Postgres answers; never a reason for 503',
+      }),
+    warnings: z.array(z.string()).openapi({
+      description: 'What works but needs attention, e.g. no exclusion list loaded (screenings mean nothing)',
+    }),
   })
   .openapi('Readiness');
 

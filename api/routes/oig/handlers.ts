@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
+import { listStateWarning } from '../../../domain/list-state';
 import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
@@ -32,10 +33,13 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
   const routes = oigRouteDefinitions(config.AUTH_JWT_SECRET);
   return createRouter()
     .openapi(routes.status, async (c) => {
-      const status = await readOigStatus({ sequelize, temporal, logger });
+      const status = await readOigStatus({ config, sequelize, temporal, logger });
       const { lastCheck, lastImport, nextScheduledRunAt } = status;
       return c.json(
         {
+          state: status.state,
+          warning: listStateWarning(status.state),
+          sample: config.SAMPLE_DATA,
           lastCheck: lastCheck ? checkJson(lastCheck) : null,
           lastImport: lastImport
             ? {

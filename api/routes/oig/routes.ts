@@ -33,6 +33,18 @@ export const OigCheckSchema = z
 
 const OigStatusSchema = z
   .object({
+    state: z.enum(['never', 'fresh', 'stale', 'failed']).openapi({
+      description:
+        '`never` until a list is loaded; `failed` when the last check failed; `stale` when no check succeeded within EXCLUSION_SOURCE_STALE_AFTER; else `fresh`',
+    }),
+    warning: z
+      .string()
+      .nullable()
+      .openapi({ description: 'What the state means for screening results; null when fresh' }),
+    sample: z.boolean().openapi({
+      description:
+        'True when the list is the generated sample of `npm run dev -- --sample-data`, not the HHS-OIG LEIE',
+    }),
     lastCheck: OigCheckSchema.nullable(),
     lastImport: z
       .object({

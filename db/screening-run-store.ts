@@ -1,0 +1,146 @@
+import type { ScreeningRunStatus, ScreeningScope, ScreeningTrigger } from '../lib/workflow-contracts';
+import { scopeSql } from './screening-match-sql';
+import { type Db, execute, query, queryOne } from './sql';
+
+/**
+ * Screening runs (docs/spec.md §10): every statement on screening_runs, and what the runs say about
+ * people — whether a person was ever compared against a loaded list (`not_screened` otherwise).
+ */
+
+export interface ScreeningRunRow {
+  id: string;
+  organization_id: string | null;
+  trigger: ScreeningTrigger;
+  status: ScreeningRunStatus;
+  /** Source id → the check id of the list version screened against. */
+  list_versions: Record<string, string>;
+  people_screened: number | null;
+  matches_opened: number | null;
+  matches_resolved: number | null;
+  error: string | null;
+  workflow_id: string;
+  workflow_run_id: string;
+  started_at: Date;
+  finished_at: Date | null;
+}
+
+interface RunKey {
+  workflowId: string;
+  workflowRunId: string;
+  organizationId: string | null;
+  trigger: ScreeningTrigger;
+}
+
+const UPSERT_RUN = `
+INSERT INTO screening_runs AS r (organization_id, trigger, workflow_id, workflow_run_id)
+VALUES ($organizationId, $trigger, $workflowId, $workflowRunId)
+ON CONFLICT (workflow_id, workflow_run_id) DO UPDATE SET updated_at = r.updated_at
+RETURNING r.id`;
+
+/**
+ * The run of one workflow execution, created by whichever comes first — the API that started the
+ * workflow (to answer with the run's id) or the workflow's first activity; both get the same id.
+ */
+export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
+  const row = await queryOne<{ id: string }>(db, UPSERT_RUN, { ...key });
+  if (!row) throw new Error('the screening run upsert returned no row');
+  return row.id;
+}
+
+/** Records what a run screens: the list versions in force and how many active people are in scope. */
+export async function recordScreeningRunStart(
+  db: Db,
+  key: RunKey & { scope: ScreeningScope; listVersions: Record<string, string> },
+): Promise<string> {
+  const id = await claimScreeningRun(db, key);
+  const sql = scopeSql(key.scope);
+  await execute(
+    db,
+    `UPDATE screening_runs SET list_versions = $listVersions::jsonb, status = 'running', updated_at = now(),
+       people_screened = (SELECT count(*)::int FROM employees e WHERE e.status = 'active' AND ${sql.employees})
+     WHERE id = $id`,
+    { ...sql.bind, id, listVersions: JSON.stringify(key.listVersions) },
+  );
+  return id;
+}
+
+export async function finishScreeningRun(
+  db: Db,
+  outcome: {
+    id: string;
+    status: Exclude<ScreeningRunStatus, 'running'>;
+    error: string | null;
+    matchesOpened: number | null;
+    matchesResolved: number | null;
+  },
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE screening_runs SET status = $status, error = $error, matches_opened = $matchesOpened,
+       matches_resolved = $matchesResolved, finished_at = now(), updated_at = now()
+     WHERE id = $id`,
+    { ...outcome },
+  );
+}
+
+const RUN_COLUMNS = `id, organization_id, trigger, status, list_versions, people_screened, matches_opened,
+  matches_resolved, error, workflow_id, workflow_run_id, started_at, finished_at`;
+
+export function findScreeningRun(
+  db: Db,
+  organizationId: string,
+  id: string,
+): Promise<ScreeningRunRow | undefined> {
+  return queryOne<ScreeningRunRow>(
+    db,
+    `SELECT ${RUN_COLUMNS} FROM screening_runs WHERE organization_id = $organizationId AND id = $id`,
+    { organizationId, id },
+  );
+}
+
+/**
+ * The organization's latest run that compared people against a loaded list: its own, or a list-wide
+ * one started after the organization was created (an earlier one screened none of its people).
+ */
+export function lastSucceededRun(db: Db, organizationId: string): Promise<ScreeningRunRow | undefined> {
+  return queryOne<ScreeningRunRow>(
+    db,
+    `SELECT ${RUN_COLUMNS} FROM screening_runs
+     WHERE status = 'succeeded' AND (organization_id = $organizationId OR organization_id IS NULL)
+       AND started_at >= (SELECT created_at FROM organizations WHERE id = $organizationId)
+     ORDER BY started_at DESC LIMIT 1`,
+    { organizationId },
+  );
+}
+
+export type ExclusionStatus = 'clear' | 'possible_match' | 'excluded' | 'not_screened';
+
+/**
+ * Each person's `exclusionStatus` (docs/spec.md §10): `excluded` with a confirmed match,
+ * `possible_match` with an open one, `clear` when a run against a loaded list covering their
+ * organization started after their last change, `not_screened` otherwise — never `clear` because
+ * nothing was compared.
+ */
+export async function exclusionStatuses(
+  db: Db,
+  organizationId: string,
+  employeeIds: string[],
+): Promise<Map<string, ExclusionStatus>> {
+  if (employeeIds.length === 0) return new Map();
+  const rows = await query<{ id: string; exclusion_status: ExclusionStatus }>(
+    db,
+    `SELECT e.id, CASE
+       WHEN EXISTS (SELECT 1 FROM exclusion_matches m WHERE m.employee_id = e.id AND m.status = 'confirmed')
+         THEN 'excluded'
+       WHEN EXISTS (SELECT 1 FROM exclusion_matches m WHERE m.employee_id = e.id AND m.status = 'open')
+         THEN 'possible_match'
+       WHEN EXISTS (SELECT 1 FROM screening_runs r
+                    WHERE r.status = 'succeeded' AND r.started_at >= e.updated_at
+                      AND (r.organization_id = e.organization_id OR r.organization_id IS NULL))
+         THEN 'clear'
+       ELSE 'not_screened' END AS exclusion_status
+     FROM employees e WHERE e.organization_id = $organizationId AND e.id = ANY($employeeIds::uuid[])`,
+    { organizationId, employeeIds },
+  );
+  return new Map(rows.map((row) => [row.id, row.exclusion_status]));
+}
