@@ -20,7 +20,10 @@ export function freshTempDir(): { dir: string; restore: () => void } {
   };
 }
 
-/** The files in `dir`, and the open handles of process `pid` on anything under it (deleted or not). */
+/**
+ * The files in `dir`, and the open handles of process `pid` on anything under it (deleted or not).
+ * A worker process started under tsx keeps its compile cache (`tsx-<uid>`) there: not an import's.
+ */
 export function leftIn(dir: string, pid: number | 'self' = 'self'): { files: string[]; handles: string[] } {
   const fds = `/proc/${pid}/fd`;
   const handles: string[] = [];
@@ -32,5 +35,5 @@ export function leftIn(dir: string, pid: number | 'self' = 'self'): { files: str
       // closed while we looked
     }
   }
-  return { files: fs.readdirSync(dir), handles };
+  return { files: fs.readdirSync(dir).filter((name) => !name.startsWith('tsx-')), handles };
 }
