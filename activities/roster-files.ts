@@ -4,6 +4,7 @@ import { CsvError, type Options, parse } from 'csv-parse';
 import type ExcelJS from 'exceljs';
 import { detectDelimiter, RosterFileError, RosterTextDecoder } from '../domain/roster-file';
 import type { Cell } from '../domain/roster-row';
+import { excelCell, firstWorksheetRows, XLSX_LIMITS } from './xlsx-workbook';
 
 export interface SourceRecord {
   /** 1-based record number in the file (the header is 1), as a spreadsheet shows it. */
@@ -20,8 +21,7 @@ export interface RosterSource {
 
 /** A record longer than this is a broken file (e.g. an unterminated quote), not a row. */
 const MAX_RECORD_BYTES = 4 * 1024 * 1024;
-/** Declared uncompressed XLSX content above these is treated as a zip bomb. */
-const MAX_XLSX_UNCOMPRESSED = 2 * 1024 ** 3;
+/** Declared uncompressed XLSX content above these is refused before the download. */
 const MAX_XLSX_ENTRY_RATIO = 100;
 const RATIO_CHECK_FROM_BYTES = 32 * 1024 * 1024;
 
@@ -185,7 +185,7 @@ export async function inspectXlsx(s3: S3Client, source: RosterSource, size: numb
     // 0xFFFFFFFF means ZIP64 sizes: more than any roster we accept.
     if (
       uncompressed === 0xffffffff ||
-      total > MAX_XLSX_UNCOMPRESSED ||
+      total > XLSX_LIMITS.inflatedBytes ||
       (uncompressed > RATIO_CHECK_FROM_BYTES && ratio > MAX_XLSX_ENTRY_RATIO)
     ) {
       throw new RosterFileError(
@@ -201,86 +201,13 @@ export async function inspectXlsx(s3: S3Client, source: RosterSource, size: numb
   }
 }
 
-type ExcelValue = ExcelJS.CellValue;
-
-/** An exceljs cell value as a roster cell: rich text joined, formulas by their cached result. */
-export function excelCell(value: ExcelValue): Cell {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || value instanceof Date) return value as Cell;
-  if ('richText' in value) return value.richText.map((part) => part.text).join('');
-  if ('formula' in value || 'sharedFormula' in value) {
-    const result = (value as { result?: ExcelValue }).result;
-    if (result === undefined) return `=${(value as { formula?: string }).formula ?? ''}`;
-    return typeof result === 'object' && result !== null && !(result instanceof Date)
-      ? excelCell(result)
-      : (result as Cell);
-  }
-  if ('text' in value) return String((value as { text: unknown }).text);
-  if ('error' in value) return String((value as { error: unknown }).error);
-  return null;
-}
-
-/**
- * `items` until `failed` rejects, then that error at once: exceljs never settles its next step once
- * the stream it reads has failed.
- */
-async function* unlessFailed<T>(items: AsyncIterable<T>, failed: Promise<never>): AsyncGenerator<T> {
-  const iterator = items[Symbol.asyncIterator]();
-  let settled = true;
-  try {
-    for (;;) {
-      settled = false;
-      const next = await Promise.race([iterator.next(), failed]);
-      settled = true;
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    if (settled) await iterator.return?.();
-    else void iterator.return?.()?.catch(() => undefined);
-  }
-}
-
-/**
- * The first worksheet's rows. A workbook that cannot be read is `NotXlsx`; a download that broke is
- * its own (retryable) error, not a verdict on the file.
- */
+/** The first worksheet's rows as roster records. */
 export async function* xlsxRecords(body: Readable): AsyncGenerator<SourceRecord[]> {
-  let downloadError: Error | undefined;
-  const downloadFailed = new Promise<never>((_, reject) => {
-    body.on('error', (error) => {
-      downloadError = error;
-      reject(error);
-    });
-  });
-  downloadFailed.catch(() => undefined);
-  // exceljs is large: it loads with the first XLSX import, not with every worker.
-  const { default: excel } = await import('exceljs');
-  const reader = new excel.stream.xlsx.WorkbookReader(body, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    // Styles tell date cells from numbers.
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  try {
-    for await (const worksheet of unlessFailed(reader, downloadFailed)) {
-      for await (const row of unlessFailed(worksheet as AsyncIterable<ExcelJS.Row>, downloadFailed)) {
-        const values = row.values as ExcelValue[];
-        const cells: Cell[] = [];
-        for (let i = 1; i < values.length; i++) cells.push(excelCell(values[i]));
-        yield [{ rowNumber: row.number, cells }];
-      }
-      // Only the first worksheet is the roster.
-      return;
-    }
-  } catch (error) {
-    if (error instanceof RosterFileError) throw error;
-    if (downloadError) throw downloadError;
-    throw new RosterFileError('NotXlsx', `The XLSX workbook could not be read: ${(error as Error).message}`);
-  } finally {
-    body.destroy();
+  for await (const row of firstWorksheetRows(body)) {
+    const values = row.values as ExcelJS.CellValue[];
+    const cells: Cell[] = [];
+    for (let i = 1; i < values.length; i++) cells.push(excelCell(values[i]));
+    yield [{ rowNumber: row.number, cells }];
   }
 }
 

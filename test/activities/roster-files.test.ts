@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { xlsxRecords } from '../../activities/roster-files';
+import { XLSX_LIMITS } from '../../activities/xlsx-workbook';
 import { RosterFileError } from '../../domain/roster-file';
+import { freshTempDir, leftIn } from '../support/temp-files';
+import {
+  inlineStringsWorkbook,
+  repeated,
+  sharedStringsBomb,
+  worksheetBomb,
+  zipOf,
+} from '../support/xlsx-archive';
 
 async function workbook(rows: number): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
@@ -58,5 +67,78 @@ describe('XLSX records (activities/roster-files.ts)', () => {
         return true;
       },
     );
+  });
+});
+
+describe('XLSX records: hostile workbooks and what a read leaves behind', () => {
+  let temp: ReturnType<typeof freshTempDir>;
+  beforeEach(() => {
+    temp = freshTempDir();
+  });
+  afterEach(() => temp.restore());
+
+  const nothingLeft = () => assert.deepEqual(leftIn(temp.dir), { files: [], handles: [] });
+
+  async function refusal(read: Promise<unknown>): Promise<string> {
+    let message = '';
+    await assert.rejects(read, (error) => {
+      assert.ok(error instanceof RosterFileError, String(error));
+      assert.equal(error.type, 'XlsxTooLarge');
+      message = error.message;
+      return true;
+    });
+    return message;
+  }
+
+  it('a workbook without a sharedStrings part reads, leaving no temporary file and no open handle', async () => {
+    const rows = await readAll(
+      Readable.from([
+        inlineStringsWorkbook([
+          ['Employee ID', 'First Name', 'Last Name'],
+          ['E1', 'Ann', 'Lee'],
+        ]),
+      ]),
+    );
+    assert.deepEqual(rows, [
+      ['Employee ID', 'First Name', 'Last Name'],
+      ['E1', 'Ann', 'Lee'],
+    ]);
+    nothingLeft();
+  });
+
+  it('a read stopped after the first row (a cancelled import) leaves nothing behind either', async () => {
+    // exceljs, like Excel, writes the worksheet before the shared strings: it is kept aside.
+    for await (const chunk of xlsxRecords(Readable.from([await workbook(500)]))) {
+      assert.deepEqual(chunk[0]?.cells, ['Employee ID', 'First Name', 'Last Name']);
+      break;
+    }
+    nothingLeft();
+  });
+
+  it('a shared-strings bomb whose headers claim 1 KB is stopped at the string limit', async function () {
+    this.timeout(60_000);
+    const bomb = sharedStringsBomb();
+    assert.ok(bomb.length < 700 * 1024, `${bomb.length} bytes`);
+    assert.match(await refusal(readAll(Readable.from([bomb]))), /more than 1,000,000 different texts/);
+    nothingLeft();
+  });
+
+  it('a worksheet bomb whose headers claim 1 KB is stopped at the inflated-bytes limit', async function () {
+    this.timeout(120_000);
+    const message = await refusal(readAll(Readable.from([worksheetBomb()])));
+    assert.match(message, new RegExp(`expands to more than ${XLSX_LIMITS.inflatedBytes / 1024 ** 2} MiB`));
+    nothingLeft();
+  });
+
+  it('one cell of megabytes (a text node no row holds) is refused before it is buffered', async () => {
+    const sheet = repeated(
+      '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>',
+      'x',
+      2 * XLSX_LIMITS.markupGapBytes,
+      '</t></is></c></row></sheetData></worksheet>',
+    );
+    const book = zipOf([{ name: 'xl/worksheets/sheet1.xml', deflated: sheet, declaredSize: 100 }]);
+    assert.match(await refusal(readAll(Readable.from([book]))), /a single value or tag of more than/);
+    nothingLeft();
   });
 });

@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { QueryTypes } from 'sequelize';
 import { findRosterImport, insertRosterImport } from '../../db/roster-import-store';
 import { npiCheckDigit } from '../../domain/roster-row';
@@ -11,6 +13,8 @@ import {
 } from '../../lib/workflow-contracts';
 import { rosterImport } from '../../workflows/roster-import';
 import { stack } from '../support/stack';
+
+export { zipOf } from '../support/xlsx-archive';
 
 export async function putObject(key: string, body: Buffer | string, contentType = 'text/csv') {
   const result = await stack().s3.send(
@@ -143,42 +147,10 @@ export async function employeesOf(organizationId: string) {
   );
 }
 
-/** A minimal zip (deflated entries) — enough to build a workbook-shaped zip bomb. */
-export function zipOf(entries: { name: string; data: Buffer }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const { name, data } of entries) {
-    const compressed = deflateRawSync(data, { level: 9 });
-    const nameBytes = Buffer.from(name);
-    const header = Buffer.alloc(30);
-    header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(20, 4);
-    header.writeUInt16LE(8, 8);
-    header.writeUInt32LE(crc32(data), 14);
-    header.writeUInt32LE(compressed.length, 18);
-    header.writeUInt32LE(data.length, 22);
-    header.writeUInt16LE(nameBytes.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc32(data), 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(data.length, 24);
-    central.writeUInt16LE(nameBytes.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(header, nameBytes, compressed);
-    centrals.push(central, nameBytes);
-    offset += header.length + nameBytes.length + compressed.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+/** The failure type behind a failed import workflow (WorkflowFailedError → ActivityFailure → ApplicationFailure). */
+export function failureType(error: unknown): { type: string | undefined; nonRetryable: boolean } {
+  assert.ok(error instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${error}`);
+  assert.ok(error.cause instanceof ActivityFailure);
+  assert.ok(error.cause.cause instanceof ApplicationFailure);
+  return { type: error.cause.cause.type ?? undefined, nonRetryable: error.cause.cause.nonRetryable === true };
 }

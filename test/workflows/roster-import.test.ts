@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import ExcelJS from 'exceljs';
 import { QueryTypes } from 'sequelize';
 import { execute } from '../../db/sql';
@@ -10,20 +8,13 @@ import { stack } from '../support/stack';
 import {
   employeeCsv,
   employeesOf,
+  failureType,
   importErrors,
   importRow,
   runImport,
   stageImport,
   zipOf,
 } from './roster-import-support';
-
-/** The failure type behind a failed import workflow (WorkflowFailedError → ActivityFailure → ApplicationFailure). */
-function failureType(error: unknown): { type: string | undefined; nonRetryable: boolean } {
-  assert.ok(error instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${error}`);
-  assert.ok(error.cause instanceof ActivityFailure);
-  assert.ok(error.cause.cause instanceof ApplicationFailure);
-  return { type: error.cause.cause.type ?? undefined, nonRetryable: error.cause.cause.nonRetryable === true };
-}
 
 describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', () => {
   it('merges a CSV: good rows committed, bad rows reported by row and column, unknown columns listed', async () => {
