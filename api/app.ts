@@ -23,8 +23,9 @@ import { organizationRoutes } from './routes/organizations/handlers';
 import { patientRoutes } from './routes/patients/handlers';
 import { webhookRoutes } from './routes/webhooks/handlers';
 
-/** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */
+/** File bodies that the upload routes stream or cap themselves, once the caller is authorized. */
 const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.openxmlformats))/i;
+const UPLOAD_PATH = /^\/v1\/organizations\/[^/]+\/(imports|logo)$/;
 
 export function createApp(deps: AppDeps) {
   const app = createRouter();
@@ -36,8 +37,11 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestLogger(deps.logger));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use('*', cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After'] }));
+  // Every other route, authenticated or not, reads at most the JSON limit whatever the content type.
   app.use('*', (c, next) =>
-    FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '') ? next() : jsonLimit(c, next),
+    UPLOAD_PATH.test(c.req.path) && FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '')
+      ? next()
+      : jsonLimit(c, next),
   );
   app.use(
     '*',
