@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { type AppDeps, createRouter, provideDatabase } from './env';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle } from './middleware/login-throttle';
-import { httpMetrics } from './middleware/metrics';
+import { httpMetrics, metricsEndpoint } from './middleware/metrics';
 import { requestLogger } from './middleware/request-logger';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth/handlers';
@@ -83,9 +83,7 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
-  app.get('/metrics', async (c) =>
-    c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }),
-  );
+  if (deps.config.METRICS_TOKEN) app.get('/metrics', metricsEndpoint(registry, deps.config.METRICS_TOKEN));
 
   app.notFound((c) => problemResponse(c, 404, `No route matches ${c.req.method} ${c.req.path}.`));
   app.onError(handleError);
