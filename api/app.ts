@@ -9,6 +9,7 @@ import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle } from './middleware/login-throttle';
 import { httpMetrics, metricsEndpoint } from './middleware/metrics';
 import { requestLogger } from './middleware/request-logger';
+import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth/handlers';
 import { codecRoutes } from './routes/codec/handlers';
@@ -73,15 +74,19 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'ALE Backend API',
-      version: '1.0.0',
-      description:
-        'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
-    },
-  });
+  const openApiDocument = () =>
+    withEdgeProblems(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'ALE Backend API',
+          version: '1.0.0',
+          description:
+            'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
+        },
+      }),
+    );
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
   if (deps.config.METRICS_TOKEN) app.get('/metrics', metricsEndpoint(registry, deps.config.METRICS_TOKEN));
 
