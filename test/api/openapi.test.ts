@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { RESERVED_SUBDOMAINS } from '../../domain/subdomain';
+import fc from 'fast-check';
+import { isValidSubdomain, RESERVED_SUBDOMAINS } from '../../domain/subdomain';
 import { createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
@@ -72,10 +73,22 @@ describe('the OpenAPI document states what the API answers', () => {
       assert.equal(subdomain.minLength, 3, name);
       assert.equal(subdomain.maxLength, 63, name);
       const pattern = new RegExp(subdomain.pattern);
-      for (const good of ['acme', 'a-1', 'abc-def-9']) assert.match(good, pattern);
-      for (const bad of ['-acme', 'acme-', 'Acme', 'ac_me', 'xn--acme', 'ac.me'])
+      for (const good of ['acme', 'a-1', 'abc-def-9', 'ab-c', 'abc--d', 'a'.repeat(63)]) assert.match(good, pattern);
+      for (const bad of ['-acme', 'acme-', 'Acme', 'ac_me', 'xn--acme', 'ab--', 'ac.me', 'ab'])
         assert.doesNotMatch(bad, pattern);
       assert.deepEqual(subdomain.not, { enum: [...RESERVED_SUBDOMAINS] });
+      // The documented rules and the code's agree on every string of the subdomain alphabet.
+      const documented = (value: string) =>
+        pattern.test(value) &&
+        value.length >= subdomain.minLength &&
+        value.length <= subdomain.maxLength &&
+        !subdomain.not.enum.includes(value);
+      fc.assert(
+        fc.property(fc.string({ unit: fc.constantFrom(...'abz09-A_.'), maxLength: 70 }), (value) => {
+          assert.equal(documented(value), isValidSubdomain(value), JSON.stringify(value));
+        }),
+        { numRuns: 2000 },
+      );
     }
   });
 });

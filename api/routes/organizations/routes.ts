@@ -24,11 +24,11 @@ const SubdomainSchema = z
   .openapi({
     example: 'acme',
     description: '3–63 of a–z 0–9 -, not reserved; becomes <subdomain>.<BASE_DOMAIN>',
-    // What subdomainProblems enforces, stated for clients: no "--" at positions 3–4, no hyphen at
-    // either end, and none of the reserved names.
+    // What subdomainProblems enforces, stated for clients (without lookahead, which not every
+    // client's regex engine has): no hyphen at either end, no "--" at positions 3–4, not reserved.
     minLength: SUBDOMAIN_MIN_LENGTH,
     maxLength: SUBDOMAIN_MAX_LENGTH,
-    pattern: '^(?!.{2}--)[a-z0-9][a-z0-9-]*[a-z0-9]$',
+    pattern: '^[a-z0-9][a-z0-9-]-?[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
     not: { enum: [...RESERVED_SUBDOMAINS] },
   });
 
