@@ -60,12 +60,10 @@ export function createRouter() {
       }
       const nulAt = nulCharacterPath(result.data);
       if (!nulAt) return;
+      const path = [prefix, ...nulAt].filter(Boolean).join('.') || '(body)';
       return problemResponse(c, 422, 'The request is not valid; see errors for each field.', {
         errors: [
-          {
-            path: [prefix, ...nulAt].filter(Boolean).join('.') || '(body)',
-            message: 'must not contain the NUL character (U+0000)',
-          },
+          { path, message: `${path} contains a NUL character (U+0000), which cannot be stored; remove it.` },
         ],
       });
     },

@@ -88,7 +88,7 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
     assert.equal(nul.status, 422);
     assert.deepEqual(
       nul.body.errors.map((e: any) => [e.path, e.message]),
-      [['firstName', 'first_name contains a NUL character (U+0000), which cannot be stored; remove it.']],
+      [['firstName', 'firstName contains a NUL character (U+0000), which cannot be stored; remove it.']],
     );
     const dup = await call(api, 'POST', `/v1/organizations/${org.id}/employees`, {
       token: admin.token,
