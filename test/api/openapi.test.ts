@@ -73,7 +73,8 @@ describe('the OpenAPI document states what the API answers', () => {
       assert.equal(subdomain.minLength, 3, name);
       assert.equal(subdomain.maxLength, 63, name);
       const pattern = new RegExp(subdomain.pattern);
-      for (const good of ['acme', 'a-1', 'abc-def-9', 'ab-c', 'abc--d', 'a'.repeat(63)]) assert.match(good, pattern);
+      for (const good of ['acme', 'a-1', 'abc-def-9', 'ab-c', 'abc--d', 'a'.repeat(63)])
+        assert.match(good, pattern);
       for (const bad of ['-acme', 'acme-', 'Acme', 'ac_me', 'xn--acme', 'ab--', 'ac.me', 'ab'])
         assert.doesNotMatch(bad, pattern);
       assert.deepEqual(subdomain.not, { enum: [...RESERVED_SUBDOMAINS] });
@@ -89,6 +90,21 @@ describe('the OpenAPI document states what the API answers', () => {
         }),
         { numRuns: 2000 },
       );
+    }
+  });
+
+  it("states the roster rules of a person's fields (dates, NPI, email)", async () => {
+    const { doc } = await operations();
+    for (const name of ['CreateEmployee', 'UpdateEmployee']) {
+      const fields = doc.components.schemas[name].properties;
+      for (const date of ['dateOfBirth', 'hireDate']) {
+        const pattern = new RegExp(fields[date].pattern);
+        for (const good of ['1980-04-01', '04/01/1980', '4/1/1980', '19800401']) assert.match(good, pattern);
+        for (const bad of ['1980-4-1', 'April 1', '1980.04.01']) assert.doesNotMatch(bad, pattern);
+      }
+      assert.match('1234567893', new RegExp(fields.npi.pattern));
+      assert.doesNotMatch('12345', new RegExp(fields.npi.pattern));
+      assert.doesNotMatch('not an email', new RegExp(fields.email.pattern));
     }
   });
 });
