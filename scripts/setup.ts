@@ -1,9 +1,11 @@
 /**
  * Fetches the local stack's outside tools once (both are cached outside the repo):
- * the Temporal CLI (TEMPORAL_CLI_PATH, PATH, cache, or go install) and the moto venv.
- * `npm run dev` and `npm test` do the same on first use; CI runs this first to fail early.
+ * the Temporal CLI (TEMPORAL_CLI_PATH, PATH, cache, or go install), the moto venv and the
+ * schemathesis venv (the API fuzz run, scripts/fuzz-api.ts). `npm run dev`, `npm test` and the fuzz
+ * run do the same on first use; CI runs this first to fail early.
  */
 import { ensureMoto } from './stack/moto';
+import { ensureSchemathesis } from './stack/schemathesis';
 import { resolveTemporalCli, TEMPORAL_CLI_HELP, temporalCliVersion } from './stack/temporal-cli';
 
 const cli = resolveTemporalCli();
@@ -13,3 +15,4 @@ if (!cli.path) {
   console.log(`Temporal CLI (${cli.source}): ${cli.path} — ${temporalCliVersion(cli.path)}`);
 }
 console.log(`moto: ${ensureMoto()}`);
+console.log(`schemathesis: ${ensureSchemathesis()}`);
