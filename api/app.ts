@@ -7,8 +7,9 @@ import { type AppDeps, createRouter, provideDatabase } from './env';
 import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle } from './middleware/login-throttle';
-import { httpMetrics } from './middleware/metrics';
+import { httpMetrics, metricsEndpoint } from './middleware/metrics';
 import { requestLogger } from './middleware/request-logger';
+import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth/handlers';
 import { codecRoutes } from './routes/codec/handlers';
@@ -24,8 +25,9 @@ import { organizationRoutes } from './routes/organizations/handlers';
 import { patientRoutes } from './routes/patients/handlers';
 import { webhookRoutes } from './routes/webhooks/handlers';
 
-/** Content types whose routes stream or cap their own bodies; everything else gets the JSON limit. */
+/** File bodies that the upload routes stream or cap themselves, once the caller is authorized. */
 const FILE_CONTENT_TYPE = /^(text\/csv|image\/|application\/(octet-stream|vnd\.openxmlformats))/i;
+const UPLOAD_PATH = /^\/v1\/organizations\/[^/]+\/(imports|logo)$/;
 
 export function createApp(deps: AppDeps) {
   const app = createRouter();
@@ -40,8 +42,11 @@ export function createApp(deps: AppDeps) {
     '*',
     cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After', 'Location'] }),
   );
+  // Every other route, authenticated or not, reads at most the JSON limit whatever the content type.
   app.use('*', (c, next) =>
-    FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '') ? next() : jsonLimit(c, next),
+    UPLOAD_PATH.test(c.req.path) && FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '')
+      ? next()
+      : jsonLimit(c, next),
   );
   app.use(
     '*',
@@ -74,18 +79,20 @@ export function createApp(deps: AppDeps) {
     scheme: 'bearer',
     bearerFormat: 'JWT',
   });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'ALE Backend API',
-      version: '1.0.0',
-      description:
-        'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
-    },
-  });
-  app.get('/metrics', async (c) =>
-    c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }),
-  );
+  const openApiDocument = () =>
+    withEdgeProblems(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: {
+          title: 'ALE Backend API',
+          version: '1.0.0',
+          description:
+            'Organizations, rosters, invitations and HHS-OIG exclusion screening. Errors are RFC 9457 problem+json.',
+        },
+      }),
+    );
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  if (deps.config.METRICS_TOKEN) app.get('/metrics', metricsEndpoint(registry, deps.config.METRICS_TOKEN));
 
   app.notFound((c) => problemResponse(c, 404, `No route matches ${c.req.method} ${c.req.path}.`));
   const explain415 = explainUnsupportedMediaType(app);

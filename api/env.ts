@@ -32,13 +32,39 @@ export type AppEnv = {
   };
 };
 
-/** Every router shares the validation hook, so any invalid input answers 422 problem+json naming the field. */
+/** The path of the first string (key or value) in `value` that holds U+0000, if any. */
+function nulCharacterPath(value: unknown, path: string[] = []): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key];
+    const found = nulCharacterPath(item, [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Every router shares the validation hook, so any invalid input answers 422 problem+json naming the
+ * field. That includes a string holding U+0000, which no schema forbids but Postgres text cannot
+ * store: refused here for every field of every route rather than failing as a statement.
+ */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
-      if (result.success) return;
+      const prefix = result.target === 'json' ? undefined : result.target;
+      if (!result.success) {
+        return problemResponse(c, 422, INVALID_REQUEST, {
+          errors: zodFieldErrors(result.error, prefix),
+        });
+      }
+      const nulAt = nulCharacterPath(result.data);
+      if (!nulAt) return;
+      const path = [prefix, ...nulAt].filter(Boolean).join('.') || '(body)';
       return problemResponse(c, 422, INVALID_REQUEST, {
-        errors: zodFieldErrors(result.error, result.target === 'json' ? undefined : result.target),
+        errors: [
+          { path, message: `${path} contains a NUL character (U+0000), which cannot be stored; remove it.` },
+        ],
       });
     },
   });

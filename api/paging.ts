@@ -18,18 +18,31 @@ type CursorValue<F extends CursorField> = F extends 'integer' ? number : string;
 export type CursorValues<F extends readonly CursorField[]> = { -readonly [K in keyof F]: CursorValue<F[K]> };
 
 // Timestamps as cursors carry them: Postgres's text form or ISO 8601 (Date#toISOString).
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/;
+const CURSOR_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[ T]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?([+-]\d{2}(:\d{2})?|Z)$/;
+const INT4_MAX = 2 ** 31 - 1;
+
+/** A date Postgres accepts: the shape, and a day that exists in that month of a year from 1 on. */
+function isCursorTimestamp(value: unknown): boolean {
+  const match = typeof value === 'string' ? CURSOR_TIMESTAMP.exec(value) : null;
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return year >= 1 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 
 function holds(field: CursorField, value: unknown): boolean {
   switch (field) {
     case 'text':
-      return typeof value === 'string';
+      // Postgres text cannot hold U+0000.
+      return typeof value === 'string' && !value.includes('\u0000');
     case 'uuid':
       return isUuid(value);
     case 'timestamp':
-      return typeof value === 'string' && CURSOR_TIMESTAMP.test(value);
+      return isCursorTimestamp(value);
     case 'integer':
-      return Number.isSafeInteger(value);
+      // The keyed integer columns are Postgres `integer`.
+      return Number.isInteger(value) && Math.abs(value as number) <= INT4_MAX;
   }
 }
 

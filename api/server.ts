@@ -7,6 +7,7 @@ import { createLogger } from '../lib/logger';
 import { onShutdownSignal } from '../lib/shutdown';
 import { createTemporalClient } from '../lib/temporal';
 import { createApp } from './app';
+import { metricsApp } from './middleware/metrics';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
@@ -31,13 +32,22 @@ try {
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'ale_api_' });
 const app = createApp({ config, sequelize, temporal, logger, metricsRegistry });
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: '0.0.0.0' }, (info) =>
-  logger.info({ port: info.port }, `API listening on http://127.0.0.1:${info.port} (docs at /docs)`),
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+  logger.info(
+    { host: config.HOST, port: info.port },
+    `API listening on http://${config.HOST}:${info.port} (docs at /docs)`,
+  ),
+);
+// Prometheus scrapes its own port, kept off the public one (or /metrics there with METRICS_TOKEN).
+const metricsServer = serve(
+  { fetch: metricsApp(metricsRegistry).fetch, port: config.METRICS_PORT, hostname: config.HOST },
+  (info) => logger.info({ port: info.port }, `metrics on http://${config.HOST}:${info.port}/metrics`),
 );
 
 onShutdownSignal(logger, 10_000, async () => {
   // Stop accepting, let in-flight requests finish, then release the pools.
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  metricsServer.close();
   await temporal.connection.close();
   await sequelize.close();
 });

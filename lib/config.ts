@@ -19,6 +19,9 @@ export const configSchema = z.object({
   APP_ENV: z.enum(['local', 'dev', 'prod']).default('local'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: optionalString,
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16).optional()),
 
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   POSTGRES_HOST: z.string().default('127.0.0.1'),
@@ -99,7 +102,20 @@ export const configSchema = z.object({
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).default(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD),
 });
 
-export type Config = Omit<z.output<typeof configSchema>, 'DATABASE_URL'> & { DATABASE_URL: string };
+export type Config = Omit<z.output<typeof configSchema>, 'DATABASE_URL' | 'HOST'> & {
+  DATABASE_URL: string;
+  HOST: string;
+};
+
+/** Local mode listens on loopback unless HOST says otherwise: a developer's machine is not a server. */
+export function defaultHost(appEnv: Config['APP_ENV']): string {
+  return appEnv === 'local' ? '127.0.0.1' : '0.0.0.0';
+}
+
+/** Whether HOST admits only this machine (then local mode may serve the codec without a token). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -151,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const databaseUrl =
     parsed.DATABASE_URL ??
     `postgres://${encodeURIComponent(parsed.POSTGRES_USER)}:${encodeURIComponent(parsed.POSTGRES_PASSWORD)}@${parsed.POSTGRES_HOST}:${parsed.POSTGRES_PORT}/${encodeURIComponent(parsed.POSTGRES_DB)}`;
-  return { ...parsed, DATABASE_URL: databaseUrl };
+  return { ...parsed, DATABASE_URL: databaseUrl, HOST: parsed.HOST ?? defaultHost(parsed.APP_ENV) };
 }
 
 /** For process entry points: print one line per problem and exit non-zero. */

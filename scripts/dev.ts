@@ -168,7 +168,8 @@ try {
     });
   const worker = node('worker', 'workers/main.ts', { flags: WORKER_NODE_FLAGS, env: WORKER_ENV });
   superviseChild(worker);
-  const api = node('api', 'api/server.ts');
+  // The worker's metrics already hold 9464 on this machine.
+  const api = node('api', 'api/server.ts', { env: { METRICS_PORT: env.METRICS_PORT ?? '9465' } });
   superviseChild(api);
 
   const apiUrl = `http://127.0.0.1:${config.PORT}`;

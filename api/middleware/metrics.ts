@@ -1,6 +1,9 @@
+import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { sameSecret } from '../../lib/same-secret';
 import type { AppEnv } from '../env';
+import { problemResponse } from '../problem';
 
 /** Request count and latency by route template (never the raw path: ids would explode cardinality). */
 export function httpMetrics(registry: Registry) {
@@ -25,4 +28,26 @@ export function httpMetrics(registry: Registry) {
     duration.observe(labels, (performance.now() - started) / 1000);
   });
   return middleware;
+}
+
+/**
+ * GET /metrics in Prometheus's text format. With `token`, only for `Authorization: Bearer <token>`
+ * (the API port is public; route counts and process details are not for everyone).
+ */
+export function metricsEndpoint(registry: Registry, token?: string) {
+  return createMiddleware(async (c) => {
+    if (token && !sameSecret(c.req.header('authorization'), `Bearer ${token}`)) {
+      return problemResponse(c, 401, 'Send METRICS_TOKEN as "Authorization: Bearer <token>".', {
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      });
+    }
+    return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });
+  });
+}
+
+/** The separate listener's app (METRICS_PORT): /metrics and nothing else. */
+export function metricsApp(registry: Registry) {
+  const app = new Hono();
+  app.get('/metrics', metricsEndpoint(registry));
+  return app;
 }

@@ -53,6 +53,18 @@ describe('POST /codec/decode and /codec/encode (Temporal Web UI remote codec)', 
     assert.equal((await call(app, 'POST', '/codec/decode', { token, json: body })).status, 403);
   });
 
+  it('answers without a token in local mode only while the API listens on loopback', async () => {
+    const body = { payloads: [await encrypted('x')] };
+    const loopback = stack().createApp({ APP_ENV: 'local', HOST: '127.0.0.1' });
+    assert.equal((await call(loopback, 'POST', '/codec/decode', { json: body })).status, 200);
+    for (const HOST of ['0.0.0.0', '::', '10.0.0.5']) {
+      const reachable = stack().createApp({ APP_ENV: 'local', HOST });
+      assert.equal((await call(reachable, 'POST', '/codec/decode', { json: body })).status, 401, HOST);
+      const { token } = await createUser();
+      assert.equal((await call(reachable, 'POST', '/codec/decode', { token, json: body })).status, 403);
+    }
+  });
+
   it('answers 400 for payloads encrypted with a key it does not have', async () => {
     const { token } = await createUser({ platformAdmin: true });
     const foreign = new AesGcmPayloadCodec(`other:${Buffer.alloc(32, 1).toString('base64')}`);

@@ -1,7 +1,7 @@
 import { DEV_SECRETS } from '../../lib/config';
 import { TEST_PASSWORD } from './fixtures';
 
-/** What must never reach a log line (docs/spec.md §7): passwords, bearer/invitation tokens, roster rows. */
+/** What must never reach a log line (docs/spec.md §7): passwords, bearer/invitation tokens, roster rows, SQL values. */
 const FORBIDDEN: [string, RegExp][] = [
   ['a test password', new RegExp(TEST_PASSWORD)],
   ['the bootstrap admin password', new RegExp(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD)],
@@ -9,6 +9,7 @@ const FORBIDDEN: [string, RegExp][] = [
   ['a date of birth field', /"(dateOfBirth|date_of_birth|dob)"\s*:\s*"\d/i],
   ['a person name field', /"(firstName|first_name|lastName|last_name)"\s*:/i],
   ['the payload key', new RegExp(DEV_SECRETS.TEMPORAL_PAYLOAD_KEY.split(':')[1] ?? 'x')],
+  ['a Postgres error detail quoting a row', /Failing row contains \(|Key \([^)]*\)=\(/],
 ];
 
 /** Lines of the run's logs that hold something from FORBIDDEN, with what they hold. */

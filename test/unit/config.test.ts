@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, DEV_SECRETS, loadConfig } from '../../lib/config';
+import { ConfigError, DEV_SECRETS, isLoopbackHost, loadConfig } from '../../lib/config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -22,6 +22,30 @@ describe('config', () => {
     assert.equal(config.EXCLUSION_SOURCE_STALE_AFTER, 172800, 'docs/spec.md §8');
     assert.equal(config.SAMPLE_DATA, false);
     assert.deepEqual(config.CORS_ORIGINS, ['http://localhost:8233']);
+  });
+
+  it('listens on loopback in local mode and everywhere elsewhere, unless HOST says otherwise', () => {
+    assert.equal(loadConfig({}).HOST, '127.0.0.1');
+    assert.equal(loadConfig({ APP_ENV: 'dev' }).HOST, '0.0.0.0');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).HOST, '0.0.0.0');
+    assert.equal(loadConfig({ APP_ENV: 'dev', HOST: '10.1.2.3' }).HOST, '10.1.2.3');
+  });
+
+  it('tells loopback hosts from the others', () => {
+    for (const host of ['127.0.0.1', '127.0.1.1', 'localhost', '::1']) assert.ok(isLoopbackHost(host), host);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', '192.168.1.2', 'example.test']) {
+      assert.ok(!isLoopbackHost(host), host);
+    }
+  });
+
+  it('keeps /metrics on its own port unless a token of 16 characters or more is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.METRICS_PORT, 9464);
+    assert.equal(config.METRICS_TOKEN, undefined);
+    assert.deepEqual(
+      problemsOf({ METRICS_TOKEN: 'short' }).map((line) => line.split(':')[0]),
+      ['METRICS_TOKEN'],
+    );
   });
 
   it('builds DATABASE_URL from POSTGRES_* when it is not given', () => {

@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { Payload } from '@temporalio/common';
 import { createMiddleware } from 'hono/factory';
+import { isLoopbackHost } from '../../../lib/config';
 import { AesGcmPayloadCodec } from '../../../lib/payload-codec';
 import { type AppDeps, type AppEnv, createRouter } from '../../env';
 import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
@@ -24,10 +25,12 @@ const toJson = ({ metadata, data }: Payload): JsonPayload => ({
 export function codecRoutes({ config }: AppDeps) {
   const codec = new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEY);
   const auth = authenticate(config.AUTH_JWT_SECRET);
-  // The dev server's Web UI has no login to pass a token from, so with APP_ENV=local (a developer's
-  // own machine) the codec answers without one; everywhere else it needs a platform admin's token.
+  // The dev server's Web UI has no login to pass a token from, so in local mode with the API reachable
+  // from this machine only, the codec answers without one; everywhere else it needs a platform
+  // admin's token (anything that reaches the port could otherwise decrypt every payload).
+  const tokenless = config.APP_ENV === 'local' && isLoopbackHost(config.HOST);
   const operatorOnly = createMiddleware<AppEnv>(async (c, next) => {
-    if (config.APP_ENV === 'local' && !c.req.header('authorization')) return next();
+    if (tokenless && !c.req.header('authorization')) return next();
     await auth(c, async () => {
       await requirePlatformAdmin(c, next);
     });

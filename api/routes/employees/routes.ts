@@ -31,17 +31,26 @@ export const EmployeeSchema = z
   .openapi('Employee');
 
 const optionalText = (max: number) => z.string().max(max).nullable().optional();
+// The rules of a roster row (domain/roster-row.ts), which a person added or changed here also
+// passes, stated for clients; the service answers 422 naming the field when one is broken.
+const ROSTER_DATE = {
+  pattern: '^(\\d{4}-\\d{2}-\\d{2}|\\d{1,2}/\\d{1,2}/\\d{4}|\\d{8})$',
+  description: 'A calendar date: YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY or YYYYMMDD',
+};
 const EditableFields = {
-  externalId: optionalText(200),
-  firstName: z.string().min(1).max(200),
+  externalId: optionalText(200).openapi({ description: 'externalId or email identifies the person' }),
+  firstName: z.string().min(1).max(200).openapi({ description: 'Holds at least one letter or digit' }),
   middleName: optionalText(200),
-  lastName: z.string().min(1).max(200),
-  dateOfBirth: optionalText(10).openapi({ example: '1980-04-01' }),
-  npi: optionalText(10),
-  email: optionalText(320),
+  lastName: z.string().min(1).max(200).openapi({ description: 'Holds at least one letter or digit' }),
+  dateOfBirth: optionalText(10).openapi({ ...ROSTER_DATE, example: '1980-04-01' }),
+  npi: optionalText(10).openapi({
+    pattern: '^\\d{10}$',
+    description: '10 digits, the last the check digit of the CMS NPI standard',
+  }),
+  email: optionalText(320).openapi({ pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' }),
   phone: optionalText(50),
   title: optionalText(200),
-  hireDate: optionalText(10),
+  hireDate: optionalText(10).openapi(ROSTER_DATE),
   status: z.enum(['active', 'inactive']).optional(),
 };
 const CreateSchema = z.object({ kind: PersonKindParam, ...EditableFields }).openapi('CreateEmployee');

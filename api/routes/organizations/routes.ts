@@ -1,7 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { LOGO_MAX_UPLOAD_BYTES } from '../../../domain/logo';
-import { subdomainProblems } from '../../../domain/subdomain';
+import {
+  RESERVED_SUBDOMAINS,
+  SUBDOMAIN_MAX_LENGTH,
+  SUBDOMAIN_MIN_LENGTH,
+  subdomainProblems,
+} from '../../../domain/subdomain';
 import { AcceptedFields, acceptedResponse, ResourceLinks } from '../../accepted';
 import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
 import { limitBody } from '../../middleware/body-limit';
@@ -19,6 +24,12 @@ const SubdomainSchema = z
   .openapi({
     example: 'acme',
     description: '3–63 of a–z 0–9 -, not reserved; becomes <subdomain>.<BASE_DOMAIN>',
+    // What subdomainProblems enforces, stated for clients (without lookahead, which not every
+    // client's regex engine has): no hyphen at either end, no "--" at positions 3–4, not reserved.
+    minLength: SUBDOMAIN_MIN_LENGTH,
+    maxLength: SUBDOMAIN_MAX_LENGTH,
+    pattern: '^[a-z0-9][a-z0-9-]-?[a-z0-9]([a-z0-9-]*[a-z0-9])?$',
+    not: { enum: [...RESERVED_SUBDOMAINS] },
   });
 
 const NameSchema = z.string().trim().min(1).max(200).openapi({ example: 'Acme Home Care' });

@@ -1,17 +1,10 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { z } from '@hono/zod-openapi';
+import { sameSecret } from '../../../lib/same-secret';
 import { importRosterDrops } from '../../../services/roster-drops';
 import { acceptedBatch, resourceLinks } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { ProblemError } from '../../problem';
 import { type ResultSchema, s3WebhookRoute } from './routes';
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /** S3 event notifications for roster drops (services/roster-drops.ts), behind a shared secret. */
 export function webhookRoutes({ config, sequelize, temporal }: AppDeps) {

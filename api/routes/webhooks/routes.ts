@@ -4,6 +4,16 @@ import { problems } from '../../schemas';
 
 /** The S3 webhook's contract (handlers.ts implements it). */
 
+/** S3 URL-encodes the keys in its events; a key that does not decode was not sent by S3. */
+function isUrlEncoded(key: string): boolean {
+  try {
+    decodeURIComponent(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const S3EventSchema = z
   .object({
     Records: z
@@ -13,7 +23,7 @@ const S3EventSchema = z
           s3: z.object({
             bucket: z.object({ name: z.string() }),
             object: z.object({
-              key: z.string(),
+              key: z.string().refine(isUrlEncoded, 'not a URL-encoded object key'),
               eTag: z.string().optional(),
               sequencer: z.string().optional(),
             }),
