@@ -138,23 +138,25 @@ describe('JWT middleware', () => {
   });
 });
 
+/** A login to `app` for `email` as it arrives from the client at `address`. */
+function loginFrom(app: ReturnType<ReturnType<typeof stack>['createApp']>, email: string) {
+  return (password: string, address: string) =>
+    app.request(
+      '/v1/auth/login',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      },
+      { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
+    );
+}
+
 describe('login throttling per email and client together', () => {
   it("a stranger's failures for an email do not lock its owner out from another client", async () => {
     const app = stack().createApp();
     const { user } = await createUser({ platformAdmin: true });
-    const from = (address: string) => ({
-      incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } },
-    });
-    const login = (password: string, address: string) =>
-      app.request(
-        '/v1/auth/login',
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: user.email, password }),
-        },
-        from(address),
-      );
+    const login = loginFrom(app, user.email);
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) statuses.push((await login('wrong password', '203.0.113.9')).status);
     assert.deepEqual(statuses, [...Array(5).fill(401), ...Array(15).fill(429)]);
@@ -169,16 +171,7 @@ describe('login throttling per email and client together', () => {
   it('still caps one email guessed from many clients', async () => {
     const app = stack().createApp();
     const { user } = await createUser();
-    const login = (password: string, address: string) =>
-      app.request(
-        '/v1/auth/login',
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: user.email, password }),
-        },
-        { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
-      );
+    const login = loginFrom(app, user.email);
     for (let client = 0; client < 20; client++) {
       for (let i = 0; i < 5; i++) assert.equal((await login('wrong', `192.0.2.${client}`)).status, 401);
     }
