@@ -73,7 +73,7 @@ describe('hostile input answers 4xx naming the field', () => {
     const app = stack().createApp();
     const value = await call(app, 'POST', `/v1/organizations/${org.id}/employees`, {
       token,
-      json: { kind: 'employee', firstName: 'Ann', lastName: 'Lee', title: 'RN\u0000' },
+      json: { kind: 'employee', externalId: 'E-NUL-1', firstName: 'Ann', lastName: 'Lee', title: 'RN\u0000' },
     });
     assert.equal(value.status, 422, JSON.stringify(value.body));
     assert.deepEqual(fieldsOf(value.body), ['title']);
