@@ -162,6 +162,21 @@ describe('422 at once: an empty upload, and every error of a request together', 
     assert.deepEqual(paths(json.body).sort(), ['dryRun', 'kind', 'query.mode', 's3Key']);
   });
 
+  it('a new employee sent with no body at all, or an empty JSON body, is told what is missing', async () => {
+    const { app, admin, org } = await setup();
+    const employeesPath = `/v1/organizations/${org.id}/employees`;
+    const bare = await call(app, 'POST', employeesPath, { token: admin.token });
+    assert.equal(bare.status, 422, JSON.stringify(bare.body));
+    assert.ok(paths(bare.body).includes('kind'), JSON.stringify(bare.body));
+    const empty = await call(app, 'POST', employeesPath, {
+      token: admin.token,
+      body: '',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(empty.status, 400, JSON.stringify(empty.body));
+    assert.match(empty.body.detail, /JSON/);
+  });
+
   it('a new employee: schema and row-rule errors together, in the request’s field names', async () => {
     const { app, admin, org } = await setup();
     const response = await call(app, 'POST', `/v1/organizations/${org.id}/employees`, {

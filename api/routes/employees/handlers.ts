@@ -85,14 +85,18 @@ function reportEveryEmployeeError(
   const own = zodFieldErrors(result.error, result.target === 'json' ? undefined : result.target);
   if (result.target !== 'json')
     return Promise.resolve(problemResponse(c, 422, INVALID_REQUEST, { errors: own }));
-  return c.req.json().then((body: unknown) => {
-    const fields = textFields(body);
-    const kind = fields.kind === 'caregiver' || fields.kind === 'caregivers' ? 'caregiver' : 'employee';
-    const rules = employeeFieldErrors(kind, fields).filter(
-      (rule) => !own.some((error) => error.path === rule.path),
-    );
-    return problemResponse(c, 422, INVALID_REQUEST, { errors: [...own, ...rules] });
-  });
+  // An empty or non-JSON body already has its schema error; the row rules then see no fields.
+  return c.req
+    .json()
+    .catch(() => undefined)
+    .then((body: unknown) => {
+      const fields = textFields(body);
+      const kind = fields.kind === 'caregiver' || fields.kind === 'caregivers' ? 'caregiver' : 'employee';
+      const rules = employeeFieldErrors(kind, fields).filter(
+        (rule) => !own.some((error) => error.path === rule.path),
+      );
+      return problemResponse(c, 422, INVALID_REQUEST, { errors: [...own, ...rules] });
+    });
 }
 
 export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
