@@ -8,7 +8,7 @@
  * failure. FUZZ_MAX_EXAMPLES (default 25) and FUZZ_SEED (default 21) bound and fix the run; FUZZ_ARGS
  * adds schemathesis options.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -203,8 +203,10 @@ async function main(): Promise<number> {
     log(`schemathesis ${args.join(' ')}`);
     // More schemathesis options for a local reproduction, e.g. FUZZ_ARGS="--report har".
     args.push(...(process.env.FUZZ_ARGS ?? '').split(' ').filter(Boolean));
-    const run = spawnSync(schemathesis, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: workDir });
-    if (run.status !== 0) {
+    // Not spawnSync: embedded Postgres logs through a pipe this process must keep reading, or the
+    // first error it logs once the pipe is full blocks its backend, holding that row's locks.
+    const status = await runToExit(schemathesis, args, workDir);
+    if (status !== 0) {
       const errors = fs
         .readFileSync(apiLog, 'utf8')
         .split('\n')
@@ -212,11 +214,19 @@ async function main(): Promise<number> {
       log(`the API logged ${errors.length} error line(s)${errors.length ? ':' : ''}`);
       for (const line of errors.slice(0, 20)) console.log(line.slice(0, 2000));
     }
-    return run.status ?? 1;
+    return status;
   } finally {
     for (const stop of stops) await stop().catch((error) => log(`stop failed: ${(error as Error).message}`));
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+function runToExit(command: string, args: string[], cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
 }
 
 process.exit(await main());
