@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import { caMediCalAdapter } from './ca-medi-cal';
 import { leieAdapter } from './leie';
 import { paMedicheckAdapter } from './pa-medicheck';
 import { samAdapter } from './sam';
 import type { ExclusionSourceAdapter, ExclusionSourceId } from './source';
+import { openZippedCsv } from './zipped-csv';
 
 /**
  * Every list's adapter by source id (docs/spec.md §8); the type makes a source id without an
@@ -18,3 +20,13 @@ export const EXCLUSION_SOURCE_ADAPTERS: Record<ExclusionSourceId, ExclusionSourc
 
 export const exclusionSourceAdapter = (id: ExclusionSourceId): ExclusionSourceAdapter =>
   EXCLUSION_SOURCE_ADAPTERS[id];
+
+/** The CSV bytes of a list's download: the download itself, or the one CSV of its ZIP (size capped). */
+export async function listCsvStream(
+  adapter: ExclusionSourceAdapter,
+  download: Buffer,
+  options: { maxUncompressedBytes?: number } = {},
+): Promise<Readable> {
+  if (adapter.container === 'csv') return Readable.from([download], { objectMode: false });
+  return (await openZippedCsv(download, { label: adapter.name, ...options })).stream;
+}
