@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
 
 /** Development defaults that must never reach production (APP_ENV=prod refuses them). */
 export const DEV_SECRETS = {
@@ -14,6 +15,7 @@ const optionalString = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 const url = z.url({ protocol: /^https?$/ });
+const cron = z.string().regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression');
 
 export const configSchema = z.object({
   APP_ENV: z.enum(['local', 'dev', 'prod']).default('local'),
@@ -81,11 +83,26 @@ export const configSchema = z.object({
 
   OIG_WEBPAGE_URL: url.default('https://oig.hhs.gov/exclusions/exclusions_list.asp'),
   OIG_CSV_DOWNLOAD_URL: url.default('https://oig.hhs.gov/exclusions/downloadables/UPDATED.csv'),
-  OIG_SYNC_CRON: z
-    .string()
-    .regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression')
-    .default('0 6 * * *'),
+  OIG_SYNC_CRON: cron.default('0 6 * * *'),
   EXCLUSION_SOURCE_STALE_AFTER: seconds.default(172800),
+  EXCLUSION_SOURCES: z
+    .string()
+    .default('leie,sam')
+    .transform((value) => [
+      ...new Set(
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(z.enum(EXCLUSION_SOURCE_IDS))),
+  SAM_EXTRACT_URL: url.default('https://api.sam.gov/data-services/v1/extracts?fileType=EXCLUSION'),
+  SAM_API_KEY: optionalString,
+  PA_MEDICHECK_URL: optionalString.pipe(url.optional()),
+  CA_MEDI_CAL_URL: optionalString.pipe(url.optional()),
+  SAM_SYNC_CRON: cron.default('0 13 * * *'),
+  STATE_LISTS_SYNC_CRON: cron.default('0 14 * * *'),
   SAMPLE_DATA: z.stringbool().default(false),
 
   WEBHOOK_SECRET: z.string().min(8).default(DEV_SECRETS.WEBHOOK_SECRET),
