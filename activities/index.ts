@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createExclusionSourceSyncActivities } from './exclusion-source-sync';
 import { createInvitationActivities } from './invitations';
 import { createLogoActivities } from './logos';
 import { createOigActivities } from './oig';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSelfCheckActivities(deps),
     ...createOigActivities(deps),
     ...createOigImportActivities(deps),
+    ...createExclusionSourceSyncActivities(deps),
     ...createRoute53Activities(deps),
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),

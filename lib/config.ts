@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
 
 /** Development defaults that must never reach production (APP_ENV=prod refuses them). */
 export const DEV_SECRETS = {
@@ -15,6 +14,8 @@ const optionalString = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 const url = z.url({ protocol: /^https?$/ });
+/** The ids of domain/exclusion-sources/source.ts (lib imports nothing of the project; a unit test holds them equal). */
+export const CONFIG_EXCLUSION_SOURCE_IDS = ['leie', 'sam', 'pa_medicheck', 'ca_medi_cal'] as const;
 const cron = z.string().regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression');
 
 export const configSchema = z.object({
@@ -96,11 +97,12 @@ export const configSchema = z.object({
           .filter(Boolean),
       ),
     ])
-    .pipe(z.array(z.enum(EXCLUSION_SOURCE_IDS))),
+    .pipe(z.array(z.enum(CONFIG_EXCLUSION_SOURCE_IDS))),
   SAM_EXTRACT_URL: url.default('https://api.sam.gov/data-services/v1/extracts?fileType=EXCLUSION'),
   SAM_API_KEY: optionalString,
   PA_MEDICHECK_URL: optionalString.pipe(url.optional()),
   CA_MEDI_CAL_URL: optionalString.pipe(url.optional()),
+  EXCLUSION_SOURCE_DOWNLOAD_STALL_TIMEOUT: seconds.default(60),
   SAM_SYNC_CRON: cron.default('0 13 * * *'),
   STATE_LISTS_SYNC_CRON: cron.default('0 14 * * *'),
   SAMPLE_DATA: z.stringbool().default(false),

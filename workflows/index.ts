@@ -1,4 +1,5 @@
 export { exclusionScreening } from './exclusion-screening';
+export { exclusionSourceSync } from './exclusion-source-sync';
 export { invitation } from './invitation';
 export { oigSync } from './oig-sync';
 export { organizationLifecycle } from './organization-lifecycle';

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
   closeSourceImportSession,
-  countSourceRecords,
-  findLastSourceImport,
   openSourceImportSession,
   ShortListError,
   SourceStagingCopy,
-  searchAllExclusions,
   swapSourceList,
+} from '../../db/exclusion-source-import';
+import {
+  countSourceRecords,
+  findLastSourceImport,
+  searchAllExclusions,
 } from '../../db/exclusion-source-store';
 import {
   FIRST_EMPLOYEE_ID,
@@ -162,7 +164,7 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
     const short = LIST.filter((item) => item.exclusionKey !== 'k-spare1' && item.exclusionKey !== 'k-spare2');
     await assert.rejects(
       load(short),
-      (error: unknown) => error instanceof ShortListError && /fewer than 90 %/.test(error.message),
+      (error: unknown) => error instanceof ShortListError && /fewer than 90 %/.test((error as Error).message),
     );
     assert.equal(
       await countSourceRecords(stack().sequelize, SOURCE),

@@ -1,10 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { MATCH_STATUSES } from '../../../db/screening-store';
-import { ExclusionRecordSchema } from '../exclusion-sources/schemas';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+import { ExclusionRecordSchema } from '../exclusion-sources/schemas';
 
 const REVIEW_STATUSES = ['confirmed', 'dismissed'] as const;
 
@@ -37,7 +37,9 @@ export const ExclusionMatchSchema = z
     id: z.uuid(),
     organizationId: z.uuid(),
     employeeId: z.uuid(),
-    source: z.string().openapi({ description: 'The exclusion list matched: leie, sam, pa_medicheck, ca_medi_cal' }),
+    source: z
+      .string()
+      .openapi({ description: 'The exclusion list matched: leie, sam, pa_medicheck, ca_medi_cal' }),
     exclusionKey: z.string(),
     reason: z.enum(['npi', 'name_dob', 'name']),
     score: z.number(),
@@ -69,7 +71,8 @@ export const ExclusionMatchSchema = z
       description: 'The LEIE row as last imported (source `leie`); null once it has left the list.',
     }),
     record: ExclusionRecordSchema.nullable().openapi({
-      description: 'The record of a non-LEIE list as last imported; null for the LEIE and once it has left its list.',
+      description:
+        'The record of a non-LEIE list as last imported; null for the LEIE and once it has left its list.',
     }),
     waiver: z
       .object({ date: z.string().nullable(), state: z.string().nullable() })
