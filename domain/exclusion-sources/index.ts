@@ -1,3 +1,5 @@
+import { caMediCalAdapter } from './ca-medi-cal';
+import { paMedicheckAdapter } from './pa-medicheck';
 import { samAdapter } from './sam';
 import type { ExclusionSourceAdapter, ExclusionSourceId } from './source';
 
@@ -7,6 +9,8 @@ import type { ExclusionSourceAdapter, ExclusionSourceId } from './source';
  */
 export const EXCLUSION_SOURCE_ADAPTERS: Partial<Record<ExclusionSourceId, ExclusionSourceAdapter>> = {
   sam: samAdapter,
+  pa_medicheck: paMedicheckAdapter,
+  ca_medi_cal: caMediCalAdapter,
 };
 
 export function exclusionSourceAdapter(id: ExclusionSourceId): ExclusionSourceAdapter {

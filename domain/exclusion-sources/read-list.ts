@@ -45,9 +45,9 @@ export class ExclusionListReader {
 
   constructor(private readonly adapter: ExclusionSourceAdapter) {}
 
-  /** Bytes the file held that were not UTF-8 and were read as Windows-1252. */
-  get windows1252Bytes(): number {
-    return this.decoder.windows1252Bytes;
+  /** `windows-1252` or `mixed` when the file was not (only) UTF-8: worth a note on the check. */
+  get encoding(): ListTextDecoder['encoding'] {
+    return this.decoder.encoding;
   }
 
   /** Throws `ExclusionSourceFormatError` for a body that is no CSV, a bad header or broken CSV. */
@@ -58,6 +58,8 @@ export class ExclusionListReader {
       // A stray quote inside an unquoted field (`JOHN "JACK" DOE`) is text, as spreadsheets read it.
       relax_quotes: true,
       skip_empty_lines: true,
+      // Both line ends, even in one file (a list appended to by another tool).
+      record_delimiter: ['\r\n', '\n'],
       max_record_size: MAX_LIST_RECORD_BYTES,
       // Passed on to the stream: room for a whole batch of parsed records.
       readableHighWaterMark: BATCH_RECORDS,

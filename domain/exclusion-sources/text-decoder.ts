@@ -1,9 +1,13 @@
 /**
- * Decodes a list's bytes as UTF-8 where they are UTF-8 and as Windows-1252 where they are not.
- * Government lists are published by tools that write either (an `é` is `C3 A9` in one file and
- * `E9` in the next, sometimes both in one file after a merge): a byte that does not begin a
- * well-formed UTF-8 sequence is read as Windows-1252, so `E9` is `é` — never `�`, never dropped.
- * A chunk that is valid UTF-8 (nearly all) is decoded natively; only others are walked byte by byte.
+ * Decodes a list's bytes as UTF-8 or Windows-1252. Government lists are published by tools that
+ * write either (an `é` is `C3 A9` in one file and `E9` in the next), so `E9` must read `é` — never
+ * `�`, never dropped:
+ * - a file whose first non-UTF-8 byte comes before any multi-byte UTF-8 character is Windows-1252
+ *   from there on (its ASCII prefix reads the same either way), so `É’€` (`C9 92 80`) is not taken
+ *   for the UTF-8 character those bytes happen to spell;
+ * - a file that showed UTF-8 characters first is mixed (lists merged from two tools): each byte that
+ *   does not begin a well-formed UTF-8 sequence is read as Windows-1252.
+ * Chunks that are valid UTF-8 (nearly all) are decoded natively; only others are walked byte by byte.
  */
 
 const WINDOWS_1252 = new TextDecoder('windows-1252').decode(
@@ -37,17 +41,21 @@ function utf8SequenceLength(bytes: Uint8Array, at: number): number {
 }
 
 export class ListTextDecoder {
-  /** Bytes read as Windows-1252 so far: 0 for a UTF-8 file. */
-  windows1252Bytes = 0;
+  /** What the bytes so far turned out to be. */
+  encoding: 'utf-8' | 'windows-1252' | 'mixed' = 'utf-8';
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  private readonly windows1252 = new TextDecoder('windows-1252', { ignoreBOM: true });
+  private sawUtf8Character = false;
   private pending: Uint8Array = new Uint8Array(0);
 
   /** The text of the bytes so far; a sequence cut by the chunk's end waits for the next chunk. */
   write(chunk: Uint8Array): string {
+    if (this.encoding === 'windows-1252') return this.windows1252.decode(chunk);
     return this.decode(this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk, false);
   }
 
   end(): string {
+    if (this.encoding === 'windows-1252') return '';
     return this.decode(this.pending, true);
   }
 
@@ -68,7 +76,9 @@ export class ListTextDecoder {
     this.pending = bytes.slice(cut);
     const body = bytes.subarray(0, cut);
     try {
-      return this.utf8.decode(body);
+      const text = this.utf8.decode(body);
+      if (!this.sawUtf8Character && text.length < body.length) this.sawUtf8Character = true;
+      return text;
     } catch {
       return this.mixed(body);
     }
@@ -85,12 +95,20 @@ export class ListTextDecoder {
       }
       const length = utf8SequenceLength(bytes, i);
       if (length > 0) {
+        this.sawUtf8Character = true;
         i += length;
         continue;
       }
       text += Buffer.from(bytes.buffer, bytes.byteOffset + runStart, i - runStart).toString('utf8');
+      if (!this.sawUtf8Character) {
+        // Nothing so far was UTF-8 beyond ASCII: the file is Windows-1252 from here on.
+        this.encoding = 'windows-1252';
+        const rest = Buffer.concat([bytes.subarray(i), this.pending]);
+        this.pending = new Uint8Array(0);
+        return text + this.windows1252.decode(rest);
+      }
+      this.encoding = 'mixed';
       text += WINDOWS_1252[(bytes[i] as number) - 0x80];
-      this.windows1252Bytes++;
       i++;
       runStart = i;
     }
