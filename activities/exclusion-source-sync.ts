@@ -51,7 +51,7 @@ export const ExclusionSourceSyncFailureType = {
 /** The real files are ≈ 10–60 MB; anything this big is not the list. */
 export const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
 /** A ZIP's CSV may not inflate past this (a ZIP bomb must not fill disk or memory). */
-export const MAX_CSV_BYTES = 1024 * 1024 * 1024;
+export const MAX_CSV_BYTES = 512 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 30_000;
 const HEARTBEAT_MS = 1_000;
 const ZIP_MAGIC = 0x04034b50;
@@ -269,8 +269,14 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
         try {
           const copy = await SourceStagingCopy.begin(session);
           const reader = new ExclusionListReader(adapter);
+          // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
           const csv = zip
-            ? await openZippedCsv(spool, { maxCsvBytes: MAX_CSV_BYTES })
+            ? (
+                await openZippedCsv(await fs.promises.readFile(spool), {
+                  label: adapter.name,
+                  maxUncompressedBytes: MAX_CSV_BYTES,
+                })
+              ).stream
             : fs.createReadStream(spool);
           progress.phase = 'load';
           try {

@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
+import { ApplicationFailure } from '@temporalio/activity';
 
 /**
- * The one CSV inside a list's ZIP, as a stream (docs/spec.md §8). Placeholder until the adapter
- * layer's ZIP reader lands (branch source-adapters): a ZIP source fails non-retryably meanwhile.
+ * The one CSV inside a list's ZIP (docs/spec.md §8). Placeholder with the adapter layer's signature
+ * until its ZIP reader lands (branch source-adapters): a ZIP source fails non-retryably meanwhile.
  */
-export async function openZippedCsv(_file: string, _options: { maxCsvBytes: number }): Promise<Readable> {
-  const { ApplicationFailure } = await import('@temporalio/activity');
-  throw ApplicationFailure.nonRetryable(
-    'reading ZIP lists is not available yet',
-    'ExclusionSourceZipUnsupported',
-  );
+export async function openZippedCsv(
+  _zip: Buffer,
+  _options: { label: string; maxUncompressedBytes?: number },
+): Promise<{ name: string; bytes: number; stream: Readable }> {
+  throw ApplicationFailure.nonRetryable('reading ZIP lists is not available yet', 'ExclusionSourceZipUnsupported');
 }
