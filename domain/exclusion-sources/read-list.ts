@@ -3,7 +3,7 @@ import { Readable as ReadableStream } from 'node:stream';
 import { CsvError, type Options, parse } from 'csv-parse';
 import { ExclusionSourceFailureType, ExclusionSourceFormatError, looksLikeMarkup } from './failures';
 import type { ExclusionRecord, ExclusionSourceAdapter } from './source';
-import { ListTextDecoder } from './text-decoder';
+import { ListTranscoder } from './transcoder';
 
 /**
  * Reads a list's CSV bytes with its adapter (docs/exclusion-sources.md): refuses what is not the
@@ -39,15 +39,15 @@ export class ExclusionListReader {
   rejectedCount = 0;
   /** The first MAX_REJECTIONS_KEPT rejections, in file order. */
   readonly rejections: RowRejection[] = [];
-  private readonly decoder = new ListTextDecoder();
+  private readonly transcoder = new ListTranscoder();
   /** Records per exclusion key so far: a repeated record gets `#n`, numbered in file order, like the LEIE's. */
   private readonly keys = new Map<string, number>();
 
   constructor(private readonly adapter: ExclusionSourceAdapter) {}
 
   /** `windows-1252` or `mixed` when the file was not (only) UTF-8: worth a note on the check. */
-  get encoding(): ListTextDecoder['encoding'] {
-    return this.decoder.encoding;
+  get encoding(): ListTranscoder['encoding'] {
+    return this.transcoder.encoding;
   }
 
   /** Throws `ExclusionSourceFormatError` for a body that is no CSV, a bad header or broken CSV. */
@@ -64,7 +64,7 @@ export class ExclusionListReader {
       // Passed on to the stream: room for a whole batch of parsed records.
       readableHighWaterMark: BATCH_RECORDS,
     } as Options);
-    const source = ReadableStream.from(this.text(body), { objectMode: false });
+    const source = ReadableStream.from(this.utf8(body), { objectMode: false });
     source.on('error', (error) => parser.destroy(error));
     source.pipe(parser);
     let columns: ((row: string[]) => Record<string, string>) | undefined;
@@ -134,8 +134,8 @@ export class ExclusionListReader {
     return seen === 1 ? record : { ...record, exclusionKey: `${record.exclusionKey}#${seen}` };
   }
 
-  /** The body as text, after checking its first bytes are not an HTML page or a ZIP. */
-  private async *text(body: Readable): AsyncGenerator<string> {
+  /** The body as UTF-8, after checking its first bytes are not an HTML page or a ZIP. */
+  private async *utf8(body: Readable): AsyncGenerator<Buffer> {
     const chunks = body[Symbol.asyncIterator]();
     const head: Buffer[] = [];
     let headBytes = 0;
@@ -152,17 +152,17 @@ export class ExclusionListReader {
     }
     const first = Buffer.concat(head);
     this.checkBody(first);
-    yield this.decoder.write(first);
+    yield this.transcoder.write(first);
     if (!done) {
       for (;;) {
         const next = await chunks.next();
         if (next.done) break;
-        const text = this.decoder.write(next.value as Buffer);
-        if (text !== '') yield text;
+        const bytes = this.transcoder.write(next.value as Buffer);
+        if (bytes.length > 0) yield bytes;
       }
     }
-    const tail = this.decoder.end();
-    if (tail !== '') yield tail;
+    const tail = this.transcoder.end();
+    if (tail.length > 0) yield tail;
   }
 
   private checkBody(first: Buffer) {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ExclusionSourceFailureType } from '../../../domain/exclusion-sources/failures';
 import { MAX_REJECTIONS_KEPT } from '../../../domain/exclusion-sources/read-list';
 import { SAM_COLUMNS, samAdapter } from '../../../domain/exclusion-sources/sam';
-import { ListTextDecoder } from '../../../domain/exclusion-sources/text-decoder';
+import { ListTranscoder } from '../../../domain/exclusion-sources/transcoder';
 import { readAll } from './read-all';
 
 const HEADER = SAM_COLUMNS.join(',');
@@ -175,14 +175,15 @@ describe('reading a list file', () => {
     }
 
     const decode = (bytes: Uint8Array, cuts: number[]) => {
-      const decoder = new ListTextDecoder();
-      let text = '';
+      const transcoder = new ListTranscoder();
+      const out: Buffer[] = [];
       let at = 0;
       for (const cut of [...cuts].sort((a, b) => a - b)) {
-        text += decoder.write(bytes.subarray(at, Math.max(at, cut)));
+        out.push(transcoder.write(bytes.subarray(at, Math.max(at, cut))));
         at = Math.max(at, cut);
       }
-      return text + decoder.write(bytes.subarray(at)) + decoder.end();
+      out.push(transcoder.write(bytes.subarray(at)), transcoder.end());
+      return Buffer.concat(out).toString('utf8');
     };
 
     it('reads any UTF-8 text exactly, however it is cut (property)', () => {

@@ -1,3 +1,5 @@
+import { isAscii, isUtf8 } from 'node:buffer';
+
 /**
  * Decodes a list's bytes as UTF-8 or Windows-1252. Government lists are published by tools that
  * write either (an `é` is `C3 A9` in one file and `E9` in the next), so `E9` must read `é` — never
@@ -40,26 +42,32 @@ function utf8SequenceLength(bytes: Uint8Array, at: number): number {
   return length;
 }
 
-export class ListTextDecoder {
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
+/** A list's bytes in, UTF-8 bytes out (csv-parse works on bytes): UTF-8 chunks pass through uncopied. */
+export class ListTranscoder {
   /** What the bytes so far turned out to be. */
   encoding: 'utf-8' | 'windows-1252' | 'mixed' = 'utf-8';
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private readonly windows1252 = new TextDecoder('windows-1252', { ignoreBOM: true });
   private sawUtf8Character = false;
   private pending: Uint8Array = new Uint8Array(0);
 
-  /** The text of the bytes so far; a sequence cut by the chunk's end waits for the next chunk. */
-  write(chunk: Uint8Array): string {
-    if (this.encoding === 'windows-1252') return this.windows1252.decode(chunk);
-    return this.decode(this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk, false);
+  /** The bytes so far as UTF-8; a sequence cut by the chunk's end waits for the next chunk. */
+  write(chunk: Uint8Array): Buffer {
+    if (this.encoding === 'windows-1252') return this.fromWindows1252(chunk);
+    return this.transcode(this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk, false);
   }
 
-  end(): string {
-    if (this.encoding === 'windows-1252') return '';
-    return this.decode(this.pending, true);
+  end(): Buffer {
+    if (this.encoding === 'windows-1252') return Buffer.alloc(0);
+    return this.transcode(this.pending, true);
   }
 
-  private decode(bytes: Uint8Array, final: boolean): string {
+  private fromWindows1252(bytes: Uint8Array): Buffer {
+    return isAscii(bytes) ? asBuffer(bytes) : Buffer.from(this.windows1252.decode(bytes), 'utf8');
+  }
+
+  private transcode(bytes: Uint8Array, final: boolean): Buffer {
     // Keep a UTF-8 sequence cut by the chunk's end for the next chunk (at most 3 bytes).
     let cut = bytes.length;
     if (!final) {
@@ -75,15 +83,14 @@ export class ListTextDecoder {
     }
     this.pending = bytes.slice(cut);
     const body = bytes.subarray(0, cut);
-    try {
-      const text = this.utf8.decode(body);
-      if (!this.sawUtf8Character && text.length < body.length) this.sawUtf8Character = true;
-      return text;
-    } catch {
-      return this.mixed(body);
+    if (isUtf8(body)) {
+      if (!this.sawUtf8Character && !isAscii(body)) this.sawUtf8Character = true;
+      return asBuffer(body);
     }
+    return Buffer.from(this.mixed(body), 'utf8');
   }
 
+  /** The text of bytes that are not all UTF-8, walked byte by byte. */
   private mixed(bytes: Uint8Array): string {
     let text = '';
     let runStart = 0;
@@ -99,7 +106,7 @@ export class ListTextDecoder {
         i += length;
         continue;
       }
-      text += Buffer.from(bytes.buffer, bytes.byteOffset + runStart, i - runStart).toString('utf8');
+      text += asBuffer(bytes.subarray(runStart, i)).toString('utf8');
       if (!this.sawUtf8Character) {
         // Nothing so far was UTF-8 beyond ASCII: the file is Windows-1252 from here on.
         this.encoding = 'windows-1252';
@@ -112,6 +119,6 @@ export class ListTextDecoder {
       i++;
       runStart = i;
     }
-    return text + Buffer.from(bytes.buffer, bytes.byteOffset + runStart, i - runStart).toString('utf8');
+    return text + asBuffer(bytes.subarray(runStart, i)).toString('utf8');
   }
 }
