@@ -23,6 +23,7 @@ import {
 import { ExclusionListReader } from '../domain/exclusion-sources/read-list';
 import { sourceDisplayUrl, sourceDownloadUrl } from '../domain/exclusion-sources/settings';
 import type { ExclusionSourceId } from '../domain/exclusion-sources/source';
+import { openZippedCsv } from '../domain/exclusion-sources/zipped-csv';
 import type {
   SourceCheckRecord,
   SourceFileFacts,
@@ -31,7 +32,6 @@ import type {
 } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 import { SPOOL_DIR, sweepSpool } from './oig-download';
-import { openZippedCsv } from './zipped-csv';
 
 /**
  * The generic sync of a non-LEIE exclusion list (docs/spec.md §8), one activity per attempt:
@@ -50,8 +50,6 @@ export const ExclusionSourceSyncFailureType = {
 
 /** The real files are ≈ 10–60 MB; anything this big is not the list. */
 export const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
-/** A ZIP's CSV may not inflate past this (a ZIP bomb must not fill disk or memory). */
-export const MAX_CSV_BYTES = 512 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 30_000;
 const HEARTBEAT_MS = 1_000;
 const ZIP_MAGIC = 0x04034b50;
@@ -274,7 +272,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
             ? (
                 await openZippedCsv(await fs.promises.readFile(spool), {
                   label: adapter.name,
-                  maxUncompressedBytes: MAX_CSV_BYTES,
+                  maxUncompressedBytes: config.EXCLUSION_SOURCE_MAX_CSV_BYTES,
                 })
               ).stream
             : fs.createReadStream(spool);
