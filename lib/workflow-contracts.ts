@@ -367,3 +367,16 @@ export interface ExclusionSourceSyncResult {
   /** The rescreen of the added keys (and of matches whose record left), when the list changed. */
   rescreenWorkflowId: string | null;
 }
+
+/** The Schedule of the watch that emails platform admins about failed or stale lists. */
+export const EXCLUSION_SOURCE_WATCH_SCHEDULE_ID = 'exclusion-source-watch';
+export const EXCLUSION_SOURCE_WATCH_WORKFLOW_TYPE = 'exclusionSourceWatch';
+
+/** A list that is `failed` or `stale`, and the check that opened that episode (its alert key). */
+export interface ExclusionSourceAlert {
+  sourceId: string;
+  sourceName: string;
+  state: 'failed' | 'stale';
+  detail: string;
+  episodeCheckId: string;
+}
