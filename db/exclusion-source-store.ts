@@ -57,9 +57,9 @@ export async function insertSourceCheck(
   await execute(
     db,
     `INSERT INTO exclusion_source_checks
-       (id, source, trigger, sha256, etag, last_modified, status, row_count, added, removed, rejected_rows,
-        duration_ms, archive_key, error, workflow_id)
-     VALUES ($id, $source, $trigger, $sha256, $etag, $lastModified, $status, $rowCount, $added, $removed,
+       (id, source, trigger, source_updated_on, sha256, etag, last_modified, status, row_count, added, removed,
+        rejected_rows, duration_ms, archive_key, error, workflow_id)
+     VALUES ($id, $source, $trigger, $sourceUpdatedOn::date, $sha256, $etag, $lastModified, $status, $rowCount, $added, $removed,
         $rejectedRows, ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - $startedAt)::int,
         $archiveKey, $error, $workflowId)
      ON CONFLICT (id) DO NOTHING`,
@@ -67,6 +67,7 @@ export async function insertSourceCheck(
       id: record.checkId,
       source: record.sourceId,
       trigger: record.trigger,
+      sourceUpdatedOn: record.sourceUpdatedOn ?? null,
       sha256: record.sha256 ?? null,
       etag: record.etag ?? null,
       lastModified: record.lastModified ?? null,

@@ -48,9 +48,11 @@ async function checkOf(workflowId: string) {
     sha256: string | null;
     archive_key: string | null;
     error: string | null;
+    source_updated_on: string | null;
   }>(
     stack().sequelize,
-    `SELECT status, row_count, added, removed, rejected_rows, sha256, archive_key, error
+    `SELECT status, row_count, added, removed, rejected_rows, sha256, archive_key, error,
+            source_updated_on::text AS source_updated_on
        FROM exclusion_source_checks WHERE workflow_id = $workflowId`,
     { workflowId },
   );
@@ -155,7 +157,11 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
       ['ca_medi_cal', 'ca-medi-cal.csv'],
     ] as const) {
       const bytes = fixture(file);
-      site.set(PATHS[sourceId], { body: bytes, contentType: 'text/csv' });
+      site.set(PATHS[sourceId], {
+        body: bytes,
+        contentType: 'text/csv',
+        lastModified: 'Tue, 01 Dec 2026 09:30:00 GMT',
+      });
       const expected = await readAll(exclusionSourceAdapter(sourceId), bytes);
       const run = await runSync(sourceId);
       assert.equal(run.error, undefined, String(run.error));
@@ -246,6 +252,7 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
     const request = site.requests.filter((url) => url.startsWith(PATHS.sam)).at(-1) ?? '';
     assert.match(request, /[?&]api_key=test-sam-key(&|$)/, 'SAM_API_KEY is added as api_key');
     assert.match((await checkOf(run.workflowId)).archive_key ?? '', /^exclusion-sources\/sam\/.*\.zip$/);
+    assert.equal((await checkOf(run.workflowId)).source_updated_on, '2026-12-04', 'the date in …_26338.CSV');
     assert.deepEqual(
       (await matchesOf(organization.id)).map((m) => `${m.first_name} ${m.source} ${m.reason}`),
       ['Sample sam name'],
