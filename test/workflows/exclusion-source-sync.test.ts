@@ -86,13 +86,13 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
     };
     await execute(
       stack().sequelize,
-      `DELETE FROM exclusion_source_records WHERE source IN ('pa_medicheck', 'ca_medi_cal')`,
+      `DELETE FROM exclusion_source_records WHERE source IN ('sam', 'pa_medicheck', 'ca_medi_cal')`,
     );
   });
   after(async () => {
     await execute(
       stack().sequelize,
-      `DELETE FROM exclusion_source_records WHERE source IN ('pa_medicheck', 'ca_medi_cal')`,
+      `DELETE FROM exclusion_source_records WHERE source IN ('sam', 'pa_medicheck', 'ca_medi_cal')`,
     );
     await site.close();
   });
