@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import type { AgreedField, MatchReason } from '../domain/match-reasons';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { recordAudit } from './audit-store';
 import { SOURCE_RECORD_JSON } from './exclusion-source-store';
@@ -73,7 +74,10 @@ export async function screenChunk(
   sources?: readonly string[],
 ): Promise<ChunkCounts> {
   const sql = scopeSql(scope, sources);
-  return runScreen(sequelize, screenSql(sql, 'hash'), { ...sql.bind, after: chunk.after, upto: chunk.upto });
+  // A person's change screens a few people: their candidate records are found through the lists'
+  // indexes instead of unnesting every list's names.
+  const mode = scope.kind === 'employees' ? 'person' : 'hash';
+  return runScreen(sequelize, screenSql(sql, mode), { ...sql.bind, after: chunk.after, upto: chunk.upto });
 }
 
 /** Up to this many added keys, an OIG import probes the roster's indexes instead of scanning it. */
@@ -207,6 +211,16 @@ export function markAlerted(db: Db, matchIds: string[]): Promise<number> {
   );
 }
 
+/** What a match shows of why it matched (built by db/screening-match-sql.ts). */
+export interface MatchExplanation {
+  /** The person's and the record's names that were compared (normalized, `FIRST LAST`). */
+  personName?: string;
+  personNameIsPrimary?: boolean;
+  recordName?: string;
+  recordNameIsPrimary?: boolean;
+  agreed: AgreedField[];
+}
+
 export const MATCH_STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
 export type MatchStatus = (typeof MATCH_STATUSES)[number];
 
@@ -216,9 +230,11 @@ export interface ExclusionMatchRow {
   employee_id: string;
   source: string;
   exclusion_key: string;
-  reason: 'npi' | 'name_dob' | 'name';
+  reason: MatchReason;
   /** numeric(3,2), as Postgres's text. */
   score: string;
+  /** Which names and fields agreed (docs/spec.md §9); null on matches found before migration 1700. */
+  explanation: MatchExplanation | null;
   status: MatchStatus;
   resolution: string | null;
   first_detected_at: Date;
@@ -249,7 +265,8 @@ export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated
 };
 
 const SELECT_MATCH_VIEWS = `
-SELECT m.id, m.organization_id, m.employee_id, m.source, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
+SELECT m.id, m.organization_id, m.employee_id, m.source, m.exclusion_key, m.reason, m.score, m.explanation,
+  m.status, m.resolution,
   m.first_detected_at, m.last_seen_at, m.reviewed_by, m.reviewed_at, m.note, m.alerted_at,
   m.first_detected_at::text AS cursor_at,
   e.kind AS e_kind, e.external_id AS e_external_id, e.first_name AS e_first_name,
