@@ -21,8 +21,14 @@ import {
   looksLikeMarkup,
 } from '../domain/exclusion-sources/failures';
 import { ExclusionListReader } from '../domain/exclusion-sources/read-list';
-import { sourceDisplayUrl, sourceDownloadUrl } from '../domain/exclusion-sources/settings';
+import {
+  dateOfHttpDate,
+  extractDateOfName,
+  sourceDisplayUrl,
+  sourceDownloadUrl,
+} from '../domain/exclusion-sources/settings';
 import type { ExclusionSourceId } from '../domain/exclusion-sources/source';
+import { openZippedCsv } from '../domain/exclusion-sources/zipped-csv';
 import type {
   SourceCheckRecord,
   SourceFileFacts,
@@ -31,7 +37,6 @@ import type {
 } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 import { SPOOL_DIR, sweepSpool } from './oig-download';
-import { openZippedCsv } from './zipped-csv';
 
 /**
  * The generic sync of a non-LEIE exclusion list (docs/spec.md §8), one activity per attempt:
@@ -50,8 +55,6 @@ export const ExclusionSourceSyncFailureType = {
 
 /** The real files are ≈ 10–60 MB; anything this big is not the list. */
 export const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
-/** A ZIP's CSV may not inflate past this (a ZIP bomb must not fill disk or memory). */
-export const MAX_CSV_BYTES = 512 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 30_000;
 const HEARTBEAT_MS = 1_000;
 const ZIP_MAGIC = 0x04034b50;
@@ -63,6 +66,8 @@ interface SyncProgress {
   archiveKey?: string;
   bytes?: number;
   records?: number;
+  etag?: string | null;
+  lastModified?: string | null;
 }
 
 export function createExclusionSourceSyncActivities({ config, sequelize, s3, logger }: ActivityDeps) {
@@ -147,7 +152,12 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
       clearTimeout(idle);
       if (!file.closed) file.destroy();
     }
-    return { sha256: hash.digest('hex'), bytes };
+    return {
+      sha256: hash.digest('hex'),
+      bytes,
+      etag: response.headers.get('etag'),
+      lastModified: response.headers.get('last-modified'),
+    };
   }
 
   /** A retry after the archive: the file is read back from S3 (the same bytes, checked by hash). */
@@ -223,8 +233,11 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
       if (done?.status === 'imported') {
         return {
           outcome: 'imported',
-          sha256: done.sha256 ?? '',
-          archiveKey: done.archive_key ?? '',
+          sha256: done.sha256,
+          archiveKey: done.archive_key,
+          etag: done.etag,
+          lastModified: done.last_modified,
+          sourceUpdatedOn: done.source_updated_on,
           rowCount: done.row_count ?? 0,
           added: done.added ?? 0,
           removed: done.removed ?? 0,
@@ -237,11 +250,18 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
       const resumed = context.info.heartbeatDetails as SyncProgress | undefined;
       const progress: SyncProgress = { phase: 'download' };
       const beat = setInterval(() => context.heartbeat(progress), HEARTBEAT_MS);
-      const facts: SourceFileFacts = { sha256: null, archiveKey: null, rejectedRows: null };
+      const facts: SourceFileFacts = {
+        sha256: null,
+        archiveKey: null,
+        rejectedRows: null,
+        etag: resumed?.etag ?? null,
+        lastModified: resumed?.lastModified ?? null,
+        sourceUpdatedOn: dateOfHttpDate(resumed?.lastModified ?? null),
+      };
       await sweepSpool();
       const spool = path.join(SPOOL_DIR, `${id}-${randomUUID()}`);
       try {
-        let file: { sha256: string; bytes: number } | null = null;
+        let file: { sha256: string; bytes: number; etag?: string | null; lastModified?: string | null };
         if (
           resumed?.archiveKey &&
           resumed.sha256 &&
@@ -253,6 +273,12 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
           log.info({ source: id, archiveKey: resumed.archiveKey }, 'resumed from the archived file');
         } else {
           file = await download(id, spool, progress);
+          Object.assign(facts, {
+            etag: file.etag,
+            lastModified: file.lastModified,
+            sourceUpdatedOn: dateOfHttpDate(file.lastModified ?? null),
+          });
+          Object.assign(progress, { etag: file.etag, lastModified: file.lastModified });
         }
         facts.sha256 = file.sha256;
         Object.assign(progress, { sha256: file.sha256 });
@@ -262,7 +288,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
         Object.assign(progress, { phase: 'archived', archiveKey: facts.archiveKey });
         context.heartbeat(progress);
         if (!force && baseline === file.sha256) {
-          return { outcome: 'same-file', sha256: file.sha256, archiveKey: facts.archiveKey };
+          return { outcome: 'same-file', ...facts };
         }
 
         const session = await openSourceImportSession(config.DATABASE_URL);
@@ -270,14 +296,15 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
           const copy = await SourceStagingCopy.begin(session);
           const reader = new ExclusionListReader(adapter);
           // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
-          const csv = zip
-            ? (
-                await openZippedCsv(await fs.promises.readFile(spool), {
-                  label: adapter.name,
-                  maxUncompressedBytes: MAX_CSV_BYTES,
-                })
-              ).stream
-            : fs.createReadStream(spool);
+          let csv: Readable = fs.createReadStream(spool);
+          if (zip) {
+            const inner = await openZippedCsv(await fs.promises.readFile(spool), {
+              label: adapter.name,
+              maxUncompressedBytes: config.EXCLUSION_SOURCE_MAX_CSV_BYTES,
+            });
+            csv = inner.stream;
+            facts.sourceUpdatedOn = extractDateOfName(inner.name) ?? facts.sourceUpdatedOn;
+          }
           progress.phase = 'load';
           try {
             for await (const batch of reader.read(csv)) {
@@ -298,13 +325,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
             { source: id, checkId: check.checkId, ...swapped, rejectedRows: reader.rejectedCount },
             'list swapped in',
           );
-          return {
-            outcome: 'imported',
-            sha256: file.sha256,
-            archiveKey: facts.archiveKey,
-            ...swapped,
-            rejectedRows: reader.rejectedCount,
-          };
+          return { outcome: 'imported', ...facts, ...swapped };
         } finally {
           await closeSourceImportSession(session);
         }

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createExclusionSourceAlertActivities } from './exclusion-source-alerts';
 import { createExclusionSourceSyncActivities } from './exclusion-source-sync';
 import { createInvitationActivities } from './invitations';
 import { createLogoActivities } from './logos';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOigActivities(deps),
     ...createOigImportActivities(deps),
     ...createExclusionSourceSyncActivities(deps),
+    ...createExclusionSourceAlertActivities(deps),
     ...createRoute53Activities(deps),
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),

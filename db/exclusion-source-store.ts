@@ -3,7 +3,7 @@ import { type Db, execute, query, queryOne } from './sql';
 
 /**
  * The non-LEIE exclusion lists (docs/spec.md §8): every statement on exclusion_source_records,
- * exclusion_source_checks, exclusion_source_changes and exclusion_source_alerts, and the search of
+ * exclusion_source_checks and exclusion_source_changes, and the search of
  * every list at once through the `exclusion_records` view (the LEIE's rows mapped to the generic
  * shape, UNION ALL the generic records; db/migrations/1200-exclusion-sources.ts). The import's
  * session, staging COPY and swap are in db/exclusion-source-import.ts.
@@ -57,9 +57,9 @@ export async function insertSourceCheck(
   await execute(
     db,
     `INSERT INTO exclusion_source_checks
-       (id, source, trigger, sha256, etag, last_modified, status, row_count, added, removed, rejected_rows,
-        duration_ms, archive_key, error, workflow_id)
-     VALUES ($id, $source, $trigger, $sha256, $etag, $lastModified, $status, $rowCount, $added, $removed,
+       (id, source, trigger, source_updated_on, sha256, etag, last_modified, status, row_count, added, removed,
+        rejected_rows, duration_ms, archive_key, error, workflow_id)
+     VALUES ($id, $source, $trigger, $sourceUpdatedOn::date, $sha256, $etag, $lastModified, $status, $rowCount, $added, $removed,
         $rejectedRows, ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - $startedAt)::int,
         $archiveKey, $error, $workflowId)
      ON CONFLICT (id) DO NOTHING`,
@@ -67,6 +67,7 @@ export async function insertSourceCheck(
       id: record.checkId,
       source: record.sourceId,
       trigger: record.trigger,
+      sourceUpdatedOn: record.sourceUpdatedOn ?? null,
       sha256: record.sha256 ?? null,
       etag: record.etag ?? null,
       lastModified: record.lastModified ?? null,
@@ -152,40 +153,6 @@ export async function countSourceRecords(db: Db, source: string): Promise<number
     { source },
   );
   return row?.n ?? 0;
-}
-
-// ── Alerts: one email per failed/stale episode ──────────────────────────────────────────────────
-
-/**
- * Claims the alert for `state` of a source: true when platform admins have not been told about this
- * episode yet (the state differs from the one last alerted). A state that needs no alert (fresh,
- * never…) ends the episode, so the next failure is alerted again.
- */
-export async function claimSourceAlert(
-  db: Db,
-  source: string,
-  state: string,
-  alert: boolean,
-): Promise<boolean> {
-  if (!alert) {
-    await execute(
-      db,
-      `INSERT INTO exclusion_source_alerts (source, state, alerted_at) VALUES ($source, $state, NULL)
-       ON CONFLICT (source) DO UPDATE SET state = excluded.state, alerted_at = NULL, updated_at = now()
-       WHERE exclusion_source_alerts.state IS DISTINCT FROM excluded.state`,
-      { source, state },
-    );
-    return false;
-  }
-  const claimed = await execute(
-    db,
-    `INSERT INTO exclusion_source_alerts (source, state, alerted_at) VALUES ($source, $state, now())
-     ON CONFLICT (source) DO UPDATE SET state = excluded.state, alerted_at = now(), updated_at = now()
-     WHERE exclusion_source_alerts.state IS DISTINCT FROM excluded.state
-     RETURNING id`,
-    { source, state },
-  );
-  return claimed > 0;
 }
 
 // ── GET /v1/exclusions: every list at once ──────────────────────────────────────────────────────

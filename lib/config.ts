@@ -103,6 +103,11 @@ export const configSchema = z.object({
   PA_MEDICHECK_URL: optionalString.pipe(url.optional()),
   CA_MEDI_CAL_URL: optionalString.pipe(url.optional()),
   EXCLUSION_SOURCE_DOWNLOAD_STALL_TIMEOUT: seconds.default(60),
+  EXCLUSION_SOURCE_MAX_CSV_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
   SAM_SYNC_CRON: cron.default('0 13 * * *'),
   STATE_LISTS_SYNC_CRON: cron.default('0 14 * * *'),
   SAMPLE_DATA: z.stringbool().default(false),

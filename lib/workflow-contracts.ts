@@ -329,6 +329,8 @@ export interface SourceCheckRecord {
   archiveKey?: string | null;
   etag?: string | null;
   lastModified?: string | null;
+  /** The list's own date: the SAM extract's file name (…_YYDDD.CSV), else the Last-Modified date. */
+  sourceUpdatedOn?: string | null;
   rejectedRows?: number | null;
   error?: string | null;
 }
@@ -338,24 +340,19 @@ export interface SourceImportInput {
   force: boolean;
 }
 
-export type SourceImport =
-  | { outcome: 'same-file'; sha256: string; archiveKey: string | null }
-  | {
-      outcome: 'imported';
-      sha256: string;
-      archiveKey: string;
-      rowCount: number;
-      added: number;
-      removed: number;
-      rejectedRows: number;
-    };
-
-/** What a failed import knew about the file, for the `failed` check. */
+/** What an attempt learnt about the file, for the check (a failed one too). */
 export interface SourceFileFacts {
   sha256: string | null;
   archiveKey: string | null;
   rejectedRows: number | null;
+  etag: string | null;
+  lastModified: string | null;
+  sourceUpdatedOn: string | null;
 }
+
+export type SourceImport =
+  | ({ outcome: 'same-file' } & SourceFileFacts)
+  | ({ outcome: 'imported'; rowCount: number; added: number; removed: number } & SourceFileFacts);
 
 export interface ExclusionSourceSyncResult {
   checkId: string;
@@ -366,4 +363,17 @@ export interface ExclusionSourceSyncResult {
   rejectedRows: number;
   /** The rescreen of the added keys (and of matches whose record left), when the list changed. */
   rescreenWorkflowId: string | null;
+}
+
+/** The Schedule of the watch that emails platform admins about failed or stale lists. */
+export const EXCLUSION_SOURCE_WATCH_SCHEDULE_ID = 'exclusion-source-watch';
+export const EXCLUSION_SOURCE_WATCH_WORKFLOW_TYPE = 'exclusionSourceWatch';
+
+/** A list that is `failed` or `stale`, and the check that opened that episode (its alert key). */
+export interface ExclusionSourceAlert {
+  sourceId: string;
+  sourceName: string;
+  state: 'failed' | 'stale';
+  detail: string;
+  episodeCheckId: string;
 }

@@ -134,6 +134,7 @@ export function* generatePaMedicheckRows(options: GenerateOptions): Generator<st
     const ended = !person && random() < 0.1;
     const last = person?.lastName ?? pick(LAST);
     const first = person?.firstName ?? pick(FIRST);
+    const begin = `${date(2000, 2010)} 00:00:00`;
     yield [
       business ? '' : last,
       business ? '' : first,
@@ -146,9 +147,9 @@ export function* generatePaMedicheckRows(options: GenerateOptions): Generator<st
       business ? `${digits(2)}-${digits(7)}` : '',
       business ? '' : `RN${digits(6)}`,
       'Precluded',
-      `${date(2000, 2026)} 00:00:00`,
+      begin,
       ended ? `${date(2010, 2026)} 00:00:00` : '',
-      `${date(2000, 2026)} 00:00:00`,
+      begin,
       pick(['Philadelphia', 'Allegheny', 'Erie', 'Dauphin']),
     ];
   }

@@ -12,6 +12,8 @@ import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
 import type { Config } from '../lib/config';
 import {
   EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
+  EXCLUSION_SOURCE_WATCH_SCHEDULE_ID,
+  EXCLUSION_SOURCE_WATCH_WORKFLOW_TYPE,
   type ExclusionSourceSyncInput,
   exclusionSourceScheduleId,
   exclusionSourceSyncWorkflowId,
@@ -71,4 +73,36 @@ export async function ensureExclusionSourceSchedules(
     done[id] = 'updated';
   }
   return done;
+}
+
+/** Hourly: a failed or stale list reaches platform admins within the hour (docs/spec.md §8). */
+const WATCH_CRON = '17 * * * *';
+
+/** Creates the `exclusion-source-watch` Schedule, or brings it in line (idempotent, every worker start). */
+export async function ensureExclusionSourceWatchSchedule(
+  client: Client,
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
+): Promise<'created' | 'updated'> {
+  const spec: ScheduleSpec = { cronExpressions: [WATCH_CRON], timezone: 'UTC' };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: EXCLUSION_SOURCE_WATCH_WORKFLOW_TYPE,
+    workflowId: 'exclusion-source-watch/scheduled',
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [],
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '30 minutes' as Duration };
+  try {
+    await client.schedule.create({ scheduleId: EXCLUSION_SOURCE_WATCH_SCHEDULE_ID, spec, action, policies });
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await client.schedule.getHandle(EXCLUSION_SOURCE_WATCH_SCHEDULE_ID).update((previous) => ({
+    ...previous,
+    spec,
+    action,
+    policies: { ...previous.policies, ...policies },
+  }));
+  return 'updated';
 }

@@ -62,14 +62,20 @@ export async function exclusionSourceSync(
   };
   try {
     const imported = await importer.importExclusionSource({ check, force });
-    if (imported.outcome === 'same-file') {
-      const { sha256, archiveKey } = imported;
-      await db.recordExclusionSourceCheck({ ...check, sha256, archiveKey, status: 'unchanged' });
+    const { outcome, ...facts } = imported;
+    if (outcome === 'same-file') {
+      await db.recordExclusionSourceCheck({ ...check, ...facts, status: 'unchanged' });
       return result(check, 'unchanged', {});
     }
     const { rowCount, added, removed, rejectedRows } = imported;
     const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check) : null;
-    return result(check, 'imported', { rowCount, added, removed, rejectedRows, rescreenWorkflowId });
+    return result(check, 'imported', {
+      rowCount,
+      added,
+      removed,
+      rejectedRows: rejectedRows ?? 0,
+      rescreenWorkflowId,
+    });
   } catch (error) {
     Object.assign(check, fileFacts(error));
     await CancellationScope.nonCancellable(() =>
@@ -114,8 +120,8 @@ function fileFacts(error: unknown): Partial<SourceFileFacts> {
   const facts =
     cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<SourceFileFacts>) : undefined;
   if (!facts || typeof facts !== 'object') return {};
-  const { sha256, archiveKey, rejectedRows } = facts;
-  return { sha256, archiveKey, rejectedRows };
+  const { sha256, archiveKey, rejectedRows, etag, lastModified, sourceUpdatedOn } = facts;
+  return { sha256, archiveKey, rejectedRows, etag, lastModified, sourceUpdatedOn };
 }
 
 /**

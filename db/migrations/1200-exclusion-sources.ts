@@ -12,8 +12,6 @@ import type { Migration } from '../migrator';
  *   The LEIE keeps `oig_exclusions_check`, so `/v1/oig/*` read what they always read.
  * - `exclusion_source_changes`: the keys a sync added or removed, read by the rescreen it starts
  *   (workflow inputs carry the check id only).
- * - `exclusion_source_alerts`: the state platform admins were last emailed about per source, so a
- *   `failed`/`stale` episode is emailed once.
  * - `exclusion_matches.source` ('leie' for every existing match), unique (employee_id, source, key).
  * - `exclusion_records`: every list at once (the LEIE mapped to the generic shape, UNION ALL the
  *   generic table) for the list search; screening reads both tables directly (docs/architecture.md).
@@ -83,15 +81,6 @@ CREATE TABLE exclusion_source_changes (
   UNIQUE (check_id, exclusion_key)
 );
 
-CREATE TABLE exclusion_source_alerts (
-  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  source text NOT NULL UNIQUE,
-  state text NOT NULL,
-  alerted_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-
 ALTER TABLE exclusion_matches ADD COLUMN source text NOT NULL DEFAULT 'leie';
 ALTER TABLE exclusion_matches DROP CONSTRAINT exclusion_matches_employee_id_exclusion_key_key;
 ALTER TABLE exclusion_matches ADD CONSTRAINT exclusion_matches_employee_source_key
@@ -124,7 +113,6 @@ ALTER TABLE exclusion_matches DROP CONSTRAINT IF EXISTS exclusion_matches_employ
 ALTER TABLE exclusion_matches ADD CONSTRAINT exclusion_matches_employee_id_exclusion_key_key
   UNIQUE (employee_id, exclusion_key);
 ALTER TABLE exclusion_matches DROP COLUMN IF EXISTS source;
-DROP TABLE IF EXISTS exclusion_source_alerts;
 DROP TABLE IF EXISTS exclusion_source_changes;
 DROP TABLE IF EXISTS exclusion_source_checks;
 DROP TABLE IF EXISTS exclusion_source_records;

@@ -88,5 +88,10 @@ export function npiIn(value: string | null): string | null {
  * fields, so a corrected address or comment keeps the key.
  */
 export function exclusionKey(fields: readonly (string | null)[]): string {
-  return hash('sha256', fields.map((field) => (field ?? '').toUpperCase()).join('\x1f'), 'hex');
+  return exclusionKeyOf(fields.map((field) => (field ?? '').toUpperCase()));
+}
+
+/** The hash of parts already normalized as the list's key wants them (the LEIE upper-cases names only). */
+export function exclusionKeyOf(parts: readonly string[]): string {
+  return hash('sha256', parts.join('\x1f'), 'hex');
 }

@@ -32,6 +32,7 @@ const BATCH_RECORDS = 512;
 /** Bytes looked at before deciding the body is a CSV at all. */
 const SNIFF_BYTES = 1024;
 
+/** One reader per file: it numbers repeated keys and counts across the whole file. */
 export class ExclusionListReader {
   /** Data rows read (records yielded plus rows rejected). */
   rows = 0;

@@ -106,7 +106,9 @@ function parseSamRow(row: Record<string, string>): ExclusionRecord | RejectedRow
   const firstName = individual ? none(row.First) : null;
   const middleName = individual ? none(row.Middle) : null;
   const lastName = individual ? none(row.Last) : null;
-  const businessName = none(row.Name);
+  // `Name` is the entity's name; an individual's is in First/Middle/Last.
+  const name = none(row.Name);
+  const businessName = individual ? null : name;
   if (individual ? firstName === null && lastName === null : businessName === null) {
     return { rejected: `a ${classification} row without a name` };
   }
@@ -115,7 +117,7 @@ function parseSamRow(row: Record<string, string>): ExclusionRecord | RejectedRow
   return {
     exclusionKey: exclusionKey([
       classification,
-      businessName,
+      name,
       firstName,
       middleName,
       lastName,

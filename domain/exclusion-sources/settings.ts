@@ -76,3 +76,24 @@ export function sourceSyncCron(config: SourceConfig, id: ExclusionSourceId): str
 export function scheduledSources(config: SourceConfig): ExclusionSourceId[] {
   return config.EXCLUSION_SOURCES.filter((id) => id !== 'leie' && sourceDownloadUrl(config, id) !== null);
 }
+
+/**
+ * The date a list's file says it is of: the SAM extract's CSV is named
+ * `SAM_Exclusions_Public_Extract_V2_YYDDD.CSV` (year, day of the year); null for other names.
+ */
+export function extractDateOfName(name: string): string | null {
+  const match = /_(\d{2})(\d{3})\.csv$/i.exec(name);
+  if (!match) return null;
+  const year = 2000 + Number(match[1]);
+  const day = Number(match[2]);
+  if (day < 1 || day > 366) return null;
+  const date = new Date(Date.UTC(year, 0, day));
+  return date.getUTCFullYear() === year ? date.toISOString().slice(0, 10) : null;
+}
+
+/** The date of an HTTP Last-Modified header, or null. */
+export function dateOfHttpDate(value: string | null): string | null {
+  if (!value) return null;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? null : new Date(time).toISOString().slice(0, 10);
+}

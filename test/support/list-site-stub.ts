@@ -6,6 +6,7 @@ export interface ListResponse {
   body: Buffer | string;
   status?: number;
   contentType?: string;
+  lastModified?: string;
   /** Send only this many bytes of the body, then hold the connection open without a byte more. */
   stallAfter?: number;
 }
@@ -57,6 +58,7 @@ export class ListSiteStub {
     response.writeHead(answer.status ?? 200, {
       'content-type': answer.contentType ?? 'application/octet-stream',
       'content-length': body.length,
+      ...(answer.lastModified ? { 'last-modified': answer.lastModified } : {}),
     });
     if (answer.stallAfter === undefined) {
       response.end(body);

@@ -8,16 +8,14 @@ import { execute, query } from '../../db/sql';
 import { exclusionSourceAdapter } from '../../domain/exclusion-sources';
 import type { ExclusionSourceId } from '../../domain/exclusion-sources/source';
 import type { Config } from '../../lib/config';
-import {
-  type ExclusionSourceSyncInput,
-  type ExclusionSourceSyncResult,
-  screeningWorkflowId,
-} from '../../lib/workflow-contracts';
+import type { ExclusionSourceSyncInput, ExclusionSourceSyncResult } from '../../lib/workflow-contracts';
+import { SAM_CSV_NAME, samExtractZip, zipBuffer } from '../../scripts/generate-exclusion-source';
 import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
 import { insertPeople } from '../fixtures/screening';
 import { createOrganization } from '../support/fixtures';
 import { ListSiteStub } from '../support/list-site-stub';
 import { stack } from '../support/stack';
+import { startWorkerProcess } from '../support/worker-process';
 import { fixture, readAll } from '../unit/exclusion-sources/read-all';
 
 const PATHS: Record<Exclude<ExclusionSourceId, 'leie'>, string> = {
@@ -50,9 +48,11 @@ async function checkOf(workflowId: string) {
     sha256: string | null;
     archive_key: string | null;
     error: string | null;
+    source_updated_on: string | null;
   }>(
     stack().sequelize,
-    `SELECT status, row_count, added, removed, rejected_rows, sha256, archive_key, error
+    `SELECT status, row_count, added, removed, rejected_rows, sha256, archive_key, error,
+            source_updated_on::text AS source_updated_on
        FROM exclusion_source_checks WHERE workflow_id = $workflowId`,
     { workflowId },
   );
@@ -82,16 +82,17 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
       PA_MEDICHECK_URL: site.url(PATHS.pa_medicheck),
       CA_MEDI_CAL_URL: site.url(PATHS.ca_medi_cal),
       EXCLUSION_SOURCE_DOWNLOAD_STALL_TIMEOUT: 1,
+      EXCLUSION_SOURCE_MAX_CSV_BYTES: 1024 * 1024,
     };
     await execute(
       stack().sequelize,
-      `DELETE FROM exclusion_source_records WHERE source IN ('pa_medicheck', 'ca_medi_cal')`,
+      `DELETE FROM exclusion_source_records WHERE source IN ('sam', 'pa_medicheck', 'ca_medi_cal')`,
     );
   });
   after(async () => {
     await execute(
       stack().sequelize,
-      `DELETE FROM exclusion_source_records WHERE source IN ('pa_medicheck', 'ca_medi_cal')`,
+      `DELETE FROM exclusion_source_records WHERE source IN ('sam', 'pa_medicheck', 'ca_medi_cal')`,
     );
     await site.close();
   });
@@ -156,7 +157,11 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
       ['ca_medi_cal', 'ca-medi-cal.csv'],
     ] as const) {
       const bytes = fixture(file);
-      site.set(PATHS[sourceId], { body: bytes, contentType: 'text/csv' });
+      site.set(PATHS[sourceId], {
+        body: bytes,
+        contentType: 'text/csv',
+        lastModified: 'Tue, 01 Dec 2026 09:30:00 GMT',
+      });
       const expected = await readAll(exclusionSourceAdapter(sourceId), bytes);
       const run = await runSync(sourceId);
       assert.equal(run.error, undefined, String(run.error));
@@ -230,6 +235,105 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
     );
   });
 
+  it('syncs the SAM extract (a ZIP): individuals in force match with source sam; firms, vessels, ended never', async () => {
+    const organization = await createOrganization();
+    await insertPeople(organization.id, [
+      { label: 'sample', firstName: 'Sample', lastName: 'Exampleperson' },
+      { label: 'demo', firstName: 'Demo', lastName: 'Testcase' },
+      { label: 'firm', firstName: 'Sample', lastName: 'Home Health LLC' },
+    ]);
+    const csv = fixture('sam.csv');
+    site.set(PATHS.sam, { body: await zipBuffer([{ name: SAM_CSV_NAME, content: csv }]) });
+    const expected = await readAll(exclusionSourceAdapter('sam'), csv);
+    const run = await runSync('sam', true);
+    assert.equal(run.error, undefined, String(run.error));
+    assert.equal(run.result?.rowCount, expected.records.length);
+    assert.equal(run.result?.rejectedRows, expected.reader.rejectedCount);
+    const request = site.requests.filter((url) => url.startsWith(PATHS.sam)).at(-1) ?? '';
+    assert.match(request, /[?&]api_key=test-sam-key(&|$)/, 'SAM_API_KEY is added as api_key');
+    assert.match((await checkOf(run.workflowId)).archive_key ?? '', /^exclusion-sources\/sam\/.*\.zip$/);
+    assert.equal((await checkOf(run.workflowId)).source_updated_on, '2026-12-04', 'the date in …_26338.CSV');
+    assert.deepEqual(
+      (await matchesOf(organization.id)).map((m) => `${m.first_name} ${m.source} ${m.reason}`),
+      ['Sample sam name'],
+    );
+  });
+
+  it('a worker SIGKILLed mid-sync of SAM: the sync finishes with the exact rows, reading the archived file', async function () {
+    this.timeout(300_000);
+    const zip = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      samExtractZip({ rows: 60_000, seed: 7 })
+        .on('data', (chunk: Buffer) => chunks.push(chunk))
+        .on('end', () => resolve(Buffer.concat(chunks)))
+        .on('error', reject);
+    });
+    site.set(PATHS.sam, { body: zip });
+    const { openZippedCsv } = await import('../../domain/exclusion-sources/zipped-csv');
+    const expected = new Set<string>();
+    const { ExclusionListReader } = await import('../../domain/exclusion-sources/read-list');
+    const reader = new ExclusionListReader(exclusionSourceAdapter('sam'));
+    for await (const batch of reader.read((await openZippedCsv(zip, { label: 'SAM' })).stream)) {
+      for (const { record } of batch) expected.add(record.exclusionKey);
+    }
+    const requests = site.requestsTo(PATHS.sam);
+
+    const taskQueue = `source-kill-${randomUUID()}`;
+    const workflowId = `exclusion-source-sync/sam/test-${randomUUID()}`;
+    const handle = await stack().temporal.workflow.start(exclusionSourceSync, {
+      taskQueue,
+      workflowId,
+      args: [{ sourceId: 'sam', trigger: 'manual', force: true }],
+    });
+    // The real cap: the 1 MiB of the other tests is for their ZIP bomb.
+    const killOverrides = { ...overrides, EXCLUSION_SOURCE_MAX_CSV_BYTES: undefined };
+    const doomed = await startWorkerProcess(taskQueue, killOverrides);
+    let copied = 0;
+    try {
+      const deadline = Date.now() + 150_000;
+      while (copied === 0 && Date.now() < deadline && doomed.child.exitCode === null) {
+        const [progress] = await query<{ n: number }>(
+          stack().sequelize,
+          `SELECT coalesce(max(tuples_processed), 0)::int AS n FROM pg_stat_progress_copy
+            WHERE relid::regclass::text LIKE '%exclusion_source_staging%'`,
+        );
+        copied = progress?.n ?? 0;
+        if (copied === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    } finally {
+      await doomed.kill9();
+    }
+    assert.ok(copied > 0 && copied < expected.size, `the worker was killed mid-COPY (${copied} rows copied)`);
+
+    const worker = await stack().createWorker(taskQueue, {
+      ...killOverrides,
+      EXCLUSION_SOURCE_MAX_CSV_BYTES: 512 << 20,
+    });
+    const result = await worker.runUntil(async () => {
+      const done = await handle.result();
+      if (done.rescreenWorkflowId)
+        await stack().temporal.workflow.getHandle(done.rescreenWorkflowId).result();
+      return done;
+    });
+    assert.equal(result.status, 'imported');
+    assert.equal(result.rowCount, expected.size);
+    const keys = await query<{ exclusion_key: string }>(
+      stack().sequelize,
+      `SELECT exclusion_key FROM exclusion_source_records WHERE source = 'sam'`,
+    );
+    assert.deepEqual(new Set(keys.map((row) => row.exclusion_key)), expected, 'exactly the rows of the file');
+    const check = await checkOf(workflowId);
+    assert.deepEqual([check.status, check.row_count], ['imported', expected.size]);
+    assert.equal(site.requestsTo(PATHS.sam) - requests, 1, 'the retry read the archived file, not the site');
+    const history = await handle.fetchHistory();
+    const started = (history.events ?? []).find(
+      (event) =>
+        event.activityTaskStartedEventAttributes &&
+        (event.activityTaskStartedEventAttributes.attempt ?? 0) >= 2,
+    );
+    assert.ok(started, 'the import ran again after the kill');
+  });
+
   describe('bad input: a failed check with a reason, and the previous list in force', () => {
     const cases: {
       name: string;
@@ -259,6 +363,34 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
         reason: /HTML\/XML page, not the ZIP/,
       },
       {
+        name: 'a ZIP holding no CSV',
+        source: 'sam',
+        response: () => ({ body: zips.noCsv }),
+        type: 'ExclusionSourceNoCsvInZip',
+        reason: /no CSV/,
+      },
+      {
+        name: 'a ZIP holding two CSVs',
+        source: 'sam',
+        response: () => ({ body: zips.twoCsvs }),
+        type: 'ExclusionSourceManyCsvInZip',
+        reason: /CSV/,
+      },
+      {
+        name: 'a ZIP whose CSV inflates past the cap (a ZIP bomb)',
+        source: 'sam',
+        response: () => ({ body: zips.bomb }),
+        type: 'ExclusionSourceTooLarge',
+        reason: /MiB|cap|limit/i,
+      },
+      {
+        name: 'a corrupt ZIP',
+        source: 'sam',
+        response: () => ({ body: zips.corrupt }),
+        type: 'ExclusionSourceCorruptZip',
+        reason: /corrupt|cannot be inflated/,
+      },
+      {
         name: 'a CSV missing a required column',
         source: 'pa_medicheck',
         response: () => ({ body: paFile(30).replace('NAM_LAST_PROVR', 'SURNAME') }),
@@ -281,9 +413,30 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
       },
     ];
 
+    const zips: Record<'noCsv' | 'twoCsvs' | 'bomb' | 'corrupt', Buffer> = {} as never;
+
     before(async () => {
       site.set(PATHS.pa_medicheck, { body: paFile(31), contentType: 'text/csv' });
       assert.equal((await runSync('pa_medicheck', true)).result?.status, 'imported');
+      const sam = fixture('sam.csv');
+      site.set(PATHS.sam, { body: await zipBuffer([{ name: SAM_CSV_NAME, content: sam }]) });
+      assert.equal((await runSync('sam', true)).result?.status, 'imported');
+      zips.noCsv = await zipBuffer([{ name: 'README.txt', content: 'no list here' }]);
+      zips.twoCsvs = await zipBuffer([
+        { name: SAM_CSV_NAME, content: sam },
+        { name: 'other.csv', content: sam },
+      ]);
+      // 4 MiB of one repeated row against the 1 MiB cap of these tests: it deflates to a few KiB.
+      const header = sam.subarray(0, sam.indexOf('\n') + 1);
+      const row = sam.subarray(header.length, sam.indexOf('\n', header.length) + 1);
+      zips.bomb = await zipBuffer([
+        {
+          name: SAM_CSV_NAME,
+          content: Buffer.concat([header, ...Array(Math.ceil((4 << 20) / row.length)).fill(row)]),
+        },
+      ]);
+      const whole = await zipBuffer([{ name: SAM_CSV_NAME, content: sam }]);
+      zips.corrupt = Buffer.concat([whole.subarray(0, 200), Buffer.alloc(64, 0x5a), whole.subarray(264)]);
     });
 
     for (const testCase of cases) {

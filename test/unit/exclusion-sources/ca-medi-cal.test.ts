@@ -55,6 +55,18 @@ describe('California Medi-Cal adapter', () => {
     ]);
   });
 
+  it('reads a list saved as Windows-1252 (Excel on Windows)', async () => {
+    const { records, reader } = await readAll(caMediCalAdapter, fixture('ca-medi-cal-windows-1252.csv'));
+    assert.equal(reader.encoding, 'windows-1252');
+    assert.deepEqual(
+      records.map((r) => [r.record.lastName, r.record.firstName, r.record.aliases, r.record.businessName]),
+      [
+        ['MUÑOZ', 'JOSÉ', ['JOSÉ MUÑOZ-PEÑA'], null],
+        [null, null, [], 'CAFÉ CLÍNICA SAMPLE'],
+      ],
+    );
+  });
+
   it('matches the header ignoring case and punctuation', async () => {
     const header =
       'LAST NAME,first_name,Middle-Name,AKA (Also Known As),DBA (Doing Business As),Addresses,Provider type,' +

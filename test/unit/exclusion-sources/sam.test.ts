@@ -161,6 +161,10 @@ describe('SAM.gov exclusions adapter', () => {
       assert.deepEqual([record.firstName, record.lastName, record.businessName], [null, null, 'ACME LLC']);
     });
 
+    it('keeps an individual row’s Name out of the business name', () => {
+      assert.equal(parsed({ Name: 'JOHN A DOE' }).businessName, null);
+    });
+
     it('reads only a ten-digit NPI', () => {
       assert.equal(parsed({ NPI: '1234567893' }).npi, '1234567893');
       assert.equal(parsed({ NPI: '12345' }).npi, null);
