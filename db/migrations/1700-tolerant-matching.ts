@@ -10,8 +10,9 @@ import { loadNicknames, readShippedNicknames } from '../nickname-store';
  *   other name or alias), one per part of a hyphenated last name (§4.5: either part matches). Other
  *   names are full names, `FIRST [MIDDLE] LAST` or `LAST, FIRST [MIDDLE]`; a single word is a last
  *   name taken with the primary first name (a maiden name). A part that is empty, only punctuation
- *   or only a generational suffix is no name, so such names never match anything; parts are cut at
- *   100 characters so no index entry outgrows its page.
+ *   or only a generational suffix is no name, so such names never match anything; nor is a part of
+ *   more than 100 characters (no person's name is that long; it is bad input, and no index entry
+ *   may outgrow its page).
  * - `match_names`, a stored generated column of it on employees, the LEIE and the generic records:
  *   keys computed once at write time, not by every screening. `ale_name_keys(match_names)` (the
  *   distinct `LAST|FIRST`) is GIN-indexed on each side, and the DOB b-tree-indexed, so a few people
@@ -32,7 +33,8 @@ export const up: Migration = async ({ context: sql }) => {
 CREATE OR REPLACE FUNCTION ale_match_part(part text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT CASE WHEN part IS NULL OR btrim(part, ' -') = '' OR btrim(part, ' -') IN ('JR','SR','II','III','IV')
-    THEN NULL ELSE left(btrim(part, ' -'), 100) END
+      OR char_length(part) > 100
+    THEN NULL ELSE btrim(part, ' -') END
 $fn$;
 
 CREATE OR REPLACE FUNCTION ale_match_names(first_norm text, middle text, last_norm text, others text[])
