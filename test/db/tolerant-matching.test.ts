@@ -475,7 +475,7 @@ describe('tolerant matching SQL (real Postgres, docs/spec.md §9)', () => {
         agreed: ['first_name_nickname', 'last_name', 'date_of_birth'],
       });
       assert.equal(byId.get('nickname_dob')?.score, '0.85');
-      const agreed = (id: string) => (byId.get(id)?.explanation as { agreed: string[] }).agreed;
+      const agreed = (id: string) => (byId.get(id)?.explanation as { agreed?: string[] } | undefined)?.agreed;
       assert.deepEqual(agreed('fuzzy_dob swap of neighbours'), [
         'first_name',
         'last_name_one_edit',
