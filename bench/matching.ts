@@ -19,10 +19,10 @@ import type { Sequelize } from 'sequelize';
 import { DEFAULT_SCREENING_CHUNK_SIZE } from '../activities/screening';
 import { scopeSql, screenSql } from '../db/screening-match-sql';
 import {
+  applyScreeningSettings,
   FIRST_EMPLOYEE_ID,
   nextChunk,
   resolveLapsedMatches,
-  SCREENING_WORK_MEM,
   screenChunk,
 } from '../db/screening-store';
 import { execute, query, queryOne } from '../db/sql';
@@ -185,7 +185,7 @@ async function matchesWrittenAfter(handle: { fetchHistory(): Promise<{ events?: 
 async function explain(sequelize: Sequelize, sql: string, bind: Record<string, unknown>): Promise<string> {
   const transaction = await sequelize.transaction();
   try {
-    await execute(transaction, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    await applyScreeningSettings(transaction);
     const rows = await query<{ 'QUERY PLAN': string }>(
       transaction,
       `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`,
@@ -304,7 +304,7 @@ async function main() {
       after: FIRST_EMPLOYEE_ID,
       upto: null,
     };
-    console.log('\nEXPLAIN ANALYZE, a 25k-people chunk of the full rescreen (rerun, rolled back):');
+    console.log('\nEXPLAIN ANALYZE, the first chunk of the full rescreen (rerun, rolled back):');
     console.log(await explain(sequelize, screenSql(scope, 'hash'), { ...scope.bind, ...chunk }));
     const one = people[0] as { id: string; organization_id: string };
     const personScope = scopeSql(

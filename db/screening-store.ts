@@ -15,6 +15,18 @@ import { type Db, execute, inTransaction, query, queryOne } from './sql';
 /** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
 export const SCREENING_WORK_MEM = '64MB';
 
+/**
+ * The session settings of a screening statement, inside its transaction:
+ * - both sides of each join fit in memory, so Postgres hashes instead of sorting on disk;
+ * - no merge joins: Postgres cannot estimate how many name entries the unnested `match_names` give,
+ *   and then sorts the lists' entries once per tier instead of hashing the chunk's people
+ *   (docs/benchmarks.md, tolerant matching).
+ */
+export async function applyScreeningSettings(tx: Db): Promise<void> {
+  await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+  await execute(tx, 'SET LOCAL enable_mergejoin = off');
+}
+
 /** Lower bound for the first chunk: every uuid sorts after it. */
 export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -33,7 +45,10 @@ export interface Chunk {
   upto: string | null;
 }
 
-/** The next chunk of at most `size` active employees in scope after `after`, or null when done. */
+/**
+ * The next chunk of `size` active employees in scope after `after` (the last one up to 1.5 × `size`),
+ * or null when done.
+ */
 export async function nextChunk(
   db: Db,
   scope: ScreeningScope,
@@ -43,12 +58,17 @@ export async function nextChunk(
   const sql = scopeSql(scope);
   const bind = { ...sql.bind, after };
   const where = `e.status = 'active' AND e.id > $after::uuid AND ${sql.employees}`;
-  const bound = await queryOne<{ id: string }>(
+  // Every chunk hashes the lists' names anew: a remainder under half a chunk joins this one
+  // instead of paying for that alone.
+  const bounds = await query<{ id: string }>(
     db,
-    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT 1`,
-    { ...bind, skip: size - 1 },
+    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT $take`,
+    { ...bind, skip: size - 1, take: Math.floor(size / 2) + 1 },
   );
-  if (bound) return { after, upto: bound.id };
+  // bounds[0] ends a full chunk; the rest are the people after it, up to half a chunk of them.
+  const full = bounds[0];
+  if (full && (bounds.length === 1 || bounds.length > Math.floor(size / 2))) return { after, upto: full.id };
+  if (full) return { after, upto: null };
   const rest = await query(db, `SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, bind);
   return rest.length > 0 ? { after, upto: null } : null;
 }
@@ -59,8 +79,7 @@ async function runScreen(
   bind: Record<string, unknown>,
 ): Promise<ChunkCounts> {
   return inTransaction(sequelize, async (tx) => {
-    // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
-    await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    await applyScreeningSettings(tx);
     const row = await queryOne<ChunkCounts>(tx, sql, bind);
     return row ?? { opened: 0, matched: 0, resolved: 0 };
   });
