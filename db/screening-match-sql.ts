@@ -182,24 +182,24 @@ candidates AS (
   UNION ALL
   SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'nickname_dob', 0.85,
     ${explain(`'first_name_nickname', 'last_name', 'date_of_birth', ${MIDDLE_AGREED}`)}
-  FROM en JOIN xn ON xn.dob = en.dob AND xn.last = en.last
+  FROM en JOIN xd AS xn ON xn.dob = en.dob AND xn.last = en.last
   WHERE xn.first <> en.first
     AND EXISTS (SELECT 1 FROM name_nicknames n WHERE n.name = en.first AND n.nickname = xn.first)
   UNION ALL
   SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'fuzzy_dob', 0.80,
     ${explain(`'first_name', 'last_name_one_edit', 'date_of_birth', ${MIDDLE_AGREED}`)}
-  FROM en JOIN xn ON xn.dob = en.dob AND xn.first = en.first
+  FROM en JOIN xd AS xn ON xn.dob = en.dob AND xn.first = en.first
   WHERE xn.last <> en.last AND char_length(en.last) >= 5 AND char_length(xn.last) >= 5
     AND ale_one_edit(en.last, xn.last)
   UNION ALL
   SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'fuzzy_dob', 0.80,
     ${explain(`'names_swapped', 'date_of_birth'`)}
-  FROM en JOIN xn ON xn.dob = en.dob AND xn.first = en.last AND xn.last = en.first
+  FROM en JOIN xd AS xn ON xn.dob = en.dob AND xn.first = en.last AND xn.last = en.first
   WHERE en.first <> en.last
   UNION ALL
   SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'fuzzy_dob', 0.80,
     ${explain(`'first_name', 'last_name', 'date_of_birth_day_month_swapped', ${MIDDLE_AGREED}`)}
-  FROM en JOIN xn ON xn.dob = ale_day_month_swapped(en.dob) AND xn.last = en.last AND xn.first = en.first
+  FROM en JOIN xd AS xn ON xn.dob = ale_day_month_swapped(en.dob) AND xn.last = en.last AND xn.first = en.first
 ),
 best AS (
   SELECT DISTINCT ON (employee_id, source, exclusion_key) employee_id, organization_id, source, exclusion_key,
@@ -245,7 +245,9 @@ en AS MATERIALIZED (
 ),
 xn AS MATERIALIZED (
   ${entries('s.source, s.exclusion_key, s.dob', 'excl s')}
-),${TIERS}`;
+),
+-- The entries of records with a DOB: all the DOB tiers need (most list records have none).
+xd AS MATERIALIZED (SELECT * FROM xn WHERE dob IS NOT NULL),${TIERS}`;
 }
 
 /**
