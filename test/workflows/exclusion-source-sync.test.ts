@@ -457,6 +457,10 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
           before,
           'the list in force stays',
         );
+        if (testCase.type !== 'ExclusionSourceUnreachable') {
+          const archived = new RegExp(`^exclusion-sources/${testCase.source}/`);
+          assert.match(check.archive_key ?? '', archived, 'what the site served is archived');
+        }
         const attempts = site.requestsTo(path) - requests;
         assert.equal(
           attempts,
