@@ -6,8 +6,8 @@ import { type Db, execute, queryOne } from './sql';
 
 /**
  * The nickname table the `nickname_dob` tier reads (docs/spec.md §9): every statement on
- * name_nicknames. Pairs are stored both ways and normalized by ale_normalize_name, like every name
- * that is matched, so the screening joins on plain equality.
+ * name_nicknames. Pairs are stored both ways and normalized by ale_normalize_name with hyphens as
+ * spaces, as first names are in `match_names`, so the screening joins on plain equality.
  */
 
 /** The shipped table (data/nicknames/names.csv, Apache-2.0, its LICENSE.txt beside it). */
@@ -35,10 +35,11 @@ export async function loadNicknames(
     db,
     `INSERT INTO name_nicknames (name, nickname)
      SELECT DISTINCT n.a, n.b FROM (
-       SELECT ale_normalize_name(p.name) AS a, ale_normalize_name(p.nickname) AS b
+       SELECT replace(ale_normalize_name(p.name), '-', ' ') AS a,
+         replace(ale_normalize_name(p.nickname), '-', ' ') AS b
        FROM unnest($names::text[], $nicknames::text[]) AS p(name, nickname)
        UNION ALL
-       SELECT ale_normalize_name(p.nickname), ale_normalize_name(p.name)
+       SELECT replace(ale_normalize_name(p.nickname), '-', ' '), replace(ale_normalize_name(p.name), '-', ' ')
        FROM unnest($names::text[], $nicknames::text[]) AS p(name, nickname)
      ) n
      WHERE n.a IS NOT NULL AND n.b IS NOT NULL AND n.a <> n.b
