@@ -43,7 +43,15 @@ export interface Chunk {
   after: string;
   /** Inclusive upper bound; null for the last chunk. */
   upto: string | null;
+  /** At most PERSON_MODE_MAX people: screened through the lists' indexes (MatchMode `person`). */
+  few?: boolean;
 }
+
+/**
+ * Up to this many people, a chunk finds its candidate records through the lists' indexes; more, and
+ * unnesting every list's names once and hash-joining costs less (docs/benchmarks.md).
+ */
+export const PERSON_MODE_MAX = 1000;
 
 /**
  * The next chunk of `size` active employees in scope after `after` (the last one up to 1.5 × `size`),
@@ -67,10 +75,16 @@ export async function nextChunk(
   );
   // bounds[0] ends a full chunk; the rest are the people after it, up to half a chunk of them.
   const full = bounds[0];
-  if (full && (bounds.length === 1 || bounds.length > Math.floor(size / 2))) return { after, upto: full.id };
-  if (full) return { after, upto: null };
-  const rest = await query(db, `SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, bind);
-  return rest.length > 0 ? { after, upto: null } : null;
+  if (full && (bounds.length === 1 || bounds.length > Math.floor(size / 2)))
+    return { after, upto: full.id, few: size <= PERSON_MODE_MAX };
+  if (full) return { after, upto: null, few: size + bounds.length - 1 <= PERSON_MODE_MAX };
+  const rest = await queryOne<{ n: number }>(
+    db,
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM employees e WHERE ${where} LIMIT $cap) r`,
+    { ...bind, cap: PERSON_MODE_MAX + 1 },
+  );
+  const n = rest?.n ?? 0;
+  return n > 0 ? { after, upto: null, few: n <= PERSON_MODE_MAX } : null;
 }
 
 async function runScreen(
@@ -93,9 +107,9 @@ export async function screenChunk(
   sources?: readonly string[],
 ): Promise<ChunkCounts> {
   const sql = scopeSql(scope, sources);
-  // A person's change screens a few people: their candidate records are found through the lists'
-  // indexes instead of unnesting every list's names.
-  const mode = scope.kind === 'employees' ? 'person' : 'hash';
+  // A person's change, a small import or organization screens a few people: their candidate records
+  // are found through the lists' indexes instead of unnesting every list's names.
+  const mode = scope.kind === 'employees' || chunk.few ? 'person' : 'hash';
   return runScreen(sequelize, screenSql(sql, mode), { ...sql.bind, after: chunk.after, upto: chunk.upto });
 }
 

@@ -14,7 +14,7 @@ import { MATCH_REASONS, type MatchReason } from '../../domain/match-reasons';
 import { parseNicknameCsv } from '../../domain/nicknames';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import type { LabeledPair, LabeledPerson, LabeledRecord } from '../../scripts/generate-matching-set';
-import { deleteLabeledSet, insertLabeledSet, scoreLabeledSet } from '../fixtures/matching-set';
+import { deleteLabeledSet, insertLabeledSet, labeledSet, scoreLabeledSet } from '../fixtures/matching-set';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
 
@@ -29,13 +29,22 @@ import { stack } from '../support/stack';
 const ALL_SOURCES = [...EXCLUSION_SOURCE_IDS];
 const sequelize = () => stack().sequelize;
 
-async function screenScope(scope: ScreeningScope, chunkSize = 3): Promise<ChunkCounts> {
+/**
+ * Screens the scope chunk by chunk; `hash` forces the hash joins of a large chunk (small chunks find
+ * their records through the lists' indexes, PERSON_MODE_MAX).
+ */
+async function screenScope(scope: ScreeningScope, chunkSize = 3, hash = false): Promise<ChunkCounts> {
   const total: ChunkCounts = { opened: 0, matched: 0, resolved: 0 };
   let after = FIRST_EMPLOYEE_ID;
   for (;;) {
     const chunk = await nextChunk(sequelize(), scope, after, chunkSize);
     if (!chunk) break;
-    const counts = await screenChunk(sequelize(), scope, chunk, ALL_SOURCES);
+    const counts = await screenChunk(
+      sequelize(),
+      scope,
+      hash ? { ...chunk, few: false } : chunk,
+      ALL_SOURCES,
+    );
     total.opened += counts.opened;
     total.matched += counts.matched;
     total.resolved += counts.resolved;
@@ -358,9 +367,12 @@ async function assertTable(rows: Row[]) {
         organizationId,
       });
 
-    // 1. The organization, chunk by chunk (hash joins).
+    // 1. The organization, chunk by chunk, with the hash joins of large chunks, then as a small one.
+    await screenScope({ kind: 'organization', organizationId }, 3, true);
+    assert.deepEqual(await found(), expected, 'organization scope, hash joins');
+    await clear();
     await screenScope({ kind: 'organization', organizationId });
-    assert.deepEqual(await found(), expected, 'organization scope');
+    assert.deepEqual(await found(), expected, 'organization scope, a few people');
 
     // 2. Each person on their own (a person's change: the lists' indexes).
     await clear();
@@ -429,6 +441,20 @@ describe('tolerant matching SQL (real Postgres, docs/spec.md §9)', () => {
 
   it('bad names (empty, punctuation, suffixes, 500 characters, non-Latin scripts) match nothing and fail nothing', async () => {
     await assertTable(BAD);
+  });
+
+  it('the whole labeled set with the hash joins of a full rescreen: every variant, no near miss', async () => {
+    const tag = `labeled-hash-${randomUUID()}`;
+    const { pairs } = labeledSet();
+    const organization = await createOrganization();
+    try {
+      await insertLabeledSet(sequelize(), organization.id, pairs, tag);
+      await screenScope({ kind: 'organization', organizationId: organization.id }, 150, true);
+      const score = await scoreLabeledSet(sequelize(), organization.id, pairs, tag);
+      assert.deepEqual([score.missed, score.nearMissesMatched, score.crossMatches], [[], [], 0]);
+    } finally {
+      await deleteLabeledSet(sequelize(), tag);
+    }
   });
 
   it('a match shows why: reason, score, the names compared and what agreed', async () => {
