@@ -2,10 +2,12 @@ import { serve } from '@hono/node-server';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ensureBootstrapAdmin } from '../db/bootstrap-admin';
 import { createSequelize } from '../db/sequelize';
+import { createSqsClient } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { onShutdownSignal } from '../lib/shutdown';
 import { createTemporalClient } from '../lib/temporal';
+import { startS3EventQueue } from '../services/s3-event-queue';
 import { createApp } from './app';
 import { metricsApp } from './middleware/metrics';
 
@@ -44,8 +46,20 @@ const metricsServer = serve(
   (info) => logger.info({ port: info.port }, `metrics on http://${config.HOST}:${info.port}/metrics`),
 );
 
+// Roster drops announced through SQS (docs/spec.md §12); the webhook stays for S3 setups without a queue.
+const stopS3EventQueue = config.S3_EVENTS_QUEUE_URL
+  ? startS3EventQueue({
+      queueUrl: config.S3_EVENTS_QUEUE_URL,
+      sqs: createSqsClient(config),
+      deps: { config, sequelize, temporal },
+      logger: logger.child({ component: 's3-event-queue' }),
+    })
+  : async () => {};
+if (config.S3_EVENTS_QUEUE_URL) logger.info('long-polling S3_EVENTS_QUEUE_URL for roster drops');
+
 onShutdownSignal(logger, 10_000, async () => {
   // Stop accepting, let in-flight requests finish, then release the pools.
+  await stopS3EventQueue();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   metricsServer.close();
   await temporal.connection.close();

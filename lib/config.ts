@@ -101,6 +101,7 @@ export const configSchema = z.object({
   BOOTSTRAP_ADMIN_EMAIL: z.email().default('admin@ale.test'),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).default(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD),
 
+  S3_EVENTS_QUEUE_URL: optionalString.pipe(url.optional()),
   EVENTS_HEARTBEAT_INTERVAL: seconds.default(15),
   EVENTS_MAX_QUEUED_BYTES: z.coerce.number().int().min(4096).default(1_048_576),
 });

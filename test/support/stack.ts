@@ -138,8 +138,9 @@ export async function startTestStack(): Promise<TestStack> {
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
   });
-  const { hostedZoneId } = await ensureAwsResources(config);
+  const { hostedZoneId, s3EventsQueueUrl } = await ensureAwsResources(config);
   config.ROUTE53_HOSTED_ZONE_ID = hostedZoneId;
+  config.S3_EVENTS_QUEUE_URL = s3EventsQueueUrl;
 
   const sequelize = createSequelize(config.DATABASE_URL);
   await migrateUp(sequelize);
