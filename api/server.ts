@@ -6,7 +6,7 @@ import { createSqsClient } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { onShutdownSignal } from '../lib/shutdown';
-import { createTemporalClient } from '../lib/temporal';
+import { createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
 import { startS3EventQueue } from '../services/s3-event-queue';
 import { createApp } from './app';
 import { metricsApp } from './middleware/metrics';
@@ -30,6 +30,13 @@ try {
     'could not ensure the bootstrap admin (is the database migrated? run npm run migrate)',
   );
 }
+
+// The API starts workflows with search attributes (docs/spec.md §12): registered if missing. Temporal
+// may still be down (the API starts anyway and /ready says so); the worker registers them too.
+ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE).then(
+  (added) => added.length && logger.info({ added }, 'search attributes registered'),
+  (error) => logger.warn({ err: error }, 'could not register the search attributes (the worker does it too)'),
+);
 
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'ale_api_' });

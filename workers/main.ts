@@ -3,7 +3,7 @@ import { createSequelize } from '../db/sequelize';
 import { createRoute53Client, createS3Client } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { connectWorkerConnection, createTemporalClient } from '../lib/temporal';
+import { connectWorkerConnection, createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
 import { activityOutcomeMetrics } from './activity-metrics';
 import { createWorker } from './create-worker';
 import { ensureOigSchedule } from './oig-schedule';
@@ -49,6 +49,9 @@ const worker = await createWorker({
   deps: { config, sequelize, s3, route53, temporal, logger },
   activityInterceptors: [activityOutcomeMetrics(Runtime.instance().metricMeter)],
 });
+// Before the Schedules, whose actions carry them (docs/spec.md §12); idempotent.
+const addedSearchAttributes = await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
+if (addedSearchAttributes.length) logger.info({ addedSearchAttributes }, 'search attributes registered');
 // Extra workers (and fault tests) can skip this; one worker per deployment owning schedules is enough.
 const schedules = config.WORKER_ENSURE_SCHEDULES
   ? {

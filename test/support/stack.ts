@@ -20,7 +20,7 @@ import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal';
+import { createTemporalClient, ensureSearchAttributes } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
 import { startMoto } from '../../scripts/stack/moto';
 import { startEmbeddedPostgres } from '../../scripts/stack/postgres';
@@ -145,6 +145,7 @@ export async function startTestStack(): Promise<TestStack> {
   const sequelize = createSequelize(config.DATABASE_URL);
   await migrateUp(sequelize);
   const temporal = createTemporalClient(config);
+  await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
   const s3 = createS3Client(config);
   const route53 = createRoute53Client(config);
   teardowns.push(
