@@ -4,6 +4,7 @@ import { ensureBootstrapAdmin } from '../db/bootstrap-admin';
 import { createSequelize } from '../db/sequelize';
 import { createSqsClient } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
+import { rollbarStream } from '../lib/error-reporting';
 import { createLogger } from '../lib/logger';
 import { onShutdownSignal } from '../lib/shutdown';
 import { createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
@@ -12,7 +13,8 @@ import { createApp } from './app';
 import { metricsApp } from './middleware/metrics';
 
 const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
+const errorReports = rollbarStream(config, 'api');
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'api', reportTo: errorReports });
 const sequelize = createSequelize(config.DATABASE_URL);
 const temporal = createTemporalClient(config);
 
@@ -71,4 +73,5 @@ onShutdownSignal(logger, 10_000, async () => {
   metricsServer.close();
   await temporal.connection.close();
   await sequelize.close();
+  await errorReports?.flush();
 });

@@ -101,6 +101,9 @@ export const configSchema = z.object({
   BOOTSTRAP_ADMIN_EMAIL: z.email().default('admin@ale.test'),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).default(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD),
 
+  ROLLBAR_ACCESS_TOKEN: optionalString,
+  ROLLBAR_LEVEL: z.enum(['debug', 'info', 'warning', 'error', 'critical']).default('error'),
+  ROLLBAR_ENDPOINT: optionalString.pipe(url.optional()),
   CODEC_OIDC_ISSUER: optionalString.pipe(url.optional()),
   CODEC_OIDC_AUDIENCE: optionalString,
   S3_EVENTS_QUEUE_URL: optionalString.pipe(url.optional()),

@@ -2,6 +2,7 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { createSequelize } from '../db/sequelize';
 import { createRoute53Client, createS3Client } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
+import { rollbarStream } from '../lib/error-reporting';
 import { createLogger } from '../lib/logger';
 import { connectWorkerConnection, createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
 import { activityOutcomeMetrics } from './activity-metrics';
@@ -11,7 +12,8 @@ import { ensureWeeklyRescreenSchedule } from './screening-schedule';
 import { bundleWorkflows } from './workflow-bundle';
 
 const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+const errorReports = rollbarStream(config, 'worker');
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', reportTo: errorReports });
 const sdkLevel = {
   fatal: 'ERROR',
   error: 'ERROR',
@@ -75,6 +77,7 @@ try {
   await connection.close();
   await temporal.connection.close();
   await sequelize.close();
+  await errorReports?.flush();
   s3.destroy();
   route53.destroy();
 }
