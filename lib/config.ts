@@ -101,6 +101,7 @@ export const configSchema = z.object({
   BOOTSTRAP_ADMIN_EMAIL: z.email().default('admin@ale.test'),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).default(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD),
 
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(url.optional()),
   ROLLBAR_ACCESS_TOKEN: optionalString,
   ROLLBAR_LEVEL: z.enum(['debug', 'info', 'warning', 'error', 'critical']).default('error'),
   ROLLBAR_ENDPOINT: optionalString.pipe(url.optional()),

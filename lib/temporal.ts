@@ -7,6 +7,7 @@ import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config';
 import { AesGcmPayloadCodec } from './payload-codec';
+import { activeTracing } from './tracing-state';
 import { SEARCH_ATTRIBUTE_KEYS, searchAttributesOfStart } from './workflow-contracts';
 
 export const failureConverterPath = path.join(
@@ -43,11 +44,14 @@ function connectionOptions(config: TemporalConfig) {
 /** Connects lazily, so the API starts (and /ready answers 503) while Temporal is still down. */
 export function createTemporalClient(config: TemporalConfig): Client {
   const connection = Connection.lazy({ ...connectionOptions(config), connectTimeout: 5_000 });
+  const tracing = activeTracing();
   return new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: createDataConverter(config),
-    interceptors: { workflow: [searchAttributesAtStart] },
+    interceptors: {
+      workflow: [searchAttributesAtStart, ...(tracing ? [tracing.clientInterceptor] : [])],
+    },
   });
 }
 

@@ -157,7 +157,8 @@ try {
   await sequelize.close();
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
 
-  const tsx = ['--import', 'tsx'];
+  // The tracing preload does nothing unless OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (lib/tracing.ts).
+  const tsx = ['--import', 'tsx', '--import', path.join(root, 'lib/tracing-preload.ts')];
   const node = (
     name: string,
     script: string,
