@@ -8,6 +8,7 @@ import { rollbarStream } from '../lib/error-reporting';
 import { createLogger } from '../lib/logger';
 import { onShutdownSignal } from '../lib/shutdown';
 import { createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
+import { LiveEventHub } from '../services/live-events';
 import { startS3EventQueue } from '../services/s3-event-queue';
 import { createApp } from './app';
 import { metricsApp } from './middleware/metrics';
@@ -42,7 +43,8 @@ ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE).then(
 
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'ale_api_' });
-const app = createApp({ config, sequelize, temporal, logger, metricsRegistry });
+const liveEvents = new LiveEventHub({ databaseUrl: config.DATABASE_URL, sequelize, logger });
+const app = createApp({ config, sequelize, temporal, logger, metricsRegistry, liveEvents });
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
   logger.info(
     { host: config.HOST, port: info.port },
@@ -67,9 +69,12 @@ const stopS3EventQueue = config.S3_EVENTS_QUEUE_URL
 if (config.S3_EVENTS_QUEUE_URL) logger.info('long-polling S3_EVENTS_QUEUE_URL for roster drops');
 
 onShutdownSignal(logger, 10_000, async () => {
-  // Stop accepting, let in-flight requests finish, then release the pools.
+  // Stop accepting, let in-flight requests finish, then release the pools. Event streams never
+  // finish on their own: they are ended (their clients resume on another replica).
   await stopS3EventQueue();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  await liveEvents.closeAll();
+  await closed;
   metricsServer.close();
   await temporal.connection.close();
   await sequelize.close();

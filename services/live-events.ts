@@ -31,6 +31,8 @@ const RETENTION_EVERY_MS = 10 * 60_000;
 
 export class LiveEventHub {
   private readonly listeners = new Set<Listener>();
+  /** How to end each stream when the process shuts down (closeAll). */
+  private readonly enders = new Map<Listener, () => void>();
   private connection: pg.Client | undefined;
   private starting: Promise<void> | undefined;
   private cursor = '0';
@@ -41,18 +43,30 @@ export class LiveEventHub {
   constructor(private readonly options: LiveEventHubOptions) {}
 
   /** Adds a listener of every event committed from now on; resolves once the replica listens. */
-  async subscribe(listener: Listener): Promise<() => void> {
+  async subscribe(listener: Listener, end?: () => void): Promise<() => void> {
     this.listeners.add(listener);
+    if (end) this.enders.set(listener, end);
     try {
       await this.start();
     } catch (error) {
       this.listeners.delete(listener);
+      this.enders.delete(listener);
       throw error;
     }
     return () => {
       this.listeners.delete(listener);
+      this.enders.delete(listener);
       if (this.listeners.size === 0) void this.stop();
     };
+  }
+
+  /**
+   * Ends every stream (their clients reconnect, with Last-Event-ID, to another replica) and the
+   * LISTEN connection: on shutdown, since a server waiting for its streams to end would never stop.
+   */
+  async closeAll(): Promise<void> {
+    for (const end of [...this.enders.values()]) end();
+    await this.stop();
   }
 
   get subscriberCount() {
@@ -216,13 +230,20 @@ export function liveEventStream(hub: LiveEventHub, sequelize: Sequelize, options
         controller = streamController;
         // Listening before reading the table: an event committed in between is in one or both,
         // and `send` skips what was already sent.
-        unsubscribe = await hub.subscribe((event) => {
-          if (closed || !matches(event)) return;
-          if (!catchingUp) return send(event);
-          pending.push(event);
-          pendingBytes += JSON.stringify(event.data).length + 64;
-          if (pendingBytes > options.maxQueuedBytes) drop('a client catching up fell too far behind');
-        });
+        unsubscribe = await hub.subscribe(
+          (event) => {
+            if (closed || !matches(event)) return;
+            if (!catchingUp) return send(event);
+            pending.push(event);
+            pendingBytes += JSON.stringify(event.data).length + 64;
+            if (pendingBytes > options.maxQueuedBytes) drop('a client catching up fell too far behind');
+          },
+          () => {
+            if (closed) return;
+            close();
+            controller.close();
+          },
+        );
         lastSent = BigInt(options.lastEventId ?? (await latestLiveEventId(sequelize)));
         // Sent at once so the client sees the headers; `retry` paces EventSource's reconnects.
         enqueue(': connected\nretry: 2000\n\n');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createApp } from '../../api/app';
 import { insertCheck } from '../../db/exclusion-list-store';
 import { publishLiveEvent } from '../../db/live-event-store';
 import {
@@ -8,8 +9,19 @@ import {
   markRosterImportRunning,
   recordBatchProgress,
 } from '../../db/roster-import-store';
+import { FIRST_EMPLOYEE_ID, nextChunk, resolveLapsedMatches, screenChunk } from '../../db/screening-store';
 import { execute, inTransaction } from '../../db/sql';
+import type { ScreeningScope } from '../../lib/workflow-contracts';
 import { LiveEventHub, liveEventStream } from '../../services/live-events';
+import {
+  deleteLeieRows,
+  insertLeieRows,
+  insertPeople,
+  LEIE_ROWS,
+  leieTag,
+  matchesOf,
+  PEOPLE,
+} from '../fixtures/screening';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { listen, openEventStream } from '../support/sse';
@@ -131,6 +143,35 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] as bigint)));
   });
 
+  it('catches up more than a page of events in id order (ids of any number of digits)', async () => {
+    const { organization, auth } = await orgAdmin();
+    const first = await publishLiveEvent(stack().sequelize, {
+      type: 'import.progress',
+      organizationId: organization.id,
+      subjectId: null,
+      data: { n: 0 },
+    });
+    await inTransaction(stack().sequelize, async (tx) => {
+      for (let n = 1; n <= 1200; n++) {
+        await publishLiveEvent(tx, {
+          type: 'import.progress',
+          organizationId: organization.id,
+          subjectId: null,
+          data: { n },
+        });
+      }
+    });
+    const stream = await open(`${b.url}/v1/organizations/${organization.id}/events`, {
+      ...auth,
+      'last-event-id': first,
+    });
+    await stream.until(() => stream.events.length >= 1200, 10_000, '1200 events');
+    assert.deepEqual(
+      stream.events.map((e) => dataOf(e).n),
+      Array.from({ length: 1200 }, (_, i) => i + 1),
+    );
+  });
+
   it('answers 400 for a Last-Event-ID that is not one of its ids', async () => {
     const { organization, auth } = await orgAdmin();
     for (const garbage of ['abc', '-1', '1e5', '12345678901234567890123', '1; DROP TABLE x']) {
@@ -190,6 +231,65 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     assert.equal(finished.status, 'succeeded');
     assert.equal(finished.rowsProcessed, 200);
     assert.equal(finished.counts.inserted, 200);
+  });
+
+  it('announces the matches a screening opens (match.opened) and a review (match.updated), ids only', async () => {
+    const tag = leieTag();
+    await insertLeieRows(LEIE_ROWS, tag);
+    try {
+      const { organization, token, auth } = await orgAdmin();
+      await insertPeople(organization.id, PEOPLE);
+      const stream = await open(`${a.url}/v1/organizations/${organization.id}/events`, auth);
+      await stream.until(() => stream.comments.includes('connected'));
+      const scope: ScreeningScope = { kind: 'organization', organizationId: organization.id };
+      await resolveLapsedMatches(stack().sequelize, scope);
+      let after = FIRST_EMPLOYEE_ID;
+      for (;;) {
+        const chunk = await nextChunk(stack().sequelize, scope, after, 1000);
+        if (!chunk) break;
+        await screenChunk(stack().sequelize, scope, chunk);
+        if (chunk.upto === null) break;
+        after = chunk.upto;
+      }
+      const matches = await matchesOf(organization.id);
+      assert.ok(matches.length > 0);
+      const opened = () => stream.events.filter((e) => e.event === 'match.opened');
+      await stream.until(() => opened().length === matches.length, 5000, 'a match.opened per match');
+      assert.deepEqual(
+        opened()
+          .map((e) => dataOf(e).matchId)
+          .sort(),
+        matches.map((m) => m.id).sort(),
+      );
+      for (const event of opened()) {
+        assert.deepEqual(Object.keys(dataOf(event)).sort(), [
+          'employeeId',
+          'matchId',
+          'organizationId',
+          'reason',
+          'status',
+        ]);
+      }
+
+      const [match] = matches;
+      const reviewed = await call(
+        stack().createApp(),
+        'PATCH',
+        `/v1/organizations/${organization.id}/exclusion-matches/${match?.id}`,
+        {
+          token,
+          json: { status: 'dismissed', note: 'Different person' },
+        },
+      );
+      assert.equal(reviewed.status, 200);
+      await stream.until(() => stream.events.some((e) => e.event === 'match.updated'));
+      const updated = dataOf(stream.events.find((e) => e.event === 'match.updated') as never);
+      assert.equal(updated.matchId, match?.id);
+      assert.equal(updated.status, 'dismissed');
+      assert.ok(!JSON.stringify(stream.events).includes('Different person'), 'the note is not in the event');
+    } finally {
+      await deleteLeieRows(tag);
+    }
   });
 
   describe('tickets (POST /v1/auth/event-ticket, ?ticket=)', () => {
@@ -291,6 +391,26 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     await stream.until(() => stream.events.some((e) => e.event === 'match.updated'));
     const check = stream.events.find((e) => e.event === 'source.check');
     assert.deepEqual(dataOf(check as never), { checkId, source: 'leie', status: 'failed' });
+  });
+
+  it('ends every stream on shutdown (closeAll), so the server can stop and clients resume elsewhere', async () => {
+    const { organization, auth } = await orgAdmin();
+    const { config, sequelize, temporal } = stack();
+    const hub = new LiveEventHub({ databaseUrl: config.DATABASE_URL, sequelize, logger: testLogger });
+    const replica = await listen(
+      createApp({ config, sequelize, temporal, logger: testLogger, liveEvents: hub }),
+    );
+    try {
+      const stream = await open(`${replica.url}/v1/organizations/${organization.id}/events`, auth);
+      await stream.until(() => stream.comments.includes('connected'));
+      assert.equal(hub.subscriberCount, 1);
+      await hub.closeAll();
+      await stream.until(() => stream.ended, 5000, 'the stream to end').catch(() => {});
+      assert.ok(stream.ended, 'the stream ended');
+      assert.equal(hub.subscriberCount, 0);
+    } finally {
+      await replica.close();
+    }
   });
 
   it('drops a client that does not read instead of buffering without bound', async () => {

@@ -90,7 +90,10 @@ export async function openEventStream(url: string, headers: Record<string, strin
     async until(done: () => boolean, timeoutMs = 5000, what = 'the stream to reach the expected state') {
       const deadline = Date.now() + timeoutMs;
       while (!done()) {
-        if (ended) throw new Error(`the stream ended before ${what}`);
+        if (ended) {
+          if (done()) return;
+          throw new Error(`the stream ended before ${what}`);
+        }
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`timed out waiting for ${what}`);
         await Promise.race([changed(), new Promise((resolve) => setTimeout(resolve, left))]);
