@@ -40,13 +40,13 @@ const S3EventMessage = z.object({
 export type MessageOutcome =
   | { deleted: 'imported'; importIds: string[]; ignored: string[] }
   | { deleted: 'ignored'; reason: string }
-  | { kept: string };
+  | { kept: unknown };
 
 /** What one message becomes; throws (the message stays) only when an import could not be started. */
 export async function handleS3EventMessage(
   deps: RosterImportDeps,
   body: string | undefined,
-): Promise<Exclude<MessageOutcome, { kept: string }>> {
+): Promise<Exclude<MessageOutcome, { kept: unknown }>> {
   let json: unknown;
   try {
     json = JSON.parse(body ?? '');
@@ -102,10 +102,11 @@ export function startS3EventQueue(options: S3EventQueueOptions): () => Promise<v
     try {
       outcome = await handleS3EventMessage(deps, message.Body);
     } catch (error) {
-      outcome = { kept: (error as Error).message };
+      outcome = { kept: error };
     }
     if ('kept' in outcome) {
-      log.warn({ reason: outcome.kept }, 'S3 event: imports could not be started; SQS will deliver it again');
+      // As an error object, so the logger's redaction applies (a Postgres error can quote a value).
+      log.warn({ err: outcome.kept }, 'S3 event: imports could not be started; SQS will deliver it again');
       return;
     }
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   PurgeQueueCommand,
@@ -8,6 +10,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { findRosterImport } from '../../db/roster-import-store';
+import { createSequelize } from '../../db/sequelize';
 import { s3EventImportId } from '../../domain/roster-object-keys';
 import { createSqsClient } from '../../lib/aws';
 import { S3_EVENTS_QUEUE_NAME } from '../../scripts/stack/aws-resources';
@@ -41,12 +44,12 @@ describe('S3 drops through SQS (S3_EVENTS_QUEUE_URL, moto)', () => {
     sqs.destroy();
   });
 
-  async function queueEmpties(timeoutMs = 15_000) {
+  async function queueEmpties(timeoutMs = 15_000, url = queueUrl) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { Attributes = {} } = await sqs.send(
         new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
+          QueueUrl: url,
           AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
         }),
       );
@@ -114,5 +117,65 @@ describe('S3 drops through SQS (S3_EVENTS_QUEUE_URL, moto)', () => {
     assert.ok(ignored.some((line) => line.includes('not an S3 event notification')));
     assert.ok(ignored.some((line) => line.includes('is not the uploads bucket')));
     assert.ok(ignored.some((line) => line.includes('not under <kind>-list/<organizationId>/')));
+  });
+
+  it('keeps a message whose import could not be started, and starts it when SQS delivers it again', async () => {
+    const { config, sequelize, temporal } = stack();
+    const organization = await createOrganization();
+    const { QueueUrl: ownQueue } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `s3-events-${Date.now()}` }),
+    );
+    const key = `employees-list/${organization.id}/later.csv`;
+    const eTag = `etag-${Date.now()}`;
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: ownQueue,
+        MessageBody: JSON.stringify({
+          Records: [
+            {
+              eventName: 'ObjectCreated:Put',
+              s3: { bucket: { name: config.AWS_S3_BUCKET_NAME }, object: { key, eTag } },
+            },
+          ],
+        }),
+      }),
+    );
+    const logged = capturedLogLines.length;
+    // Postgres unreachable for this consumer: the import cannot be recorded, so the message stays.
+    const unreachable = createSequelize('postgres://nobody:secret@127.0.0.1:9/none');
+    const failing = startS3EventQueue({
+      queueUrl: ownQueue as string,
+      sqs,
+      deps: { config, sequelize: unreachable, temporal },
+      logger: testLogger,
+      waitTimeSeconds: 1,
+      visibilityTimeout: 1,
+    });
+    const deadline = Date.now() + 15_000;
+    while (!capturedLogLines.slice(logged).some((line) => line.includes('could not be started'))) {
+      if (Date.now() > deadline) throw new Error('the failing consumer never tried the message');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await failing();
+    await unreachable.close();
+    await assert.rejects(queueEmpties(1500, ownQueue), /1 message\(s\) still in the queue/);
+
+    const working = startS3EventQueue({
+      queueUrl: ownQueue as string,
+      sqs,
+      deps: { config, sequelize, temporal },
+      logger: testLogger,
+      waitTimeSeconds: 1,
+      visibilityTimeout: 5,
+    });
+    try {
+      await queueEmpties(15_000, ownQueue);
+      const row = await findRosterImport(sequelize, s3EventImportId(config.AWS_S3_BUCKET_NAME, key, eTag));
+      assert.ok(row, 'the redelivered message started the import');
+      await temporal.workflow.getHandle(row.workflow_id as string).terminate('test done');
+    } finally {
+      await working();
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: ownQueue }));
+    }
   });
 });
