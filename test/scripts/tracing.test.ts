@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -212,5 +213,36 @@ describe('tracing (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, docs/spec.md §12)', func
     const p95 = durations[Math.floor(durations.length * 0.95)] as number;
     // The exporter times out after 2 s per batch in the background; a request never waits for it.
     assert.ok(p95 < 500, `p95 ${p95.toFixed(0)} ms`);
+  });
+});
+
+describe('tracing off (no OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)', () => {
+  it('loads no OpenTelemetry SDK, instrumentation, exporter or Temporal interceptor: no cost', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      await import(${JSON.stringify(path.join(root, 'api/app.ts'))});
+      await import(${JSON.stringify(path.join(root, 'workers/create-worker.ts'))});
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify({
+        tracing: globalThis.__aleTracing !== undefined,
+        // prom-client loads @opentelemetry/api (a no-op without an SDK) whatever this project does.
+        otel: loaded.filter((id) => /@opentelemetry\\/(?!api\\/)|interceptors-opentelemetry/.test(id)),
+      }));`;
+    const env = { ...process.env };
+    delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        path.join(root, 'lib/tracing-preload.ts'),
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd: root, env, encoding: 'utf8' },
+    );
+    assert.deepEqual(JSON.parse(output.trim().split('\n').at(-1) as string), { tracing: false, otel: [] });
   });
 });
