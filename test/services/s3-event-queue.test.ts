@@ -84,9 +84,10 @@ describe('S3 drops through SQS (S3_EVENTS_QUEUE_URL, moto)', () => {
     assert.ok(row, 'the import was recorded');
     assert.equal(row.organization_id, organization.id);
     assert.equal(row.mode, 'replace');
+    // The row is recorded before the workflow starts; the message goes only once it has started.
+    await queueEmpties();
     const description = await temporal.workflow.getHandle(row.workflow_id as string).describe();
     assert.equal(description.status.name, 'RUNNING');
-    await queueEmpties();
     await temporal.workflow.getHandle(row.workflow_id as string).terminate('test done');
   });
 
