@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ensureSearchAttributes } from '../../lib/temporal';
 import {
+  invitationWorkflowId,
   OIG_SYNC_WORKFLOW_TYPE,
   ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
   rosterImportWorkflowId,
   SCREENING_WORKFLOW_TYPE,
   screeningWorkflowId,
 } from '../../lib/workflow-contracts';
-import { createOrganization } from '../support/fixtures';
+import { createMember, createOrganization } from '../support/fixtures';
+import { call } from '../support/http';
 import { stack } from '../support/stack';
 import { employeeCsv, runImport } from './roster-import-support';
 
@@ -100,5 +102,24 @@ describe('search attributes for the Web UI (docs/spec.md §12)', () => {
     } finally {
       for (const handle of [...started, sync]) await handle.terminate('test done').catch(() => {});
     }
+  });
+
+  it('an invitation upserts its OrganizationId once it has read its invitation', async () => {
+    const organization = await createOrganization();
+    const admin = await createMember(organization.id, 'admin');
+    const taskQueue = `invitation-sa-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const invited = await call(app, 'POST', `/v1/organizations/${organization.id}/invitations`, {
+      token: admin.token,
+      json: { email: `invitee-${randomUUID()}@example.test`, role: 'member' },
+    });
+    assert.equal(invited.status, 202, JSON.stringify(invited.body));
+    const workflowId = invitationWorkflowId(invited.body.id);
+    const worker = await stack().createWorker(taskQueue);
+    const listed = await worker.runUntil(
+      listedIds(`OrganizationId = '${organization.id}' AND WorkflowType = 'invitation'`, [workflowId]),
+    );
+    await stack().temporal.workflow.getHandle(workflowId).terminate('test done');
+    assert.deepEqual(listed, [workflowId]);
   });
 });
