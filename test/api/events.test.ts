@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../../api/app';
 import { insertCheck } from '../../db/exclusion-list-store';
-import { publishLiveEvent } from '../../db/live-event-store';
+import { deleteExpiredLiveEvents, liveEventsAfter, publishLiveEvent } from '../../db/live-event-store';
 import {
   endRosterImport,
   insertRosterImport,
@@ -169,6 +169,35 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     assert.deepEqual(
       stream.events.map((e) => dataOf(e).n),
       Array.from({ length: 1200 }, (_, i) => i + 1),
+    );
+  });
+
+  it('keeps events 24 h: older ones are deleted, newer ones stay', async () => {
+    const { organization } = await orgAdmin();
+    const publish = (n: number) =>
+      publishLiveEvent(stack().sequelize, {
+        type: 'organization.updated',
+        organizationId: organization.id,
+        subjectId: null,
+        data: { n },
+      });
+    const old = await publish(1);
+    const recent = await publish(2);
+    await execute(
+      stack().sequelize,
+      "UPDATE live_events SET created_at = now() - interval '25 hours' WHERE id = $id::bigint",
+      {
+        id: old,
+      },
+    );
+    await deleteExpiredLiveEvents(stack().sequelize);
+    const kept = await liveEventsAfter(stack().sequelize, '0', {
+      organizationId: organization.id,
+      limit: 10,
+    });
+    assert.deepEqual(
+      kept.map((e) => e.id),
+      [recent],
     );
   });
 
