@@ -85,7 +85,7 @@ BEGIN
     CASE WHEN TG_OP = 'INSERT' THEN 'match.opened' ELSE 'match.updated' END,
     NEW.organization_id, NEW.id,
     jsonb_build_object('matchId', NEW.id, 'organizationId', NEW.organization_id,
-      'employeeId', NEW.employee_id, 'status', NEW.status, 'reason', NEW.reason));
+      'employeeId', NEW.employee_id, 'source', NEW.source, 'status', NEW.status, 'reason', NEW.reason));
   RETURN NULL;
 END $$;
 CREATE CONSTRAINT TRIGGER exclusion_matches_live_event_insert AFTER INSERT ON exclusion_matches
@@ -131,11 +131,22 @@ BEGIN
 END $$;
 CREATE CONSTRAINT TRIGGER oig_exclusions_check_live_event AFTER INSERT OR UPDATE ON oig_exclusions_check
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION live_event_source_check();
+
+-- The other lists' checks (migration 1200): the same event, with their source id.
+CREATE FUNCTION live_event_exclusion_source_check() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM publish_live_event('source.check', NULL, NEW.id,
+    jsonb_build_object('checkId', NEW.id, 'source', NEW.source, 'status', NEW.status));
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER exclusion_source_checks_live_event AFTER INSERT OR UPDATE ON exclusion_source_checks
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION live_event_exclusion_source_check();
 `);
 };
 
 export const down: Migration = async ({ context: sql }) => {
   await sql.query(`
+DROP TRIGGER IF EXISTS exclusion_source_checks_live_event ON exclusion_source_checks;
 DROP TRIGGER IF EXISTS oig_exclusions_check_live_event ON oig_exclusions_check;
 DROP TRIGGER IF EXISTS invitations_live_event_update ON invitations;
 DROP TRIGGER IF EXISTS invitations_live_event_insert ON invitations;
@@ -143,6 +154,7 @@ DROP TRIGGER IF EXISTS organizations_live_event ON organizations;
 DROP TRIGGER IF EXISTS exclusion_matches_live_event_update ON exclusion_matches;
 DROP TRIGGER IF EXISTS exclusion_matches_live_event_insert ON exclusion_matches;
 DROP TRIGGER IF EXISTS roster_imports_live_event ON roster_imports;
+DROP FUNCTION IF EXISTS live_event_exclusion_source_check();
 DROP FUNCTION IF EXISTS live_event_source_check();
 DROP FUNCTION IF EXISTS live_event_invitation();
 DROP FUNCTION IF EXISTS live_event_organization();

@@ -296,6 +296,7 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
           'matchId',
           'organizationId',
           'reason',
+          'source',
           'status',
         ]);
       }
