@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../../api/app';
 import { insertCheck } from '../../db/exclusion-list-store';
+import { insertSourceCheck } from '../../db/exclusion-source-store';
 import { deleteExpiredLiveEvents, liveEventsAfter, publishLiveEvent } from '../../db/live-event-store';
 import {
   endRosterImport,
@@ -412,6 +413,16 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
       error: 'unreachable',
       workflowId: `test-${checkId}`,
     } as never);
+    const samCheckId = randomUUID();
+    await insertSourceCheck(stack().sequelize, {
+      checkId: samCheckId,
+      sourceId: 'sam',
+      trigger: 'manual',
+      workflowId: `test-${samCheckId}`,
+      startedAt: Date.now(),
+      status: 'unchanged',
+      rowCount: null,
+    });
     await publishLiveEvent(stack().sequelize, {
       type: 'match.updated',
       organizationId: organization.id,
@@ -419,8 +430,11 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
       data: { matchId: checkId },
     });
     await stream.until(() => stream.events.some((e) => e.event === 'match.updated'));
-    const check = stream.events.find((e) => e.event === 'source.check');
-    assert.deepEqual(dataOf(check as never), { checkId, source: 'leie', status: 'failed' });
+    const checks = stream.events.filter((e) => e.event === 'source.check').map(dataOf);
+    assert.deepEqual(checks, [
+      { checkId, source: 'leie', status: 'failed' },
+      { checkId: samCheckId, source: 'sam', status: 'unchanged' },
+    ]);
   });
 
   it('ends every stream on shutdown (closeAll), so the server can stop and clients resume elsewhere', async () => {
