@@ -1,6 +1,11 @@
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
+import {
+  SCREENING_WORKFLOW_TYPE,
+  type ScreeningScope,
+  screeningSearchAttributes,
+  screeningWorkflowId,
+} from '../lib/workflow-contracts';
 
 export const WEEKLY_RESCREEN_SCHEDULE_ID = 'exclusion-weekly-rescreen';
 /** Sundays 07:00 UTC: after the daily OIG sync (06:00), outside business hours. */
@@ -26,6 +31,7 @@ export async function ensureWeeklyRescreenSchedule(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // The server appends the scheduled time, so every weekly run has its own id (and alert keys).
     workflowId: screeningWorkflowId('all', 'weekly'),
+    typedSearchAttributes: screeningSearchAttributes(scope),
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
   try {
