@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { type Db, execute, query, queryOne } from './sql';
 
 /**
@@ -137,4 +138,30 @@ export function consumeEventTicket(
      RETURNING user_id, organization_id`,
     { hash: ticketHash(ticket), organizationId },
   );
+}
+
+/** A connection that LISTENs for committed events; `end` closes it. */
+export interface LiveEventListener {
+  end(): Promise<void>;
+}
+
+/**
+ * A connection of its own (a pooled one would be handed to others while it listens) that calls
+ * `onNotification` for every committed event and `onError` when it breaks.
+ */
+export async function listenForLiveEvents(
+  databaseUrl: string,
+  handlers: { onNotification: () => void; onError: (error: Error) => void },
+): Promise<LiveEventListener> {
+  const connection = new pg.Client({ connectionString: databaseUrl });
+  connection.on('notification', handlers.onNotification);
+  connection.on('error', handlers.onError);
+  try {
+    await connection.connect();
+    await connection.query(`LISTEN ${LIVE_EVENTS_CHANNEL}`);
+  } catch (error) {
+    await connection.end().catch(() => {});
+    throw error;
+  }
+  return connection;
 }
