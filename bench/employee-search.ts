@@ -26,6 +26,7 @@ import { healthRoutes } from '../api/routes/health/handlers';
 import { migrateUp } from '../db/migrator';
 import { nameSearchSample, searchEmployeesSql } from '../db/people-store';
 import { createSequelize } from '../db/sequelize';
+import { insertSession } from '../db/session-store';
 import { execute, query, queryOne } from '../db/sql';
 import { ensureMembership, insertUser } from '../db/user-store';
 import { loadConfig } from '../lib/config';
@@ -135,7 +136,7 @@ try {
   const user = await insertUser(sequelize, { email: 'bench@example.test', name: '', password_hash: 'x' });
   await ensureMembership(sequelize, { organization_id: orgId, user_id: user.id, role: 'member' });
   const token = await signAccessToken(
-    { userId: user.id },
+    { userId: user.id, sessionId: await insertSession(sequelize, user.id, 'password') },
     { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
   );
   // Only the routes measured (and /health as the floor), without the app's other middleware.

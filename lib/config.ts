@@ -73,6 +73,12 @@ export const configSchema = z.object({
   ACCESS_TOKEN_EXPIRE: seconds.default(3600),
   INVITATION_TOKEN_EXPIRE: seconds.default(604800),
   INVITATION_REMINDER_AFTER: seconds.default(259200),
+  REFRESH_TOKEN_EXPIRE: seconds.default(2592000),
+  RESET_TOKEN_EXPIRE: seconds.default(3600),
+  VUE_APP_URI: url.default('http://localhost:8080').transform((value) => value.replace(/\/+$/, '')),
+  RATE_LIMIT_ANON_PER_MINUTE: seconds.default(120),
+  RATE_LIMIT_USER_PER_MINUTE: seconds.default(600),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 
   EMAIL_PROVIDER: z.enum(['log', 'sendgrid']).default('log'),
   SENDGRID_API_KEY: optionalString,

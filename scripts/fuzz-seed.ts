@@ -5,6 +5,7 @@ import { insertOrganization } from '../db/organization-store';
 import { insertEmployee } from '../db/people-store';
 import { insertRosterImport } from '../db/roster-import-store';
 import { listExclusionMatches, screenChunk } from '../db/screening-store';
+import { insertSession } from '../db/session-store';
 import { insertUser } from '../db/user-store';
 import type { Config } from '../lib/config';
 import { hashPassword } from '../lib/passwords';
@@ -77,7 +78,7 @@ export async function seedFuzzData(sequelize: Sequelize, config: Config): Promis
     platform_admin: true,
   });
   const token = await signAccessToken(
-    { userId: admin.id },
+    { userId: admin.id, sessionId: await insertSession(sequelize, admin.id, 'password') },
     { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3 * 3600 },
   );
   const organizationId = await organization(sequelize, 'Fuzz Home Care');

@@ -83,18 +83,18 @@ describe('JWT middleware', () => {
   });
 
   it('rejects a token signed with another secret', async () => {
-    const { user } = await createUser();
+    const { user, sessionId } = await createUser();
     const forged = await signAccessToken(
-      { userId: user.id },
+      { userId: user.id, sessionId },
       { secret: 'another-secret-of-enough-length!!', expiresInSeconds: 600 },
     );
     assert.equal((await meWith(forged)).status, 401);
   });
 
   it('rejects an expired token and says so', async () => {
-    const { user } = await createUser();
+    const { user, sessionId } = await createUser();
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({ typ: 'access' })
+    const expired = await new SignJWT({ typ: 'access', sid: sessionId })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(user.id)
       .setIssuer('ale-backend')

@@ -135,6 +135,12 @@ describe('POST /v1/invitations/accept', () => {
     assert.equal(right.status, 201, JSON.stringify(right.body));
     assert.equal(right.body.user.id, user.id);
     assert.equal(right.body.user.name, 'Test User');
+    // docs/spec.md §11: accepting also opens a session whose refresh token works.
+    const refreshed = await call(w.app, 'POST', '/v1/auth/refresh', {
+      json: { refreshToken: right.body.refreshToken },
+    });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal(decodeJwt(refreshed.body.accessToken).sid, decodeJwt(right.body.accessToken).sid);
     const memberships = await listUserMemberships(stack().sequelize, user.id);
     const membership = memberships.find((m) => m.organization_id === w.organization.id);
     assert.equal(membership?.role, 'admin');
@@ -173,7 +179,7 @@ describe('POST /v1/invitations/accept', () => {
     );
     const algNone = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`;
     const accessToken = await signAccessToken(
-      { userId: w.member.user.id },
+      { userId: w.member.user.id, sessionId: randomUUID() },
       { secret: stack().config.AUTH_JWT_SECRET, expiresInSeconds: 600 },
     );
     // Right key, right audience, wrong jti: a token for an earlier version of the row.

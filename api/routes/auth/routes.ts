@@ -10,8 +10,18 @@ const LoginSchema = z
   .openapi('LoginRequest');
 
 const TokenSchema = z
-  .object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() })
-  .openapi('AccessToken');
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Seconds the access token lives' }),
+    refreshToken: z
+      .string()
+      .openapi({ description: 'Opaque; POST /v1/auth/refresh spends it (once) for a new pair' }),
+    refreshExpiresIn: z.number().int().openapi({ description: 'Seconds the refresh token lives' }),
+  })
+  .openapi('TokenPair');
+
+const RefreshSchema = z.object({ refreshToken: z.string().min(1).max(512) }).openapi('RefreshRequest');
 
 const MeSchema = z
   .object({
@@ -44,6 +54,29 @@ export function authRouteDefinitions(secret: string) {
         422: problems[422],
         429: problems[429],
       },
+    }),
+    refresh: createRoute({
+      method: 'post',
+      path: '/v1/auth/refresh',
+      tags: ['auth'],
+      summary: 'Spend a refresh token for a new token pair of the same session',
+      description:
+        'Each refresh token works once. Presenting one that was already used ends its whole session (401).',
+      request: { body: jsonBody(RefreshSchema) },
+      responses: {
+        200: jsonResponse(TokenSchema, 'A new pair; the presented refresh token is spent'),
+        401: problems[401],
+        422: problems[422],
+      },
+    }),
+    logout: createRoute({
+      method: 'post',
+      path: '/v1/auth/logout',
+      tags: ['auth'],
+      summary: 'End this session: its access and refresh tokens stop working at once',
+      security: bearerAuth,
+      middleware: [authenticate(secret)] as const,
+      responses: { 204: { description: 'Logged out' }, 401: problems[401] },
     }),
     me: createRoute({
       method: 'get',
