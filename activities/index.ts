@@ -5,6 +5,7 @@ import { createLogoActivities } from './logos';
 import { createOigActivities } from './oig';
 import { createOigImportActivities } from './oig-import';
 import { createOrganizationActivities } from './organizations';
+import { createPasswordResetActivities } from './password-reset';
 import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
 import { createScreeningActivities } from './screening';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
     ...createInvitationActivities(deps),
+    ...createPasswordResetActivities(deps),
   };
 }
 

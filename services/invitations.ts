@@ -27,10 +27,12 @@ import {
   DomainError,
   ForbiddenError,
   GoneError,
+  InvalidInputError,
   NotFoundError,
   UnauthenticatedError,
   UnavailableError,
 } from '../domain/errors';
+import { passwordProblem } from '../domain/password-policy';
 import type { Config } from '../lib/config';
 import { InvalidInvitationTokenError, verifyInvitationToken } from '../lib/invitation-tokens';
 import type { Logger } from '../lib/logger';
@@ -239,6 +241,13 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
               );
             }
           } else {
+            // A new account's password meets the policy (docs/spec.md §11); a 422 leaves the link usable.
+            const problem = passwordProblem(password, invitation.email);
+            if (problem) {
+              throw new InvalidInputError('The password is not acceptable.', [
+                { path: 'password', message: problem },
+              ]);
+            }
             user = await insertUser(tx, { email: invitation.email, name, password_hash: newPasswordHash });
           }
           await ensureMembership(tx, {

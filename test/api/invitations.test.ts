@@ -161,6 +161,18 @@ describe('POST /v1/invitations/accept', () => {
     );
   });
 
+  it('refuses a new account whose password is its email or a common one (422), and the link still works', async () => {
+    const w = await world();
+    const { row, token } = await w.openInvitation();
+    for (const password of [row.email, row.email.toUpperCase(), 'qwerty123456']) {
+      const response = await w.accept({ token, name: 'Ivy', password });
+      assert.equal(response.status, 422, password);
+      assert.equal(response.body.errors[0].path, 'password');
+    }
+    const accepted = await w.accept({ token, name: 'Ivy', password: PASSWORD });
+    assert.equal(accepted.status, 201);
+  });
+
   it('400 for a tampered payload, another key, alg none, an access token and garbage', async () => {
     const w = await world();
     const { row, token } = await w.openInvitation();

@@ -1,13 +1,20 @@
-import { findUser, findUserByEmail, listUserMemberships } from '../../../db/user-store';
-import { dummyPasswordHash, verifyPassword } from '../../../lib/passwords';
+import { findUser, findUserByEmail, listUserMemberships, updatePasswordHash } from '../../../db/user-store';
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../../lib/passwords';
+import { createPasswordService } from '../../../services/passwords';
 import { createSessionService } from '../../../services/sessions';
 import { type AppDeps, createRouter } from '../../env';
 import { ProblemError } from '../../problem';
 import { authRouteDefinitions } from './routes';
 
-export function authRoutes({ config, sequelize }: AppDeps) {
+const RESET_REQUESTED = {
+  status: 'accepted' as const,
+  detail: 'If this address has an account, an email with a reset link is on its way.',
+};
+
+export function authRoutes({ config, sequelize, temporal }: AppDeps) {
   const routes = authRouteDefinitions(config.AUTH_JWT_SECRET);
   const sessions = createSessionService({ config, sequelize });
+  const passwords = createPasswordService({ config, sequelize, temporal });
   return createRouter()
     .openapi(routes.login, async (c) => {
       const { email, password } = c.req.valid('json');
@@ -15,6 +22,10 @@ export function authRoutes({ config, sequelize }: AppDeps) {
       // Unknown email and wrong password take the same time and get the same answer.
       const valid = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
       if (!user || !valid) throw new ProblemError(401, 'Email or password is incorrect.');
+      // docs/spec.md §12: a hash made with weaker parameters is replaced now that we hold the password.
+      if (needsRehash(user.password_hash)) {
+        await updatePasswordHash(sequelize, user.id, await hashPassword(password));
+      }
       return c.json(await sessions.start(user.id, 'password'), 200);
     })
     .openapi(routes.refresh, async (c) => {
@@ -22,6 +33,20 @@ export function authRoutes({ config, sequelize }: AppDeps) {
     })
     .openapi(routes.logout, async (c) => {
       await sessions.logout(c.var.user.sessionId);
+      return c.body(null, 204);
+    })
+    .openapi(routes.passwordReset, async (c) => {
+      await passwords.requestReset(c.req.valid('json').email, c.var.logger);
+      return c.json(RESET_REQUESTED, 202);
+    })
+    .openapi(routes.passwordResetConfirm, async (c) => {
+      const { token, password } = c.req.valid('json');
+      await passwords.confirmReset(token, password);
+      return c.body(null, 204);
+    })
+    .openapi(routes.passwordChange, async (c) => {
+      const { id, sessionId } = c.var.user;
+      await passwords.changePassword({ userId: id, sessionId }, c.req.valid('json'));
       return c.body(null, 204);
     })
     .openapi(routes.me, async (c) => {

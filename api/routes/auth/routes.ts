@@ -23,6 +23,29 @@ const TokenSchema = z
 
 const RefreshSchema = z.object({ refreshToken: z.string().min(1).max(512) }).openapi('RefreshRequest');
 
+const PASSWORD_RULES = 'At least 12 characters, not your email address, not a common password.';
+const NewPassword = z
+  .string()
+  .min(12, 'must be at least 12 characters')
+  .max(1024)
+  .openapi({ description: PASSWORD_RULES });
+
+const ResetRequestSchema = z
+  .object({ email: z.email().max(320).openapi({ example: 'admin@ale.test' }) })
+  .openapi('PasswordResetRequest');
+
+const ResetRequestedSchema = z
+  .object({ status: z.literal('accepted'), detail: z.string() })
+  .openapi('PasswordResetRequested');
+
+const ResetConfirmSchema = z
+  .object({ token: z.string().min(1).max(512), password: NewPassword })
+  .openapi('PasswordResetConfirm');
+
+const PasswordChangeSchema = z
+  .object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPassword })
+  .openapi('PasswordChange');
+
 const MeSchema = z
   .object({
     id: z.uuid(),
@@ -77,6 +100,47 @@ export function authRouteDefinitions(secret: string) {
       security: bearerAuth,
       middleware: [authenticate(secret)] as const,
       responses: { 204: { description: 'Logged out' }, 401: problems[401] },
+    }),
+    passwordReset: createRoute({
+      method: 'post',
+      path: '/v1/auth/password-reset',
+      tags: ['auth'],
+      summary: 'Email a single-use password-reset link',
+      description:
+        'Answers 202 with the same body, in about the same time, whether or not the address has an account.',
+      request: { body: jsonBody(ResetRequestSchema) },
+      responses: {
+        202: jsonResponse(ResetRequestedSchema, 'If the address has an account, a link is on its way'),
+        422: problems[422],
+        429: problems[429],
+      },
+    }),
+    passwordResetConfirm: createRoute({
+      method: 'post',
+      path: '/v1/auth/password-reset/confirm',
+      tags: ['auth'],
+      summary: "Set a new password with a reset link's token; ends every session of the account",
+      request: { body: jsonBody(ResetConfirmSchema) },
+      responses: {
+        204: { description: 'Password set; every session of the account has ended' },
+        400: problems[400],
+        410: problems[410],
+        422: problems[422],
+      },
+    }),
+    passwordChange: createRoute({
+      method: 'post',
+      path: '/v1/auth/password',
+      tags: ['auth'],
+      summary: "Change the signed-in user's password; ends their other sessions",
+      security: bearerAuth,
+      middleware: [authenticate(secret)] as const,
+      request: { body: jsonBody(PasswordChangeSchema) },
+      responses: {
+        204: { description: 'Password changed; the other sessions have ended' },
+        401: problems[401],
+        422: problems[422],
+      },
     }),
     me: createRoute({
       method: 'get',
