@@ -6,8 +6,9 @@ import { Registry } from 'prom-client';
 import { type AppDeps, createRouter, provideDatabase } from './env';
 import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
-import { loginThrottle } from './middleware/login-throttle';
+import { loginThrottle, passwordResetThrottle } from './middleware/login-throttle';
 import { httpMetrics, metricsEndpoint } from './middleware/metrics';
+import { requestRateLimit } from './middleware/rate-limit';
 import { requestLogger } from './middleware/request-logger';
 import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
@@ -40,7 +41,17 @@ export function createApp(deps: AppDeps) {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use(
     '*',
-    cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After', 'Location'] }),
+    cors({
+      origin: deps.config.CORS_ORIGINS,
+      exposeHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'Location',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+      ],
+    }),
   );
   // Every other route, authenticated or not, reads at most the JSON limit whatever the content type.
   app.use('*', (c, next) =>
@@ -62,7 +73,9 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
-  app.use('/v1/auth/login', loginThrottle());
+  app.use('/v1/*', requestRateLimit(deps.sequelize, deps.config));
+  app.use('/v1/auth/login', loginThrottle(deps.sequelize, deps.config));
+  app.use('/v1/auth/password-reset', passwordResetThrottle(deps.sequelize, deps.config));
   app.route('/', authRoutes(deps));
   app.route('/', importRoutes(deps));
   app.route('/', employeeRoutes(deps));

@@ -78,6 +78,7 @@ export const configSchema = z.object({
   VUE_APP_URI: url.default('http://localhost:8080').transform((value) => value.replace(/\/+$/, '')),
   RATE_LIMIT_ANON_PER_MINUTE: seconds.default(120),
   RATE_LIMIT_USER_PER_MINUTE: seconds.default(600),
+  RATE_LIMIT_LOGIN_FAILURES: seconds.default(5),
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 
   EMAIL_PROVIDER: z.enum(['log', 'sendgrid']).default('log'),

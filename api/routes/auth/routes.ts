@@ -75,7 +75,6 @@ export function authRouteDefinitions(secret: string) {
         200: jsonResponse(TokenSchema, 'Logged in'),
         401: problems[401],
         422: problems[422],
-        429: problems[429],
       },
     }),
     refresh: createRoute({
@@ -112,7 +111,6 @@ export function authRouteDefinitions(secret: string) {
       responses: {
         202: jsonResponse(ResetRequestedSchema, 'If the address has an account, a link is on its way'),
         422: problems[422],
-        429: problems[429],
       },
     }),
     passwordResetConfirm: createRoute({

@@ -1,0 +1,103 @@
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { Sequelize } from 'sequelize';
+import { createRateLimiter, type RateLimiter, RateLimiterRes } from '../../db/rate-limit-store';
+import type { Config } from '../../lib/config';
+import { verifyAccessToken } from '../../lib/tokens';
+import type { AppEnv } from '../env';
+import { ProblemError } from '../problem';
+import { clientIp } from './client-ip';
+
+/** The `RateLimit-*` headers (IETF draft) of one limiter's answer. */
+export function rateLimitHeaders(
+  limit: number,
+  res: Pick<RateLimiterRes, 'remainingPoints' | 'msBeforeNext'>,
+): Record<string, string> {
+  return {
+    'RateLimit-Limit': String(limit),
+    'RateLimit-Remaining': String(Math.max(0, res.remainingPoints)),
+    'RateLimit-Reset': String(Math.max(0, Math.ceil(res.msBeforeNext / 1000))),
+  };
+}
+
+/** 429 problem with `Retry-After` and the `RateLimit-*` headers (docs/spec.md §11). */
+export function tooManyRequests(limit: number, res: RateLimiterRes, what: string): ProblemError {
+  const wait = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return new ProblemError(429, `${what}; try again in ${wait} seconds.`, {
+    headers: {
+      ...rateLimitHeaders(limit, { remainingPoints: 0, msBeforeNext: wait * 1000 }),
+      'Retry-After': String(wait),
+    },
+  });
+}
+
+/** Spends one point; the answer whether over the limit or not (store failures fall back to memory). */
+export async function spend(
+  limiter: RateLimiter,
+  key: string,
+): Promise<{ allowed: boolean; res: RateLimiterRes }> {
+  try {
+    return { allowed: true, res: await limiter.consume(key) };
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
+    throw rejection;
+  }
+}
+
+/** The signed-in user of a valid bearer token, if any (the session is checked later, by the route). */
+async function tokenUser(c: Context, secret: string): Promise<string | undefined> {
+  const match = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i);
+  if (!match?.[1]) return undefined;
+  try {
+    return (await verifyAccessToken(match[1], secret)).userId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Webhooks authenticate with their own secret and come from the provider's few addresses. */
+const EXEMPT = /^\/v1\/webhooks\//;
+
+/**
+ * Rate limits shared by every replica (docs/spec.md §11): a request with a valid access token
+ * counts against its user (`RATE_LIMIT_USER_PER_MINUTE`), any other against its client IP
+ * (`RATE_LIMIT_ANON_PER_MINUTE`). Every answer carries `RateLimit-Limit/Remaining/Reset`; over
+ * the limit it is 429 with `Retry-After`.
+ */
+export function requestRateLimit(
+  sequelize: Sequelize,
+  config: Pick<
+    Config,
+    'AUTH_JWT_SECRET' | 'RATE_LIMIT_ANON_PER_MINUTE' | 'RATE_LIMIT_USER_PER_MINUTE' | 'TRUST_PROXY_HOPS'
+  >,
+) {
+  const anonymous = createRateLimiter(
+    sequelize,
+    { name: 'anon', points: config.RATE_LIMIT_ANON_PER_MINUTE, windowSeconds: 60 },
+    { sweepExpired: true },
+  );
+  const perUser = createRateLimiter(sequelize, {
+    name: 'user',
+    points: config.RATE_LIMIT_USER_PER_MINUTE,
+    windowSeconds: 60,
+  });
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (EXEMPT.test(c.req.path)) return next();
+    const userId = await tokenUser(c, config.AUTH_JWT_SECRET);
+    const [limiter, limit, key] = userId
+      ? [perUser, config.RATE_LIMIT_USER_PER_MINUTE, userId]
+      : [anonymous, config.RATE_LIMIT_ANON_PER_MINUTE, clientIp(c, config.TRUST_PROXY_HOPS)];
+    const { allowed, res } = await spend(limiter, key);
+    if (!allowed) {
+      throw tooManyRequests(
+        limit,
+        res,
+        userId ? 'Too many requests for this user' : 'Too many requests from this address',
+      );
+    }
+    await next();
+    // A narrower limit (login, password reset) that answered 429 keeps its own headers.
+    if (c.res.headers.has('RateLimit-Limit')) return;
+    for (const [name, value] of Object.entries(rateLimitHeaders(limit, res))) c.header(name, value);
+  });
+}
