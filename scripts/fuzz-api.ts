@@ -106,6 +106,13 @@ function schemathesisConfig(
       'path.id': invitations.kept,
     }),
     operation(`include-path = "/v1/webhooks/s3"`, { 'header.x-webhook-secret': webhookSecret }),
+    // A logout ends its token's session: it gets a session of its own, or every later request is 401.
+    [
+      '[[operations]]',
+      'include-name = "POST /v1/auth/logout"',
+      `headers = { Authorization = ${toml(`Bearer ${seed.logoutToken}`)} }`,
+      '',
+    ].join('\n'),
   ].join('\n');
 }
 
