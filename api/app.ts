@@ -13,6 +13,7 @@ import { requestLogger } from './middleware/request-logger';
 import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
 import { authRoutes } from './routes/auth/handlers';
+import { ssoRoutes } from './routes/auth/sso';
 import { codecRoutes } from './routes/codec/handlers';
 import { docsRoutes } from './routes/docs/handlers';
 import { employeeRoutes } from './routes/employees/handlers';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/auth/login', loginThrottle(deps.sequelize, deps.config));
   app.use('/v1/auth/password-reset', passwordResetThrottle(deps.sequelize, deps.config));
   app.route('/', authRoutes(deps));
+  app.route('/', ssoRoutes(deps));
   app.route('/', importRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.route('/', patientRoutes(deps));

@@ -84,6 +84,17 @@ export function needsRehash(stored: string): boolean {
   return N < PASSWORD_PARAMS.N || r < PASSWORD_PARAMS.r || p < PASSWORD_PARAMS.p;
 }
 
+/**
+ * The stored "hash" of an account made through single sign-on: no password verifies against it
+ * (it is not a hash); its owner may set one through a password reset.
+ */
+export const NO_PASSWORD = 'none';
+
+/** Whether a stored value is a hash a password can be checked against. */
+export function isPasswordHash(stored: string): boolean {
+  return parse(stored) !== undefined;
+}
+
 /** A fixed hash to verify against when the email is unknown, so both failures take the same time. */
 let dummyHash: Promise<string> | undefined;
 export function dummyPasswordHash(): Promise<string> {

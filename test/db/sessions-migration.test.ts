@@ -25,4 +25,19 @@ describe('migration 1400: sessions, refresh tokens, password resets, rate limits
     await createMigrator(database()).up({ to: '1400-sessions' });
     assert.deepEqual(await tables(), TABLES);
   });
+
+  it('1401 adds sso_codes and its down removes it', async () => {
+    const ssoCodes = async () =>
+      (
+        await database().query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'sso_codes'",
+          { type: QueryTypes.SELECT },
+        )
+      )[0]?.n;
+    await createMigrator(database()).up({ to: '1401-sso-codes' });
+    assert.equal(await ssoCodes(), 1);
+    await createMigrator(database()).down({ to: '1401-sso-codes' });
+    assert.equal(await ssoCodes(), 0);
+    assert.deepEqual(await tables(), TABLES);
+  });
 });

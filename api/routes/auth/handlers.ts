@@ -1,5 +1,11 @@
 import { findUser, findUserByEmail, listUserMemberships, updatePasswordHash } from '../../../db/user-store';
-import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../../lib/passwords';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  isPasswordHash,
+  needsRehash,
+  verifyPassword,
+} from '../../../lib/passwords';
 import { createPasswordService } from '../../../services/passwords';
 import { createSessionService } from '../../../services/sessions';
 import { type AppDeps, createRouter } from '../../env';
@@ -20,7 +26,9 @@ export function authRoutes({ config, sequelize, temporal }: AppDeps) {
       const { email, password } = c.req.valid('json');
       const user = await findUserByEmail(sequelize, email.toLowerCase());
       // Unknown email and wrong password take the same time and get the same answer.
-      const valid = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+      // An account without a password (single sign-on) is checked against the dummy hash too.
+      const stored = user && isPasswordHash(user.password_hash) ? user.password_hash : undefined;
+      const valid = (await verifyPassword(password, stored ?? (await dummyPasswordHash()))) && !!stored;
       if (!user || !valid) throw new ProblemError(401, 'Email or password is incorrect.');
       // docs/spec.md §12: a hash made with weaker parameters is replaced now that we hold the password.
       if (needsRehash(user.password_hash)) {

@@ -9,7 +9,7 @@ const LoginSchema = z
   })
   .openapi('LoginRequest');
 
-const TokenSchema = z
+export const TokenSchema = z
   .object({
     accessToken: z.string(),
     tokenType: z.literal('Bearer'),
