@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
-  app.use('/v1/*', requestRateLimit(deps.sequelize, deps.config));
+  app.use('/v1/*', requestRateLimit(deps.sequelize, deps.config, deps.logger));
   app.use('/v1/auth/login', loginThrottle(deps.sequelize, deps.config));
   app.use('/v1/auth/password-reset', passwordResetThrottle(deps.sequelize, deps.config));
   app.route('/', authRoutes(deps));

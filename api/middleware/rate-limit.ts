@@ -3,10 +3,12 @@ import { createMiddleware } from 'hono/factory';
 import type { Sequelize } from 'sequelize';
 import { createRateLimiter, type RateLimiter, RateLimiterRes } from '../../db/rate-limit-store';
 import type { Config } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
 import { verifyAccessToken } from '../../lib/tokens';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
 import { clientIp } from './client-ip';
+import { WriteBehindLimiter } from './write-behind-limiter';
 
 /** The `RateLimit-*` headers (IETF draft) of one limiter's answer. */
 export function rateLimitHeaders(
@@ -21,7 +23,11 @@ export function rateLimitHeaders(
 }
 
 /** 429 problem with `Retry-After` and the `RateLimit-*` headers (docs/spec.md §11). */
-export function tooManyRequests(limit: number, res: RateLimiterRes, what: string): ProblemError {
+export function tooManyRequests(
+  limit: number,
+  res: Pick<RateLimiterRes, 'msBeforeNext'>,
+  what: string,
+): ProblemError {
   const wait = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
   return new ProblemError(429, `${what}; try again in ${wait} seconds.`, {
     headers: {
@@ -70,34 +76,40 @@ export function requestRateLimit(
     Config,
     'AUTH_JWT_SECRET' | 'RATE_LIMIT_ANON_PER_MINUTE' | 'RATE_LIMIT_USER_PER_MINUTE' | 'TRUST_PROXY_HOPS'
   >,
+  logger?: Logger,
 ) {
-  const anonymous = createRateLimiter(
-    sequelize,
-    { name: 'anon', points: config.RATE_LIMIT_ANON_PER_MINUTE, windowSeconds: 60 },
-    { sweepExpired: true },
-  );
-  const perUser = createRateLimiter(sequelize, {
-    name: 'user',
-    points: config.RATE_LIMIT_USER_PER_MINUTE,
-    windowSeconds: 60,
-  });
+  const onError = (error: unknown) => logger?.warn({ err: error }, 'rate limit: could not count a request');
+  const limiter = (name: string, points: number, sweepExpired = false) =>
+    new WriteBehindLimiter(
+      createRateLimiter(sequelize, { name, points, windowSeconds: 60 }, { sweepExpired }),
+      points,
+      60_000,
+      onError,
+    );
+  const anonymous = limiter('anon', config.RATE_LIMIT_ANON_PER_MINUTE, true);
+  const perUser = limiter('user', config.RATE_LIMIT_USER_PER_MINUTE);
   return createMiddleware<AppEnv>(async (c, next) => {
     if (EXEMPT.test(c.req.path)) return next();
     const userId = await tokenUser(c, config.AUTH_JWT_SECRET);
-    const [limiter, limit, key] = userId
-      ? [perUser, config.RATE_LIMIT_USER_PER_MINUTE, userId]
-      : [anonymous, config.RATE_LIMIT_ANON_PER_MINUTE, clientIp(c, config.TRUST_PROXY_HOPS)];
-    const { allowed, res } = await spend(limiter, key);
-    if (!allowed) {
+    const counter = userId ? perUser : anonymous;
+    const decision = await counter.hit(userId ?? clientIp(c, config.TRUST_PROXY_HOPS));
+    if (!decision.allowed) {
       throw tooManyRequests(
-        limit,
-        res,
+        counter.points,
+        decision,
         userId ? 'Too many requests for this user' : 'Too many requests from this address',
       );
     }
     await next();
     // A narrower limit (login, password reset) that answered 429 keeps its own headers.
     if (c.res.headers.has('RateLimit-Limit')) return;
-    for (const [name, value] of Object.entries(rateLimitHeaders(limit, res))) c.header(name, value);
+    for (const [name, value] of Object.entries(
+      rateLimitHeaders(counter.points, {
+        remainingPoints: decision.remaining,
+        msBeforeNext: decision.msBeforeNext,
+      }),
+    )) {
+      c.header(name, value);
+    }
   });
 }

@@ -186,16 +186,26 @@ describe('rate limits across two API processes on one database', () => {
           body: JSON.stringify({ email: user.email, password }),
         });
       const me = (base: string) => fetch(`${base}/v1/auth/me`);
-      // Each request below is also one of the address's 6 anonymous requests a minute.
+      // The failed logins count once across both: the third attempt is refused on either.
       assert.equal((await post(a.base, 'wrong password')).status, 401);
       assert.equal((await post(b.base, 'wrong password')).status, 401);
       assert.equal((await post(a.base, TEST_PASSWORD)).status, 429);
-      assert.equal((await me(b.base)).status, 401);
-      assert.equal((await me(a.base)).status, 401);
-      assert.equal((await me(b.base)).status, 401);
-      const over = await me(a.base);
-      assert.equal(over.status, 429);
+      assert.equal((await post(b.base, TEST_PASSWORD)).status, 429);
+      // Those 4 requests were also 4 of the address's 6 anonymous requests a minute, on either
+      // replica. Each replica counted alone would admit 6 more; shared, the limit answers 429 after
+      // 2 more, or 3 when the other replica's last count is still on its way to Postgres (the
+      // limiter writes behind requests far from the limit: api/middleware/write-behind-limiter.ts).
+      let admitted = 4;
+      let over: Response | undefined;
+      for (let i = 0; i < 12 && !over; i++) {
+        const response = await me(i % 2 ? a.base : b.base);
+        if (response.status === 429) over = response;
+        else admitted++;
+      }
+      assert.ok(over, 'the shared limit answered 429');
+      assert.ok(admitted >= 6 && admitted <= 7, `${admitted} requests admitted for a limit of 6`);
       assert.equal(over.headers.get('ratelimit-limit'), '6');
+      assert.ok(Number(over.headers.get('retry-after')) >= 1);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

@@ -32,13 +32,20 @@ const ProvidersSchema = z
   })
   .openapi('SsoProviders');
 
+// What providers send back (RFC 6749 §4.1.2, RFC 9207 `iss`); other parameters are ignored. Each
+// is printable ASCII and bounded, so the URL stays under Node's 16 KB header limit (a longer one is
+// answered 431 by the HTTP server before the app). Microsoft's codes run to about 1 500 characters.
+const asciiParam = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII')
+    .optional();
 const CallbackQuery = z.object({
-  code: z.string().max(4096).optional(),
-  state: z.string().max(1024).optional(),
-  iss: z.string().max(2048).optional(),
-  error: z.string().max(256).optional(),
-  error_description: z.string().max(2048).optional(),
-  session_state: z.string().max(1024).optional(),
+  code: asciiParam(2048),
+  state: asciiParam(128),
+  iss: asciiParam(256),
+  error: asciiParam(64),
 });
 
 const ExchangeSchema = z.object({ code: z.string().min(1).max(512) }).openapi('SsoExchange');
