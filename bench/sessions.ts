@@ -36,6 +36,7 @@ import { signAccessToken } from '../lib/tokens';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort } from '../scripts/stack/processes';
 import { runLoadClient } from './support/load-client';
+import { postgresCpuSeconds } from './support/postgres-cpu';
 
 const { values } = parseArgs({
   options: {
@@ -49,8 +50,9 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-bench-sessions-'));
 fs.chmodSync(workDir, 0o755);
+const pgDataDir = path.join(workDir, 'pg');
 const postgres = await startEmbeddedPostgres({
-  dataDir: path.join(workDir, 'pg'),
+  dataDir: pgDataDir,
   port: await freePort(),
   database: 'ale_bench',
 });
@@ -120,20 +122,28 @@ try {
   const on = await server(true);
   const path_ = `/v1/organizations/${orgId}/employees?q=smith123`;
   const p95 = { off: [] as number[], on: [] as number[] };
+  const cpuMs = { off: [] as number[], on: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, target] of [
       ['off', off],
       ['on', on],
     ] as const) {
+      const pgBefore = postgresCpuSeconds(pgDataDir);
+      const cpuBefore = process.cpuUsage();
       const r = await runLoadClient({
         url: `${target.base}${path_}`,
         connections: 10,
         seconds: SECONDS,
         headers: { authorization: `Bearer ${token}` },
       });
+      const used = process.cpuUsage(cpuBefore);
+      const server = (used.user + used.system) / 1000 / r.requests;
+      const db = ((postgresCpuSeconds(pgDataDir) - pgBefore) * 1000) / r.requests;
       p95[name].push(r.p95);
+      cpuMs[name].push(server + db);
       console.log(
-        `round ${round + 1}, rate limiter ${name.padEnd(3)}: p50 ${r.p50} ms  p95 ${r.p95} ms  p99 ${r.p99} ms  (${r.requests} req)`,
+        `round ${round + 1}, rate limiter ${name.padEnd(3)}: p50 ${r.p50.toFixed(1)} ms  p95 ${r.p95.toFixed(1)} ms  ` +
+          `p99 ${r.p99.toFixed(1)} ms  (${r.requests} req); CPU ${server.toFixed(2)} ms server + ${db.toFixed(2)} ms Postgres a request`,
       );
     }
   }
@@ -141,6 +151,11 @@ try {
   console.log(
     `employee search p95, median of ${ROUNDS} rounds: limiter off ${median(p95.off)} ms, on ${median(p95.on)} ms → ` +
       `${ratio.toFixed(2)}× (target ≤ 1.10×: ${ratio <= 1.1 ? 'ok' : 'OVER'})`,
+  );
+  const cpuRatio = median(cpuMs.on) / median(cpuMs.off);
+  console.log(
+    `CPU a request (server + Postgres), median: off ${median(cpuMs.off).toFixed(2)} ms, on ${median(cpuMs.on).toFixed(2)} ms → ` +
+      `${cpuRatio.toFixed(2)}× (the figure other work on the machine does not inflate)`,
   );
   off.listening.close();
   on.listening.close();

@@ -12,6 +12,13 @@ export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_reset' | 'pass
 
 /** A new open session of the user; its id. */
 export async function insertSession(db: Db, userId: string, method: SessionMethod): Promise<string> {
+  // Spent and expired refresh tokens are kept until they expire (a spent one presented again must
+  // still be recognised); after that each login removes a bounded batch of them.
+  await execute(
+    db,
+    `DELETE FROM refresh_tokens WHERE token_hash IN (
+       SELECT token_hash FROM refresh_tokens WHERE expires_at < now() LIMIT 100)`,
+  );
   const row = await queryOne<{ id: string }>(
     db,
     'INSERT INTO sessions (user_id, method) VALUES ($userId, $method) RETURNING id',

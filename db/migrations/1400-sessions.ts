@@ -33,6 +33,7 @@ CREATE TABLE refresh_tokens (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX refresh_tokens_session_idx ON refresh_tokens (session_id);
+CREATE INDEX refresh_tokens_expires_idx ON refresh_tokens (expires_at);
 
 CREATE TABLE password_resets (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -171,3 +171,21 @@ describe('sessions across two API processes on one database', () => {
     }
   });
 });
+
+describe('sessions: housekeeping', () => {
+  it('a login removes refresh tokens that expired; live ones stay', async () => {
+    const app = stack().createApp({ REFRESH_TOKEN_EXPIRE: 1 });
+    const short = await login(app);
+    const live = await login();
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await login();
+    const count = async (token: string) =>
+      (
+        await stack().sequelize.query(
+          `SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = sha256(convert_to('${token}', 'UTF8'))`,
+        )
+      )[0] as { n: number }[];
+    assert.equal((await count(short.refreshToken))[0]?.n, 0);
+    assert.equal((await count(live.refreshToken))[0]?.n, 1);
+  });
+});
