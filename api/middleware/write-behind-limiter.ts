@@ -24,9 +24,9 @@ interface Known {
  * what this replica has counted since — and its point is written behind it: one write per key in
  * flight at a time, carrying every point that accumulated meanwhile, so a busy user costs one
  * upsert per round trip rather than one per request, and concurrent requests do not queue on the
- * key's row lock. In the last tenth of the limit every request waits for its own write and is
- * decided on the store's total, so the limit holds across replicas; a key whose last known total
- * is over the limit is refused without a write until its window ends. The counting and windows
+ * key's row lock. In the last tenth of the limit (at least the last 3 requests) every request waits
+ * for its own write and is decided on the store's total, so the limit holds across replicas; a key
+ * whose last known total is over the limit is refused without a write until its window ends. The counting and windows
  * stay rate-limiter-flexible's.
  */
 export class WriteBehindLimiter {
@@ -35,6 +35,8 @@ export class WriteBehindLimiter {
   private readonly unsent = new Map<string, number>();
   /** Points written and not yet answered. */
   private readonly sending = new Map<string, number>();
+  /** Each key's last write: a key's writes go one after another, so each answer counts the earlier. */
+  private readonly tails = new Map<string, Promise<unknown>>();
   private readonly margin: number;
 
   constructor(
@@ -45,7 +47,9 @@ export class WriteBehindLimiter {
     private readonly now: () => number = Date.now,
     private readonly maxKeys = 100_000,
   ) {
-    this.margin = Math.max(1, Math.ceil(points / 10));
+    // Wider than what other replicas can have in flight, so the shared total reaches the limit only
+    // once everyone decides on it.
+    this.margin = Math.max(3, Math.ceil(points / 10));
   }
 
   async hit(key: string): Promise<LimitDecision> {
@@ -84,8 +88,18 @@ export class WriteBehindLimiter {
     void this.send(key, points).then(() => this.flush(key));
   }
 
-  private async send(key: string, points: number): Promise<RateLimiterRes | undefined> {
+  private send(key: string, points: number): Promise<RateLimiterRes | undefined> {
     this.add(this.sending, key, points);
+    const result = (this.tails.get(key) ?? Promise.resolve()).then(() => this.write(key, points));
+    this.tails.set(key, result);
+    void result.then(() => {
+      if (this.tails.get(key) === result) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Never rejects: a failed write is reported and its points forgotten. */
+  private async write(key: string, points: number): Promise<RateLimiterRes | undefined> {
     try {
       const res = await this.store.penalty(key, points);
       this.record(key, res);
