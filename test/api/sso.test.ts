@@ -182,7 +182,7 @@ describe('single sign-on (OpenID Connect against a real provider on loopback)', 
     assert.equal(await findUserByEmail(stack().sequelize, email), undefined);
   });
 
-  it('refuses a forged state, a missing flow cookie, and a wrong nonce', async () => {
+  it('refuses a forged or missing state, a missing flow cookie, and a wrong or missing nonce', async () => {
     const { user } = await createUser();
     idp.nextAccount = { sub: randomUUID(), email: user.email, email_verified: true };
     const forged = await browse({ callback: (url) => url.searchParams.set('state', 'forged-state') });
@@ -196,6 +196,9 @@ describe('single sign-on (OpenID Connect against a real provider on loopback)', 
       authorize: (url) => url.searchParams.set('nonce', 'not-the-cookies-nonce'),
     });
     assert.equal(nonce.landed.searchParams.get('error'), 'invalid_response');
+    // An ID token without the nonce (the request reached the provider without one) fails too.
+    const noNonce = await browse({ authorize: (url) => url.searchParams.delete('nonce') });
+    assert.equal(noNonce.landed.searchParams.get('error'), 'invalid_response');
   });
 
   it('refuses a replayed callback: the provider will not redeem its code twice', async () => {
