@@ -22,6 +22,7 @@ describe('replay of recorded histories (determinism guard)', () => {
       'rosterImport',
       'oigSync',
       'exclusionScreening',
+      'passwordResetEmail',
     ]) {
       assert.ok(types.has(type), `test/histories has no ${type} history: run npm run histories:record`);
     }
