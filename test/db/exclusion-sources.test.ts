@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   closeSourceImportSession,
   openSourceImportSession,
+  readSourceHashes,
   ShortListError,
   SourceStagingCopy,
   swapSourceList,
@@ -52,13 +53,14 @@ function record(key: string, fields: Partial<ExclusionRecord> = {}): ExclusionRe
 async function load(records: ExclusionRecord[], force = false) {
   const session = await openSourceImportSession(stack().config.DATABASE_URL);
   try {
-    const copy = await SourceStagingCopy.begin(session);
+    const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, SOURCE));
     for (const item of records) await copy.add(item);
-    await copy.end();
+    const staged = await copy.end();
     const checkId = randomUUID();
     const swap = await swapSourceList(session, {
       record: { checkId, sourceId: SOURCE, trigger: 'manual', workflowId: 'test', startedAt: Date.now() },
       force,
+      staged,
     });
     return { checkId, ...swap };
   } finally {
