@@ -179,6 +179,47 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
     await load(LIST, true);
   });
 
+  it('rewrites only the records whose content changed (record hashes): the others are not touched', async () => {
+    const versions = async () =>
+      new Map(
+        (
+          await query<{ exclusion_key: string; version: string; hashed: boolean }>(
+            stack().sequelize,
+            `SELECT exclusion_key, xmin::text AS version, record_hash IS NOT NULL AS hashed
+             FROM exclusion_source_records WHERE source = $source`,
+            { source: SOURCE },
+          )
+        ).map((row) => [row.exclusion_key, row]),
+      );
+    // A row written before record hashes existed (migration 1250) has none: rewritten once.
+    await execute(
+      stack().sequelize,
+      `UPDATE exclusion_source_records SET record_hash = NULL WHERE source = $source AND exclusion_key = 'k-spare6'`,
+      { source: SOURCE },
+    );
+    const before = await versions();
+    const changed = LIST.map((item) => (item.exclusionKey === 'k-spare5' ? { ...item, state: 'NV' } : item));
+    const swap = await load([...changed, record('k-spare7', { firstName: 'Spare', lastName: 'Seven' })]);
+    assert.deepEqual([swap.added, swap.removed, swap.rowCount], [1, 0, LIST.length + 1]);
+    const after = await versions();
+    const rewritten = [...before.keys()].filter(
+      (key) => after.get(key)?.version !== before.get(key)?.version,
+    );
+    assert.deepEqual(rewritten.sort(), ['k-spare5', 'k-spare6'], 'only the changed and the unhashed rows');
+    assert.ok(
+      [...after.values()].every((row) => row.hashed),
+      'every row has its hash now',
+    );
+    const [spare5] = await query<{ state: string }>(
+      stack().sequelize,
+      `SELECT state FROM exclusion_source_records WHERE source = $source AND exclusion_key = 'k-spare5'`,
+      { source: SOURCE },
+    );
+    assert.equal(spare5?.state, 'NV');
+    const back = await load(LIST);
+    assert.deepEqual([back.added, back.removed, back.rowCount], [0, 1, LIST.length]);
+  });
+
   it('screens people against the list: individuals in force only, each match with its source, beside the LEIE', async () => {
     await insertLeieRows([{ label: 'leie-quentin', lastname: 'MARLOWE-FINCH', firstname: 'QUENTIN' }], tag);
     const organization = await createOrganization();
