@@ -1,11 +1,7 @@
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import {
-  SCREENING_WORKFLOW_TYPE,
-  type ScreeningScope,
-  screeningSearchAttributes,
-  screeningWorkflowId,
-} from '../lib/workflow-contracts';
+import { screeningSearchAttributes } from '../lib/search-attributes';
+import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
 
 export const WEEKLY_RESCREEN_SCHEDULE_ID = 'exclusion-weekly-rescreen';
 /** Sundays 07:00 UTC: after the daily OIG sync (06:00), outside business hours. */
