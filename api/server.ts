@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { onShutdownSignal } from '../lib/shutdown';
 import { createTemporalClient } from '../lib/temporal';
+import { startWorkflowOutboxRelay } from '../services/workflow-outbox';
 import { createApp } from './app';
 import { metricsApp } from './middleware/metrics';
 
@@ -32,6 +33,8 @@ try {
 const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'ale_api_' });
 const app = createApp({ config, sequelize, temporal, logger, metricsRegistry });
+// Starts and signals that a Temporal outage (or a crash after a commit) left in the outbox.
+const outboxRelay = startWorkflowOutboxRelay({ config, sequelize, temporal, logger });
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
   logger.info(
     { host: config.HOST, port: info.port },
@@ -48,6 +51,7 @@ onShutdownSignal(logger, 10_000, async () => {
   // Stop accepting, let in-flight requests finish, then release the pools.
   await new Promise<void>((resolve) => server.close(() => resolve()));
   metricsServer.close();
+  await outboxRelay.stop();
   await temporal.connection.close();
   await sequelize.close();
 });

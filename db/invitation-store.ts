@@ -73,11 +73,6 @@ export function withInsertedInvitation(
   });
 }
 
-/** Removes an invitation whose workflow could not be started, so the admin can invite again. */
-export async function deleteInvitation(db: Db, id: string): Promise<void> {
-  await execute(db, 'DELETE FROM invitations WHERE id = $id', { id });
-}
-
 export function findInvitation(db: Db, id: string): Promise<InvitationRow | undefined> {
   return queryOne<InvitationRow>(db, `SELECT ${COLUMNS} FROM invitations WHERE id = $id`, { id });
 }

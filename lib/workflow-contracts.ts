@@ -294,3 +294,36 @@ export interface OigFileFacts {
 
 /** The failure type of a sync that classified the file against a list another writer changed since. */
 export const OIG_LIST_CHANGED = 'OigListChanged';
+
+// ── The outbox (docs/spec.md §12) ────────────────────────────────────────────────────────────────
+// A write that must start or signal a workflow records one of these in its own transaction; the
+// relay (services/workflow-outbox.ts) delivers it once Temporal answers. Plain JSON, ids only.
+
+export type WorkflowIntent =
+  /** Start a workflow; an execution already started under the id counts as delivered. */
+  | {
+      kind: 'start';
+      workflowType: string;
+      workflowId: string;
+      taskQueue: string;
+      args: unknown[];
+      /** `use-existing`: a running execution of the id is the answer (workflowIdConflictPolicy). */
+      conflict?: 'fail' | 'use-existing';
+      /** `reject-duplicate`: never start the id again once an execution of it has closed. */
+      reuse?: 'allow-duplicate' | 'reject-duplicate';
+    }
+  /** Signal the workflow, starting it with `args` when it is not running. */
+  | {
+      kind: 'signalWithStart';
+      workflowType: string;
+      workflowId: string;
+      taskQueue: string;
+      args: unknown[];
+      signal: string;
+      signalArgs: unknown[];
+    }
+  /** Signal a running workflow; one that has ended has nothing left to do with it. */
+  | { kind: 'signal'; workflowId: string; signal: string; signalArgs: unknown[] };
+
+/** What a delivered intent met: `not-running` is a signal to a workflow that has already ended. */
+export type WorkflowIntentOutcome = 'delivered' | 'already-started' | 'not-running';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { recordAudit } from '../db/audit-store';
 import {
@@ -13,6 +13,7 @@ import {
   requestRosterImportCancel,
   rosterImportErrorPage,
 } from '../db/roster-import-store';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
 import { dropPrefix, formatOfKey, uploadPrefix } from '../domain/roster-object-keys';
 import { neutralizeCsvCell } from '../domain/roster-row';
@@ -22,6 +23,7 @@ import {
   type RosterKind,
   rosterImportWorkflowId,
 } from '../lib/workflow-contracts';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /** Roster imports as the API and the S3 webhook start and read them (docs/spec.md §4.2). */
 
@@ -46,8 +48,8 @@ export interface NewImport {
 }
 
 /**
- * Records the import and starts `roster-import/<id>`. With a deterministic id (S3 events) a second
- * call finds the row and starts nothing new; a row left `queued` by a crash is started again.
+ * Records the import and, in the same transaction, the start of `roster-import/<id>` (the outbox
+ * delivers it). With a deterministic id (S3 events) a second call finds the row and starts nothing new.
  */
 export async function startRosterImport(
   deps: RosterImportDeps,
@@ -55,25 +57,23 @@ export async function startRosterImport(
 ): Promise<{ row: RosterImportRow; created: boolean }> {
   const id = input.id ?? randomUUID();
   const workflowId = rosterImportWorkflowId(id);
-  const inserted = await insertRosterImport(deps.sequelize, {
-    id,
-    organizationId: input.organizationId,
-    kind: input.kind,
-    bucket: input.bucket,
-    key: input.key,
-    etag: input.etag ?? null,
-    format: input.format,
-    mode: input.mode,
-    dryRun: input.dryRun,
-    force: input.force,
-    workflowId,
-    createdBy: input.createdBy,
-  });
-  const created = inserted !== undefined;
-  const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
-  if (!row) throw new NotFoundError(`Import ${id} was not found.`);
-  if (created) {
-    await recordAudit(deps.sequelize, {
+  const inserted = await withWorkflowIntents(deps.sequelize, async (tx) => {
+    const row = await insertRosterImport(tx, {
+      id,
+      organizationId: input.organizationId,
+      kind: input.kind,
+      bucket: input.bucket,
+      key: input.key,
+      etag: input.etag ?? null,
+      format: input.format,
+      mode: input.mode,
+      dryRun: input.dryRun,
+      force: input.force,
+      workflowId,
+      createdBy: input.createdBy,
+    });
+    if (!row) return undefined;
+    await recordAudit(tx, {
       actorUserId: input.createdBy,
       action: 'roster_import.created',
       entityType: 'roster_import',
@@ -87,19 +87,22 @@ export async function startRosterImport(
         format: input.format,
       },
     });
-  }
-  if (created || row.status === 'queued') {
-    try {
-      await deps.temporal.workflow.start(ROSTER_IMPORT_WORKFLOW_TYPE, {
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [{ importId: id }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
+    // The outbox starts it (docs/spec.md §12), also when Temporal is down right now.
+    await recordWorkflowIntent(tx, workflowId, {
+      kind: 'start',
+      workflowType: ROSTER_IMPORT_WORKFLOW_TYPE,
+      workflowId,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      args: [{ importId: id }],
+      reuse: 'reject-duplicate',
+    });
+    return row;
+  });
+  const created = inserted !== undefined;
+  const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
+  if (!row) throw new NotFoundError(`Import ${id} was not found.`);
+  // A redelivered event delivers what its first delivery may have left waiting.
+  await deliverWorkflowIntentsOf(deps, workflowId);
   return { row, created };
 }
 
