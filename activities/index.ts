@@ -9,6 +9,7 @@ import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
 import { createScreeningActivities } from './screening';
 import { createSelfCheckActivities } from './self-check';
+import { createWorkAlertActivities } from './work-alerts';
 
 /** Every activity the worker registers; each module's factory receives the same clients. */
 export function createActivities(deps: ActivityDeps) {
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
     ...createInvitationActivities(deps),
+    ...createWorkAlertActivities(deps),
   };
 }
 

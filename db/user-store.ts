@@ -219,3 +219,12 @@ export async function findOrganizationAccess(
     organization: org_id ? { id: org_id, ...organization } : null,
   };
 }
+
+/** Where alerts about the platform's own work go (docs/spec.md §12). */
+export async function platformAdminEmails(db: Db): Promise<string[]> {
+  const rows = await query<{ email: string }>(
+    db,
+    'SELECT email FROM users WHERE platform_admin ORDER BY created_at, email',
+  );
+  return rows.map((row) => row.email);
+}

@@ -10,6 +10,54 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const selfCheckWorkflowId = (checkId: string) => `self-check/${checkId}`;
 
+// ── Retries (docs/spec.md §12) ───────────────────────────────────────────────────────────────────
+
+/**
+ * The retry policy of activities doing idempotent database or S3 work: no attempt limit, backoff
+ * doubling from 1 s and capped at one minute, so an hour of Postgres or S3 maintenance delays a
+ * workflow but never fails it. Errors that are not an outage stop after
+ * BOUNDED_ATTEMPTS_OF_NON_OUTAGE_ERRORS (workers/patient-retries.ts); calls to outside services
+ * (SendGrid, Route 53, the OIG site) keep their own bounded, classified policies.
+ */
+export const PATIENT_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+} as const;
+
+/** Attempts after which an error that is not an outage is no longer retried. */
+export const BOUNDED_ATTEMPTS_OF_NON_OUTAGE_ERRORS = 8;
+
+// ── Work alerts (docs/spec.md §12) ───────────────────────────────────────────────────────────────
+// A screening or sync that fails, or has been retrying for 30 minutes, is visible in its status and
+// emailed to platform admins.
+
+export type WorkAlertKind = 'exclusion-screening' | 'oig-sync';
+export type WorkAlertState = 'retrying' | 'failed';
+
+/** How long a run may go on before it counts as retrying; tests shorten it. */
+export const WORK_ALERT_AFTER_SECONDS = 30 * 60;
+
+export interface WorkAlertInput {
+  kind: WorkAlertKind;
+  state: WorkAlertState;
+  organizationId: string | null;
+  /** For `failed`: the failure's type and message; for `retrying` the activity reads what is pending. */
+  reason: string | null;
+}
+
+/** Who to email: empty when this run's alert was already recorded (a retried activity, a replay). */
+export interface WorkAlertRecorded {
+  recipients: string[];
+  temporalUiUrl: string;
+}
+
+/** Options of a screening beside its scope (an optional second argument). */
+export interface ScreeningOptions {
+  /** Seconds before a run still going counts as retrying (WORK_ALERT_AFTER_SECONDS). */
+  alertAfterSeconds?: number;
+}
+
 // ── Exclusion screening (docs/spec.md §4.5) ──────────────────────────────────────────────────────────────
 // Other workflows start it as a child by type name (parentClosePolicy ABANDON), so they do not
 // depend on its module.
@@ -215,6 +263,8 @@ export interface OigSyncInput {
   trigger: 'schedule' | 'manual';
   /** Import even when the page date, ETag or hash say the list is unchanged. */
   force?: boolean;
+  /** Seconds before a sync still going counts as retrying (WORK_ALERT_AFTER_SECONDS). */
+  alertAfterSeconds?: number;
 }
 
 export interface OigSyncResult {

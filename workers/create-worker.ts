@@ -7,6 +7,7 @@ import {
 import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
 import { createDataConverter } from '../lib/temporal';
+import { patientRetries } from './patient-retries';
 
 /** One worker on `taskQueue` with every workflow (from `bundleWorkflows()`) and activity. */
 export function createWorker(options: {
@@ -25,7 +26,7 @@ export function createWorker(options: {
     workflowBundle,
     activities: createActivities(deps),
     dataConverter: createDataConverter(deps.config),
-    interceptors: { activity: options.activityInterceptors ?? [] },
+    interceptors: { activity: [patientRetries(), ...(options.activityInterceptors ?? [])] },
     // In-flight activities get this long to finish (and heartbeat) before they are cancelled.
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? deps.config.WORKER_SHUTDOWN_GRACE_TIME}s`,
   });

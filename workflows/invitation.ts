@@ -7,11 +7,13 @@ import {
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
+  PATIENT_RETRY,
 } from '../lib/workflow-contracts';
 
+// Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10 },
+  retry: PATIENT_RETRY,
 });
 
 // SendGrid 429/5xx are retried with exponential backoff (about half an hour in all); a rejection

@@ -19,6 +19,7 @@ import {
   type OrganizationLifecycleStep,
   organizationChangeSignal,
   organizationStateQuery,
+  PATIENT_RETRY,
 } from '../lib/workflow-contracts';
 
 /** Route 53 and S3: transient errors (throttling, 5xx) back off; refusals are non-retryable. */
@@ -36,9 +37,10 @@ const images = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 });
+// Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: { ...PATIENT_RETRY, initialInterval: '500 milliseconds' },
 });
 
 const DEFAULT_SETTINGS: OrganizationLifecycleSettings = {

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import {
+  PATIENT_RETRY,
   type RosterImportInput,
   type RosterImportSummary,
   SCREENING_WORKFLOW_TYPE,
@@ -18,14 +19,10 @@ import {
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 
+// Postgres and S3 work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
+  retry: PATIENT_RETRY,
 });
 
 // Reading a big file takes minutes; the heartbeat both detects a dead worker and delivers cancellation.
@@ -33,12 +30,7 @@ const reader = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: PATIENT_RETRY,
 });
 
 /**
