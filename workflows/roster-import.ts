@@ -6,6 +6,7 @@ import {
   CancellationScope,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
 } from '@temporalio/workflow';
@@ -43,6 +44,9 @@ export async function rosterImport({ importId, batchSize }: RosterImportInput): 
   try {
     await db.prepareRosterImport(importId);
     const today = new Date().toISOString().slice(0, 10);
+    // docs/spec.md §4.2: the replace guard decides before any row is written (executions started
+    // before this replay without the check; their guard is the finish step's).
+    if (patched('replace-guard-first')) await reader.checkRosterReplace(importId, { today });
     const read = await reader.importRosterRows(importId, { batchSize, today });
     summary = read.cancelled
       ? await db.markRosterImportCancelled(importId)
