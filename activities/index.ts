@@ -5,6 +5,7 @@ import { createLogoActivities } from './logos';
 import { createOigActivities } from './oig';
 import { createOigImportActivities } from './oig-import';
 import { createOrganizationActivities } from './organizations';
+import { createRosterTurnActivities } from './roster-turns';
 import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
 import { createScreeningActivities } from './screening';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),
     ...createRosterActivities(deps),
+    ...createRosterTurnActivities(deps),
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
     ...createInvitationActivities(deps),

@@ -48,6 +48,13 @@ export interface NewImport {
 }
 
 /**
+ * The outbox entity of an organization's imports of one kind: their workflows start in arrival
+ * order, which is the order in which they then take turns (docs/spec.md §4.2).
+ */
+const importsEntityKey = (organizationId: string, kind: RosterKind) =>
+  `roster-imports/${organizationId}/${kind}`;
+
+/**
  * Records the import and, in the same transaction, the start of `roster-import/<id>` (the outbox
  * delivers it). With a deterministic id (S3 events) a second call finds the row and starts nothing new.
  */
@@ -88,7 +95,7 @@ export async function startRosterImport(
       },
     });
     // The outbox starts it (docs/spec.md §12), also when Temporal is down right now.
-    await recordWorkflowIntent(tx, workflowId, {
+    await recordWorkflowIntent(tx, importsEntityKey(input.organizationId, input.kind), {
       kind: 'start',
       workflowType: ROSTER_IMPORT_WORKFLOW_TYPE,
       workflowId,
@@ -102,7 +109,7 @@ export async function startRosterImport(
   const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
   if (!row) throw new NotFoundError(`Import ${id} was not found.`);
   // A redelivered event delivers what its first delivery may have left waiting.
-  await deliverWorkflowIntentsOf(deps, workflowId);
+  await deliverWorkflowIntentsOf(deps, importsEntityKey(input.organizationId, input.kind));
   return { row, created };
 }
 

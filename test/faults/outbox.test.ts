@@ -90,7 +90,7 @@ describe('the workflow outbox under a Temporal outage (docs/spec.md §12)', func
           });
           assert.equal(started.status, 202, JSON.stringify(started.body));
           importId = started.body.id;
-          entities.push(started.body.workflowId);
+          entities.push(`roster-imports/${org.id}/employees`);
           assert.equal(await pendingIntents(entities), 51, 'every start waits in the outbox');
           await sleep(3_000); // the relay keeps failing meanwhile; nothing is lost
           assert.equal(await pendingIntents(entities), 51);
