@@ -200,10 +200,11 @@ export async function markInvitationSent(db: Db, id: string, kind: 'invitation' 
 }
 
 export async function markInvitationFailed(db: Db, id: string, reason: string): Promise<void> {
+  // docs/spec.md §12: failed only when no send ever succeeded — a delivered link stays valid.
   await execute(
     db,
     `UPDATE invitations SET status = 'failed', failure_reason = $reason, updated_at = now()
-      WHERE id = $id AND status IN ${OPEN}`,
+      WHERE id = $id AND status = 'pending' AND sent_at IS NULL`,
     { id, reason },
   );
 }
