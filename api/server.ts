@@ -12,7 +12,9 @@ import { metricsApp } from './middleware/metrics';
 
 const config = loadConfigOrExit();
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api' });
-const sequelize = createSequelize(config.DATABASE_URL);
+const sequelize = createSequelize(config.DATABASE_URL, {
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+});
 const temporal = createTemporalClient(config);
 
 try {

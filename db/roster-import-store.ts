@@ -326,13 +326,14 @@ RETURNING cancel_requested_at`,
 }
 
 /**
- * Whether S3 drops for the organization may start imports: it exists and is not deleted. (A read of
+ * Whether S3 drops for the organization may start imports: it exists and is neither being deleted nor
+ * deleted (docs/spec.md §12). (A read of
  * `organizations` that belongs in the organization store once there is one.)
  */
 export async function organizationAcceptsImports(db: Db, organizationId: string): Promise<boolean> {
   const row = await queryOne<{ id: string }>(
     db,
-    "SELECT id FROM organizations WHERE id = $organizationId AND status <> 'deleted'",
+    "SELECT id FROM organizations WHERE id = $organizationId AND status NOT IN ('deprovisioning', 'deleted')",
     { organizationId },
   );
   return row !== undefined;

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   POSTGRES_PASSWORD: z.string().default('postgres'),
   POSTGRES_DB: z.string().default('ale'),
 
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')

@@ -145,7 +145,7 @@ export function oigRouteDefinitions(jwtSecret: string) {
       middleware: [auth] as const,
       request: {
         query: z.object({
-          q: z.string().trim().min(1).max(200).optional(),
+          q: z.string().trim().min(2, 'q needs at least 2 characters').max(200).optional(),
           npi: z
             .string()
             .regex(/^\d{10}$/, 'expected 10 digits')
