@@ -373,7 +373,9 @@ export type WorkflowIntent =
       signalArgs: unknown[];
     }
   /** Signal a running workflow; one that has ended has nothing left to do with it. */
-  | { kind: 'signal'; workflowId: string; signal: string; signalArgs: unknown[] };
+  | { kind: 'signal'; workflowId: string; signal: string; signalArgs: unknown[] }
+  /** Request the workflow's cancellation (a real Temporal cancellation); one that ended is left alone. */
+  | { kind: 'cancel'; workflowId: string };
 
 /** What a delivered intent met: `not-running` is a signal to a workflow that has already ended. */
 export type WorkflowIntentOutcome = 'delivered' | 'already-started' | 'not-running';

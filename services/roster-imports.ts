@@ -176,26 +176,40 @@ export async function organizationRosterImport(sequelize: Sequelize, organizatio
   return row;
 }
 
-/** Asks a queued or running import to stop between batches; an ended one is a ConflictError. */
+/**
+ * Cancels a queued or running import (docs/spec.md §12: a real workflow cancellation, through the
+ * outbox, after its start): a queued one ends at once, a running one between batches, keeping what
+ * it committed. The row's cancel request is the same stop for the reading activity. An ended import
+ * is a ConflictError.
+ */
 export async function cancelRosterImport(
-  sequelize: Sequelize,
+  deps: RosterImportDeps,
   input: { organizationId: string; id: string; actorUserId: string },
 ) {
   const { organizationId, id } = input;
-  const current = await organizationRosterImport(sequelize, organizationId, id);
-  const row = await requestRosterImportCancel(sequelize, id);
+  const current = await organizationRosterImport(deps.sequelize, organizationId, id);
+  const row = await withWorkflowIntents(deps.sequelize, async (tx) => {
+    const requested = await requestRosterImportCancel(tx, id);
+    if (!requested) return undefined;
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'roster_import.cancel_requested',
+      entityType: 'roster_import',
+      entityId: id,
+      organizationId: requested.organization_id,
+    });
+    await recordWorkflowIntent(tx, importsEntityKey(requested.organization_id, requested.kind), {
+      kind: 'cancel',
+      workflowId: requested.workflow_id ?? rosterImportWorkflowId(id),
+    });
+    return requested;
+  });
   if (!row) {
     throw new ConflictError(
       `Import ${id} has already ${current.status === 'cancelled' ? 'been cancelled' : current.status}.`,
     );
   }
-  await recordAudit(sequelize, {
-    actorUserId: input.actorUserId,
-    action: 'roster_import.cancel_requested',
-    entityType: 'roster_import',
-    entityId: id,
-    organizationId: row.organization_id,
-  });
+  await deliverWorkflowIntentsOf(deps, importsEntityKey(row.organization_id, row.kind));
   return row;
 }
 

@@ -84,6 +84,14 @@ async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowI
         if (error instanceof WorkflowNotFoundError) return 'not-running';
         throw error;
       }
+    case 'cancel':
+      try {
+        await temporal.workflow.getHandle(intent.workflowId).cancel();
+        return 'delivered';
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return 'not-running';
+        throw error;
+      }
   }
 }
 

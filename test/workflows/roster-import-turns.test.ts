@@ -96,4 +96,57 @@ describe('one import at a time per organization and kind (docs/spec.md §4.2)', 
     const history = await stack().temporal.workflow.getHandle(dry.body.workflowId).fetchHistory();
     assert.ok(!(history.events ?? []).some((event) => event.timerStartedEventAttributes));
   });
+
+  it('POST …/cancel is a real workflow cancellation: the running import stops between batches, the queued one ends at once', async () => {
+    const taskQueue = `turns-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const org = await createOrganization('Cancelling Care');
+    const admin = await createMember(org.id, 'admin');
+    const post = (csv: string) =>
+      call(app, 'POST', `/v1/organizations/${org.id}/imports?kind=employees`, {
+        token: admin.token,
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
+    const cancel = (id: string) =>
+      call(app, 'POST', `/v1/organizations/${org.id}/imports/${id}/cancel`, { token: admin.token });
+    const first = await post(employeeCsv(200_000));
+    const second = await post(employeeCsv(10, 1, 'Q'));
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(async () => {
+      await until(
+        'the first import writing while the second waits',
+        async () =>
+          (await importRow(first.body.id)).rowsProcessed > 0 &&
+          (await importRow(second.body.id)).status === 'queued',
+        60_000,
+      );
+      assert.equal((await cancel(second.body.id)).status, 202);
+      await until(
+        'the queued import cancelled',
+        async () => (await importRow(second.body.id)).status === 'cancelled',
+      );
+      assert.equal((await importRow(first.body.id)).status, 'running', 'the running one goes on');
+      assert.equal((await cancel(first.body.id)).status, 202);
+      for (const id of [first.body.id, second.body.id]) {
+        const outcome = await stack()
+          .temporal.workflow.getHandle(`roster-import/${id}`)
+          .result()
+          .then(
+            () => 'completed',
+            (error: Error) => error.name,
+          );
+        assert.equal(outcome, 'WorkflowFailedError', 'the workflow ended cancelled');
+        const description = await stack().temporal.workflow.getHandle(`roster-import/${id}`).describe();
+        assert.equal(description.status.name, 'CANCELLED');
+      }
+    });
+    const [a, b] = await Promise.all([importRow(first.body.id), importRow(second.body.id)]);
+    assert.deepEqual([a.status, b.status], ['cancelled', 'cancelled']);
+    assert.ok(a.rowsProcessed < 200_000, `stopped early (${a.rowsProcessed})`);
+    assert.equal(b.rowsProcessed, 0);
+    const people = await employeesOf(org.id);
+    assert.equal(people.length, a.insertedCount, 'what the first committed stays; the second wrote nothing');
+    assert.equal((await cancel(first.body.id)).status, 409, 'an ended import cannot be cancelled');
+  });
 });
