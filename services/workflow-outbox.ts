@@ -128,17 +128,39 @@ async function attempt(
   return outcome;
 }
 
+type DeliverDeps = OutboxDeps & { config: Pick<Config, 'OUTBOX_RETRY_MAX_DELAY_MS'> };
+
+/** Follow-ups of a request whose delivery failed: 1, 2, 4 … 32 s later, beside the relay. */
+const FOLLOW_UPS = 6;
+
 /**
  * Right after the commit: delivers the entity's due intents, oldest first, stopping at the first
- * that fails (the relay takes over). Never throws: the intents are committed either way. Returns
- * the outcome of each delivered intent by its id.
+ * that fails. Never throws: the intents are committed either way. Returns the outcome of each
+ * delivered intent by its id. What it could not deliver, the relay delivers; this process also
+ * looks again a few times (the relay of another replica, or none in a test's app, may be slower).
  */
-export async function deliverWorkflowIntentsOf(
-  deps: OutboxDeps & { config: Pick<Config, 'OUTBOX_RETRY_MAX_DELAY_MS'> },
+export function deliverWorkflowIntentsOf(
+  deps: DeliverDeps,
   entityKey: string,
 ): Promise<Map<string, WorkflowIntentOutcome>> {
+  return deliverNow(deps, entityKey, 0);
+}
+
+function followUp(deps: DeliverDeps, entityKey: string, round: number) {
+  if (round >= FOLLOW_UPS) return;
+  setTimeout(() => void deliverNow(deps, entityKey, round + 1), 1000 * 2 ** round).unref();
+}
+
+async function deliverNow(
+  deps: DeliverDeps,
+  entityKey: string,
+  round: number,
+): Promise<Map<string, WorkflowIntentOutcome>> {
   const outcomes = new Map<string, WorkflowIntentOutcome>();
-  if ((temporalDownUntil.get(deps.temporal) ?? 0) > Date.now()) return outcomes;
+  if ((temporalDownUntil.get(deps.temporal) ?? 0) > Date.now()) {
+    followUp(deps, entityKey, round);
+    return outcomes;
+  }
   const capMs = deps.config.OUTBOX_RETRY_MAX_DELAY_MS;
   try {
     for (;;) {
@@ -149,11 +171,15 @@ export async function deliverWorkflowIntentsOf(
       });
       if (!row) return outcomes;
       const outcome = await attempt(deps, row, REQUEST_DEADLINE_MS, capMs);
-      if (!outcome) return outcomes;
+      if (!outcome) {
+        followUp(deps, entityKey, round);
+        return outcomes;
+      }
       outcomes.set(row.id, outcome);
     }
   } catch (error) {
     deps.logger?.warn({ err: error, entityKey }, 'could not deliver workflow intents now; the relay will');
+    followUp(deps, entityKey, round);
     return outcomes;
   }
 }
