@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { recordAudit } from './audit-store';
+import { SOURCE_RECORD_JSON } from './exclusion-source-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
@@ -69,8 +70,9 @@ export async function screenChunk(
   sequelize: Sequelize,
   scope: ScreeningScope,
   chunk: Chunk,
+  sources?: readonly string[],
 ): Promise<ChunkCounts> {
-  const sql = scopeSql(scope);
+  const sql = scopeSql(scope, sources);
   return runScreen(sequelize, screenSql(sql, 'hash'), { ...sql.bind, after: chunk.after, upto: chunk.upto });
 }
 
@@ -83,26 +85,33 @@ export const PROBE_MAX_ADDED_KEYS = 5000;
  */
 export async function screenAddedExclusions(
   sequelize: Sequelize,
-  scope: Extract<ScreeningScope, { kind: 'oig-import' }>,
+  scope: Extract<ScreeningScope, { kind: 'oig-import' | 'source-import' }>,
+  sources?: readonly string[],
 ): Promise<ChunkCounts | null> {
+  const changes = scope.kind === 'oig-import' ? 'oig_exclusion_changes' : 'exclusion_source_changes';
   const count = await queryOne<{ n: number }>(
     sequelize,
-    `SELECT count(*)::int AS n FROM oig_exclusion_changes WHERE check_id = $checkId AND change = 'added'`,
+    `SELECT count(*)::int AS n FROM ${changes} WHERE check_id = $checkId AND change = 'added'`,
     { checkId: scope.checkId },
   );
   if ((count?.n ?? 0) > PROBE_MAX_ADDED_KEYS) return null;
-  const sql = scopeSql(scope);
+  const sql = scopeSql(scope, sources);
   return runScreen(sequelize, screenSql(sql, 'probe'), sql.bind);
 }
 
 /**
- * Resolves the scope's open and confirmed matches whose LEIE row left the list (`removed_from_list`)
- * or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
- * empty (never loaded), so a missing list cannot resolve every match.
+ * Resolves the scope's open and confirmed matches whose record left its list (`removed_from_list`),
+ * was reinstated (`reinstated`, the LEIE) or ended (`ended`, the other lists). Dismissed matches stay
+ * dismissed. Does nothing for a list that is empty (never loaded), so a missing list cannot resolve
+ * every match.
  */
-export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promise<number> {
-  const sql = scopeSql(scope);
-  return execute(
+export async function resolveLapsedMatches(
+  db: Db,
+  scope: ScreeningScope,
+  sources?: readonly string[],
+): Promise<number> {
+  const sql = scopeSql(scope, sources);
+  const leie = await execute(
     db,
     `UPDATE exclusion_matches AS target
      SET status = 'resolved',
@@ -114,10 +123,29 @@ export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promi
        AND m.status IN ('open', 'confirmed')
        AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
        AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
+       AND m.source = 'leie'
        AND ${sql.matches}
      RETURNING target.id`,
     sql.bind,
   );
+  const others = await execute(
+    db,
+    `UPDATE exclusion_matches AS target
+     SET status = 'resolved',
+         resolution = CASE WHEN r.exclusion_key IS NULL THEN 'removed_from_list' ELSE 'ended' END,
+         updated_at = now()
+     FROM exclusion_matches m
+     LEFT JOIN exclusion_source_records r ON r.source = m.source AND r.exclusion_key = m.exclusion_key
+     WHERE target.id = m.id
+       AND m.source <> 'leie'
+       AND m.status IN ('open', 'confirmed')
+       AND (r.exclusion_key IS NULL OR r.ends_on < current_date)
+       AND EXISTS (SELECT 1 FROM exclusion_source_records l WHERE l.source = m.source)
+       AND ${sql.matches}
+     RETURNING target.id`,
+    sql.bind,
+  );
+  return leie + others;
 }
 
 /** Organizations (in scope, not being deleted) with open matches their admins were not told about. */
@@ -186,6 +214,7 @@ export interface ExclusionMatchRow {
   id: string;
   organization_id: string;
   employee_id: string;
+  source: string;
   exclusion_key: string;
   reason: 'npi' | 'name_dob' | 'name';
   /** numeric(3,2), as Postgres's text. */
@@ -215,10 +244,12 @@ export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated
   e_npi: string | null;
   e_status: 'active' | 'inactive';
   x: Record<string, string | null> | null;
+  /** The record of a non-LEIE list as last imported (or null). */
+  r: Record<string, unknown> | null;
 };
 
 const SELECT_MATCH_VIEWS = `
-SELECT m.id, m.organization_id, m.employee_id, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
+SELECT m.id, m.organization_id, m.employee_id, m.source, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
   m.first_detected_at, m.last_seen_at, m.reviewed_by, m.reviewed_at, m.note, m.alerted_at,
   m.first_detected_at::text AS cursor_at,
   e.kind AS e_kind, e.external_id AS e_external_id, e.first_name AS e_first_name,
@@ -229,10 +260,12 @@ SELECT m.id, m.organization_id, m.employee_id, m.exclusion_key, m.reason, m.scor
     'busname', x.busname, 'general', x.general, 'specialty', x.specialty, 'upin', x.upin, 'npi', x.npi,
     'dob', x.dob, 'address', x.address, 'city', x.city, 'state', x.state, 'zip', x.zip,
     'excltype', x.excltype, 'excldate', x.excldate, 'reindate', x.reindate,
-    'waiverdate', x.waiverdate, 'wvrstate', x.wvrstate) END AS x
+    'waiverdate', x.waiverdate, 'wvrstate', x.wvrstate) END AS x,
+  ${SOURCE_RECORD_JSON} AS r
 FROM exclusion_matches m
 JOIN employees e ON e.id = m.employee_id
-LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key`;
+LEFT JOIN oig_employees_exclusion x ON m.source = 'leie' AND x.exclusion_key = m.exclusion_key
+LEFT JOIN exclusion_source_records r ON r.source = m.source AND r.exclusion_key = m.exclusion_key`;
 
 /** One page of the organization's matches, newest first, before the (first_detected_at, id) of `before`. */
 export function listExclusionMatches(

@@ -220,11 +220,11 @@ export async function findOrganizationAccess(
   };
 }
 
-/** Where alerts about the platform's own work go (docs/spec.md §12). */
+/** Every platform admin's address (emails about the platform itself, e.g. a failing exclusion list). */
 export async function platformAdminEmails(db: Db): Promise<string[]> {
   const rows = await query<{ email: string }>(
     db,
-    'SELECT email FROM users WHERE platform_admin ORDER BY created_at, email',
+    'SELECT email FROM users WHERE platform_admin ORDER BY email',
   );
   return rows.map((row) => row.email);
 }

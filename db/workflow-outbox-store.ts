@@ -1,5 +1,5 @@
 import type { Sequelize, Transaction } from 'sequelize';
-import type { WorkflowIntent } from '../lib/workflow-contracts';
+import type { WorkflowIntent } from '../lib/workflow-intents';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
 /**

@@ -97,9 +97,9 @@ export const EMAIL_TEMPLATES = {
   'exclusion-alert': defineTemplate({
     required: ['organizationName', 'count', 'reviewUrl'],
     subject: (d) =>
-      `${d.organizationName}: ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} on the OIG exclusion list`,
+      `${d.organizationName}: ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} on an exclusion list`,
     text: (d) =>
-      `The latest exclusion screening found ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} between ${d.organizationName}'s people and the HHS-OIG List of Excluded Individuals/Entities (LEIE).
+      `The latest exclusion screening found ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} between ${d.organizationName}'s people and the exclusion lists it is screened against (the HHS-OIG LEIE, SAM.gov, state Medicaid lists).
 
 Review and confirm or dismiss them here:
 ${d.reviewUrl}
@@ -107,7 +107,7 @@ ${d.reviewUrl}
     html: (e) =>
       layout(
         e,
-        `<p>The latest exclusion screening found <strong>${e.count}</strong> new possible ${e.count === '1' ? 'match' : 'matches'} between <strong>${e.organizationName}</strong>'s people and the HHS-OIG List of Excluded Individuals/Entities (LEIE).</p>
+        `<p>The latest exclusion screening found <strong>${e.count}</strong> new possible ${e.count === '1' ? 'match' : 'matches'} between <strong>${e.organizationName}</strong>'s people and the exclusion lists it is screened against (the HHS-OIG LEIE, SAM.gov, state Medicaid lists).</p>
 <p><a href="${e.reviewUrl}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">Review the matches</a></p>
 <p>Or paste this link into your browser:<br>${e.reviewUrl}</p>`,
       ),
@@ -127,6 +127,22 @@ ${d.link}
         e,
         `<p>${e.what} (workflow <code>${e.workflowId}</code>) ${e.state === 'failed' ? 'failed' : 'has been retrying for a long time: a dependency may be down'}.</p>
 <p>Its status says why; the workflow is here:<br>${e.link}</p>`,
+      ),
+  }),
+  // An exclusion list that stopped updating (docs/spec.md §8): the platform's admins act on it.
+  'exclusion-source-alert': defineTemplate({
+    required: ['sourceName', 'state', 'detail'],
+    subject: (d) => `Exclusion list ${d.sourceName} is ${d.state}`,
+    text: (d) =>
+      `The exclusion list ${d.sourceName} is now ${d.state}. Screenings keep using the list loaded before.
+
+${d.detail}
+`,
+    html: (e) =>
+      layout(
+        e,
+        `<p>The exclusion list <strong>${e.sourceName}</strong> is now <strong>${e.state}</strong>. Screenings keep using the list loaded before.</p>
+<p>${e.detail}</p>`,
       ),
   }),
 } as const;

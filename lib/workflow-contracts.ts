@@ -10,51 +10,24 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const selfCheckWorkflowId = (checkId: string) => `self-check/${checkId}`;
 
-// ── Retries (docs/spec.md §12) ───────────────────────────────────────────────────────────────────
-
-/**
- * The retry policy of activities doing idempotent database or S3 work: no attempt limit, backoff
- * doubling from 1 s and capped at one minute, so an hour of Postgres or S3 maintenance delays a
- * workflow but never fails it. Errors that are not an outage stop after
- * BOUNDED_ATTEMPTS_OF_NON_OUTAGE_ERRORS (workers/patient-retries.ts); calls to outside services
- * (SendGrid, Route 53, the OIG site) keep their own bounded, classified policies.
- */
-export const PATIENT_RETRY = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-} as const;
-
-/** Attempts after which an error that is not an outage is no longer retried. */
-export const BOUNDED_ATTEMPTS_OF_NON_OUTAGE_ERRORS = 8;
-
-// ── Work alerts (docs/spec.md §12) ───────────────────────────────────────────────────────────────
-// A screening or sync that fails, or has been retrying for 30 minutes, is visible in its status and
-// emailed to platform admins.
-
+// ── Work alerts (docs/spec.md §12, workflows/work-alerts.ts): a failed or long-retrying run, shown and emailed.
 export type WorkAlertKind = 'exclusion-screening' | 'oig-sync';
 export type WorkAlertState = 'retrying' | 'failed';
-
-/** How long a run may go on before it counts as retrying; tests shorten it. */
+/** How long a run may go on before it counts as retrying (workflow inputs shorten it in tests). */
 export const WORK_ALERT_AFTER_SECONDS = 30 * 60;
-
 export interface WorkAlertInput {
   kind: WorkAlertKind;
   state: WorkAlertState;
   organizationId: string | null;
-  /** For `failed`: the failure's type and message; for `retrying` the activity reads what is pending. */
-  reason: string | null;
+  reason: string | null; // null for `retrying`: the activity reads the pending activities
 }
-
-/** Who to email: empty when this run's alert was already recorded (a retried activity, a replay). */
+/** The platform admins to email; the emails' idempotency keys make a repeat send nothing. */
 export interface WorkAlertRecorded {
   recipients: string[];
   temporalUiUrl: string;
 }
-
-/** Options of a screening beside its scope (an optional second argument). */
+/** A screening's optional second argument: seconds before a run still going counts as retrying. */
 export interface ScreeningOptions {
-  /** Seconds before a run still going counts as retrying (WORK_ALERT_AFTER_SECONDS). */
   alertAfterSeconds?: number;
 }
 
@@ -74,6 +47,8 @@ export type ScreeningScope =
   | { kind: 'organization'; organizationId: string }
   /** Keys an OIG import added or removed (oig_exclusion_changes rows of that check). */
   | { kind: 'oig-import'; checkId: string }
+  /** Keys a sync of a non-LEIE source added (exclusion_source_changes rows of that check). */
+  | { kind: 'source-import'; sourceId: string; checkId: string }
   /** Everyone against the whole list: the weekly safety net. */
   | { kind: 'all' };
 
@@ -96,6 +71,7 @@ export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger
   import: 'import',
   organization: 'manual',
   'oig-import': 'source_update',
+  'source-import': 'source_update',
   all: 'monthly',
 };
 
@@ -345,37 +321,80 @@ export interface OigFileFacts {
 /** The failure type of a sync that classified the file against a list another writer changed since. */
 export const OIG_LIST_CHANGED = 'OigListChanged';
 
-// ── The outbox (docs/spec.md §12) ────────────────────────────────────────────────────────────────
-// A write that must start or signal a workflow records one of these in its own transaction; the
-// relay (services/workflow-outbox.ts) delivers it once Temporal answers. Plain JSON, ids only.
+export const EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE = 'exclusionSourceSync';
+/** One Temporal Schedule per enabled non-LEIE source (the LEIE keeps `oig-daily-sync`). */
+export const exclusionSourceScheduleId = (sourceId: string) => `exclusion-source-sync-${sourceId}`;
+/**
+ * From the source id and the trigger: concurrent manual requests join the running sync; the
+ * Schedule appends its fire time.
+ */
+export const exclusionSourceSyncWorkflowId = (sourceId: string, trigger: 'schedule' | 'manual') =>
+  `exclusion-source-sync/${sourceId}/${trigger === 'schedule' ? 'scheduled' : 'manual'}`;
 
-export type WorkflowIntent =
-  /** Start a workflow; an execution already started under the id counts as delivered. */
-  | {
-      kind: 'start';
-      workflowType: string;
-      workflowId: string;
-      taskQueue: string;
-      args: unknown[];
-      /** `use-existing`: a running execution of the id is the answer (workflowIdConflictPolicy). */
-      conflict?: 'fail' | 'use-existing';
-      /** `reject-duplicate`: never start the id again once an execution of it has closed. */
-      reuse?: 'allow-duplicate' | 'reject-duplicate';
-    }
-  /** Signal the workflow, starting it with `args` when it is not running. */
-  | {
-      kind: 'signalWithStart';
-      workflowType: string;
-      workflowId: string;
-      taskQueue: string;
-      args: unknown[];
-      signal: string;
-      signalArgs: unknown[];
-    }
-  /** Signal a running workflow; one that has ended has nothing left to do with it. */
-  | { kind: 'signal'; workflowId: string; signal: string; signalArgs: unknown[] }
-  /** Request the workflow's cancellation (a real Temporal cancellation); one that ended is left alone. */
-  | { kind: 'cancel'; workflowId: string };
+export interface ExclusionSourceSyncInput {
+  sourceId: string;
+  trigger: 'schedule' | 'manual';
+  /** Import even when the file is the one last imported, and past the 90 % guard. */
+  force?: boolean;
+}
 
-/** What a delivered intent met: `not-running` is a signal to a workflow that has already ended. */
-export type WorkflowIntentOutcome = 'delivered' | 'already-started' | 'not-running';
+/** The check a source sync records: `imported` (with the swap), `unchanged` or `failed`. */
+export interface SourceCheckRecord {
+  checkId: string;
+  sourceId: string;
+  trigger: 'schedule' | 'manual';
+  workflowId: string;
+  /** Workflow start (epoch ms): the check's duration runs from here to the moment it is recorded. */
+  startedAt: number;
+  sha256?: string | null;
+  archiveKey?: string | null;
+  etag?: string | null;
+  lastModified?: string | null;
+  /** The list's own date: the SAM extract's file name (…_YYDDD.CSV), else the Last-Modified date. */
+  sourceUpdatedOn?: string | null;
+  rejectedRows?: number | null;
+  error?: string | null;
+}
+
+export interface SourceImportInput {
+  check: SourceCheckRecord;
+  force: boolean;
+}
+
+/** What an attempt learnt about the file, for the check (a failed one too). */
+export interface SourceFileFacts {
+  sha256: string | null;
+  archiveKey: string | null;
+  rejectedRows: number | null;
+  etag: string | null;
+  lastModified: string | null;
+  sourceUpdatedOn: string | null;
+}
+
+export type SourceImport =
+  | ({ outcome: 'same-file' } & SourceFileFacts)
+  | ({ outcome: 'imported'; rowCount: number; added: number; removed: number } & SourceFileFacts);
+
+export interface ExclusionSourceSyncResult {
+  checkId: string;
+  status: 'unchanged' | 'imported';
+  rowCount: number | null;
+  added: number;
+  removed: number;
+  rejectedRows: number;
+  /** The rescreen of the added keys (and of matches whose record left), when the list changed. */
+  rescreenWorkflowId: string | null;
+}
+
+/** The Schedule of the watch that emails platform admins about failed or stale lists. */
+export const EXCLUSION_SOURCE_WATCH_SCHEDULE_ID = 'exclusion-source-watch';
+export const EXCLUSION_SOURCE_WATCH_WORKFLOW_TYPE = 'exclusionSourceWatch';
+
+/** A list that is `failed` or `stale`, and the check that opened that episode (its alert key). */
+export interface ExclusionSourceAlert {
+  sourceId: string;
+  sourceName: string;
+  state: 'failed' | 'stale';
+  detail: string;
+  episodeCheckId: string;
+}

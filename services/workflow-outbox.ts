@@ -10,7 +10,7 @@ import {
 } from '../db/workflow-outbox-store';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import type { WorkflowIntent, WorkflowIntentOutcome } from '../lib/workflow-contracts';
+import type { WorkflowIntent, WorkflowIntentOutcome } from '../lib/workflow-intents';
 
 /**
  * The outbox of docs/spec.md §12. A write that must start or signal a workflow records the intent

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { isOutageError } from '../lib/outage-errors';
-import { BOUNDED_ATTEMPTS_OF_NON_OUTAGE_ERRORS } from '../lib/workflow-contracts';
+import { BOUNDED_ATTEMPTS_OF_NON_OUTAGE_ERRORS } from '../lib/retry-policy';
 
 /**
  * The other half of the workflows' PATIENT_RETRY (docs/spec.md §12): an activity with no attempt

@@ -7,12 +7,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { screeningScopeProblem } from '../domain/screening-scope';
-import {
-  PATIENT_RETRY,
-  type ScreeningOptions,
-  type ScreeningResult,
-  type ScreeningScope,
-} from '../lib/workflow-contracts';
+import { PATIENT_RETRY } from '../lib/retry-policy';
+import type { ScreeningOptions, ScreeningResult, ScreeningScope } from '../lib/workflow-contracts';
 import { withWorkAlerts } from './work-alerts';
 
 // Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).

@@ -1,5 +1,6 @@
 import { ActivityFailure, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import {
   type InvitationEmailKind,
   type InvitationWorkflowInput,
@@ -7,7 +8,6 @@ import {
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
-  PATIENT_RETRY,
 } from '../lib/workflow-contracts';
 
 // Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).

@@ -9,12 +9,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import {
   type OigCheckRecord,
   type OigFileFacts,
   type OigSyncInput,
   type OigSyncResult,
-  PATIENT_RETRY,
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
   screeningWorkflowId,

@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import {
   type OrganizationChange,
   type OrganizationLifecycleInput,
@@ -19,7 +20,6 @@ import {
   type OrganizationLifecycleStep,
   organizationChangeSignal,
   organizationStateQuery,
-  PATIENT_RETRY,
 } from '../lib/workflow-contracts';
 
 /** Route 53 and S3: transient errors (throttling, 5xx) back off; refusals are non-retryable. */

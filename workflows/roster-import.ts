@@ -12,8 +12,8 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import {
-  PATIENT_RETRY,
   type RosterImportInput,
   type RosterImportSummary,
   SCREENING_WORKFLOW_TYPE,

@@ -9,12 +9,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
-import {
-  PATIENT_RETRY,
-  WORK_ALERT_AFTER_SECONDS,
-  type WorkAlertKind,
-  type WorkAlertState,
-} from '../lib/workflow-contracts';
+import { PATIENT_RETRY } from '../lib/retry-policy';
+import { WORK_ALERT_AFTER_SECONDS, type WorkAlertKind, type WorkAlertState } from '../lib/workflow-contracts';
 
 const alerts = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: PATIENT_RETRY });
 

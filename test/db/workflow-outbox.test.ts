@@ -6,7 +6,7 @@ import {
   insertWorkflowIntent,
   releaseWorkflowIntent,
 } from '../../db/workflow-outbox-store';
-import type { WorkflowIntent } from '../../lib/workflow-contracts';
+import type { WorkflowIntent } from '../../lib/workflow-intents';
 import { retryDelayMs } from '../../services/workflow-outbox';
 import { stack } from '../support/stack';
 

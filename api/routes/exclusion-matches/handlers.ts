@@ -10,6 +10,7 @@ import { reviewExclusionMatch, startOrganizationScreening } from '../../../servi
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
+import type { ExclusionRecordSchema } from '../exclusion-sources/schemas';
 import { exclusionMatchRouteDefinitions, type LeieRowSchema } from './routes';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -20,6 +21,7 @@ function serialize(row: ExclusionMatchView) {
     id: row.id,
     organizationId: row.organization_id,
     employeeId: row.employee_id,
+    source: row.source,
     exclusionKey: row.exclusion_key,
     reason: row.reason,
     score: Number(row.score),
@@ -43,6 +45,7 @@ function serialize(row: ExclusionMatchView) {
       status: row.e_status,
     },
     exclusion,
+    record: row.r as z.infer<typeof ExclusionRecordSchema> | null,
     waiver:
       exclusion && (exclusion.waiverdate || exclusion.wvrstate)
         ? { date: exclusion.waiverdate, state: exclusion.wvrstate }
