@@ -8,10 +8,12 @@ import { createOigActivities } from './oig';
 import { createOigImportActivities } from './oig-import';
 import { createOrganizationActivities } from './organizations';
 import { createPasswordResetActivities } from './password-reset';
+import { createRosterTurnActivities } from './roster-turns';
 import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
 import { createScreeningActivities } from './screening';
 import { createSelfCheckActivities } from './self-check';
+import { createWorkAlertActivities } from './work-alerts';
 
 /** Every activity the worker registers; each module's factory receives the same clients. */
 export function createActivities(deps: ActivityDeps) {
@@ -25,10 +27,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),
     ...createRosterActivities(deps),
+    ...createRosterTurnActivities(deps),
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
     ...createInvitationActivities(deps),
     ...createPasswordResetActivities(deps),
+    ...createWorkAlertActivities(deps),
   };
 }
 

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { countRosterMembersInKeys } from '../db/people-import-store';
 import { RosterBatchPipeline } from '../db/roster-batch-pipeline';
 import { shapeOf } from '../db/roster-batch-sql';
 import { cancelRosterImport, failRosterImport, finishRosterImport } from '../db/roster-import-lifecycle';
@@ -12,7 +13,7 @@ import {
 import { NotFoundError } from '../domain/errors';
 import { BatchRows } from '../domain/roster-batch';
 import { HEADER, RosterFileError, RosterRecordReader } from '../domain/roster-file';
-import { DeactivationRefusedError } from '../domain/roster-replace';
+import { DeactivationRefusedError, deactivationRefusal } from '../domain/roster-replace';
 import type { RosterImportSummary } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 import { headRosterObject, openRosterRecords, type RosterSource } from './roster-files';
@@ -143,6 +144,59 @@ export function createRosterActivities({
         await pipeline?.abandon();
         throw fileFailure(error);
       }
+    },
+
+    /**
+     * docs/spec.md §4.2: a replace import's > 50 % guard decides BEFORE any row is written, against
+     * the roster as it was. Reads the file once for its keys (external ids, e-mails of rows without
+     * one) and counts the active members it names; a refusal (DeactivationGuard) fails the import
+     * with nothing inserted, updated or deactivated. Not for merge or forced imports (null).
+     */
+    async checkRosterReplace(
+      importId: string,
+      options: { today: string },
+    ): Promise<{ active: number; inFile: number } | null> {
+      const ctx = Context.current();
+      const imp = await findRosterImport(sequelize, importId);
+      if (!imp) throw missing(importId);
+      if (imp.mode !== 'replace' || imp.force || imp.status !== 'running' || imp.rows_processed > 0) {
+        return null;
+      }
+      const source: RosterSource = {
+        bucket: imp.source_bucket,
+        key: imp.source_key,
+        etag: imp.source_etag,
+        format: imp.format,
+      };
+      const externalIds = new Set<string>();
+      const emails: string[] = [];
+      try {
+        const { size } = await headRosterObject(s3, source);
+        const { records } = await openRosterRecords(s3, source, size);
+        const reader = new RosterRecordReader(imp.kind, { today: options.today, skipRows: 0 });
+        for await (const chunk of records) {
+          for (const { cells } of chunk) {
+            const row = reader.read(cells);
+            if (row === null || row === HEADER) continue;
+            // The same keys as the replace step compares (db/roster-batch-sql.ts replaceSql).
+            const externalId = row.record.external_id ?? null;
+            if (externalId !== null) externalIds.add(externalId);
+            else if (row.key !== null && row.record.email) emails.push(row.record.email);
+          }
+          ctx.heartbeat();
+        }
+        reader.finish();
+      } catch (error) {
+        throw fileFailure(error);
+      }
+      const counts = await countRosterMembersInKeys(
+        sequelize,
+        { organizationId: imp.organization_id, kind: imp.kind },
+        { externalIds: [...externalIds], emails },
+      );
+      const refusal = deactivationRefusal({ kind: imp.kind, ...counts, force: imp.force });
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'DeactivationGuard');
+      return counts;
     },
 
     /**

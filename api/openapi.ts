@@ -1,14 +1,15 @@
 /**
  * Answers every route gives before its handler runs, added to the generated OpenAPI document so
  * that it states them too: a body that is not JSON (400), too large (413), of another media type
- * (415), and a query or body that fails validation (422, also for a NUL character in any string);
- * and on every `/v1` operation but the webhooks, the shared rate limit's 429 (docs/spec.md §11).
+ * (415), a malformed `cursor` (400), and a query or body that fails validation (422, also for a NUL
+ * character in any string); on every `/v1` operation but the webhooks, the shared rate limit's 429
+ * (docs/spec.md §11).
  */
 
 type Responses = Record<string, unknown>;
 interface Operation {
   requestBody?: { content?: Record<string, unknown> };
-  parameters?: { in?: string }[];
+  parameters?: { in?: string; name?: string }[];
   responses?: Responses;
 }
 
@@ -24,8 +25,18 @@ const BODY_PROBLEMS: Responses = {
 };
 const JSON_BODY_PROBLEMS: Responses = { 400: problem('The body is not valid JSON'), ...BODY_PROBLEMS };
 const INPUT_PROBLEMS: Responses = { 422: BODY_PROBLEMS[422] };
+// docs/spec.md §12: a cursor this API did not issue is a malformed request.
+const CURSOR_PROBLEMS: Responses = {
+  400: problem('The cursor is not one this API issued'),
+  ...INPUT_PROBLEMS,
+};
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
+// docs/spec.md §12: any route that reads Postgres answers 503 when a statement times out.
+const UNAVAILABLE: Responses = {
+  503: problem('A dependency is unavailable, or a statement timed out; retry'),
+};
+const NO_DEPENDENCIES = new Set(['/health', '/openapi.json', '/docs']);
 
 const RATE_LIMITED: Responses = {
   429: {
@@ -44,6 +55,7 @@ function edgeProblems(operation: Operation): Responses {
   const content = operation.requestBody?.content;
   if (content?.['application/json']) return JSON_BODY_PROBLEMS;
   if (content) return BODY_PROBLEMS;
+  if (operation.parameters?.some((p) => p.in === 'query' && p.name === 'cursor')) return CURSOR_PROBLEMS;
   if (operation.parameters?.some((parameter) => parameter.in !== 'header')) return INPUT_PROBLEMS;
   return {};
 }
@@ -55,7 +67,8 @@ export function withEdgeProblems<D extends { paths?: object }>(document: D): D {
     for (const [method, operation] of Object.entries(item)) {
       if (!METHODS.has(method)) continue;
       const limited = isRateLimited(path) ? RATE_LIMITED : {};
-      const responses = { ...edgeProblems(operation), ...limited, ...operation.responses };
+      const unavailable = NO_DEPENDENCIES.has(path) || path.startsWith('/docs') ? {} : UNAVAILABLE;
+      const responses = { ...unavailable, ...edgeProblems(operation), ...limited, ...operation.responses };
       operation.responses = Object.fromEntries(
         Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)),
       );

@@ -28,6 +28,8 @@ export function orgRouteFor(secret: string) {
     const { middleware = [], responses, ...rest } = route;
     const access: Record<number, unknown> = { 401: problems[401], 404: problems[404] };
     if (role !== 'member') access[403] = problems[403];
+    // A write to an organization being deleted or deleted (docs/spec.md §12).
+    if (route.method !== 'get') access[409] = problems[409];
     const merged = { ...responses, ...access } as Record<string, unknown>;
     return createRoute({
       ...rest,

@@ -5,8 +5,11 @@ import { ProblemError } from './problem';
 /** `?limit=&cursor=` for keyset pages; the cursor is opaque to clients. */
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(1000).optional(),
+  // Not length-checked here: any cursor this API did not issue is 400 (decodeCursor), not 422.
+  cursor: z.string().optional(),
 };
+
+const MAX_CURSOR_LENGTH = 1000;
 
 export function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
@@ -48,8 +51,8 @@ function holds(field: CursorField, value: unknown): boolean {
 
 /**
  * The values of `?cursor=` when it is one this API issued for a page keyed by `fields`; undefined
- * for the first page. Anything else — not base64url JSON, another length, a value of another type —
- * answers 422, so a forged cursor never reaches a query.
+ * for the first page. Anything else — not base64url JSON, another length, a value of another type,
+ * over 1000 characters — answers 400 (docs/spec.md §12), so a forged cursor never reaches a query.
  */
 export function decodeCursor<const F extends readonly CursorField[]>(
   cursor: string | undefined,
@@ -57,6 +60,7 @@ export function decodeCursor<const F extends readonly CursorField[]>(
 ): CursorValues<F> | undefined {
   if (cursor === undefined) return undefined;
   try {
+    if (cursor.length > MAX_CURSOR_LENGTH) throw new Error('too long');
     const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(values) &&
@@ -66,7 +70,7 @@ export function decodeCursor<const F extends readonly CursorField[]>(
       return values as CursorValues<F>;
     }
   } catch {}
-  throw new ProblemError(422, 'The cursor is not valid; use nextCursor from the previous page.', {
+  throw new ProblemError(400, 'The cursor is not valid; use nextCursor from the previous page.', {
     errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
   });
 }

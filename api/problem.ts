@@ -12,6 +12,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '../domain/errors';
+import { isOutageError } from '../lib/outage-errors';
 
 export interface FieldError {
   path: string;
@@ -110,6 +111,13 @@ export function handleError(error: Error, c: Context, explain415?: (c: Context) 
         ? 'The request body is not valid JSON.'
         : error.message || (TITLES[error.status] ?? 'Error');
     return problemResponse(c, error.status as ContentfulStatusCode, detail);
+  }
+  // docs/spec.md §12: a statement past DB_STATEMENT_TIMEOUT_MS, or Postgres away, is 503, never 500.
+  if (isOutageError(error)) {
+    c.get('logger')?.warn({ err: error }, 'a dependency is unavailable');
+    return problemResponse(c, 503, 'The database is busy or unavailable; try again shortly.', {
+      headers: { 'Retry-After': '1' },
+    });
   }
   c.get('logger')?.error({ err: error }, 'unhandled error');
   return problemResponse(

@@ -10,13 +10,16 @@ import { onShutdownSignal } from '../lib/shutdown';
 import { createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
 import { LiveEventHub } from '../services/live-events';
 import { startS3EventQueue } from '../services/s3-event-queue';
+import { startWorkflowOutboxRelay } from '../services/workflow-outbox';
 import { createApp } from './app';
 import { metricsApp } from './middleware/metrics';
 
 const config = loadConfigOrExit();
 const errorReports = rollbarStream(config, 'api');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'api', reportTo: errorReports });
-const sequelize = createSequelize(config.DATABASE_URL);
+const sequelize = createSequelize(config.DATABASE_URL, {
+  statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+});
 const temporal = createTemporalClient(config);
 
 try {
@@ -45,6 +48,8 @@ const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'ale_api_' });
 const liveEvents = new LiveEventHub({ databaseUrl: config.DATABASE_URL, sequelize, logger });
 const app = createApp({ config, sequelize, temporal, logger, metricsRegistry, liveEvents });
+// Starts and signals that a Temporal outage (or a crash after a commit) left in the outbox.
+const outboxRelay = startWorkflowOutboxRelay({ config, sequelize, temporal, logger });
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
   logger.info(
     { host: config.HOST, port: info.port },
@@ -76,6 +81,7 @@ onShutdownSignal(logger, 10_000, async () => {
   await liveEvents.closeAll();
   await closed;
   metricsServer.close();
+  await outboxRelay.stop();
   await temporal.connection.close();
   await sequelize.close();
   await errorReports?.flush();

@@ -73,11 +73,6 @@ export function withInsertedInvitation(
   });
 }
 
-/** Removes an invitation whose workflow could not be started, so the admin can invite again. */
-export async function deleteInvitation(db: Db, id: string): Promise<void> {
-  await execute(db, 'DELETE FROM invitations WHERE id = $id', { id });
-}
-
 export function findInvitation(db: Db, id: string): Promise<InvitationRow | undefined> {
   return queryOne<InvitationRow>(db, `SELECT ${COLUMNS} FROM invitations WHERE id = $id`, { id });
 }
@@ -216,10 +211,11 @@ export async function markInvitationSent(db: Db, id: string, kind: 'invitation' 
 }
 
 export async function markInvitationFailed(db: Db, id: string, reason: string): Promise<void> {
+  // docs/spec.md §12: failed only when no send ever succeeded — a delivered link stays valid.
   await execute(
     db,
     `UPDATE invitations SET status = 'failed', failure_reason = $reason, updated_at = now()
-      WHERE id = $id AND status IN ${OPEN}`,
+      WHERE id = $id AND status = 'pending' AND sent_at IS NULL`,
     { id, reason },
   );
 }

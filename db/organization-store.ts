@@ -144,15 +144,6 @@ export async function recordOrganizationDeletion(db: Db, id: string): Promise<vo
   );
 }
 
-/** The API could not hand a recorded change to its workflow; the organization shows it can be retried. */
-export async function markOrganizationUnsignalled(db: Db, id: string, reason: string): Promise<void> {
-  await execute(
-    db,
-    `UPDATE organizations SET status = 'failed', failure_reason = $reason, updated_at = now() WHERE id = $id`,
-    { id, reason },
-  );
-}
-
 /**
  * DNS for `subdomain` is in sync: the organization is active, unless the API has meanwhile recorded
  * another subdomain (a queued change will finish it) or a deletion. Whether it was marked.

@@ -85,6 +85,35 @@ export async function countRosterMembersInFile(tx: Db, target: ImportTarget) {
   return { active: counts?.active ?? 0, inFile: counts?.inFile ?? 0 };
 }
 
+/**
+ * The replace guard's numbers taken BEFORE any row is written (docs/spec.md §4.2): the active
+ * members of the import's roster as it is, and how many of them the file's keys name (its external
+ * ids, and the e-mails of its rows without one).
+ */
+export async function countRosterMembersInKeys(
+  db: Db,
+  target: Omit<ImportTarget, 'importId'>,
+  keys: { externalIds: readonly string[]; emails: readonly string[] },
+) {
+  const { table, keyExpr, scope } = replaceSql(target.kind);
+  const counts = await queryOne<{ active: number; inFile: number }>(
+    db,
+    `WITH f AS (
+       SELECT 'x:' || unnest($externalIds::text[]) AS key
+       UNION SELECT 'e:' || lower(unnest($emails::text[]))
+     )
+     SELECT count(*)::int AS active, count(f.key)::int AS "inFile"
+     FROM ${table} m LEFT JOIN f ON f.key = ${keyExpr} WHERE ${scope}`,
+    {
+      organizationId: target.organizationId,
+      externalIds: [...keys.externalIds],
+      emails: [...keys.emails],
+      ...kindBind(target.kind),
+    },
+  );
+  return { active: counts?.active ?? 0, inFile: counts?.inFile ?? 0 };
+}
+
 /** Deactivates the active members of the roster that the import's file does not hold; returns how many. */
 export function deactivateMissingRosterMembers(tx: Db, target: ImportTarget): Promise<number> {
   const { table, scope, missing } = replaceSql(target.kind);

@@ -326,14 +326,47 @@ RETURNING cancel_requested_at`,
 }
 
 /**
- * Whether S3 drops for the organization may start imports: it exists and is not deleted. (A read of
+ * Whether S3 drops for the organization may start imports: it exists and is neither being deleted nor
+ * deleted (docs/spec.md §12). (A read of
  * `organizations` that belongs in the organization store once there is one.)
  */
 export async function organizationAcceptsImports(db: Db, organizationId: string): Promise<boolean> {
   const row = await queryOne<{ id: string }>(
     db,
-    "SELECT id FROM organizations WHERE id = $organizationId AND status <> 'deleted'",
+    "SELECT id FROM organizations WHERE id = $organizationId AND status NOT IN ('deprovisioning', 'deleted')",
     { organizationId },
   );
   return row !== undefined;
+}
+
+/**
+ * docs/spec.md §4.2: imports of one organization and kind run one at a time, in arrival order. The
+ * open imports (queued or running, not dry runs) of the same organization and kind that arrived
+ * before this one, oldest first; and whether this one was asked to cancel. Undefined when it does
+ * not exist.
+ */
+export async function rosterImportsAhead(
+  db: Db,
+  importId: string,
+): Promise<
+  | { ahead: { id: string; workflowId: string | null }[]; cancelRequested: boolean; dryRun: boolean }
+  | undefined
+> {
+  const row = await queryOne<{
+    ahead: { id: string; workflowId: string | null }[];
+    cancel_requested: boolean;
+    dry_run: boolean;
+  }>(
+    db,
+    `SELECT i.cancel_requested_at IS NOT NULL AS cancel_requested, i.dry_run,
+       COALESCE((SELECT json_agg(json_build_object('id', o.id, 'workflowId', o.workflow_id)
+                                 ORDER BY o.created_at, o.id)
+                 FROM roster_imports o
+                 WHERE o.organization_id = i.organization_id AND o.kind = i.kind
+                   AND o.status IN ('queued', 'running') AND NOT o.dry_run AND o.id <> i.id
+                   AND (o.created_at, o.id) < (i.created_at, i.id)), '[]'::json) AS ahead
+     FROM roster_imports i WHERE i.id = $importId`,
+    { importId },
+  );
+  return row && { ahead: row.ahead, cancelRequested: row.cancel_requested, dryRun: row.dry_run };
 }

@@ -133,6 +133,23 @@ ${d.reviewUrl}
 <p>Or paste this link into your browser:<br>${e.reviewUrl}</p>`,
       ),
   }),
+  // docs/spec.md §12, to platform admins: which run and a link to it — never its people or rows.
+  'work-alert': defineTemplate({
+    required: ['what', 'state', 'workflowId', 'link'],
+    subject: (d) => `ALE: ${d.what} ${d.state === 'failed' ? 'failed' : 'is still retrying'}`,
+    text: (d) =>
+      `${d.what} (workflow ${d.workflowId}) ${d.state === 'failed' ? 'failed' : 'has been retrying for a long time: a dependency may be down'}.
+
+Its status says why; the workflow is here:
+${d.link}
+`,
+    html: (e) =>
+      layout(
+        e,
+        `<p>${e.what} (workflow <code>${e.workflowId}</code>) ${e.state === 'failed' ? 'failed' : 'has been retrying for a long time: a dependency may be down'}.</p>
+<p>Its status says why; the workflow is here:<br>${e.link}</p>`,
+      ),
+  }),
   // An exclusion list that stopped updating (docs/spec.md §8): the platform's admins act on it.
   'exclusion-source-alert': defineTemplate({
     required: ['sourceName', 'state', 'detail'],

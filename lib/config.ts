@@ -33,6 +33,8 @@ export const configSchema = z.object({
   POSTGRES_PASSWORD: z.string().default('postgres'),
   POSTGRES_DB: z.string().default('ale'),
 
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+
   TEMPORAL_ADDRESS: z
     .string()
     .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port')
@@ -50,6 +52,8 @@ export const configSchema = z.object({
       'expected keyId:base64(32 bytes), newest first, comma-separated',
     )
     .default(DEV_SECRETS.TEMPORAL_PAYLOAD_KEY),
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  OUTBOX_RETRY_MAX_DELAY_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WORKER_SHUTDOWN_GRACE_TIME: seconds.default(30),
   WORKER_ENSURE_SCHEDULES: z.stringbool().default(true),
   WORKER_METRICS_ADDRESS: z

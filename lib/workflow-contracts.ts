@@ -10,6 +10,27 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const selfCheckWorkflowId = (checkId: string) => `self-check/${checkId}`;
 
+// ── Work alerts (docs/spec.md §12, workflows/work-alerts.ts): a failed or long-retrying run, shown and emailed.
+export type WorkAlertKind = 'exclusion-screening' | 'oig-sync';
+export type WorkAlertState = 'retrying' | 'failed';
+/** How long a run may go on before it counts as retrying (workflow inputs shorten it in tests). */
+export const WORK_ALERT_AFTER_SECONDS = 30 * 60;
+export interface WorkAlertInput {
+  kind: WorkAlertKind;
+  state: WorkAlertState;
+  organizationId: string | null;
+  reason: string | null; // null for `retrying`: the activity reads the pending activities
+}
+/** The platform admins to email; the emails' idempotency keys make a repeat send nothing. */
+export interface WorkAlertRecorded {
+  recipients: string[];
+  temporalUiUrl: string;
+}
+/** A screening's optional second argument: seconds before a run still going counts as retrying. */
+export interface ScreeningOptions {
+  alertAfterSeconds?: number;
+}
+
 // ── Exclusion screening (docs/spec.md §4.5) ──────────────────────────────────────────────────────────────
 // Other workflows start it as a child by type name (parentClosePolicy ABANDON), so they do not
 // depend on its module.
@@ -234,6 +255,8 @@ export interface OigSyncInput {
   trigger: 'schedule' | 'manual';
   /** Import even when the page date, ETag or hash say the list is unchanged. */
   force?: boolean;
+  /** Seconds before a sync still going counts as retrying (WORK_ALERT_AFTER_SECONDS). */
+  alertAfterSeconds?: number;
 }
 
 export interface OigSyncResult {
@@ -313,8 +336,6 @@ export interface OigFileFacts {
 
 /** The failure type of a sync that classified the file against a list another writer changed since. */
 export const OIG_LIST_CHANGED = 'OigListChanged';
-
-// ── Exclusion sources other than the LEIE (docs/spec.md §8) ─────────────────────────────────────────
 
 export const EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE = 'exclusionSourceSync';
 /** One Temporal Schedule per enabled non-LEIE source (the LEIE keeps `oig-daily-sync`). */

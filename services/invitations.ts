@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Client, type SignalDefinition, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client, SignalDefinition } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { recordAudit } from '../db/audit-store';
 import {
-  deleteInvitation,
   findOrganizationInvitation,
   type InvitationRow,
   listOpenInvitationsForEmail,
@@ -23,6 +22,7 @@ import {
   type Role,
   type UserRow,
 } from '../db/user-store';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import {
   ConflictError,
   DomainError,
@@ -31,7 +31,6 @@ import {
   InvalidInputError,
   NotFoundError,
   UnauthenticatedError,
-  UnavailableError,
 } from '../domain/errors';
 import { passwordProblem } from '../domain/password-policy';
 import type { Config } from '../lib/config';
@@ -46,6 +45,7 @@ import {
   invitationRevokedSignal,
   invitationWorkflowId,
 } from '../lib/workflow-contracts';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /**
  * Invitations (docs/spec.md §4.3): the API records and closes them here; the invitation workflow
@@ -86,21 +86,22 @@ const auditInvitation = (
   });
 
 export function createInvitationService({ config, sequelize, temporal }: InvitationServiceDeps) {
-  /** Signals the invitation's workflow; a workflow that already ended has nothing left to do. */
-  async function signalWorkflow(
-    invitation: InvitationRow,
-    signal: SignalDefinition<[]>,
-  ): Promise<'signalled' | 'not-running'> {
-    try {
-      await temporal.workflow
-        .getHandle(invitation.workflow_id ?? invitationWorkflowId(invitation.id))
-        .signal(signal);
-      return 'signalled';
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return 'not-running';
-      throw error;
-    }
-  }
+  const outbox = { sequelize, temporal, config };
+
+  /** Records, in `tx`, a signal to the invitation's workflow (docs/spec.md §12: the outbox delivers it). */
+  const recordSignal = (tx: Db, invitation: InvitationRow, signal: SignalDefinition<[]>) =>
+    recordWorkflowIntent(tx, invitationWorkflowId(invitation.id), {
+      kind: 'signal',
+      workflowId: invitation.workflow_id ?? invitationWorkflowId(invitation.id),
+      signal: signal.name,
+      signalArgs: [],
+    });
+
+  /** Delivers what the invitation's entity has waiting; the outcome of `intentId` when it was delivered now. */
+  const deliver = async (invitationId: string, logger: Logger, intentId?: string) =>
+    (await deliverWorkflowIntentsOf({ ...outbox, logger }, invitationWorkflowId(invitationId))).get(
+      intentId ?? '',
+    );
 
   async function findInOrganization(organizationId: string, id: string) {
     const invitation = await findOrganizationInvitation(sequelize, organizationId, id);
@@ -140,25 +141,22 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
           token_id: randomUUID(),
           workflow_id: workflowId,
         },
-        (created, tx) => auditInvitation(tx, actor.userId, 'invitation.created', created, { role }),
+        async (created, tx) => {
+          await auditInvitation(tx, actor.userId, 'invitation.created', created, { role });
+          const workflowInput: InvitationWorkflowInput = { invitationId: id };
+          await recordWorkflowIntent(tx, workflowId, {
+            kind: 'start',
+            workflowType: INVITATION_WORKFLOW_TYPE,
+            workflowId,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [workflowInput],
+          });
+        },
       );
       if (!invitation) {
         throw new ConflictError(`An invitation for ${email} is still open; resend or revoke it.`);
       }
-
-      try {
-        const workflowInput: InvitationWorkflowInput = { invitationId: id };
-        await temporal.workflow.start(INVITATION_WORKFLOW_TYPE, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId,
-          args: [workflowInput],
-        });
-      } catch (error) {
-        // Without its workflow the invitation would never be sent: undo it so the admin can retry.
-        actor.logger.error({ err: error, invitationId: id }, 'could not start the invitation workflow');
-        await deleteInvitation(sequelize, id);
-        throw new UnavailableError('The workflow service is unavailable; try again shortly.');
-      }
+      await deliver(id, actor.logger);
       return invitation;
     },
 
@@ -168,8 +166,12 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
       const notOpen = () =>
         new ConflictError(`The invitation is ${invitation.status}; create a new invitation instead.`);
       if (!isOpen(invitation)) throw notOpen();
-      if ((await signalWorkflow(invitation, invitationResendSignal)) === 'not-running') throw notOpen();
-      await auditInvitation(sequelize, actor.userId, 'invitation.resent', invitation);
+      const intentId = await withWorkflowIntents(sequelize, async (tx) => {
+        await auditInvitation(tx, actor.userId, 'invitation.resent', invitation);
+        return recordSignal(tx, invitation, invitationResendSignal);
+      });
+      // Delivered now, a workflow that has already ended says the invitation cannot be resent.
+      if ((await deliver(id, actor.logger, intentId)) === 'not-running') throw notOpen();
       return invitation;
     },
 
@@ -181,15 +183,11 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
         if (!isOpen(row)) throw new ConflictError(`The invitation is already ${row.status}.`);
         const revoked = await markInvitationRevoked(tx, row.id);
         await auditInvitation(tx, actor.userId, 'invitation.revoked', row);
+        // The row is revoked (accept answers 410); the signal only ends the waiting workflow.
+        await recordSignal(tx, row, invitationRevokedSignal);
         return revoked;
       });
-      // The row is already revoked (accept answers 410); the signal only ends the waiting workflow.
-      await signalWorkflow(invitation, invitationRevokedSignal).catch((error) =>
-        actor.logger.warn(
-          { err: error, invitationId: id },
-          'could not signal revoke; the workflow ends at expiry',
-        ),
-      );
+      await deliver(id, actor.logger);
       return invitation;
     },
 
@@ -217,6 +215,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
             });
             const accepted = await markInvitationAccepted(tx, invitation.id);
             await auditInvitation(tx, account.id, 'invitation.accepted', invitation, { via: 'sso' });
+            await recordSignal(tx, invitation, invitationAcceptedSignal);
             return { account, accepted };
           });
         // Two sign-ins creating the one account at the same instant: the loser finds the winner's.
@@ -226,9 +225,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
         });
         if (!outcome) continue;
         user = outcome.account;
-        await signalWorkflow(outcome.accepted, invitationAcceptedSignal).catch((error) =>
-          logger.warn({ err: error, invitationId: outcome.accepted.id }, 'could not signal accept'),
-        );
+        await deliver(outcome.accepted.id, logger);
       }
       return user;
     },
@@ -298,6 +295,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
           });
           const accepted = await markInvitationAccepted(tx, invitation.id);
           await auditInvitation(tx, user.id, 'invitation.accepted', invitation);
+          await recordSignal(tx, invitation, invitationAcceptedSignal);
           return { user, invitation: accepted };
         });
       // Two invitations for one new address accepted at the same instant: the loser retries once
@@ -307,9 +305,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
         throw error;
       });
 
-      await signalWorkflow(accepted.invitation, invitationAcceptedSignal).catch((error) =>
-        logger.warn({ err: error, invitationId: accepted.invitation.id }, 'could not signal accept'),
-      );
+      await deliver(accepted.invitation.id, logger);
       return accepted;
     },
   };

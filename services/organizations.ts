@@ -6,7 +6,6 @@ import { recordAudit } from '../db/audit-store';
 import {
   findOrganization,
   markOrganizationRetrying,
-  markOrganizationUnsignalled,
   type OrganizationRow,
   type OrganizationStatus,
   recordOrganizationDeletion,
@@ -15,7 +14,9 @@ import {
   withInsertedOrganization,
   withLockedOrganization,
 } from '../db/organization-store';
-import { ConflictError, UnavailableError } from '../domain/errors';
+import type { Db } from '../db/sql';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
+import { ConflictError } from '../domain/errors';
 import { inspectLogo } from '../domain/logo';
 import { createS3Client } from '../lib/aws';
 import type { Config } from '../lib/config';
@@ -27,6 +28,7 @@ import {
   organizationChangeSignal,
   organizationWorkflowId,
 } from '../lib/workflow-contracts';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /**
  * Changes to an organization (docs/spec.md §4.1): each is recorded in Postgres first, then handed to
@@ -77,33 +79,33 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
   const s3 = createS3Client(config);
 
   /**
-   * Hands a recorded change to the organization's workflow, starting it if it is not running.
-   * `liveSubdomain` is what a new run may assume is in DNS (the subdomain before this change).
-   * If Temporal cannot be reached the organization shows `failed` so it can be retried.
+   * Records, in the transaction `tx` of the change, its hand-over to the organization's workflow
+   * (signalWithStart: started if it is not running). `liveSubdomain` is what a new run may assume is
+   * in DNS (the subdomain before this change). The outbox delivers it (docs/spec.md §12), in order
+   * with the organization's earlier changes, also when Temporal is down now.
    */
-  async function signalLifecycle(
+  async function recordLifecycleSignal(
+    tx: Db,
     organizationId: string,
     change: OrganizationChange,
     liveSubdomain: string | null,
-  ): Promise<OrganizationChangeAccepted> {
+  ): Promise<void> {
     const workflowId = organizationWorkflowId(organizationId);
-    try {
-      await temporal.workflow.signalWithStart(ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        args: [newOrganizationLifecycleInput(organizationId, liveSubdomain)],
-        signal: organizationChangeSignal,
-        signalArgs: [change],
-      });
-    } catch (error) {
-      logger.error({ err: error, organizationId }, 'could not signal the organization workflow');
-      await markOrganizationUnsignalled(
-        sequelize,
-        organizationId,
-        'The change was recorded but its workflow could not be reached; retry it.',
-      );
-      throw new UnavailableError('The workflow service is unavailable; the change can be retried.');
-    }
+    await recordWorkflowIntent(tx, workflowId, {
+      kind: 'signalWithStart',
+      workflowType: ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
+      workflowId,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [newOrganizationLifecycleInput(organizationId, liveSubdomain)],
+      signal: organizationChangeSignal.name,
+      signalArgs: [change],
+    });
+  }
+
+  /** Delivers the organization's waiting changes now if Temporal answers; answers with its state. */
+  async function handedOver(organizationId: string): Promise<OrganizationChangeAccepted> {
+    const workflowId = organizationWorkflowId(organizationId);
+    await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, workflowId);
     return accepted(organizationId, workflowId);
   }
 
@@ -127,15 +129,17 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       const organization = await withInsertedOrganization(
         sequelize,
         { ...input, status: 'provisioning', dns_status: 'pending' },
-        (created, tx) =>
-          recordAudit(tx, {
+        async (created, tx) => {
+          await recordAudit(tx, {
             ...audited(actorUserId, created.id),
             action: 'organization.create',
             details: { subdomain },
-          }),
+          });
+          await recordLifecycleSignal(tx, created.id, { kind: 'ensureSubdomain', subdomain }, null);
+        },
       );
       if (!organization) throw subdomainTaken(subdomain);
-      return signalLifecycle(organization.id, { kind: 'ensureSubdomain', subdomain }, null);
+      return handedOver(organization.id);
     },
 
     /**
@@ -167,17 +171,19 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
             details: { from: organization.subdomain, to: subdomain },
           });
           if (!(await recordSubdomainChange(tx, organizationId, subdomain))) throw subdomainTaken(subdomain);
+          await recordLifecycleSignal(
+            tx,
+            organizationId,
+            { kind: 'ensureSubdomain', subdomain },
+            liveSubdomainOf(organization),
+          );
         }
         return organization;
       });
       if (subdomain === undefined || subdomain === previous.subdomain) {
         return { organization: await current(organizationId), workflowId: null };
       }
-      return signalLifecycle(
-        organizationId,
-        { kind: 'ensureSubdomain', subdomain },
-        liveSubdomainOf(previous),
-      );
+      return handedOver(organizationId);
     },
 
     /**
@@ -193,12 +199,20 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       const info = await inspectLogo(bytes);
       const stagedKey = `${config.AWS_S3_KEY_PREFIX}logo-uploads/${organization.id}/${randomUUID()}`;
       await s3.send(new PutObjectCommand({ Bucket: config.AWS_S3_BUCKET_NAME, Key: stagedKey, Body: bytes }));
-      await recordAudit(sequelize, {
-        ...audited(actorUserId, organization.id),
-        action: 'organization.logo_change',
-        details: { format: info.format, width: info.width, height: info.height, bytes: bytes.length },
+      await withWorkflowIntents(sequelize, async (tx) => {
+        await recordAudit(tx, {
+          ...audited(actorUserId, organization.id),
+          action: 'organization.logo_change',
+          details: { format: info.format, width: info.width, height: info.height, bytes: bytes.length },
+        });
+        await recordLifecycleSignal(
+          tx,
+          organization.id,
+          { kind: 'setLogo', stagedKey },
+          liveSubdomainOf(organization),
+        );
       });
-      return signalLifecycle(organization.id, { kind: 'setLogo', stagedKey }, liveSubdomainOf(organization));
+      return handedOver(organization.id);
     },
 
     async removeLogo(
@@ -206,11 +220,19 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       organization: OrganizationRow,
     ): Promise<OrganizationChangeAccepted> {
       assertAcceptsChanges(organization);
-      await recordAudit(sequelize, {
-        ...audited(actorUserId, organization.id),
-        action: 'organization.logo_remove',
+      await withWorkflowIntents(sequelize, async (tx) => {
+        await recordAudit(tx, {
+          ...audited(actorUserId, organization.id),
+          action: 'organization.logo_remove',
+        });
+        await recordLifecycleSignal(
+          tx,
+          organization.id,
+          { kind: 'removeLogo' },
+          liveSubdomainOf(organization),
+        );
       });
-      return signalLifecycle(organization.id, { kind: 'removeLogo' }, liveSubdomainOf(organization));
+      return handedOver(organization.id);
     },
 
     /** Re-applies the change that left the organization failed. */
@@ -218,7 +240,7 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       actorUserId: string,
       organizationId: string,
     ): Promise<OrganizationChangeAccepted> {
-      const organization = await withLockedOrganization(sequelize, organizationId, async (locked, tx) => {
+      await withLockedOrganization(sequelize, organizationId, async (locked, tx) => {
         if (locked.status !== 'failed') {
           throw new ConflictError(`Only a failed organization can be retried; this one is ${locked.status}.`);
         }
@@ -228,13 +250,14 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
           details: { failureReason: locked.failure_reason },
         });
         await markOrganizationRetrying(tx, organizationId);
-        return locked;
+        await recordLifecycleSignal(
+          tx,
+          organizationId,
+          { kind: 'retry', subdomain: locked.subdomain },
+          liveSubdomainOf(locked),
+        );
       });
-      return signalLifecycle(
-        organizationId,
-        { kind: 'retry', subdomain: organization.subdomain },
-        liveSubdomainOf(organization),
-      );
+      return handedOver(organizationId);
     },
 
     /** Deprovisions the organization; a deletion already under way is answered with its workflow. */
@@ -242,27 +265,25 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       actorUserId: string,
       organizationId: string,
     ): Promise<OrganizationChangeAccepted> {
-      const { organization, alreadyDeleting } = await withLockedOrganization(
-        sequelize,
-        organizationId,
-        async (locked, tx) => {
-          if (locked.status === 'deleted') throw new ConflictError('The organization is already deleted.');
-          if (locked.status === 'deprovisioning') return { organization: locked, alreadyDeleting: true };
-          await recordAudit(tx, {
-            ...audited(actorUserId, organizationId),
-            action: 'organization.delete',
-            details: { subdomain: locked.subdomain },
-          });
-          await recordOrganizationDeletion(tx, organizationId);
-          return { organization: locked, alreadyDeleting: false };
-        },
-      );
+      const alreadyDeleting = await withLockedOrganization(sequelize, organizationId, async (locked, tx) => {
+        if (locked.status === 'deleted') throw new ConflictError('The organization is already deleted.');
+        if (locked.status === 'deprovisioning') return true;
+        await recordAudit(tx, {
+          ...audited(actorUserId, organizationId),
+          action: 'organization.delete',
+          details: { subdomain: locked.subdomain },
+        });
+        await recordOrganizationDeletion(tx, organizationId);
+        await recordLifecycleSignal(
+          tx,
+          organizationId,
+          { kind: 'deprovision', subdomain: locked.subdomain },
+          liveSubdomainOf(locked),
+        );
+        return false;
+      });
       if (alreadyDeleting) return accepted(organizationId, organizationWorkflowId(organizationId));
-      return signalLifecycle(
-        organizationId,
-        { kind: 'deprovision', subdomain: organization.subdomain },
-        liveSubdomainOf(organization),
-      );
+      return handedOver(organizationId);
     },
   };
 }

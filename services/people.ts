@@ -8,9 +8,11 @@ import {
   insertEmployee,
   updateEmployee as updateEmployeeRow,
 } from '../db/people-store';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { InvalidInputError, NotFoundError } from '../domain/errors';
 import { type RowError, validateRosterRow } from '../domain/roster-row';
-import { type ScreeningDeps, startEmployeeScreening } from './screenings';
+import { employeeEntityKey, recordEmployeeScreening, type ScreeningDeps } from './screenings';
+import { deliverWorkflowIntentsOf } from './workflow-outbox';
 
 type RecordColumn = (typeof EMPLOYEE_RECORD_COLUMNS)[number];
 type Status = 'active' | 'inactive';
@@ -84,20 +86,24 @@ export async function createEmployee(
   },
 ): Promise<ScreenedEmployee> {
   const record = validatedRecord(input.kind, input.fields);
-  const employee = await insertEmployee(deps.sequelize, {
-    organizationId: input.organizationId,
-    kind: input.kind,
-    status: input.fields.status ?? 'active',
-    record,
+  const screened = await withWorkflowIntents(deps.sequelize, async (tx) => {
+    const employee = await insertEmployee(tx, {
+      organizationId: input.organizationId,
+      kind: input.kind,
+      status: input.fields.status ?? 'active',
+      record,
+    });
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'employee.created',
+      entityType: 'employee',
+      entityId: employee.id,
+      organizationId: employee.organization_id,
+    });
+    return { employee, workflowId: await recordEmployeeScreening(tx, deps.config, employee) };
   });
-  await recordAudit(deps.sequelize, {
-    actorUserId: input.actorUserId,
-    action: 'employee.created',
-    entityType: 'employee',
-    entityId: employee.id,
-    organizationId: employee.organization_id,
-  });
-  return { employee, workflowId: await startEmployeeScreening(deps, employee) };
+  await deliverWorkflowIntentsOf(deps, employeeEntityKey(screened.employee.id));
+  return screened;
 }
 
 /**
@@ -124,22 +130,26 @@ export async function updateEmployee(
     merged[FIELDS[column]] = given === undefined ? (Array.isArray(kept) ? kept.join('; ') : kept) : given;
   }
   const record = validatedRecord(current.kind, merged);
-  const employee = await updateEmployeeRow(deps.sequelize, {
-    organizationId,
-    id,
-    status: input.fields.status ?? current.status,
-    record,
+  const screened = await withWorkflowIntents(deps.sequelize, async (tx) => {
+    const employee = await updateEmployeeRow(tx, {
+      organizationId,
+      id,
+      status: input.fields.status ?? current.status,
+      record,
+    });
+    if (!employee) throw employeeNotFound(id);
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'employee.updated',
+      entityType: 'employee',
+      entityId: employee.id,
+      organizationId: employee.organization_id,
+      details: { fields: Object.keys(input.fields) },
+    });
+    return { employee, workflowId: await recordEmployeeScreening(tx, deps.config, employee) };
   });
-  if (!employee) throw employeeNotFound(id);
-  await recordAudit(deps.sequelize, {
-    actorUserId: input.actorUserId,
-    action: 'employee.updated',
-    entityType: 'employee',
-    entityId: employee.id,
-    organizationId: employee.organization_id,
-    details: { fields: Object.keys(input.fields) },
-  });
-  return { employee, workflowId: await startEmployeeScreening(deps, employee) };
+  await deliverWorkflowIntentsOf(deps, employeeEntityKey(id));
+  return screened;
 }
 
 /** Marks a person inactive; the row and its exclusion-match history are kept. */

@@ -41,7 +41,7 @@ async function importRosterDrop(deps: RosterImportDeps, record: S3EventRecord): 
   const drop = dropOfKey(config, key);
   if (!drop) return ignore('not under <kind>-list/<organizationId>/');
   if (!(await organizationAcceptsImports(sequelize, drop.organizationId))) {
-    return ignore(`organization ${drop.organizationId} does not exist`);
+    return ignore(`organization ${drop.organizationId} does not exist or is being deleted`);
   }
   const version = record.s3.object.eTag ?? record.s3.object.sequencer ?? '';
   const { row, created } = await startRosterImport(deps, {

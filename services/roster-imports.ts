@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { recordAudit } from '../db/audit-store';
 import {
@@ -13,6 +13,7 @@ import {
   requestRosterImportCancel,
   rosterImportErrorPage,
 } from '../db/roster-import-store';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
 import { dropPrefix, formatOfKey, uploadPrefix } from '../domain/roster-object-keys';
 import { neutralizeCsvCell } from '../domain/roster-row';
@@ -22,6 +23,7 @@ import {
   type RosterKind,
   rosterImportWorkflowId,
 } from '../lib/workflow-contracts';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /** Roster imports as the API and the S3 webhook start and read them (docs/spec.md §4.2). */
 
@@ -46,8 +48,15 @@ export interface NewImport {
 }
 
 /**
- * Records the import and starts `roster-import/<id>`. With a deterministic id (S3 events) a second
- * call finds the row and starts nothing new; a row left `queued` by a crash is started again.
+ * The outbox entity of an organization's imports of one kind: their workflows start in arrival
+ * order, which is the order in which they then take turns (docs/spec.md §4.2).
+ */
+const importsEntityKey = (organizationId: string, kind: RosterKind) =>
+  `roster-imports/${organizationId}/${kind}`;
+
+/**
+ * Records the import and, in the same transaction, the start of `roster-import/<id>` (the outbox
+ * delivers it). With a deterministic id (S3 events) a second call finds the row and starts nothing new.
  */
 export async function startRosterImport(
   deps: RosterImportDeps,
@@ -55,25 +64,23 @@ export async function startRosterImport(
 ): Promise<{ row: RosterImportRow; created: boolean }> {
   const id = input.id ?? randomUUID();
   const workflowId = rosterImportWorkflowId(id);
-  const inserted = await insertRosterImport(deps.sequelize, {
-    id,
-    organizationId: input.organizationId,
-    kind: input.kind,
-    bucket: input.bucket,
-    key: input.key,
-    etag: input.etag ?? null,
-    format: input.format,
-    mode: input.mode,
-    dryRun: input.dryRun,
-    force: input.force,
-    workflowId,
-    createdBy: input.createdBy,
-  });
-  const created = inserted !== undefined;
-  const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
-  if (!row) throw new NotFoundError(`Import ${id} was not found.`);
-  if (created) {
-    await recordAudit(deps.sequelize, {
+  const inserted = await withWorkflowIntents(deps.sequelize, async (tx) => {
+    const row = await insertRosterImport(tx, {
+      id,
+      organizationId: input.organizationId,
+      kind: input.kind,
+      bucket: input.bucket,
+      key: input.key,
+      etag: input.etag ?? null,
+      format: input.format,
+      mode: input.mode,
+      dryRun: input.dryRun,
+      force: input.force,
+      workflowId,
+      createdBy: input.createdBy,
+    });
+    if (!row) return undefined;
+    await recordAudit(tx, {
       actorUserId: input.createdBy,
       action: 'roster_import.created',
       entityType: 'roster_import',
@@ -87,19 +94,22 @@ export async function startRosterImport(
         format: input.format,
       },
     });
-  }
-  if (created || row.status === 'queued') {
-    try {
-      await deps.temporal.workflow.start(ROSTER_IMPORT_WORKFLOW_TYPE, {
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [{ importId: id }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-  }
+    // The outbox starts it (docs/spec.md §12), also when Temporal is down right now.
+    await recordWorkflowIntent(tx, importsEntityKey(input.organizationId, input.kind), {
+      kind: 'start',
+      workflowType: ROSTER_IMPORT_WORKFLOW_TYPE,
+      workflowId,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      args: [{ importId: id }],
+      reuse: 'reject-duplicate',
+    });
+    return row;
+  });
+  const created = inserted !== undefined;
+  const row = inserted ?? (await findOrganizationRosterImport(deps.sequelize, input.organizationId, id));
+  if (!row) throw new NotFoundError(`Import ${id} was not found.`);
+  // A redelivered event delivers what its first delivery may have left waiting.
+  await deliverWorkflowIntentsOf(deps, importsEntityKey(input.organizationId, input.kind));
   return { row, created };
 }
 
@@ -166,26 +176,40 @@ export async function organizationRosterImport(sequelize: Sequelize, organizatio
   return row;
 }
 
-/** Asks a queued or running import to stop between batches; an ended one is a ConflictError. */
+/**
+ * Cancels a queued or running import (docs/spec.md §12: a real workflow cancellation, through the
+ * outbox, after its start): a queued one ends at once, a running one between batches, keeping what
+ * it committed. The row's cancel request is the same stop for the reading activity. An ended import
+ * is a ConflictError.
+ */
 export async function cancelRosterImport(
-  sequelize: Sequelize,
+  deps: RosterImportDeps,
   input: { organizationId: string; id: string; actorUserId: string },
 ) {
   const { organizationId, id } = input;
-  const current = await organizationRosterImport(sequelize, organizationId, id);
-  const row = await requestRosterImportCancel(sequelize, id);
+  const current = await organizationRosterImport(deps.sequelize, organizationId, id);
+  const row = await withWorkflowIntents(deps.sequelize, async (tx) => {
+    const requested = await requestRosterImportCancel(tx, id);
+    if (!requested) return undefined;
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'roster_import.cancel_requested',
+      entityType: 'roster_import',
+      entityId: id,
+      organizationId: requested.organization_id,
+    });
+    await recordWorkflowIntent(tx, importsEntityKey(requested.organization_id, requested.kind), {
+      kind: 'cancel',
+      workflowId: requested.workflow_id ?? rosterImportWorkflowId(id),
+    });
+    return requested;
+  });
   if (!row) {
     throw new ConflictError(
       `Import ${id} has already ${current.status === 'cancelled' ? 'been cancelled' : current.status}.`,
     );
   }
-  await recordAudit(sequelize, {
-    actorUserId: input.actorUserId,
-    action: 'roster_import.cancel_requested',
-    entityType: 'roster_import',
-    entityId: id,
-    organizationId: row.organization_id,
-  });
+  await deliverWorkflowIntentsOf(deps, importsEntityKey(row.organization_id, row.kind));
   return row;
 }
 

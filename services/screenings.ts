@@ -1,4 +1,4 @@
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import type { EmployeeRow } from '../db/people-store';
 import { claimScreeningRun } from '../db/screening-run-store';
@@ -7,6 +7,7 @@ import {
   findExclusionMatch,
   recordExclusionMatchReview,
 } from '../db/screening-store';
+import type { Db } from '../db/sql';
 import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -16,15 +17,24 @@ import {
   type ScreeningScope,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
+import { recordWorkflowIntent } from './workflow-outbox';
 
 export interface ScreeningDeps {
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'OUTBOX_RETRY_MAX_DELAY_MS'>;
 }
 
-/** Starts the screening of one person at this version; the same version never starts twice. */
-export async function startEmployeeScreening(
-  { temporal, config }: ScreeningDeps,
+/** The outbox entity of a person: their screenings are started in the order they were changed. */
+export const employeeEntityKey = (employeeId: string) => `employee/${employeeId}`;
+
+/**
+ * Records, in the transaction `tx` of the person's change, the screening of that version of the
+ * person (docs/spec.md §12: delivered by the outbox); the same version never starts twice.
+ * Returns the workflow id.
+ */
+export async function recordEmployeeScreening(
+  tx: Db,
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
   row: Pick<EmployeeRow, 'id' | 'organization_id' | 'updated_at'>,
 ): Promise<string> {
   const workflowId = screeningWorkflowId('employees', `${row.id}-${new Date(row.updated_at).getTime()}`);
@@ -33,15 +43,13 @@ export async function startEmployeeScreening(
     organizationId: row.organization_id,
     employeeIds: [row.id],
   };
-  try {
-    await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      args: [scope],
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
+  await recordWorkflowIntent(tx, employeeEntityKey(row.id), {
+    kind: 'start',
+    workflowType: SCREENING_WORKFLOW_TYPE,
+    workflowId,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [scope],
+  });
   return workflowId;
 }
 

@@ -8,6 +8,7 @@ import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
 import { createDataConverter } from '../lib/temporal';
 import { activeTracing } from '../lib/tracing-state';
+import { patientRetries } from './patient-retries';
 
 /** One worker on `taskQueue` with every workflow (from `bundleWorkflows()`) and activity. */
 export function createWorker(options: {
@@ -28,7 +29,11 @@ export function createWorker(options: {
     activities: createActivities(deps),
     dataConverter: createDataConverter(deps.config),
     interceptors: {
-      activity: [...(tracing ? [tracing.activityInterceptor] : []), ...(options.activityInterceptors ?? [])],
+      activity: [
+        patientRetries(),
+        ...(tracing ? [tracing.activityInterceptor] : []),
+        ...(options.activityInterceptors ?? []),
+      ],
     },
     // The workflow sandbox's spans (its bundle has the tracing interceptors when tracing is on).
     sinks: tracing?.workflowSinks,

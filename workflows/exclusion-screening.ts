@@ -7,16 +7,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { screeningScopeProblem } from '../domain/screening-scope';
-import type { ScreeningResult, ScreeningScope } from '../lib/workflow-contracts';
+import { PATIENT_RETRY } from '../lib/retry-policy';
+import type { ScreeningOptions, ScreeningResult, ScreeningScope } from '../lib/workflow-contracts';
+import { withWorkAlerts } from './work-alerts';
 
+// Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: PATIENT_RETRY,
 });
 
 // Chunked and heartbeating: a lost worker is noticed within the heartbeat timeout and the retry
@@ -24,12 +22,7 @@ const db = proxyActivities<Activities>({
 const matching = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '2 minutes',
-    maximumAttempts: 10,
-  },
+  retry: PATIENT_RETRY,
 });
 
 // SendGrid 429/5xx back off; a rejected address (EmailRejected) is not retried.
@@ -54,12 +47,23 @@ const email = proxyActivities<Activities>({
  * organizations alerted. An alert nobody could receive leaves the matches un-alerted for the next
  * run and fails this one with `ExclusionAlertUndelivered`, so it shows in the Web UI.
  */
-export async function exclusionScreening(scope: ScreeningScope): Promise<ScreeningResult> {
+export async function exclusionScreening(
+  scope: ScreeningScope,
+  options: ScreeningOptions = {},
+): Promise<ScreeningResult> {
   const problem = screeningScopeProblem(scope);
   if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidScreeningScope');
   // Executions started before runs were recorded replay without the two recording activities.
   if (!patched('screening-runs')) return screen(scope);
+  const organizationId = 'organizationId' in scope ? scope.organizationId : null;
+  return withWorkAlerts(
+    { kind: 'exclusion-screening', organizationId, alertAfterSeconds: options.alertAfterSeconds },
+    () => recordedScreening(scope),
+  );
+}
 
+/** The screening between the records of its run (docs/spec.md §10). */
+async function recordedScreening(scope: ScreeningScope): Promise<ScreeningResult> {
   const run = await db.startScreeningRun(scope);
   let result: ScreeningResult;
   try {

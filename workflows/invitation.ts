@@ -7,6 +7,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import { OrganizationIdAttribute } from '../lib/search-attributes';
 import {
   type InvitationEmailKind,
@@ -17,9 +18,10 @@ import {
   invitationRevokedSignal,
 } from '../lib/workflow-contracts';
 
+// Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 10 },
+  retry: PATIENT_RETRY,
 });
 
 // SendGrid 429/5xx are retried with exponential backoff (about half an hour in all); a rejection
@@ -41,7 +43,8 @@ function failureReason(error: ActivityFailure): string {
 
 /**
  * invitation: send the email → wait for accept / revoke / resend → one reminder if still
- * pending → expire. A send the provider rejects marks the invitation failed with the reason.
+ * pending → expire. A first send the provider rejects marks the invitation failed with the reason;
+ * a later one (reminder, resend) leaves it open, since the link already delivered still works.
  */
 export async function invitation({
   invitationId,
@@ -62,8 +65,15 @@ export async function invitation({
   let emailsSent = 0;
   const result = (outcome: InvitationWorkflowResult['outcome']) => ({ outcome, emailsSent });
 
-  /** 'sent', 'closed' when the row is no longer open, 'failed' once the row is marked failed. */
-  async function send(kind: InvitationEmailKind, sequence: number): Promise<'sent' | 'closed' | 'failed'> {
+  /**
+   * 'sent', 'closed' when the row is no longer open, 'failed' once the row is marked failed,
+   * 'not-sent' when a reminder or resend failed after an earlier email was delivered: that link
+   * still works, so the invitation stays open (docs/spec.md §12).
+   */
+  async function send(
+    kind: InvitationEmailKind,
+    sequence: number,
+  ): Promise<'sent' | 'closed' | 'failed' | 'not-sent'> {
     try {
       const { open } = await email.sendInvitationEmail({ invitationId, kind, sequence });
       if (!open) return 'closed';
@@ -71,6 +81,8 @@ export async function invitation({
       return 'sent';
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
+      // Executions that marked a delivered invitation failed replay as they ran.
+      if (emailsSent > 0 && patched('delivered-invitation-stays-open')) return 'not-sent';
       await db.markInvitationFailed({ invitationId, reason: failureReason(error) });
       return 'failed';
     }
@@ -84,7 +96,7 @@ export async function invitation({
   if (!plan.open) return result('closed');
 
   const first = await send('invitation', 0);
-  if (first !== 'sent') return result(first);
+  if (first === 'closed' || first === 'failed') return result(first);
 
   const reminderAt = Date.now() + plan.reminderAfterMs;
   let reminderDue = reminderAt < plan.expiresAtMs;
@@ -97,7 +109,7 @@ export async function invitation({
     );
     if (accepted) return result('accepted');
     if (revoked) return result('revoked');
-    let outcome: 'sent' | 'closed' | 'failed';
+    let outcome: 'sent' | 'closed' | 'failed' | 'not-sent';
     if (resendsRequested > resendsDone) {
       resendsDone++;
       outcome = await send('invitation', resendsDone);
@@ -108,6 +120,6 @@ export async function invitation({
       const { expired } = await db.expireInvitation(invitationId);
       return result(expired ? 'expired' : 'closed');
     }
-    if (outcome !== 'sent') return result(outcome);
+    if (outcome === 'closed' || outcome === 'failed') return result(outcome);
   }
 }

@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import { screeningSearchAttributes } from '../lib/search-attributes';
 import {
   type OigCheckRecord,
@@ -20,6 +21,7 @@ import {
   type ScreeningScope,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
+import { withWorkAlerts } from './work-alerts';
 
 // The OIG site: a few spaced attempts, then the check fails with the reason (the next daily run
 // tries again). File problems (HTML page, wrong header, oversized…) are non-retryable.
@@ -30,21 +32,18 @@ const site = proxyActivities<Activities>({
 });
 
 // The one-pass import (download → archive → COPY → swap): it heartbeats while streaming and
-// applying; a killed worker is noticed within the heartbeat timeout and the retry starts over.
+// applying; a killed worker is noticed within the heartbeat timeout and the retry starts over. Its
+// Postgres and S3 work is idempotent, so an outage is retried as long as it lasts; a refused file
+// is non-retryable and any other error stops after a few attempts (workers/patient-retries.ts).
 const importer = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+  retry: PATIENT_RETRY,
 });
 
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 8,
-  },
+  retry: PATIENT_RETRY,
 });
 
 /**
@@ -53,7 +52,14 @@ const db = proxyActivities<Activities>({
  * keys), in one activity → rescreen.
  * On failure: record a `failed` check with the reason (the current list is untouched) and fail.
  */
-export async function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
+export function oigSync(input: OigSyncInput): Promise<OigSyncResult> {
+  return withWorkAlerts(
+    { kind: 'oig-sync', organizationId: null, alertAfterSeconds: input.alertAfterSeconds },
+    () => sync(input),
+  );
+}
+
+async function sync(input: OigSyncInput): Promise<OigSyncResult> {
   const force = input.force ?? false;
   const check: OigCheckRecord = {
     checkId: uuid4(),

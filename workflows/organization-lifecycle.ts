@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import {
   type OrganizationChange,
   type OrganizationLifecycleInput,
@@ -36,9 +37,10 @@ const images = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', maximumAttempts: 4 },
 });
+// Postgres work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10 },
+  retry: { ...PATIENT_RETRY, initialInterval: '500 milliseconds' },
 });
 
 const DEFAULT_SETTINGS: OrganizationLifecycleSettings = {

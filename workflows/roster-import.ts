@@ -8,10 +8,12 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  sleep,
   startChild,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { PATIENT_RETRY } from '../lib/retry-policy';
 import {
   OrganizationIdAttribute,
   RosterKindAttribute,
@@ -25,27 +27,21 @@ import {
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 
+// Postgres and S3 work, idempotent: retried as long as an outage lasts (docs/spec.md §12).
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
+  retry: PATIENT_RETRY,
 });
+
+/** The longest wait between two looks at whether an import's turn has come. */
+const TURN_POLL_MAX_SECONDS = 10;
 
 // Reading a big file takes minutes; the heartbeat both detects a dead worker and delivers cancellation.
 const reader = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
+  retry: PATIENT_RETRY,
 });
 
 /**
@@ -56,6 +52,7 @@ const reader = proxyActivities<Activities>({
 export async function rosterImport({ importId, batchSize }: RosterImportInput): Promise<RosterImportSummary> {
   let summary: RosterImportSummary;
   try {
+    if (patched('one-import-at-a-time')) await waitForTurn(importId);
     const prepared = await db.prepareRosterImport(importId);
     // Operators filter the Web UI by organization and roster (docs/spec.md §12); a new command, so patched.
     if (patched('search-attributes')) {
@@ -65,6 +62,9 @@ export async function rosterImport({ importId, batchSize }: RosterImportInput): 
       ]);
     }
     const today = new Date().toISOString().slice(0, 10);
+    // docs/spec.md §4.2: the replace guard decides before any row is written (executions started
+    // before this replay without the check; their guard is the finish step's).
+    if (patched('replace-guard-first')) await reader.checkRosterReplace(importId, { today });
     const read = await reader.importRosterRows(importId, { batchSize, today });
     summary = read.cancelled
       ? await db.markRosterImportCancelled(importId)
@@ -81,6 +81,19 @@ export async function rosterImport({ importId, batchSize }: RosterImportInput): 
   }
   await screenChanges(summary);
   return summary;
+}
+
+/**
+ * docs/spec.md §4.2: imports of one organization and kind run one at a time, in arrival order; this
+ * one stays `queued` until the earlier ones have ended (a cancel requested meanwhile goes on, so
+ * the import ends cancelled at once).
+ */
+async function waitForTurn(importId: string): Promise<void> {
+  let seconds = 1;
+  while ((await db.rosterImportTurn(importId)) === 'wait') {
+    await sleep(`${seconds} seconds`);
+    seconds = Math.min(seconds * 2, TURN_POLL_MAX_SECONDS);
+  }
 }
 
 function failureReason(error: unknown): string {

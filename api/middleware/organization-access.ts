@@ -20,6 +20,21 @@ function checkRole(orgId: string, minimum: Role, role: Role | undefined | null):
   return role;
 }
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Deleting an organization that is already being deleted answers with that deletion (202). */
+const DELETION = /^\/v1\/organizations\/[^/]+\/?$/;
+
+/** docs/spec.md §12: a write to an organization being deleted, or deleted, is 409. */
+function assertWritable(method: string, path: string, organization: OrganizationRow) {
+  if (READS.has(method) || (method === 'DELETE' && DELETION.test(path))) return;
+  if (organization.status === 'deprovisioning' || organization.status === 'deleted') {
+    throw new ProblemError(
+      409,
+      `The organization ${organization.status === 'deleted' ? 'has been deleted' : 'is being deleted'}; it takes no more changes.`,
+    );
+  }
+}
+
 /**
  * The one place org-scoped routes are authorized (api/org-route.ts puts it on each of them): a valid
  * access token of an open session of an existing user (401 otherwise, as `authenticate`), then `:orgId` — a caller who
@@ -45,6 +60,7 @@ export function requireOrgAccess(secret: string, minimum: Role) {
     );
     c.set('organization', organization as OrganizationRow);
     c.set('role', role);
+    assertWritable(c.req.method, c.req.path, organization as OrganizationRow);
     await next();
   });
 }

@@ -219,7 +219,7 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
     const invalid = await call(api, 'GET', `/v1/organizations/${org.id}/employees?cursor=abc`, {
       token: member.token,
     });
-    assert.equal(invalid.status, 422);
+    assert.equal(invalid.status, 400, 'a malformed cursor is 400 (docs/spec.md §12)');
   });
 
   it('the name search is answered from an index, never a sequential scan (EXPLAIN)', async () => {

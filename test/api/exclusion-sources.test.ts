@@ -243,9 +243,12 @@ describe('exclusion sources API (docs/spec.md §8)', () => {
       disabled.body.items.map((item: { source: string }) => item.source),
       ['sam'],
     );
-    for (const query of ['q=x', 'source=nope', 'npi=12', 'cursor=zzz']) {
+    for (const query of ['q=x', 'source=nope', 'npi=12']) {
       const refused = await call(app, 'GET', `/v1/exclusions?${query}`, { token: member.token });
       assert.equal(refused.status, 422, query);
     }
+    // docs/spec.md §12: a malformed cursor is 400.
+    const badCursor = await call(app, 'GET', '/v1/exclusions?cursor=zzz', { token: member.token });
+    assert.equal(badCursor.status, 400);
   });
 });

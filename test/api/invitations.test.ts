@@ -120,7 +120,7 @@ describe('POST /v1/organizations/{orgId}/invitations', () => {
     const forged = await call(w.app, 'GET', `${w.invitationsPath}?cursor=${base64url(['x', 'y'])}`, {
       token: w.admin.token,
     });
-    assert.equal(forged.status, 422);
+    assert.equal(forged.status, 400, 'a malformed cursor is 400 (docs/spec.md §12)');
   });
 });
 

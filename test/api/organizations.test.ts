@@ -163,7 +163,7 @@ describe('GET /v1/organizations[/{orgId}]', () => {
     assert.equal(first.body.items.length, 1);
     assert.equal(typeof first.body.nextCursor, 'string');
     const bad = await call(app, 'GET', '/v1/organizations?cursor=nonsense', { token: admin.token });
-    assert.equal(bad.status, 422);
+    assert.equal(bad.status, 400, 'a malformed cursor is 400 (docs/spec.md §12)');
   });
 
   it('shows one organization with hostname, status, dnsStatus and logoUrl to its members; 404 to others', async () => {

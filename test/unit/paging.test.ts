@@ -9,7 +9,7 @@ function refused(cursor: string, fields: Parameters<typeof decodeCursor>[1]) {
     () => decodeCursor(cursor, fields),
     (error: unknown) =>
       error instanceof ProblemError &&
-      error.status === 422 &&
+      error.status === 400 &&
       error.extra.errors?.[0]?.path === 'query.cursor',
   );
 }

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
+import { IdempotencyHeaders, idempotentCreate } from '../../middleware/idempotency';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
@@ -77,7 +78,7 @@ const UpdateSchema = z
   .openapi('UpdateEmployee');
 
 const SearchQuery = z.object({
-  q: z.string().trim().min(1).max(200).optional().openapi({
+  q: z.string().trim().min(2, 'q needs at least 2 characters').max(200).optional().openapi({
     description: 'Name (trigram substring on the normalized full name), or an exact externalId, email or NPI',
   }),
   kind: PersonKindParam.optional(),
@@ -113,7 +114,8 @@ export function employeeRouteDefinitions(secret: string) {
       path: '/v1/organizations/{orgId}/employees',
       tags: ['employees'],
       summary: 'Add an employee or caregiver by hand; starts their exclusion screening',
-      request: { params: OrgParams, body: jsonBody(CreateSchema) },
+      middleware: [idempotentCreate()],
+      request: { params: OrgParams, headers: IdempotencyHeaders, body: jsonBody(CreateSchema) },
       responses: {
         202: acceptedResponse(Accepted, 'Created; screening started'),
         409: problems[409],

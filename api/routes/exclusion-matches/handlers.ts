@@ -2,6 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import { findLastImport } from '../../../db/exclusion-list-store';
 import { findScreeningRun, lastSucceededRun, type ScreeningRunRow } from '../../../db/screening-run-store';
 import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
+import { openWorkAlert, type WorkAlertRow } from '../../../db/work-alert-store';
 import { NotFoundError } from '../../../domain/errors';
 import { NO_LIST_LOADED } from '../../../domain/list-state';
 import { temporalUiLink } from '../../../lib/temporal';
@@ -56,7 +57,12 @@ function serialize(row: ExclusionMatchView) {
 const screeningPath = (organizationId: string, id: string) =>
   `/v1/organizations/${organizationId}/exclusion-screenings/${id}`;
 
-function screeningJson(config: AppDeps['config'], organizationId: string, row: ScreeningRunRow) {
+function screeningJson(
+  config: AppDeps['config'],
+  organizationId: string,
+  row: ScreeningRunRow,
+  alert: WorkAlertRow | undefined,
+) {
   return {
     id: row.id,
     organizationId,
@@ -67,6 +73,7 @@ function screeningJson(config: AppDeps['config'], organizationId: string, row: S
     matchesOpened: row.matches_opened,
     matchesResolved: row.matches_resolved,
     error: row.error,
+    alert: alert ? { state: alert.state, reason: alert.reason, since: alert.since.toISOString() } : null,
     workflowId: row.workflow_id,
     startedAt: row.started_at.toISOString(),
     finishedAt: iso(row.finished_at),
@@ -144,6 +151,7 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       const organizationId = c.var.organization.id;
       const run = await findScreeningRun(sequelize, organizationId, id);
       if (!run) throw new NotFoundError(`Exclusion screening ${id} was not found.`);
-      return c.json(screeningJson(config, organizationId, run), 200);
+      const alert = await openWorkAlert(sequelize, run.workflow_id, run.workflow_run_id);
+      return c.json(screeningJson(config, organizationId, run, alert), 200);
     });
 }

@@ -141,6 +141,17 @@ export const ScreeningRunSchema = z
     matchesOpened: z.number().int().nullable(),
     matchesResolved: z.number().int().nullable(),
     error: z.string().nullable(),
+    alert: z
+      .object({
+        state: z.enum(['retrying', 'failed']),
+        reason: z.string(),
+        since: z.string(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          'docs/spec.md §12: `retrying` while the run has been going for 30 minutes (a dependency is down; platform admins were emailed), `failed` once it failed; null otherwise',
+      }),
     workflowId: z.string(),
     startedAt: z.string(),
     finishedAt: z.string().nullable(),

@@ -176,7 +176,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
       });
     })
     .openapi(routes.cancelImport, async (c) => {
-      const row = await cancelRosterImport(sequelize, {
+      const row = await cancelRosterImport(deps, {
         organizationId: c.var.organization.id,
         id: c.req.valid('param').id,
         actorUserId: c.var.user.id,

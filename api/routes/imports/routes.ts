@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { AcceptedFields, acceptedResponse, ResourceLinks } from '../../accepted';
+import { IdempotencyHeaders, idempotentCreate } from '../../middleware/idempotency';
 import type { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { jsonResponse, problems, RosterKindParam, UuidParam } from '../../schemas';
@@ -126,9 +127,11 @@ export function importRouteDefinitions(orgRoute: ReturnType<typeof orgRouteFor>)
         'form (`curl -F`) or another content type answers 415: send the file itself, e.g. ' +
         "`curl -H 'Content-Type: text/csv' --data-binary @roster.csv '…/imports?kind=employees'`.\n\n" +
         `## Roster columns\n\n${rosterColumnsMarkdown()}`,
+      middleware: [idempotentCreate()],
       request: {
         params: z.object({ orgId: UuidParam }),
         query: ImportQuery,
+        headers: IdempotencyHeaders,
         body: {
           required: false,
           // The file first: it is the usual way in, and what a 415 shows as the example.
@@ -141,6 +144,7 @@ export function importRouteDefinitions(orgRoute: ReturnType<typeof orgRouteFor>)
       },
       responses: {
         202: acceptedResponse(Accepted, 'Import queued'),
+        409: problems[409],
         413: problems[413],
         415: problems[415],
         422: problems[422],

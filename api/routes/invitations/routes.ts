@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
+import { IdempotencyHeaders, idempotentCreate } from '../../middleware/idempotency';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
@@ -72,7 +73,8 @@ export function invitationRouteDefinitions(secret: string) {
       path: '/v1/organizations/{orgId}/invitations',
       tags: ['invitations'],
       summary: 'Invite someone by email; starts the invitation workflow',
-      request: { params: orgParams, body: jsonBody(CreateInvitationSchema) },
+      middleware: [idempotentCreate()],
+      request: { params: orgParams, headers: IdempotencyHeaders, body: jsonBody(CreateInvitationSchema) },
       responses: {
         202: acceptedResponse(InvitationAcceptedSchema, 'Invitation created; the email is on its way'),
         409: problems[409],

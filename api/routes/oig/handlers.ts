@@ -1,5 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
+import { openRetryingAlert } from '../../../db/work-alert-store';
 import { listStateWarning } from '../../../domain/list-state';
 import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
 import { accepted, acceptedBody } from '../../accepted';
@@ -33,7 +34,10 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
   const routes = oigRouteDefinitions(config.AUTH_JWT_SECRET);
   return createRouter()
     .openapi(routes.status, async (c) => {
-      const status = await readOigStatus({ config, sequelize, temporal, logger });
+      const [status, retrying] = await Promise.all([
+        readOigStatus({ config, sequelize, temporal, logger }),
+        openRetryingAlert(sequelize, 'oig-sync'),
+      ]);
       const { lastCheck, lastImport, nextScheduledRunAt } = status;
       return c.json(
         {
@@ -54,6 +58,13 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
           rowCount: status.rowCount,
           nextScheduledRunAt: nextScheduledRunAt ? nextScheduledRunAt.toISOString() : null,
           schedule: status.schedule,
+          retrying: retrying
+            ? {
+                workflowId: retrying.workflow_id,
+                reason: retrying.reason,
+                since: retrying.since.toISOString(),
+              }
+            : null,
         },
         200,
       );

@@ -61,6 +61,10 @@ const OigStatusSchema = z
     schedule: z.object({ id: z.string(), paused: z.boolean() }).nullable().openapi({
       description: 'Null when the Schedule does not exist (no worker started yet) or Temporal is down',
     }),
+    retrying: z.object({ workflowId: z.string(), reason: z.string(), since: z.string() }).nullable().openapi({
+      description:
+        'docs/spec.md §12: a sync that has been going for 30 minutes (a dependency is down; platform admins were emailed); null otherwise',
+    }),
   })
   .openapi('OigStatus');
 
@@ -141,7 +145,7 @@ export function oigRouteDefinitions(jwtSecret: string) {
       middleware: [auth] as const,
       request: {
         query: z.object({
-          q: z.string().trim().min(1).max(200).optional(),
+          q: z.string().trim().min(2, 'q needs at least 2 characters').max(200).optional(),
           npi: z
             .string()
             .regex(/^\d{10}$/, 'expected 10 digits')

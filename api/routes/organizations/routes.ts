@@ -10,6 +10,7 @@ import {
 import { AcceptedFields, acceptedResponse, ResourceLinks } from '../../accepted';
 import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
 import { limitBody } from '../../middleware/body-limit';
+import { IdempotencyHeaders, idempotentCreate } from '../../middleware/idempotency';
 import type { OrgEnv } from '../../middleware/organization-access';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
@@ -90,8 +91,8 @@ export function organizationRouteDefinitions(secret: string) {
       tags: ['organizations'],
       summary: 'Create an organization and start provisioning its subdomain',
       security: bearerAuth,
-      middleware: [auth, requirePlatformAdmin] as const,
-      request: { body: jsonBody(CreateOrganizationSchema) },
+      middleware: [auth, requirePlatformAdmin, idempotentCreate()] as const,
+      request: { headers: IdempotencyHeaders, body: jsonBody(CreateOrganizationSchema) },
       responses: {
         202: acceptedResponse(AcceptedOrganizationSchema, 'Recorded; provisioning runs in organization/<id>'),
         401: problems[401],

@@ -38,7 +38,7 @@ export function patientRouteDefinitions(secret: string) {
       request: {
         params: z.object({ orgId: UuidParam }),
         query: z.object({
-          q: z.string().trim().min(1).max(200).optional(),
+          q: z.string().trim().min(2, 'q needs at least 2 characters').max(200).optional(),
           status: z.enum(['active', 'inactive']).optional(),
           ...PageQuery,
         }),

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { query } from '../../db/sql';
+import { insertWorkAlert } from '../../db/work-alert-store';
+import { formatLeieFile, generateLeieRows } from '../../scripts/generate-leie';
+import { oigSync } from '../../workflows/oig-sync';
+import { createUser } from '../support/fixtures';
+import { call } from '../support/http';
+import { OigSiteStub } from '../support/oig-site-stub';
+import { stack } from '../support/stack';
+
+/**
+ * docs/spec.md §12 for the OIG sync: Postgres away longer than the alert delay (30 minutes, here
+ * 3 s) — the sync waits it out, ends with exactly the file's rows, and the run was recorded as
+ * retrying and emailed to platform admins; GET /v1/oig/status shows a sync that is retrying.
+ */
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const resetOigState = () =>
+  stack().sequelize.query('TRUNCATE oig_employees_exclusion; DELETE FROM oig_exclusions_check;');
+
+describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function () {
+  this.timeout(180_000);
+  let site: OigSiteStub;
+  before(async () => {
+    site = await OigSiteStub.start();
+  });
+  after(async () => {
+    await resetOigState();
+    await site.close();
+  });
+
+  it('waits the outage out and imports exactly the file; the run was recorded retrying, emailed, then cleared', async () => {
+    await resetOigState();
+    const platformAdmin = await createUser({ platformAdmin: true });
+    const rows = [...generateLeieRows(5_000, 7)];
+    site.setPageDate('12-01-2026');
+    site.setCsv({ body: formatLeieFile(rows), etag: '"outage"' });
+    const taskQueue = `oig-outage-${randomUUID()}`;
+    const workflowId = `oig-sync/outage-${randomUUID()}`;
+    const handle = await stack().temporal.workflow.start(oigSync, {
+      taskQueue,
+      workflowId,
+      args: [{ trigger: 'manual', alertAfterSeconds: 3 }],
+    });
+    const worker = await stack().createWorker(taskQueue, { ...site.config, EMAIL_PROVIDER: 'log' });
+    let running: Promise<void> | undefined;
+    await stack().restart.postgres(async () => {
+      running = worker.run();
+      await sleep(10_000);
+    });
+    let result: Awaited<ReturnType<typeof handle.result>>;
+    try {
+      result = await handle.result();
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+    assert.equal(result.status, 'imported');
+    assert.equal(result.rowCount, rows.length);
+    const [count] = await query<{ n: number }>(
+      stack().sequelize,
+      'SELECT count(*)::int AS n FROM oig_employees_exclusion',
+    );
+    assert.equal(count?.n, rows.length);
+    const checks = await query<{ status: string }>(
+      stack().sequelize,
+      'SELECT status FROM oig_exclusions_check WHERE workflow_id = $workflowId',
+      { workflowId },
+    );
+    assert.deepEqual(
+      checks.map((check) => check.status),
+      ['imported'],
+    );
+
+    const alerts = await query<{ state: string; reason: string; cleared_at: Date | null }>(
+      stack().sequelize,
+      'SELECT state, reason, cleared_at FROM work_alerts WHERE workflow_id = $workflowId',
+      { workflowId },
+    );
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0]?.state, 'retrying');
+    assert.match(alerts[0]?.reason ?? '', /still retrying: .*\(attempt \d+\)/);
+    assert.ok(alerts[0]?.cleared_at);
+    const emails = await query<{ subject: string }>(
+      stack().sequelize,
+      `SELECT subject FROM email_messages WHERE template = 'work-alert' AND to_address = $to AND idempotency_key LIKE $key`,
+      { to: platformAdmin.user.email, key: `work-alert/${workflowId}/%` },
+    );
+    assert.deepEqual(
+      emails.map((email) => email.subject),
+      ['ALE: The OIG exclusion list sync is still retrying'],
+    );
+    const status = await call(stack().createApp(), 'GET', '/v1/oig/status', { token: platformAdmin.token });
+    assert.equal(status.body.retrying, null, 'a sync that finished shows no alert');
+  });
+
+  it('GET /v1/oig/status shows a sync that is still retrying', async () => {
+    const user = await createUser();
+    const workflowId = `oig-sync/retrying-${randomUUID()}`;
+    await insertWorkAlert(stack().sequelize, {
+      kind: 'oig-sync',
+      workflow_id: workflowId,
+      workflow_run_id: randomUUID(),
+      state: 'retrying',
+      reason: 'still retrying: importOigList (attempt 31)',
+      organization_id: null,
+    });
+    const status = await call(stack().createApp(), 'GET', '/v1/oig/status', { token: user.token });
+    assert.equal(status.status, 200);
+    assert.equal(status.body.retrying.workflowId, workflowId);
+    assert.equal(status.body.retrying.reason, 'still retrying: importOigList (attempt 31)');
+    await stack().sequelize.query('UPDATE work_alerts SET cleared_at = now() WHERE workflow_id = $1', {
+      bind: [workflowId],
+    });
+  });
+});
