@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { type MatchStatus, REVIEW_TRANSITIONS, reviewNeedsNote } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { recordAudit } from './audit-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
@@ -7,7 +8,9 @@ import { type Db, execute, inTransaction, query, queryOne } from './sql';
 /**
  * Exclusion screening and its matches: every statement on exclusion_matches — the set-based
  * screening (its SQL text built in db/screening-match-sql.ts), the alerts, and the API's list and
- * review — and the reads of employees and the LEIE that screening needs.
+ * review — the reads of their history (exclusion_match_events, written by the table's triggers,
+ * db/migrations/1300-match-review-trail.ts), and the reads of employees and the LEIE that
+ * screening needs.
  */
 
 /** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
@@ -96,8 +99,8 @@ export async function screenAddedExclusions(
 }
 
 /**
- * Resolves the scope's open and confirmed matches whose LEIE row left the list (`removed_from_list`)
- * or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
+ * Resolves the scope's open, under-review and confirmed matches whose LEIE row left the list
+ * (`removed_from_list`) or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
  * empty (never loaded), so a missing list cannot resolve every match.
  */
 export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promise<number> {
@@ -111,7 +114,7 @@ export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promi
      FROM exclusion_matches m
      LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key
      WHERE target.id = m.id
-       AND m.status IN ('open', 'confirmed')
+       AND m.status IN ('open', 'under_review', 'confirmed')
        AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
        AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
        AND ${sql.matches}
@@ -178,9 +181,6 @@ export function markAlerted(db: Db, matchIds: string[]): Promise<number> {
     { matchIds },
   );
 }
-
-export const MATCH_STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
-export type MatchStatus = (typeof MATCH_STATUSES)[number];
 
 export interface ExclusionMatchRow {
   id: string;
@@ -271,36 +271,75 @@ export function findExclusionMatch(
   );
 }
 
-/** What came of a review: the match is missing, resolved (not reviewable) or now reviewed. */
-export type ReviewOutcome = 'missing' | 'resolved' | 'reviewed';
+export interface MatchEventRow {
+  id: string;
+  at: Date;
+  actor_user_id: string | null;
+  actor_name: string | null;
+  actor_email: string | null;
+  from_status: MatchStatus | null;
+  to_status: MatchStatus;
+  note: string | null;
+  resolution: string | null;
+}
+
+/** A match's history, oldest first: its detection, then every change of status. */
+export function listMatchEvents(db: Db, organizationId: string, matchId: string): Promise<MatchEventRow[]> {
+  return query<MatchEventRow>(
+    db,
+    `SELECT ev.id, ev.at, ev.actor_user_id, u.name AS actor_name, u.email AS actor_email,
+       ev.from_status, ev.to_status, ev.note, ev.resolution
+     FROM exclusion_match_events ev LEFT JOIN users u ON u.id = ev.actor_user_id
+     WHERE ev.organization_id = $organizationId AND ev.match_id = $matchId
+     ORDER BY ev.at, ev.created_at, ev.id`,
+    { organizationId, matchId },
+  );
+}
 
 /**
- * Records an admin's decision on a match, with its note, and audits it in the same transaction, the
- * match's row locked meanwhile. Resolved matches (their exclusion no longer applies) are left as they are.
+ * What came of a review: the match is missing, the move is not one a reviewer may make from its
+ * status (with the ones that are), the move needs a note, or the match is now reviewed.
+ */
+export type ReviewOutcome =
+  | { kind: 'missing' }
+  | { kind: 'not_allowed'; from: MatchStatus; allowed: readonly MatchStatus[] }
+  | { kind: 'note_required'; from: MatchStatus }
+  | { kind: 'reviewed' };
+
+/**
+ * Moves a match to `status` for a reviewer, with its note, under the match's row lock, and audits it
+ * in the same transaction. The table's trigger records the event (at, actor, from, to, note) from
+ * reviewed_by, reviewed_at and note, which only reviews write.
  */
 export function recordExclusionMatchReview(
   sequelize: Sequelize,
   review: {
     organizationId: string;
     id: string;
-    status: 'confirmed' | 'dismissed';
+    status: MatchStatus;
     note: string | null;
     userId: string;
   },
 ): Promise<ReviewOutcome> {
   const { organizationId, id, status, note, userId } = review;
-  return inTransaction(sequelize, async (tx) => {
+  return inTransaction(sequelize, async (tx): Promise<ReviewOutcome> => {
     const current = await queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
       tx,
       'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
       { orgId: organizationId, id },
     );
-    if (!current) return 'missing';
-    if (current.status === 'resolved') return 'resolved';
+    if (!current) return { kind: 'missing' };
+    const allowed = REVIEW_TRANSITIONS[current.status];
+    if (!allowed.includes(status)) return { kind: 'not_allowed', from: current.status, allowed };
+    if (note === null && reviewNeedsNote(current.status, status)) {
+      return { kind: 'note_required', from: current.status };
+    }
     await execute(
       tx,
       `UPDATE exclusion_matches
-          SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = now(), updated_at = now()
+          SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = clock_timestamp(),
+              resolution = CASE WHEN $status = 'resolved' THEN 'resolved_by_reviewer' ELSE NULL END,
+              updated_at = now()
         WHERE id = $id`,
       { id, status, note, userId },
     );
@@ -318,6 +357,6 @@ export function recordExclusionMatchReview(
         withNote: Boolean(note),
       },
     });
-    return 'reviewed';
+    return { kind: 'reviewed' };
   });
 }

@@ -41,6 +41,7 @@ const SPEC_MINIMUM_ROLES: Record<string, MinimumRole> = {
   'GET /v1/organizations/{orgId}/patients': 'admin',
   'GET /v1/organizations/{orgId}/patients/{id}': 'admin',
   'GET /v1/organizations/{orgId}/exclusion-matches': 'admin',
+  'GET /v1/organizations/{orgId}/exclusion-matches/{id}': 'admin',
   'PATCH /v1/organizations/{orgId}/exclusion-matches/{id}': 'admin',
   'POST /v1/organizations/{orgId}/exclusion-screenings': 'admin',
   'GET /v1/organizations/{orgId}/exclusion-screenings/{id}': 'admin',

@@ -1,11 +1,19 @@
 import type { z } from '@hono/zod-openapi';
 import { findLastImport } from '../../../db/exclusion-list-store';
 import { findScreeningRun, lastSucceededRun, type ScreeningRunRow } from '../../../db/screening-run-store';
-import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
+import {
+  type ExclusionMatchView,
+  listExclusionMatches,
+  type MatchEventRow,
+} from '../../../db/screening-store';
 import { NotFoundError } from '../../../domain/errors';
 import { NO_LIST_LOADED } from '../../../domain/list-state';
 import { temporalUiLink } from '../../../lib/temporal';
-import { reviewExclusionMatch, startOrganizationScreening } from '../../../services/screenings';
+import {
+  exclusionMatchWithHistory,
+  reviewExclusionMatch,
+  startOrganizationScreening,
+} from '../../../services/screenings';
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
@@ -46,6 +54,22 @@ function serialize(row: ExclusionMatchView) {
       exclusion && (exclusion.waiverdate || exclusion.wvrstate)
         ? { date: exclusion.waiverdate, state: exclusion.wvrstate }
         : null,
+  };
+}
+
+function withHistory(row: ExclusionMatchView & { history: MatchEventRow[] }) {
+  return {
+    ...serialize(row),
+    history: row.history.map((event) => ({
+      at: event.at.toISOString(),
+      actor: event.actor_user_id
+        ? { userId: event.actor_user_id, name: event.actor_name, email: event.actor_email }
+        : null,
+      from: event.from_status,
+      to: event.to_status,
+      note: event.note,
+      resolution: event.resolution,
+    })),
   };
 }
 
@@ -107,6 +131,10 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       const screening = await screeningSummary(sequelize, c.var.organization.id);
       return c.json({ items: items.map(serialize), nextCursor, screening }, 200);
     })
+    .openapi(routes.get, async (c) => {
+      const { id } = c.req.valid('param');
+      return c.json(withHistory(await exclusionMatchWithHistory(sequelize, c.var.organization.id, id)), 200);
+    })
     .openapi(routes.review, async (c) => {
       const { id } = c.req.valid('param');
       const { status, note } = c.req.valid('json');
@@ -117,7 +145,7 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
         note: note ?? null,
         userId: c.var.user.id,
       });
-      return c.json(serialize(match), 200);
+      return c.json(withHistory(match), 200);
     })
     .openapi(routes.rescreen, async (c) => {
       const organizationId = c.var.organization.id;
