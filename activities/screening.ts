@@ -102,11 +102,13 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
         if (counts) return { ...progress, chunks: 1, ...counts };
       }
       const size = input.chunkSize ?? DEFAULT_SCREENING_CHUNK_SIZE;
+      // Only a comparison against a loaded list makes a person screened (last_screened_at).
+      const markScreened = (await findLastImport(sequelize)) !== null;
       for (;;) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
         const chunk = await nextChunk(sequelize, input.scope, progress.after, size);
         if (!chunk) break;
-        const counts = await screenChunk(sequelize, input.scope, chunk);
+        const counts = await screenChunk(sequelize, input.scope, chunk, { markScreened });
         progress.chunks += 1;
         progress.opened += counts.opened;
         progress.matched += counts.matched;

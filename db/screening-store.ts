@@ -2,6 +2,8 @@ import type { Sequelize } from 'sequelize';
 import { type MatchStatus, REVIEW_TRANSITIONS, reviewNeedsNote } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { recordAudit } from './audit-store';
+import { type ExclusionStatus, exclusionStatusSql } from './exclusion-status-sql';
+import { markPeopleScreened } from './people-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
@@ -58,23 +60,37 @@ async function runScreen(
   sequelize: Sequelize,
   sql: string,
   bind: Record<string, unknown>,
+  afterScreen?: (tx: Db) => Promise<void>,
 ): Promise<ChunkCounts> {
   return inTransaction(sequelize, async (tx) => {
     // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
     await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
     const row = await queryOne<ChunkCounts>(tx, sql, bind);
+    await afterScreen?.(tx);
     return row ?? { opened: 0, matched: 0, resolved: 0 };
   });
 }
 
-/** Screens one chunk of the scope's employees against every LEIE row in scope. */
+/**
+ * Screens one chunk of the scope's employees against every LEIE row in scope. With `markScreened`
+ * (a whole list is loaded and the scope compares its people against all of it), the chunk's people
+ * get `last_screened_at` in the same transaction.
+ */
 export async function screenChunk(
   sequelize: Sequelize,
   scope: ScreeningScope,
   chunk: Chunk,
+  options: { markScreened?: boolean } = {},
 ): Promise<ChunkCounts> {
   const sql = scopeSql(scope);
-  return runScreen(sequelize, screenSql(sql, 'hash'), { ...sql.bind, after: chunk.after, upto: chunk.upto });
+  const mark =
+    options.markScreened && sql.wholeList ? (tx: Db) => markPeopleScreened(tx, sql, chunk) : undefined;
+  return runScreen(
+    sequelize,
+    screenSql(sql, 'hash'),
+    { ...sql.bind, after: chunk.after, upto: chunk.upto },
+    mark,
+  );
 }
 
 /** Up to this many added keys, an OIG import probes the roster's indexes instead of scanning it. */
@@ -269,6 +285,22 @@ export function findExclusionMatch(
     `${SELECT_MATCH_VIEWS} WHERE m.organization_id = $orgId AND m.id = $id`,
     { orgId: organizationId, id },
   );
+}
+
+/** The exclusion status of some of the organization's people (db/exclusion-status-sql.ts). */
+export async function exclusionStatuses(
+  db: Db,
+  organizationId: string,
+  employeeIds: string[],
+): Promise<Map<string, ExclusionStatus>> {
+  if (employeeIds.length === 0) return new Map();
+  const rows = await query<{ id: string; exclusion_status: ExclusionStatus }>(
+    db,
+    `SELECT e.id, ${exclusionStatusSql('e')} AS exclusion_status
+     FROM employees e WHERE e.organization_id = $organizationId AND e.id = ANY($employeeIds::uuid[])`,
+    { organizationId, employeeIds },
+  );
+  return new Map(rows.map((row) => [row.id, row.exclusion_status]));
 }
 
 export interface MatchEventRow {

@@ -1,8 +1,9 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import type { ExclusionStatus } from '../../../db/exclusion-status-sql';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
-import { type ExclusionStatus, exclusionStatuses } from '../../../db/screening-run-store';
+import { exclusionStatuses } from '../../../db/screening-store';
 import { isoTimestamp } from '../../../lib/iso-timestamp';
 import {
   createEmployee,
@@ -38,6 +39,7 @@ function employeeJson(
     hireDate: row.hire_date,
     status: row.status,
     exclusionStatus,
+    lastScreenedAt: row.last_screened_at === null ? null : isoTimestamp(row.last_screened_at),
     lastImportId: row.last_import_id,
     createdAt: isoTimestamp(row.created_at),
     updatedAt: isoTimestamp(row.updated_at),
@@ -55,12 +57,12 @@ async function employeesJson(
     organizationId,
     rows.map((row) => row.id),
   );
-  return rows.map((row) => employeeJson(row, statuses.get(row.id) ?? 'not_screened'));
+  return rows.map((row) => employeeJson(row, statuses.get(row.id) ?? 'clear'));
 }
 
 async function oneEmployeeJson(sequelize: AppDeps['sequelize'], row: EmployeeSearchRow) {
   const statuses = await exclusionStatuses(sequelize, row.organization_id, [row.id]);
-  return employeeJson(row, statuses.get(row.id) ?? 'not_screened');
+  return employeeJson(row, statuses.get(row.id) ?? 'clear');
 }
 
 const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
@@ -104,12 +106,12 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
   const deps = { config, sequelize, temporal };
   return createRouter()
     .openapi(routes.search, async (c) => {
-      const { q, kind, status, npi, limit, cursor } = c.req.valid('query');
+      const { q, kind, status, npi, exclusionStatus, limit, cursor } = c.req.valid('query');
       const after = decodeCursor(cursor, ['text', 'uuid']);
       const rows = await searchEmployees(
         sequelize,
         c.var.organization.id,
-        { q, kind, status, npi },
+        { q, kind, status, npi, exclusionStatus },
         { limit: limit + 1, after },
       );
       const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);

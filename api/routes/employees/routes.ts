@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { EXCLUSION_STATUSES } from '../../../db/exclusion-status-sql';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
@@ -20,9 +21,12 @@ export const EmployeeSchema = z
     title: z.string().nullable(),
     hireDate: z.string().nullable(),
     status: z.enum(['active', 'inactive']),
-    exclusionStatus: z.enum(['clear', 'possible_match', 'excluded', 'not_screened']).openapi({
+    exclusionStatus: z.enum(EXCLUSION_STATUSES).openapi({
       description:
-        '`excluded`: a confirmed match; `possible_match`: an open one; `clear`: screened against a loaded list since the last change, no match; `not_screened`: not compared against a loaded list yet',
+        '`excluded`: a confirmed match; `possible_match`: a match open or under review; `clear`: neither. Whether the person was ever screened is `lastScreenedAt`.',
+    }),
+    lastScreenedAt: z.string().nullable().openapi({
+      description: 'When the person was last compared against a whole loaded exclusion list; null: never',
     }),
     lastImportId: z.uuid().nullable(),
     createdAt: z.string(),
@@ -72,6 +76,7 @@ const SearchQuery = z.object({
     .string()
     .regex(/^\d{10}$/)
     .optional(),
+  exclusionStatus: z.enum(EXCLUSION_STATUSES).optional(),
   ...PageQuery,
 });
 

@@ -1,0 +1,43 @@
+/**
+ * A person's `exclusionStatus` (docs/spec.md §10) as SQL text over `exclusion_matches`, for the
+ * stores that read people (db/people-store.ts filters the list by it, db/screening-store.ts reports
+ * it): `excluded` with a confirmed match, `possible_match` with one open or under review, `clear`
+ * otherwise (dismissed and resolved matches do not count). Whether the person was ever compared
+ * against a loaded list is `last_screened_at`, not this status.
+ */
+
+export const EXCLUSION_STATUSES = ['clear', 'possible_match', 'excluded'] as const;
+export type ExclusionStatus = (typeof EXCLUSION_STATUSES)[number];
+
+const PENDING = `('open', 'under_review')`;
+
+/** The status of the person `alias` (a row of employees) as a CASE expression. */
+export function exclusionStatusSql(alias: string): string {
+  return `CASE
+    WHEN EXISTS (SELECT 1 FROM exclusion_matches xm WHERE xm.employee_id = ${alias}.id AND xm.status = 'confirmed')
+      THEN 'excluded'
+    WHEN EXISTS (SELECT 1 FROM exclusion_matches xm WHERE xm.employee_id = ${alias}.id AND xm.status IN ${PENDING})
+      THEN 'possible_match'
+    ELSE 'clear' END`;
+}
+
+/**
+ * A condition keeping the people of `alias` whose status is `status`, in the organization bound to
+ * `orgParam`. The rare statuses are driven by the organization's matches (index on organization,
+ * status), so a page of `excluded` people never walks the whole roster.
+ */
+export function exclusionStatusCondition(alias: string, status: ExclusionStatus, orgParam: string): string {
+  const withStatus = (statuses: string) =>
+    `${alias}.id IN (SELECT xm.employee_id FROM exclusion_matches xm
+       WHERE xm.organization_id = ${orgParam} AND xm.status IN ${statuses})`;
+  const confirmed = `EXISTS (SELECT 1 FROM exclusion_matches xm WHERE xm.employee_id = ${alias}.id AND xm.status = 'confirmed')`;
+  switch (status) {
+    case 'excluded':
+      return withStatus(`('confirmed')`);
+    case 'possible_match':
+      return `${withStatus(PENDING)} AND NOT ${confirmed}`;
+    case 'clear':
+      return `NOT EXISTS (SELECT 1 FROM exclusion_matches xm
+        WHERE xm.employee_id = ${alias}.id AND xm.status IN ('open', 'under_review', 'confirmed'))`;
+  }
+}
