@@ -11,6 +11,7 @@ import { httpMetrics, metricsEndpoint } from './middleware/metrics';
 import { requestLogger } from './middleware/request-logger';
 import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
+import { auditLogRoutes } from './routes/audit-log/handlers';
 import { authRoutes } from './routes/auth/handlers';
 import { codecRoutes } from './routes/codec/handlers';
 import { docsRoutes } from './routes/docs/handlers';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', memberRoutes(deps));
   app.route('/', invitationRoutes(deps));
   app.route('/', oigRoutes(deps));
+  app.route('/', auditLogRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -42,6 +42,7 @@ const SPEC_MINIMUM_ROLES: Record<string, MinimumRole> = {
   'GET /v1/organizations/{orgId}/patients/{id}': 'admin',
   'GET /v1/organizations/{orgId}/exclusion-matches': 'admin',
   'GET /v1/organizations/{orgId}/exclusion-matches/{id}': 'admin',
+  'GET /v1/organizations/{orgId}/audit-log': 'admin',
   'PATCH /v1/organizations/{orgId}/exclusion-matches/{id}': 'admin',
   'POST /v1/organizations/{orgId}/exclusion-screenings': 'admin',
   'GET /v1/organizations/{orgId}/exclusion-screenings/{id}': 'admin',
