@@ -21,6 +21,9 @@ const SPEC_MINIMUM_ROLES: Record<string, MinimumRole> = {
   'DELETE /v1/organizations/{orgId}/logo': 'admin',
   'POST /v1/organizations/{orgId}/provisioning/retry': 'platform-admin',
   'GET /v1/organizations/{orgId}/members': 'member',
+  'PATCH /v1/organizations/{orgId}/members/{userId}': 'admin',
+  // A member may remove only themselves: another (here unknown) user is 403.
+  'DELETE /v1/organizations/{orgId}/members/{userId}': 'admin',
   'POST /v1/organizations/{orgId}/invitations': 'admin',
   'GET /v1/organizations/{orgId}/invitations': 'admin',
   'GET /v1/organizations/{orgId}/invitations/{id}': 'admin',
