@@ -5,6 +5,7 @@ import type { ExclusionStatus } from '../../../db/exclusion-status-sql';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
 import { exclusionStatuses } from '../../../db/screening-store';
 import { isoTimestamp } from '../../../lib/iso-timestamp';
+import { employeesCsv } from '../../../services/csv-exports';
 import {
   createEmployee,
   deactivateEmployee,
@@ -14,6 +15,7 @@ import {
   updateEmployee,
 } from '../../../services/people';
 import { accepted, acceptedBody } from '../../accepted';
+import { csvDownload } from '../../csv-download';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { INVALID_REQUEST, problemResponse, zodFieldErrors } from '../../problem';
@@ -117,6 +119,14 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
       const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
       const items = await employeesJson(sequelize, c.var.organization.id, result.items);
       return c.json({ items, nextCursor: result.nextCursor }, 200);
+    })
+    .openapi(routes.exportCsv, (c) => {
+      const organizationId = c.var.organization.id;
+      return csvDownload(
+        c,
+        employeesCsv(sequelize, organizationId, c.req.valid('query')),
+        `employees-${organizationId}.csv`,
+      );
     })
     .openapi(
       routes.create,

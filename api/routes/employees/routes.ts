@@ -3,7 +3,7 @@ import { EXCLUSION_STATUSES } from '../../../db/exclusion-status-sql';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
-import { jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
+import { csvResponse, jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
 
 export const EmployeeSchema = z
   .object({
@@ -66,7 +66,7 @@ const UpdateSchema = z
   })
   .openapi('UpdateEmployee');
 
-const SearchQuery = z.object({
+const Filters = {
   q: z.string().trim().min(1).max(200).optional().openapi({
     description: 'Name (trigram substring on the normalized full name), or an exact externalId, email or NPI',
   }),
@@ -77,8 +77,8 @@ const SearchQuery = z.object({
     .regex(/^\d{10}$/)
     .optional(),
   exclusionStatus: z.enum(EXCLUSION_STATUSES).optional(),
-  ...PageQuery,
-});
+};
+const SearchQuery = z.object({ ...Filters, ...PageQuery });
 
 const OrgParams = z.object({ orgId: UuidParam });
 const Params = z.object({ orgId: UuidParam, id: UuidParam });
@@ -96,6 +96,20 @@ export function employeeRouteDefinitions(secret: string) {
       request: { params: OrgParams, query: SearchQuery },
       responses: {
         200: jsonResponse(listSchema(EmployeeSchema), 'Employees'),
+        422: problems[422],
+      },
+    }),
+    exportCsv: orgRoute('member', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/employees.csv',
+      tags: ['employees'],
+      summary:
+        'The list as CSV, with the same filters, streamed (cells starting with = + - @ tab CR are neutralized)',
+      request: { params: OrgParams, query: z.object(Filters) },
+      responses: {
+        200: csvResponse(
+          'One row per person: id, kind, externalId, names, dateOfBirth, npi, email, phone, title, hireDate, status, exclusionStatus, lastScreenedAt',
+        ),
         422: problems[422],
       },
     }),

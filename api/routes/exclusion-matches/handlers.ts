@@ -9,12 +9,14 @@ import {
 import { NotFoundError } from '../../../domain/errors';
 import { NO_LIST_LOADED } from '../../../domain/list-state';
 import { temporalUiLink } from '../../../lib/temporal';
+import { exclusionMatchesCsv } from '../../../services/csv-exports';
 import {
   exclusionMatchWithHistory,
   reviewExclusionMatch,
   startOrganizationScreening,
 } from '../../../services/screenings';
 import { accepted, acceptedBody } from '../../accepted';
+import { csvDownload } from '../../csv-download';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { exclusionMatchRouteDefinitions, type LeieRowSchema } from './routes';
@@ -130,6 +132,11 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       const { items, nextCursor } = page(rows, limit, (row) => [row.cursor_at, row.id]);
       const screening = await screeningSummary(sequelize, c.var.organization.id);
       return c.json({ items: items.map(serialize), nextCursor, screening }, 200);
+    })
+    .openapi(routes.exportCsv, (c) => {
+      const organizationId = c.var.organization.id;
+      const stream = exclusionMatchesCsv(sequelize, organizationId, c.req.valid('query').status);
+      return csvDownload(c, stream, `exclusion-matches-${organizationId}.csv`);
     })
     .openapi(routes.get, async (c) => {
       const { id } = c.req.valid('param');

@@ -3,7 +3,7 @@ import { MATCH_STATUSES, NOTE_MAX_LENGTH } from '../../../domain/match-review';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
-import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+import { csvResponse, jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
 
 export const LeieRowSchema = z
   .object({
@@ -168,6 +168,18 @@ export function exclusionMatchRouteDefinitions(secret: string) {
       },
       responses: {
         200: jsonResponse(MatchListSchema, 'Exclusion matches, and whether the organization was screened'),
+        422: problems[422],
+      },
+    }),
+    exportCsv: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/exclusion-matches.csv',
+      tags: ['exclusion screening'],
+      summary:
+        'The matches as CSV, newest first, streamed (cells starting with = + - @ tab CR are neutralized)',
+      request: { params: orgParams, query: z.object({ status: z.enum(MATCH_STATUSES).optional() }) },
+      responses: {
+        200: csvResponse('One row per match: status, reason, score, review, the person and the LEIE row'),
         422: problems[422],
       },
     }),
