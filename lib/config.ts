@@ -85,6 +85,10 @@ export const configSchema = z.object({
     .string()
     .regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression')
     .default('0 6 * * *'),
+  MONTHLY_SCREENING_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression')
+    .default('0 8 1 * *'),
   EXCLUSION_SOURCE_STALE_AFTER: seconds.default(172800),
   SAMPLE_DATA: z.stringbool().default(false),
 

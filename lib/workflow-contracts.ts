@@ -26,7 +26,7 @@ export type ScreeningScope =
   | { kind: 'organization'; organizationId: string }
   /** Keys an OIG import added or removed (oig_exclusion_changes rows of that check). */
   | { kind: 'oig-import'; checkId: string }
-  /** Everyone against the whole list: the weekly safety net. */
+  /** Everyone against the whole list: the monthly full rescreen (docs/spec.md §10). */
   | { kind: 'all' };
 
 export interface ScreeningResult {
@@ -39,10 +39,7 @@ export interface ScreeningResult {
 /** docs/spec.md §10's triggers of a screening run. */
 export type ScreeningTrigger = 'person_change' | 'import' | 'source_update' | 'manual' | 'monthly';
 
-/**
- * Why each scope runs. The weekly safety net over everyone is the scheduled full rescreen that
- * §10 calls `monthly`.
- */
+/** Why each scope runs (docs/spec.md §10); everyone is screened by the `monthly-screening` Schedule. */
 export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger> = {
   employees: 'person_change',
   import: 'import',
@@ -206,6 +203,8 @@ export function newOrganizationLifecycleInput(
 export const OIG_SYNC_WORKFLOW_TYPE = 'oigSync';
 /** The Temporal Schedule that runs the sync daily (OIG_SYNC_CRON). */
 export const OIG_SCHEDULE_ID = 'oig-daily-sync';
+/** The Temporal Schedule of the full rescreen (MONTHLY_SCREENING_CRON, docs/spec.md §10). */
+export const MONTHLY_SCREENING_SCHEDULE_ID = 'monthly-screening';
 /** POST /v1/oig/sync: one id, so concurrent requests join the running sync instead of starting another. */
 export const oigManualSyncWorkflowId = () => 'oig-sync/manual';
 /** The schedule appends the fire time to this id, one run per day. */

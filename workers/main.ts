@@ -7,7 +7,7 @@ import { connectWorkerConnection, createTemporalClient } from '../lib/temporal';
 import { activityOutcomeMetrics } from './activity-metrics';
 import { createWorker } from './create-worker';
 import { ensureOigSchedule } from './oig-schedule';
-import { ensureWeeklyRescreenSchedule } from './screening-schedule';
+import { ensureMonthlyScreeningSchedule } from './screening-schedule';
 import { bundleWorkflows } from './workflow-bundle';
 
 const config = loadConfigOrExit();
@@ -53,7 +53,7 @@ const worker = await createWorker({
 const schedules = config.WORKER_ENSURE_SCHEDULES
   ? {
       oigDailySync: await ensureOigSchedule(temporal, config),
-      weeklyRescreen: await ensureWeeklyRescreenSchedule(temporal, config),
+      monthlyScreening: await ensureMonthlyScreeningSchedule(temporal, config),
     }
   : 'skipped (WORKER_ENSURE_SCHEDULES=false)';
 logger.info(
