@@ -24,6 +24,7 @@ import { memberRoutes } from './routes/members/handlers';
 import { oigRoutes } from './routes/oig/handlers';
 import { organizationRoutes } from './routes/organizations/handlers';
 import { patientRoutes } from './routes/patients/handlers';
+import { screeningReportRoutes } from './routes/screening-report/handlers';
 import { webhookRoutes } from './routes/webhooks/handlers';
 
 /** File bodies that the upload routes stream or cap themselves, once the caller is authorized. */
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', invitationRoutes(deps));
   app.route('/', oigRoutes(deps));
   app.route('/', auditLogRoutes(deps));
+  app.route('/', screeningReportRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

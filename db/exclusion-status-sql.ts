@@ -41,3 +41,29 @@ export function exclusionStatusCondition(alias: string, status: ExclusionStatus,
         WHERE xm.employee_id = ${alias}.id AND xm.status IN ('open', 'under_review', 'confirmed'))`;
   }
 }
+
+/** A person's result in the screening report (docs/spec.md §10). */
+export const SCREENING_RESULTS = [
+  'clear',
+  'possible_match',
+  'confirmed',
+  'dismissed',
+  'not_screened',
+] as const;
+export type ScreeningResult = (typeof SCREENING_RESULTS)[number];
+
+/**
+ * The report's result of the person `alias` as a CASE expression: a confirmed match, then one open
+ * or under review, then a dismissed one, and otherwise `clear` once compared against a whole loaded
+ * list (`last_screened_at`) or `not_screened`.
+ */
+export function screeningResultSql(alias: string): string {
+  const has = (statuses: string) =>
+    `EXISTS (SELECT 1 FROM exclusion_matches xm WHERE xm.employee_id = ${alias}.id AND xm.status IN ${statuses})`;
+  return `CASE
+    WHEN ${has(`('confirmed')`)} THEN 'confirmed'
+    WHEN ${has(PENDING)} THEN 'possible_match'
+    WHEN ${has(`('dismissed')`)} THEN 'dismissed'
+    WHEN ${alias}.last_screened_at IS NOT NULL THEN 'clear'
+    ELSE 'not_screened' END`;
+}

@@ -1,6 +1,6 @@
 import type { ScreeningRunStatus, ScreeningScope, ScreeningTrigger } from '../lib/workflow-contracts';
 import { scopeSql } from './screening-match-sql';
-import { type Db, execute, queryOne } from './sql';
+import { type Db, execute, query, queryOne } from './sql';
 
 /**
  * Screening runs (docs/spec.md §10): every statement on screening_runs.
@@ -109,5 +109,26 @@ export function lastSucceededRun(db: Db, organizationId: string): Promise<Screen
        AND started_at >= (SELECT created_at FROM organizations WHERE id = $organizationId)
      ORDER BY started_at DESC LIMIT 1`,
     { organizationId },
+  );
+}
+
+/**
+ * The runs that screened the organization's people and started in [start, end), oldest first: its
+ * own, and the list-wide ones (monthly, list updates) started after it was created.
+ */
+export function listRunsForReport(
+  db: Db,
+  organizationId: string,
+  start: Date,
+  end: Date,
+): Promise<ScreeningRunRow[]> {
+  return query<ScreeningRunRow>(
+    db,
+    `SELECT ${RUN_COLUMNS} FROM screening_runs
+     WHERE (organization_id = $organizationId
+            OR (organization_id IS NULL AND started_at >= (SELECT created_at FROM organizations WHERE id = $organizationId)))
+       AND started_at >= $start AND started_at < $end
+     ORDER BY started_at, id`,
+    { organizationId, start, end },
   );
 }
