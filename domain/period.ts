@@ -15,7 +15,9 @@ export function parseCalendarDate(value: string): Date | null {
   const match = DATE.exec(value);
   if (!match) return null;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
   if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
   return date;
 }
@@ -77,8 +79,10 @@ export function parseOptionalPeriod(
 
 /** The current UTC calendar month of `now`, as a half-open period. */
 export function utcMonthOf(now: Date): Period {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  const start = new Date(0);
+  start.setUTCFullYear(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  const end = new Date(0);
+  end.setUTCFullYear(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
   return { start, end };
 }
 

@@ -279,6 +279,13 @@ describe('screening report: JSON, CSV and PDF (docs/spec.md §10)', function () 
       200,
       '13 months is the cap',
     );
+    for (const extreme of ['?from=9999-12-01', '?from=0001-01-01&to=0001-01-31', '?to=0001-01-01']) {
+      assert.equal(
+        (await call(app, 'GET', `${base}${extreme}`, { token: admin.token })).status,
+        200,
+        extreme,
+      );
+    }
     const outsider = await createMember((await createOrganization()).id, 'owner');
     assert.equal((await call(app, 'GET', `${base}.pdf`, { token: outsider.token })).status, 404);
   });
