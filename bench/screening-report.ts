@@ -105,11 +105,12 @@ try {
     { orgId },
   );
   for (const [index, day] of [1, 12].entries()) {
+    const at = new Date(monthStart.getTime() + (day - 1) * 86_400_000 + 6 * 3_600_000);
     await execute(
       sequelize,
       `INSERT INTO oig_exclusions_check (checked_at, trigger, status, source_updated_on, row_count, sha256, workflow_id)
-       VALUES ($at, 'schedule', 'imported', $at::date, 81234 + $index, md5($at::text) || md5($at::text), 'oig-sync/bench')`,
-      { at: new Date(monthStart.getTime() + (day - 1) * 86_400_000 + 6 * 3_600_000), index },
+       VALUES ($at, 'schedule', 'imported', $day::date, $rowCount, $sha256, 'oig-sync/bench')`,
+      { at, day: at.toISOString().slice(0, 10), rowCount: 81234 + index, sha256: `${index}`.repeat(64) },
     );
   }
   for (let run = 0; run < 5; run += 1) {
