@@ -6,7 +6,7 @@ import { generateLeieRows } from '../../scripts/generate-leie';
 import { insertPeople } from '../fixtures/screening';
 import { auditTrail, createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
-import { clearLeieList, leieIndividual, loadLeieList } from '../support/leie-lists';
+import { clearLeieList, leieIndividual, loadLeieList, rescreenOrganization } from '../support/leie-lists';
 import { OigSiteStub } from '../support/oig-site-stub';
 import { stack } from '../support/stack';
 
@@ -14,18 +14,6 @@ const FILLER = [...generateLeieRows(12, 7)];
 const PEMBERTON = leieIndividual('PEMBERTON', 'LUCILLE', '19650314');
 const VASQUEZ = leieIndividual('VASQUEZ', 'RAMONA', '19900101');
 const HARGROVE = leieIndividual('HARGROVE', 'DENNIS', '19700101');
-
-/** Starts the organization's rescreen through the API and runs a worker until it finishes. */
-async function rescreen(organizationId: string, token: string) {
-  const taskQueue = `review-rescreen-${randomUUID()}`;
-  const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const started = await call(app, 'POST', `/v1/organizations/${organizationId}/exclusion-screenings`, {
-    token,
-  });
-  assert.equal(started.status, 202);
-  const worker = await stack().createWorker(taskQueue);
-  await worker.runUntil(stack().temporal.workflow.getHandle(started.body.workflowId).result());
-}
 
 describe('exclusion match review trail (docs/spec.md §10)', function () {
   this.timeout(120_000);
@@ -79,7 +67,7 @@ describe('exclusion match review trail (docs/spec.md §10)', function () {
       200,
     );
 
-    await rescreen(organization.id, admin.token);
+    await rescreenOrganization(organization.id, admin.token);
     // The reload keeps Pemberton and Vasquez (same keys) and drops Hargrove.
     await loadLeieList(
       site,
@@ -162,7 +150,7 @@ describe('exclusion match review trail (docs/spec.md §10)', function () {
     ]);
     await clearLeieList();
     await loadLeieList(site, [...FILLER, PEMBERTON], '01-10-2027');
-    await rescreen(organization.id, admin.token);
+    await rescreenOrganization(organization.id, admin.token);
     const [match] = await query<{ id: string }>(
       stack().sequelize,
       'SELECT id FROM exclusion_matches WHERE employee_id = $id',

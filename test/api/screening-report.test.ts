@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { query } from '../../db/sql';
@@ -8,25 +7,13 @@ import { REPORT_CSV_COLUMNS } from '../../services/screening-report';
 import { insertPeople } from '../fixtures/screening';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
-import { clearLeieList, leieIndividual, loadLeieList } from '../support/leie-lists';
+import { clearLeieList, leieIndividual, loadLeieList, rescreenOrganization } from '../support/leie-lists';
 import { OigSiteStub } from '../support/oig-site-stub';
 import { stack } from '../support/stack';
 
 const FILLER = [...generateLeieRows(12, 11)];
 const PEMBERTON = leieIndividual('PEMBERTON', 'LUCILLE', '19650314');
 const VASQUEZ = leieIndividual('VASQUEZ', 'RAMONA', '19900101');
-
-async function rescreen(organizationId: string, token: string) {
-  const taskQueue = `report-rescreen-${randomUUID()}`;
-  const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const started = await call(app, 'POST', `/v1/organizations/${organizationId}/exclusion-screenings`, {
-    token,
-  });
-  assert.equal(started.status, 202);
-  const worker = await stack().createWorker(taskQueue);
-  await worker.runUntil(stack().temporal.workflow.getHandle(started.body.workflowId).result());
-  return started.body.id as string;
-}
 
 async function pdfText(bytes: ArrayBuffer): Promise<string> {
   const pdf = await getDocumentProxy(new Uint8Array(bytes));
@@ -63,7 +50,7 @@ describe('screening report: JSON, CSV and PDF (docs/spec.md §10)', function () 
       { label: 'hostile', firstName: '=HYPERLINK("x")', lastName: 'Formula', dateOfBirth: '1982-08-30' },
     ]);
     const first = await loadLeieList(site, [...FILLER, PEMBERTON, VASQUEZ], '11-10-2026');
-    const manualRun = await rescreen(organization.id, admin.token);
+    const manualRun = await rescreenOrganization(organization.id, admin.token);
     const app = stack().createApp();
     const matches = await query<{ id: string; employee_id: string }>(
       stack().sequelize,

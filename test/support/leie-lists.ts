@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { OigSyncResult } from '../../lib/workflow-contracts';
 import { formatLeieFile } from '../../scripts/generate-leie';
 import { oigSync } from '../../workflows/oig-sync';
+import { call } from './http';
 import type { OigSiteStub } from './oig-site-stub';
 import { stack } from './stack';
 
@@ -60,4 +61,17 @@ export async function loadLeieList(
 /** Empties the LEIE list and its checks, so a file's tests start with no list loaded. */
 export async function clearLeieList(): Promise<void> {
   await stack().sequelize.query('TRUNCATE oig_employees_exclusion; DELETE FROM oig_exclusions_check;');
+}
+
+/** Starts the organization's rescreen through the API, runs a worker until it finishes; the run's id. */
+export async function rescreenOrganization(organizationId: string, token: string): Promise<string> {
+  const taskQueue = `rescreen-${randomUUID()}`;
+  const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const started = await call(app, 'POST', `/v1/organizations/${organizationId}/exclusion-screenings`, {
+    token,
+  });
+  assert.equal(started.status, 202);
+  const worker = await stack().createWorker(taskQueue);
+  await worker.runUntil(stack().temporal.workflow.getHandle(started.body.workflowId).result());
+  return started.body.id as string;
 }
