@@ -123,17 +123,26 @@ export function screeningReportPdf(
       Author: 'ALE Backend',
     },
   });
+  // Once the client has gone, pdfkit's last chunks (from doc.end()) have nowhere to go.
+  let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        doc.on('data', (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
-        doc.on('end', () => controller.close());
-        doc.on('error', (error) => controller.error(error));
+        doc.on('data', (chunk: Buffer) => {
+          if (!cancelled) controller.enqueue(new Uint8Array(chunk));
+        });
+        doc.on('end', () => {
+          if (!cancelled) controller.close();
+        });
+        doc.on('error', (error) => {
+          if (!cancelled) controller.error(error);
+        });
         writeHeader(doc, header);
       },
       // Called while the client keeps up (the queue is below its mark): one page of people each time.
       async pull() {
         const page = await pages.next();
+        if (cancelled) return;
         if (page.done) {
           writeTotals(doc, header);
           doc.end();
@@ -142,6 +151,7 @@ export function screeningReportPdf(
         writePeople(doc, page.value);
       },
       async cancel() {
+        cancelled = true;
         await pages.return(undefined);
         doc.end();
       },
