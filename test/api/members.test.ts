@@ -130,4 +130,30 @@ describe('member administration (docs/spec.md §10)', () => {
       ],
     );
   });
+
+  it('two owners demoting each other at once leave one owner (the memberships are locked)', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const organization = await createOrganization();
+      const first = await createMember(organization.id, 'owner');
+      const second = await createMember(organization.id, 'owner');
+      const app = stack().createApp();
+      const base = `/v1/organizations/${organization.id}/members`;
+      const answers = await Promise.all([
+        call(app, 'PATCH', `${base}/${second.user.id}`, { token: first.token, json: { role: 'admin' } }),
+        call(app, 'PATCH', `${base}/${first.user.id}`, { token: second.token, json: { role: 'admin' } }),
+      ]);
+      const statuses = answers.map((answer) => answer.status).sort();
+      // The loser is refused as the last owner, or (if the winner's demotion came first) as an admin.
+      assert.ok(
+        JSON.stringify(statuses) === '[200,403]' || JSON.stringify(statuses) === '[200,409]',
+        JSON.stringify(statuses),
+      );
+      const members = await call(app, 'GET', base, { token: first.token });
+      const owners = (members.body.items ?? []).filter((item: any) => item.role === 'owner');
+      const viaSecond = await call(app, 'GET', base, { token: second.token });
+      const ownersSeen =
+        owners.length > 0 ? owners : viaSecond.body.items.filter((item: any) => item.role === 'owner');
+      assert.equal(ownersSeen.length, 1);
+    }
+  });
 });
