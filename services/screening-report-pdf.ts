@@ -56,7 +56,7 @@ function writeHeader(doc: PDFKit.PDFDocument, header: ReportHeader) {
   if (runs.length === 0) doc.text('No screening run started in the period.');
   for (const run of runs) {
     doc.text(
-      `${run.startedAt}  ${run.trigger}  ${run.status}  screened ${run.peopleScreened ?? '-'}  opened ${run.matchesOpened ?? '-'}  resolved ${run.matchesResolved ?? '-'}`,
+      `${run.startedAt}  ${run.trigger}${run.scope === 'all' ? ' (all organizations)' : ''}  ${run.status}  screened ${run.peopleScreened ?? '-'}  opened ${run.matchesOpened ?? '-'}  resolved ${run.matchesResolved ?? '-'}`,
     );
   }
 

@@ -54,6 +54,8 @@ export const REPORT_SOURCES: readonly ReportSource[] = [
 
 export interface ReportRun {
   id: string;
+  /** `organization`: the organization's own run; `all`: a list-wide run, its counts over every organization. */
+  scope: 'organization' | 'all';
   trigger: string;
   startedAt: string;
   finishedAt: string | null;
@@ -111,6 +113,7 @@ export async function loadReportHeader(
     sources,
     runs: runs.map((run) => ({
       id: run.id,
+      scope: run.organization_id === null ? ('all' as const) : ('organization' as const),
       trigger: run.trigger,
       startedAt: run.started_at.toISOString(),
       finishedAt: run.finished_at?.toISOString() ?? null,

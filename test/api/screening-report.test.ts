@@ -116,6 +116,7 @@ describe('screening report: JSON, CSV and PDF (docs/spec.md §10)', function () 
 
     const manual = report.runs.find((run: any) => run.id === manualRun);
     assert.equal(manual.trigger, 'manual');
+    assert.equal(manual.scope, 'organization');
     assert.equal(manual.status, 'succeeded');
     assert.equal(manual.peopleScreened, 4);
     assert.deepEqual(manual.listVersions, [{ source: 'leie', checkId: first.checkId }]);

@@ -30,6 +30,10 @@ export const ScreeningReportSchema = z
     runs: z.array(
       z.object({
         id: z.uuid(),
+        scope: z.enum(['organization', 'all']).openapi({
+          description:
+            '`organization`: the organization’s own run; `all`: a list-wide run (monthly, list update) whose counts cover every organization',
+        }),
         trigger: z.enum(['person_change', 'import', 'source_update', 'manual', 'monthly']),
         startedAt: z.string(),
         finishedAt: z.string().nullable(),
