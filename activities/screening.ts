@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { findLastImport } from '../db/exclusion-list-store';
+import { listActiveOrganizationIds } from '../db/organization-store';
 import { scopeOrganizationId } from '../db/screening-match-sql';
 import { finishScreeningRun, recordScreeningRunStart } from '../db/screening-run-store';
 import {
@@ -14,10 +15,10 @@ import {
 } from '../db/screening-store';
 import { NO_LIST_LOADED } from '../domain/list-state';
 import {
-  SCREENING_TRIGGERS,
   type ScreeningRunStarted,
   type ScreeningRunStatus,
   type ScreeningScope,
+  screeningTriggerOf,
 } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 
@@ -56,7 +57,7 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
         workflowId,
         workflowRunId: runId,
         organizationId: scopeOrganizationId(scope),
-        trigger: SCREENING_TRIGGERS[scope.kind],
+        trigger: screeningTriggerOf(scope),
         scope,
         listVersions: lastImport ? { leie: lastImport.id } : {},
       });
@@ -138,6 +139,11 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
 
     async markExclusionMatchesAlerted(matchIds: string[]): Promise<number> {
       return markAlerted(sequelize, matchIds);
+    },
+
+    /** The next `limit` active organizations after `after`, by id: the monthly rescreen's worklist. */
+    async listActiveOrganizationIds(input: { after: string | null; limit: number }): Promise<string[]> {
+      return listActiveOrganizationIds(sequelize, input.after, input.limit);
     },
   };
 }

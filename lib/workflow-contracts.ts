@@ -22,8 +22,11 @@ export type ScreeningScope =
   | { kind: 'employees'; organizationId: string; employeeIds: string[] }
   /** Employees/caregivers a roster import inserted or changed (rows whose last_import_id = importId). */
   | { kind: 'import'; organizationId: string; importId: string }
-  /** Every active employee/caregiver of one organization (POST …/exclusion-screenings). */
-  | { kind: 'organization'; organizationId: string }
+  /**
+   * Every active employee/caregiver of one organization: POST …/exclusion-screenings, or with
+   * `trigger: 'monthly'` a child of the monthly rescreen (docs/spec.md §10).
+   */
+  | { kind: 'organization'; organizationId: string; trigger?: 'monthly' }
   /** Keys an OIG import added or removed (oig_exclusion_changes rows of that check). */
   | { kind: 'oig-import'; checkId: string }
   /** Everyone against the whole list: the monthly full rescreen (docs/spec.md §10). */
@@ -47,6 +50,36 @@ export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger
   'oig-import': 'source_update',
   all: 'monthly',
 };
+
+/** The trigger a run of `scope` records. */
+export function screeningTriggerOf(scope: ScreeningScope): ScreeningTrigger {
+  return scope.kind === 'organization' && scope.trigger === 'monthly'
+    ? 'monthly'
+    : SCREENING_TRIGGERS[scope.kind];
+}
+
+// ── Monthly screening (docs/spec.md §10) ─────────────────────────────────────────────────────────
+
+export const MONTHLY_SCREENING_WORKFLOW_TYPE = 'monthlyScreening';
+
+/** Where a monthly rescreen resumes after continue-as-new, and what it did so far. */
+export interface MonthlyScreeningInput {
+  /** The last organization id handled; none at the start. */
+  after?: string;
+  screened?: number;
+  failed?: number;
+}
+
+export interface MonthlyScreeningResult {
+  /** Organizations whose rescreen finished. */
+  screened: number;
+  /** Organizations whose rescreen failed (each failure is on its own run). */
+  failed: number;
+}
+
+/** The rescreen of one organization within the monthly run `monthlyWorkflowId` (unique per schedule fire). */
+export const monthlyScreeningChildId = (monthlyWorkflowId: string, organizationId: string) =>
+  `exclusion-screening/monthly/${organizationId}/${monthlyWorkflowId}`;
 
 /** `running` until it ends; `incomplete` when no list was loaded to screen against. */
 export type ScreeningRunStatus = 'running' | 'succeeded' | 'incomplete' | 'failed';

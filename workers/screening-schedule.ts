@@ -7,18 +7,18 @@ import {
 import type { Config } from '../lib/config';
 import {
   MONTHLY_SCREENING_SCHEDULE_ID,
-  SCREENING_WORKFLOW_TYPE,
-  type ScreeningScope,
-  screeningWorkflowId,
+  MONTHLY_SCREENING_WORKFLOW_TYPE,
+  type MonthlyScreeningInput,
 } from '../lib/workflow-contracts';
 
 /** The hard-coded weekly rescreen that `monthly-screening` replaces; removed when a worker starts. */
 export const RETIRED_WEEKLY_SCHEDULE_ID = 'exclusion-weekly-rescreen';
 
 /**
- * The full rescreen of docs/spec.md §10 (trigger `monthly`): every organization's active people
- * against the whole list, on `MONTHLY_SCREENING_CRON` (UTC; by default the 1st at 08:00, after the
- * daily OIG sync), whatever person, import or list triggers were missed. Created when the worker
+ * The full rescreen of docs/spec.md §10 (trigger `monthly`): the `monthlyScreening` workflow
+ * rescreens every active organization, each in a screening run of its own, on
+ * `MONTHLY_SCREENING_CRON` (UTC; by default the 1st at 08:00, after the daily OIG sync), whatever
+ * person, import or list triggers were missed. Created when the worker
  * starts, or brought up to date if it exists (same id, so never two). Overlap SKIP: a rescreen still
  * running when the next one is due is not doubled.
  */
@@ -28,15 +28,15 @@ export async function ensureMonthlyScreeningSchedule(
   options: { scheduleId?: string } = {},
 ): Promise<'created' | 'updated'> {
   const scheduleId = options.scheduleId ?? MONTHLY_SCREENING_SCHEDULE_ID;
-  const scope: ScreeningScope = { kind: 'all' };
+  const input: MonthlyScreeningInput = {};
   const spec = { cronExpressions: [config.MONTHLY_SCREENING_CRON], timezone: 'UTC' };
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: SCREENING_WORKFLOW_TYPE,
-    args: [scope],
+    workflowType: MONTHLY_SCREENING_WORKFLOW_TYPE,
+    args: [input],
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    // The server appends the scheduled time, so every monthly run has its own id (and alert keys).
-    workflowId: screeningWorkflowId('all', 'monthly'),
+    // The server appends the scheduled time, so every month's run (and its children) has its own id.
+    workflowId: MONTHLY_SCREENING_SCHEDULE_ID,
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' as const };
   let outcome: 'created' | 'updated' = 'created';
