@@ -1,5 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createExclusionSourceAlertActivities } from './exclusion-source-alerts';
+import { createExclusionSourceSyncActivities } from './exclusion-source-sync';
 import { createInvitationActivities } from './invitations';
 import { createLogoActivities } from './logos';
 import { createOigActivities } from './oig';
@@ -16,6 +18,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSelfCheckActivities(deps),
     ...createOigActivities(deps),
     ...createOigImportActivities(deps),
+    ...createExclusionSourceSyncActivities(deps),
+    ...createExclusionSourceAlertActivities(deps),
     ...createRoute53Activities(deps),
     ...createLogoActivities(deps),
     ...createOrganizationActivities(deps),

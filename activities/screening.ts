@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { findLastImport } from '../db/exclusion-list-store';
+import { findLastSourceImport } from '../db/exclusion-source-store';
 import { listActiveOrganizationIds } from '../db/organization-store';
 import { scopeOrganizationId } from '../db/screening-match-sql';
 import { finishScreeningRun, recordScreeningRunStart } from '../db/screening-run-store';
@@ -43,6 +44,17 @@ export interface ExclusionAlert {
 }
 
 export function createScreeningActivities({ config, sequelize, logger }: ActivityDeps) {
+  /** The list in force of every enabled source (docs/spec.md §8, §10): the check it was imported by. */
+  async function listVersionsInForce(): Promise<Record<string, string>> {
+    const listVersions: Record<string, string> = {};
+    for (const source of config.EXCLUSION_SOURCES) {
+      const lastImport =
+        source === 'leie' ? await findLastImport(sequelize) : await findLastSourceImport(sequelize, source);
+      if (lastImport) listVersions[source] = lastImport.id;
+    }
+    return listVersions;
+  }
+
   return {
     /**
      * Records this workflow execution's screening run (docs/spec.md §10) with the list version it
@@ -52,17 +64,18 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
       const execution = Context.current().info.workflowExecution;
       if (!execution) throw new Error('startScreeningRun runs inside a screening workflow only');
       const { workflowId, runId } = execution;
-      const lastImport = await findLastImport(sequelize);
+      const listVersions = await listVersionsInForce();
+      const loaded = Object.keys(listVersions).length > 0;
       const id = await recordScreeningRunStart(sequelize, {
         workflowId,
         workflowRunId: runId,
         organizationId: scopeOrganizationId(scope),
         trigger: screeningTriggerOf(scope),
         scope,
-        listVersions: lastImport ? { leie: lastImport.id } : {},
+        listVersions,
       });
-      if (!lastImport) logger.warn({ screeningRunId: id, kind: scope.kind }, NO_LIST_LOADED);
-      return { runId: id, incompleteReason: lastImport ? null : NO_LIST_LOADED };
+      if (!loaded) logger.warn({ screeningRunId: id, kind: scope.kind }, NO_LIST_LOADED);
+      return { runId: id, incompleteReason: loaded ? null : NO_LIST_LOADED };
     },
 
     async finishScreeningRun(outcome: {
@@ -78,7 +91,7 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
 
     /** Resolves matches whose exclusion left the list or was reinstated; returns how many. */
     async resolveLapsedExclusionMatches(scope: ScreeningScope): Promise<number> {
-      return resolveLapsedMatches(sequelize, scope);
+      return resolveLapsedMatches(sequelize, scope, config.EXCLUSION_SOURCES);
     },
 
     /**
@@ -97,19 +110,21 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
         resolved: 0,
       };
       if (resumed) logger.info({ kind: input.scope.kind, chunks: resumed.chunks }, 'screening resumed');
-      if (input.scope.kind === 'oig-import' && !resumed) {
+      if ((input.scope.kind === 'oig-import' || input.scope.kind === 'source-import') && !resumed) {
         // A usual import adds a few hundred keys: they probe the roster's indexes in one statement.
-        const counts = await screenAddedExclusions(sequelize, input.scope);
+        const counts = await screenAddedExclusions(sequelize, input.scope, config.EXCLUSION_SOURCES);
         if (counts) return { ...progress, chunks: 1, ...counts };
       }
       const size = input.chunkSize ?? DEFAULT_SCREENING_CHUNK_SIZE;
       // Only a comparison against a loaded list makes a person screened (last_screened_at).
-      const markScreened = (await findLastImport(sequelize)) !== null;
+      const markScreened = Object.keys(await listVersionsInForce()).length > 0;
       for (;;) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
         const chunk = await nextChunk(sequelize, input.scope, progress.after, size);
         if (!chunk) break;
-        const counts = await screenChunk(sequelize, input.scope, chunk, { markScreened });
+        const counts = await screenChunk(sequelize, input.scope, chunk, config.EXCLUSION_SOURCES, {
+          markScreened,
+        });
         progress.chunks += 1;
         progress.opened += counts.opened;
         progress.matched += counts.matched;

@@ -40,6 +40,39 @@ function markupGap(gap: number, chunk: Buffer): number {
   return next;
 }
 
+/** Excel's last column, XFD. */
+const LAST_COLUMN = 16_384;
+/** A whole tag, and a whole `<col …>` tag: attribute values may hold '>'. */
+const WHOLE_TAG = /^<(?:[^>"']|"[^"]*"|'[^']*')*>/;
+const COLUMN_TAG = /<col(?=[\s/>])(?:[^>"']|"[^"]*"|'[^']*')*>/g;
+const MAX_ATTRIBUTE = /\smax\s*=\s*(?:"([^"]*)"|'([^']*)')/;
+
+/**
+ * The worksheet XML, refused when a `<col>` spans past column XFD: exceljs makes one object per
+ * column from 1 to `max`, so a few bytes claiming two billion columns would exhaust the worker.
+ * Only plain digits are accepted, since the XML parser would decode `&#50;…` into a number too.
+ */
+export async function* boundedColumns(xml: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let tail = '';
+  for await (const chunk of xml) {
+    // latin1 keeps one character per byte, so a multi-byte character split by a chunk does no harm.
+    const text = tail + chunk.toString('latin1');
+    for (const [tag] of text.matchAll(COLUMN_TAG)) {
+      const attribute = MAX_ATTRIBUTE.exec(tag);
+      const max = attribute?.[1] ?? attribute?.[2];
+      if (max !== undefined && !(/^\d{1,5}$/.test(max) && Number(max) <= LAST_COLUMN)) {
+        throw tooLarge(
+          `The XLSX worksheet defines columns up to "${max.slice(0, 20)}", past Excel's last column (${LAST_COLUMN}); the import was stopped.`,
+        );
+      }
+    }
+    // A tag cut by the chunk's end is read again whole with the next chunk (markupGap bounds it).
+    const open = text.lastIndexOf('<');
+    tail = open >= 0 && !WHOLE_TAG.test(text.slice(open)) ? text.slice(open) : '';
+    yield chunk;
+  }
+}
+
 /**
  * `items` until `failed` rejects, then that error at once: a stream that reads a failed download
  * (or a broken archive) never settles its next step.
@@ -185,7 +218,7 @@ export async function* firstWorksheetRows(body: Readable): AsyncGenerator<ExcelJ
   }
 
   function worksheet(xml: AsyncIterable<Buffer>, sheetNo: string): AsyncIterable<ExcelJS.Row> {
-    for (const { value } of reader._parseWorksheet(xml, sheetNo)) return value;
+    for (const { value } of reader._parseWorksheet(boundedColumns(xml), sheetNo)) return value;
     throw new RosterFileError('NotXlsx', 'The XLSX workbook has no worksheet.');
   }
 

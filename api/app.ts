@@ -17,6 +17,7 @@ import { codecRoutes } from './routes/codec/handlers';
 import { docsRoutes } from './routes/docs/handlers';
 import { employeeRoutes } from './routes/employees/handlers';
 import { exclusionMatchRoutes } from './routes/exclusion-matches/handlers';
+import { exclusionSourceRoutes } from './routes/exclusion-sources/handlers';
 import { healthRoutes } from './routes/health/handlers';
 import { importRoutes } from './routes/imports/handlers';
 import { invitationRoutes } from './routes/invitations/handlers';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', memberRoutes(deps));
   app.route('/', invitationRoutes(deps));
   app.route('/', oigRoutes(deps));
+  app.route('/', exclusionSourceRoutes(deps));
   app.route('/', auditLogRoutes(deps));
   app.route('/', screeningReportRoutes(deps));
 

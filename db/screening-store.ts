@@ -1,18 +1,17 @@
 import type { Sequelize } from 'sequelize';
-import { type MatchStatus, REVIEW_TRANSITIONS, reviewNeedsNote } from '../domain/match-review';
+import type { MatchStatus } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
-import { recordAudit } from './audit-store';
+import { SOURCE_RECORD_JSON } from './exclusion-source-store';
 import { type ExclusionStatus, exclusionStatusSql } from './exclusion-status-sql';
 import { markPeopleScreened } from './people-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
 /**
- * Exclusion screening and its matches: every statement on exclusion_matches — the set-based
- * screening (its SQL text built in db/screening-match-sql.ts), the alerts, and the API's list and
- * review — the reads of their history (exclusion_match_events, written by the table's triggers,
- * db/migrations/1300-match-review-trail.ts), and the reads of employees and the LEIE that
- * screening needs.
+ * Exclusion screening and its matches: the statements on exclusion_matches — the set-based
+ * screening (its SQL text built in db/screening-match-sql.ts), the alerts, the API's list and the
+ * people's exclusion status — and the reads of employees and the lists that screening needs. The
+ * review and the history of matches live in db/match-review-store.ts.
  */
 
 /** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
@@ -80,9 +79,10 @@ export async function screenChunk(
   sequelize: Sequelize,
   scope: ScreeningScope,
   chunk: Chunk,
+  sources?: readonly string[],
   options: { markScreened?: boolean } = {},
 ): Promise<ChunkCounts> {
-  const sql = scopeSql(scope);
+  const sql = scopeSql(scope, sources);
   const mark =
     options.markScreened && sql.wholeList ? (tx: Db) => markPeopleScreened(tx, sql, chunk) : undefined;
   return runScreen(
@@ -102,26 +102,33 @@ export const PROBE_MAX_ADDED_KEYS = 5000;
  */
 export async function screenAddedExclusions(
   sequelize: Sequelize,
-  scope: Extract<ScreeningScope, { kind: 'oig-import' }>,
+  scope: Extract<ScreeningScope, { kind: 'oig-import' | 'source-import' }>,
+  sources?: readonly string[],
 ): Promise<ChunkCounts | null> {
+  const changes = scope.kind === 'oig-import' ? 'oig_exclusion_changes' : 'exclusion_source_changes';
   const count = await queryOne<{ n: number }>(
     sequelize,
-    `SELECT count(*)::int AS n FROM oig_exclusion_changes WHERE check_id = $checkId AND change = 'added'`,
+    `SELECT count(*)::int AS n FROM ${changes} WHERE check_id = $checkId AND change = 'added'`,
     { checkId: scope.checkId },
   );
   if ((count?.n ?? 0) > PROBE_MAX_ADDED_KEYS) return null;
-  const sql = scopeSql(scope);
+  const sql = scopeSql(scope, sources);
   return runScreen(sequelize, screenSql(sql, 'probe'), sql.bind);
 }
 
 /**
- * Resolves the scope's open, under-review and confirmed matches whose LEIE row left the list
- * (`removed_from_list`) or was reinstated (`reinstated`). Dismissed matches stay dismissed. Does nothing while the list is
- * empty (never loaded), so a missing list cannot resolve every match.
+ * Resolves the scope's open, under-review and confirmed matches whose record left its list
+ * (`removed_from_list`), was reinstated (`reinstated`, the LEIE) or ended (`ended`, the other
+ * lists). Dismissed matches stay dismissed. Does nothing for a list that is empty (never loaded),
+ * so a missing list cannot resolve every match.
  */
-export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promise<number> {
-  const sql = scopeSql(scope);
-  return execute(
+export async function resolveLapsedMatches(
+  db: Db,
+  scope: ScreeningScope,
+  sources?: readonly string[],
+): Promise<number> {
+  const sql = scopeSql(scope, sources);
+  const leie = await execute(
     db,
     `UPDATE exclusion_matches AS target
      SET status = 'resolved',
@@ -133,10 +140,29 @@ export async function resolveLapsedMatches(db: Db, scope: ScreeningScope): Promi
        AND m.status IN ('open', 'under_review', 'confirmed')
        AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
        AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
+       AND m.source = 'leie'
        AND ${sql.matches}
      RETURNING target.id`,
     sql.bind,
   );
+  const others = await execute(
+    db,
+    `UPDATE exclusion_matches AS target
+     SET status = 'resolved',
+         resolution = CASE WHEN r.exclusion_key IS NULL THEN 'removed_from_list' ELSE 'ended' END,
+         updated_at = now()
+     FROM exclusion_matches m
+     LEFT JOIN exclusion_source_records r ON r.source = m.source AND r.exclusion_key = m.exclusion_key
+     WHERE target.id = m.id
+       AND m.source <> 'leie'
+       AND m.status IN ('open', 'under_review', 'confirmed')
+       AND (r.exclusion_key IS NULL OR r.ends_on < current_date)
+       AND EXISTS (SELECT 1 FROM exclusion_source_records l WHERE l.source = m.source)
+       AND ${sql.matches}
+     RETURNING target.id`,
+    sql.bind,
+  );
+  return leie + others;
 }
 
 /** Organizations (in scope, not being deleted) with open matches their admins were not told about. */
@@ -202,6 +228,7 @@ export interface ExclusionMatchRow {
   id: string;
   organization_id: string;
   employee_id: string;
+  source: string;
   exclusion_key: string;
   reason: 'npi' | 'name_dob' | 'name';
   /** numeric(3,2), as Postgres's text. */
@@ -231,10 +258,12 @@ export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated
   e_npi: string | null;
   e_status: 'active' | 'inactive';
   x: Record<string, string | null> | null;
+  /** The record of a non-LEIE list as last imported (or null). */
+  r: Record<string, unknown> | null;
 };
 
 const SELECT_MATCH_VIEWS = `
-SELECT m.id, m.organization_id, m.employee_id, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
+SELECT m.id, m.organization_id, m.employee_id, m.source, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
   m.first_detected_at, m.last_seen_at, m.reviewed_by, m.reviewed_at, m.note, m.alerted_at,
   m.first_detected_at::text AS cursor_at,
   e.kind AS e_kind, e.external_id AS e_external_id, e.first_name AS e_first_name,
@@ -245,10 +274,12 @@ SELECT m.id, m.organization_id, m.employee_id, m.exclusion_key, m.reason, m.scor
     'busname', x.busname, 'general', x.general, 'specialty', x.specialty, 'upin', x.upin, 'npi', x.npi,
     'dob', x.dob, 'address', x.address, 'city', x.city, 'state', x.state, 'zip', x.zip,
     'excltype', x.excltype, 'excldate', x.excldate, 'reindate', x.reindate,
-    'waiverdate', x.waiverdate, 'wvrstate', x.wvrstate) END AS x
+    'waiverdate', x.waiverdate, 'wvrstate', x.wvrstate) END AS x,
+  ${SOURCE_RECORD_JSON} AS r
 FROM exclusion_matches m
 JOIN employees e ON e.id = m.employee_id
-LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key`;
+LEFT JOIN oig_employees_exclusion x ON m.source = 'leie' AND x.exclusion_key = m.exclusion_key
+LEFT JOIN exclusion_source_records r ON r.source = m.source AND r.exclusion_key = m.exclusion_key`;
 
 /** One page of the organization's matches, newest first, before the (first_detected_at, id) of `before`. */
 export function listExclusionMatches(
@@ -301,94 +332,4 @@ export async function exclusionStatuses(
     { organizationId, employeeIds },
   );
   return new Map(rows.map((row) => [row.id, row.exclusion_status]));
-}
-
-export interface MatchEventRow {
-  id: string;
-  at: Date;
-  actor_user_id: string | null;
-  actor_name: string | null;
-  actor_email: string | null;
-  from_status: MatchStatus | null;
-  to_status: MatchStatus;
-  note: string | null;
-  resolution: string | null;
-}
-
-/** A match's history, oldest first: its detection, then every change of status. */
-export function listMatchEvents(db: Db, organizationId: string, matchId: string): Promise<MatchEventRow[]> {
-  return query<MatchEventRow>(
-    db,
-    `SELECT ev.id, ev.at, ev.actor_user_id, u.name AS actor_name, u.email AS actor_email,
-       ev.from_status, ev.to_status, ev.note, ev.resolution
-     FROM exclusion_match_events ev LEFT JOIN users u ON u.id = ev.actor_user_id
-     WHERE ev.organization_id = $organizationId AND ev.match_id = $matchId
-     ORDER BY ev.at, ev.created_at, ev.id`,
-    { organizationId, matchId },
-  );
-}
-
-/**
- * What came of a review: the match is missing, the move is not one a reviewer may make from its
- * status (with the ones that are), the move needs a note, or the match is now reviewed.
- */
-export type ReviewOutcome =
-  | { kind: 'missing' }
-  | { kind: 'not_allowed'; from: MatchStatus; allowed: readonly MatchStatus[] }
-  | { kind: 'note_required'; from: MatchStatus }
-  | { kind: 'reviewed' };
-
-/**
- * Moves a match to `status` for a reviewer, with its note, under the match's row lock, and audits it
- * in the same transaction. The table's trigger records the event (at, actor, from, to, note) from
- * reviewed_by, reviewed_at and note, which only reviews write.
- */
-export function recordExclusionMatchReview(
-  sequelize: Sequelize,
-  review: {
-    organizationId: string;
-    id: string;
-    status: MatchStatus;
-    note: string | null;
-    userId: string;
-  },
-): Promise<ReviewOutcome> {
-  const { organizationId, id, status, note, userId } = review;
-  return inTransaction(sequelize, async (tx): Promise<ReviewOutcome> => {
-    const current = await queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
-      tx,
-      'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
-      { orgId: organizationId, id },
-    );
-    if (!current) return { kind: 'missing' };
-    const allowed = REVIEW_TRANSITIONS[current.status];
-    if (!allowed.includes(status)) return { kind: 'not_allowed', from: current.status, allowed };
-    if (note === null && reviewNeedsNote(current.status, status)) {
-      return { kind: 'note_required', from: current.status };
-    }
-    await execute(
-      tx,
-      `UPDATE exclusion_matches
-          SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = clock_timestamp(),
-              resolution = CASE WHEN $status = 'resolved' THEN 'resolved_by_reviewer' ELSE NULL END,
-              updated_at = now()
-        WHERE id = $id`,
-      { id, status, note, userId },
-    );
-    await recordAudit(tx, {
-      actorUserId: userId,
-      action: `exclusion_match.${status}`,
-      entityType: 'exclusion_match',
-      entityId: id,
-      organizationId,
-      // The note is free text and may name people: it stays on the match, not in the audit log.
-      details: {
-        previousStatus: current.status,
-        status,
-        reason: current.reason,
-        withNote: Boolean(note),
-      },
-    });
-    return { kind: 'reviewed' };
-  });
 }

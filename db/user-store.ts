@@ -306,3 +306,12 @@ export function changeMembership(
     return { kind: 'changed', previousRole: current.role, member };
   });
 }
+
+/** Every platform admin's address (emails about the platform itself, e.g. a failing exclusion list). */
+export async function platformAdminEmails(db: Db): Promise<string[]> {
+  const rows = await query<{ email: string }>(
+    db,
+    'SELECT email FROM users WHERE platform_admin ORDER BY email',
+  );
+  return rows.map((row) => row.email);
+}

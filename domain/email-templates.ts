@@ -112,6 +112,22 @@ ${d.reviewUrl}
 <p>Or paste this link into your browser:<br>${e.reviewUrl}</p>`,
       ),
   }),
+  // An exclusion list that stopped updating (docs/spec.md §8): the platform's admins act on it.
+  'exclusion-source-alert': defineTemplate({
+    required: ['sourceName', 'state', 'detail'],
+    subject: (d) => `Exclusion list ${d.sourceName} is ${d.state}`,
+    text: (d) =>
+      `The exclusion list ${d.sourceName} is now ${d.state}. Screenings keep using the list loaded before.
+
+${d.detail}
+`,
+    html: (e) =>
+      layout(
+        e,
+        `<p>The exclusion list <strong>${e.sourceName}</strong> is now <strong>${e.state}</strong>. Screenings keep using the list loaded before.</p>
+<p>${e.detail}</p>`,
+      ),
+  }),
 } as const;
 
 export type EmailTemplateName = keyof typeof EMAIL_TEMPLATES;

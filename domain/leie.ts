@@ -6,6 +6,8 @@
  * exclusion key) run in SQL on the COPY-loaded rows: db/migrations/0400-leie-row-rules.ts.
  */
 
+import { looksLikeMarkup } from './exclusion-sources/failures';
+
 export const LEIE_COLUMNS = [
   'LASTNAME',
   'FIRSTNAME',
@@ -86,7 +88,7 @@ export function leieHeaderProblem(headerLine: string): string | null {
 export function leieBodyProblem(firstBytes: string): LeieFormatError | null {
   const start = firstBytes.replace(/^\uFEFF/, '').trimStart();
   if (start.length === 0) return new LeieFormatError(LeieFailureType.empty, 'the LEIE download is empty');
-  if (/^<(!doctype|html|head|body|\?xml|[a-z]+[\s>/])/i.test(start)) {
+  if (looksLikeMarkup(start)) {
     return new LeieFormatError(
       LeieFailureType.notCsv,
       'the LEIE download is an HTML/XML page, not the CSV (an error page served with status 200?)',

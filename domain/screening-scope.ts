@@ -27,6 +27,12 @@ export function screeningScopeProblem(scope: ScreeningScope): string | null {
     case 'oig-import':
       ids.push(['checkId', scope.checkId]);
       break;
+    case 'source-import':
+      if (typeof scope.sourceId !== 'string' || !/^[a-z_]{1,40}$/.test(scope.sourceId)) {
+        return 'sourceId must be an exclusion source id';
+      }
+      ids.push(['checkId', scope.checkId]);
+      break;
     case 'all':
       break;
     default:

@@ -14,6 +14,9 @@ const optionalString = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 const url = z.url({ protocol: /^https?$/ });
+/** The ids of domain/exclusion-sources/source.ts (lib imports nothing of the project; a unit test holds them equal). */
+export const CONFIG_EXCLUSION_SOURCE_IDS = ['leie', 'sam', 'pa_medicheck', 'ca_medi_cal'] as const;
+const cron = z.string().regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression');
 
 export const configSchema = z.object({
   APP_ENV: z.enum(['local', 'dev', 'prod']).default('local'),
@@ -81,15 +84,33 @@ export const configSchema = z.object({
 
   OIG_WEBPAGE_URL: url.default('https://oig.hhs.gov/exclusions/exclusions_list.asp'),
   OIG_CSV_DOWNLOAD_URL: url.default('https://oig.hhs.gov/exclusions/downloadables/UPDATED.csv'),
-  OIG_SYNC_CRON: z
-    .string()
-    .regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression')
-    .default('0 6 * * *'),
-  MONTHLY_SCREENING_CRON: z
-    .string()
-    .regex(/^\S+( \S+){4}$/, 'expected a 5-field cron expression')
-    .default('0 8 1 * *'),
+  OIG_SYNC_CRON: cron.default('0 6 * * *'),
+  MONTHLY_SCREENING_CRON: cron.default('0 8 1 * *'),
   EXCLUSION_SOURCE_STALE_AFTER: seconds.default(172800),
+  EXCLUSION_SOURCES: z
+    .string()
+    .default('leie,sam')
+    .transform((value) => [
+      ...new Set(
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .pipe(z.array(z.enum(CONFIG_EXCLUSION_SOURCE_IDS))),
+  SAM_EXTRACT_URL: url.default('https://api.sam.gov/data-services/v1/extracts?fileType=EXCLUSION'),
+  SAM_API_KEY: optionalString,
+  PA_MEDICHECK_URL: optionalString.pipe(url.optional()),
+  CA_MEDI_CAL_URL: optionalString.pipe(url.optional()),
+  EXCLUSION_SOURCE_DOWNLOAD_STALL_TIMEOUT: seconds.default(60),
+  EXCLUSION_SOURCE_MAX_CSV_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  SAM_SYNC_CRON: cron.default('0 13 * * *'),
+  STATE_LISTS_SYNC_CRON: cron.default('0 14 * * *'),
   SAMPLE_DATA: z.stringbool().default(false),
 
   WEBHOOK_SECRET: z.string().min(8).default(DEV_SECRETS.WEBHOOK_SECRET),

@@ -29,7 +29,9 @@ export type ScreeningScope =
   | { kind: 'organization'; organizationId: string; trigger?: 'monthly' }
   /** Keys an OIG import added or removed (oig_exclusion_changes rows of that check). */
   | { kind: 'oig-import'; checkId: string }
-  /** Everyone against the whole list: the monthly full rescreen (docs/spec.md §10). */
+  /** Keys a sync of a non-LEIE source added (exclusion_source_changes rows of that check). */
+  | { kind: 'source-import'; sourceId: string; checkId: string }
+  /** Everyone against every list: a full rescreen of every organization at once. */
   | { kind: 'all' };
 
 export interface ScreeningResult {
@@ -48,6 +50,7 @@ export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger
   import: 'import',
   organization: 'manual',
   'oig-import': 'source_update',
+  'source-import': 'source_update',
   all: 'monthly',
 };
 
@@ -59,24 +62,11 @@ export function screeningTriggerOf(scope: ScreeningScope): ScreeningTrigger {
 }
 
 // ── Monthly screening (docs/spec.md §10) ─────────────────────────────────────────────────────────
-
 export const MONTHLY_SCREENING_WORKFLOW_TYPE = 'monthlyScreening';
-
-/** Where a monthly rescreen resumes after continue-as-new, and what it did so far. */
-export interface MonthlyScreeningInput {
-  /** The last organization id handled; none at the start. */
-  after?: string;
-  screened?: number;
-  failed?: number;
-}
-
-export interface MonthlyScreeningResult {
-  /** Organizations whose rescreen finished. */
-  screened: number;
-  /** Organizations whose rescreen failed (each failure is on its own run). */
-  failed: number;
-}
-
+/** Resumes after continue-as-new: the last organization id handled, and the counts so far. */
+export type MonthlyScreeningInput = { after?: string; screened?: number; failed?: number };
+/** Organizations whose rescreen finished, and those whose rescreen failed (on their own runs). */
+export type MonthlyScreeningResult = { screened: number; failed: number };
 /** The rescreen of one organization within the monthly run `monthlyWorkflowId` (unique per schedule fire). */
 export const monthlyScreeningChildId = (monthlyWorkflowId: string, organizationId: string) =>
   `exclusion-screening/monthly/${organizationId}/${monthlyWorkflowId}`;
@@ -326,3 +316,83 @@ export interface OigFileFacts {
 
 /** The failure type of a sync that classified the file against a list another writer changed since. */
 export const OIG_LIST_CHANGED = 'OigListChanged';
+
+// ── Exclusion sources other than the LEIE (docs/spec.md §8) ─────────────────────────────────────────
+
+export const EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE = 'exclusionSourceSync';
+/** One Temporal Schedule per enabled non-LEIE source (the LEIE keeps `oig-daily-sync`). */
+export const exclusionSourceScheduleId = (sourceId: string) => `exclusion-source-sync-${sourceId}`;
+/**
+ * From the source id and the trigger: concurrent manual requests join the running sync; the
+ * Schedule appends its fire time.
+ */
+export const exclusionSourceSyncWorkflowId = (sourceId: string, trigger: 'schedule' | 'manual') =>
+  `exclusion-source-sync/${sourceId}/${trigger === 'schedule' ? 'scheduled' : 'manual'}`;
+
+export interface ExclusionSourceSyncInput {
+  sourceId: string;
+  trigger: 'schedule' | 'manual';
+  /** Import even when the file is the one last imported, and past the 90 % guard. */
+  force?: boolean;
+}
+
+/** The check a source sync records: `imported` (with the swap), `unchanged` or `failed`. */
+export interface SourceCheckRecord {
+  checkId: string;
+  sourceId: string;
+  trigger: 'schedule' | 'manual';
+  workflowId: string;
+  /** Workflow start (epoch ms): the check's duration runs from here to the moment it is recorded. */
+  startedAt: number;
+  sha256?: string | null;
+  archiveKey?: string | null;
+  etag?: string | null;
+  lastModified?: string | null;
+  /** The list's own date: the SAM extract's file name (…_YYDDD.CSV), else the Last-Modified date. */
+  sourceUpdatedOn?: string | null;
+  rejectedRows?: number | null;
+  error?: string | null;
+}
+
+export interface SourceImportInput {
+  check: SourceCheckRecord;
+  force: boolean;
+}
+
+/** What an attempt learnt about the file, for the check (a failed one too). */
+export interface SourceFileFacts {
+  sha256: string | null;
+  archiveKey: string | null;
+  rejectedRows: number | null;
+  etag: string | null;
+  lastModified: string | null;
+  sourceUpdatedOn: string | null;
+}
+
+export type SourceImport =
+  | ({ outcome: 'same-file' } & SourceFileFacts)
+  | ({ outcome: 'imported'; rowCount: number; added: number; removed: number } & SourceFileFacts);
+
+export interface ExclusionSourceSyncResult {
+  checkId: string;
+  status: 'unchanged' | 'imported';
+  rowCount: number | null;
+  added: number;
+  removed: number;
+  rejectedRows: number;
+  /** The rescreen of the added keys (and of matches whose record left), when the list changed. */
+  rescreenWorkflowId: string | null;
+}
+
+/** The Schedule of the watch that emails platform admins about failed or stale lists. */
+export const EXCLUSION_SOURCE_WATCH_SCHEDULE_ID = 'exclusion-source-watch';
+export const EXCLUSION_SOURCE_WATCH_WORKFLOW_TYPE = 'exclusionSourceWatch';
+
+/** A list that is `failed` or `stale`, and the check that opened that episode (its alert key). */
+export interface ExclusionSourceAlert {
+  sourceId: string;
+  sourceName: string;
+  state: 'failed' | 'stale';
+  detail: string;
+  episodeCheckId: string;
+}

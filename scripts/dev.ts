@@ -39,6 +39,12 @@ if (sampleSite) {
   env.OIG_WEBPAGE_URL = sampleSite.pageUrl;
   env.OIG_CSV_DOWNLOAD_URL = sampleSite.csvUrl;
   env.SAMPLE_DATA = 'true';
+  // Every list of docs/spec.md §8 from the same local site (generated, each with a roster person).
+  env.EXCLUSION_SOURCES = 'leie,sam,pa_medicheck,ca_medi_cal';
+  env.SAM_EXTRACT_URL = sampleSite.listUrls.sam;
+  env.SAM_API_KEY = 'sample-data';
+  env.PA_MEDICHECK_URL = sampleSite.listUrls.pa_medicheck;
+  env.CA_MEDI_CAL_URL = sampleSite.listUrls.ca_medi_cal;
   log(`SAMPLE DATA: the OIG URLs point at a generated sample LEIE on ${new URL(sampleSite.pageUrl).origin}`);
 }
 // The Web UI is reachable under both names; both may call the codec endpoint.

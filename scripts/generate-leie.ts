@@ -23,7 +23,7 @@ export function formatLeieFile(rows: readonly (readonly string[])[]): string {
   return LEIE_HEADER_LINE + rows.map(formatLeieLine).join('');
 }
 
-const LAST = [
+export const LAST = [
   'SMITH',
   'JOHNSON',
   'WILLIAMS',
@@ -55,7 +55,7 @@ const LAST = [
   'KIM',
   'CHEN',
 ];
-const FIRST = [
+export const FIRST = [
   'JAMES',
   'MARY',
   'ROBERT',
@@ -96,7 +96,23 @@ const GENERAL = [
 ];
 const SPECIALTY = ['NURSE/NURSES AIDE', 'PHARMACIST', 'HOME HEALTH AGENCY', 'PHYSICIAN', 'DME - OXYGEN', ''];
 const EXCLTYPE = ['1128a1', '1128a2', '1128a3', '1128a4', '1128b4', '1128b5', '1128b7', '1128b8', '1128b14'];
-const STATES = ['NY', 'CA', 'TX', 'FL', 'MN', 'OH', 'PA', 'IL', 'GA', 'NC', 'MI', 'NJ', 'VA', 'WA', 'AZ'];
+export const STATES = [
+  'NY',
+  'CA',
+  'TX',
+  'FL',
+  'MN',
+  'OH',
+  'PA',
+  'IL',
+  'GA',
+  'NC',
+  'MI',
+  'NJ',
+  'VA',
+  'WA',
+  'AZ',
+];
 const CITIES = [
   'BROOKLYN',
   'SAINT PAUL',
@@ -115,7 +131,7 @@ const STREETS = [
 ];
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same file. */
-function prng(seed: number) {
+export function prng(seed: number) {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,14 +1,9 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
+import { listMatchEvents, type MatchEventRow, recordExclusionMatchReview } from '../db/match-review-store';
 import type { EmployeeRow } from '../db/people-store';
 import { claimScreeningRun } from '../db/screening-run-store';
-import {
-  type ExclusionMatchView,
-  findExclusionMatch,
-  listMatchEvents,
-  type MatchEventRow,
-  recordExclusionMatchReview,
-} from '../db/screening-store';
+import { type ExclusionMatchView, findExclusionMatch } from '../db/screening-store';
 import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../domain/errors';
 import { normalizeReviewNote } from '../domain/match-review';
 import type { Config } from '../lib/config';

@@ -6,6 +6,10 @@ import { createLogger } from '../lib/logger';
 import { connectWorkerConnection, createTemporalClient } from '../lib/temporal';
 import { activityOutcomeMetrics } from './activity-metrics';
 import { createWorker } from './create-worker';
+import {
+  ensureExclusionSourceSchedules,
+  ensureExclusionSourceWatchSchedule,
+} from './exclusion-source-schedules';
 import { ensureOigSchedule } from './oig-schedule';
 import { ensureMonthlyScreeningSchedule } from './screening-schedule';
 import { bundleWorkflows } from './workflow-bundle';
@@ -53,6 +57,8 @@ const worker = await createWorker({
 const schedules = config.WORKER_ENSURE_SCHEDULES
   ? {
       oigDailySync: await ensureOigSchedule(temporal, config),
+      exclusionSources: await ensureExclusionSourceSchedules(temporal, config),
+      exclusionSourceWatch: await ensureExclusionSourceWatchSchedule(temporal, config),
       monthlyScreening: await ensureMonthlyScreeningSchedule(temporal, config),
     }
   : 'skipped (WORKER_ENSURE_SCHEDULES=false)';

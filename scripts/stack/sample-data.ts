@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { caMediCalCsv, type ListedPerson, paMedicheckCsv, samExtractZip } from '../generate-exclusion-source';
 import { formatLeieLine, generateLeieRows, LEIE_HEADER_LINE } from '../generate-leie';
 
 const sampleDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../sample');
@@ -39,9 +41,49 @@ export function sampleLeieFile(): string {
   return body;
 }
 
+/**
+ * The other lists of docs/spec.md §8, generated: each holds one person of the demo roster who is
+ * also on the sample LEIE, so every list syncs and matches (S-001 on SAM by NPI, S-002 on the PA
+ * list, S-003 on the CA list by name) while the clear people stay clear.
+ */
+export const SAMPLE_LISTED: Record<SampleListId, ListedPerson> = {
+  sam: { firstName: 'BRYN', lastName: 'HALVORSEN', npi: '1745120935' },
+  pa_medicheck: { firstName: 'TEMITOPE', lastName: 'OYELARAN' },
+  ca_medi_cal: { firstName: 'CORNELIUS', lastName: 'FAIRWEATHER' },
+};
+export type SampleListId = 'sam' | 'pa_medicheck' | 'ca_medi_cal';
+const LIST_PATHS: Record<SampleListId, string> = {
+  sam: '/sam/data-services/v1/extracts',
+  pa_medicheck: '/pa/medicheck-precluded.csv',
+  ca_medi_cal: '/ca/medi-cal-suspended-ineligible.csv',
+};
+const LIST_ROWS = 300;
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The generated SAM extract (a ZIP), PA and CA files the sample site serves. */
+export async function sampleListFiles(): Promise<Record<SampleListId, Buffer>> {
+  const options = (id: SampleListId) => ({
+    rows: LIST_ROWS,
+    seed: GENERATED_SEED,
+    include: [SAMPLE_LISTED[id]],
+  });
+  return {
+    sam: await collect(samExtractZip(options('sam'))),
+    pa_medicheck: await collect(paMedicheckCsv(options('pa_medicheck'))),
+    ca_medi_cal: await collect(caMediCalCsv(options('ca_medi_cal'))),
+  };
+}
+
 export interface SampleOigSite {
   pageUrl: string;
   csvUrl: string;
+  /** The generated lists of the other sources, for SAM_EXTRACT_URL, PA_MEDICHECK_URL, CA_MEDI_CAL_URL. */
+  listUrls: Record<SampleListId, string>;
   stop(): Promise<void>;
 }
 
@@ -52,8 +94,17 @@ export async function startSampleOigSite(port = 0): Promise<SampleOigSite> {
   const page = `<!DOCTYPE html><html><head><title>LEIE Downloadable Databases (SAMPLE DATA)</title></head>
 <body><h1>LEIE Downloadable Databases — SAMPLE DATA, not the HHS-OIG list</h1>
 <p>Last Update: ${SAMPLE_UPDATED_ON}</p><a href="${CSV_PATH}">UPDATED.csv</a></body></html>`;
+  const lists = await sampleListFiles();
+  const listOf = (url: string | undefined) =>
+    (Object.keys(LIST_PATHS) as SampleListId[]).find((id) => LIST_PATHS[id] === url?.split('?')[0]);
   const server = http.createServer((request, response) => {
-    if (request.url === PAGE_PATH) {
+    const list = listOf(request.url);
+    if (list) {
+      const type = list === 'sam' ? 'application/zip' : 'text/csv';
+      response
+        .writeHead(200, { 'content-type': type, 'content-length': lists[list].length })
+        .end(lists[list]);
+    } else if (request.url === PAGE_PATH) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
     } else if (request.url === CSV_PATH && request.headers['if-none-match'] === etag) {
       response.writeHead(304, { etag }).end();
@@ -68,6 +119,11 @@ export async function startSampleOigSite(port = 0): Promise<SampleOigSite> {
   return {
     pageUrl: `${base}${PAGE_PATH}`,
     csvUrl: `${base}${CSV_PATH}`,
+    listUrls: {
+      sam: `${base}${LIST_PATHS.sam}?fileType=EXCLUSION`,
+      pa_medicheck: `${base}${LIST_PATHS.pa_medicheck}`,
+      ca_medi_cal: `${base}${LIST_PATHS.ca_medi_cal}`,
+    },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -79,6 +135,14 @@ export interface SampleSeed {
 
 /** The fields of the API's answers that the seeding reads. */
 interface OigStatusBody {
+  state: string;
+  rowCount: number;
+  lastCheck: { checkedAt: string; status: string; error: string | null } | null;
+}
+interface SourceBody {
+  id: string;
+  name: string;
+  enabled: boolean;
   state: string;
   rowCount: number;
   lastCheck: { checkedAt: string; status: string; error: string | null } | null;
@@ -144,6 +208,22 @@ export async function seedSampleData(options: {
   log(
     `SAMPLE DATA: LEIE sample loaded (${status.rowCount} rows, state ${status.state}), not the HHS-OIG list`,
   );
+
+  // The other lists the API has configured (sample mode points them at the sample site).
+  const sources = await api<{ items: SourceBody[] }>('GET', '/v1/exclusion-sources');
+  for (const source of sources.body.items) {
+    if (source.id === 'leie' || !source.enabled || source.state === 'not_configured') continue;
+    const since = new Date().toISOString();
+    await api('POST', `/v1/exclusion-sources/${source.id}/sync`, { json: { force: false } });
+    const synced = await until(`the sample ${source.id} sync`, async () => {
+      const { body } = await api<SourceBody>('GET', `/v1/exclusion-sources/${source.id}`);
+      return body.lastCheck && body.lastCheck.checkedAt >= since ? body : undefined;
+    });
+    if (synced.lastCheck?.status === 'failed') {
+      throw new Error(`sample data: the ${source.id} sync failed: ${synced.lastCheck.error}`);
+    }
+    log(`SAMPLE DATA: ${source.name} sample loaded (${synced.rowCount} records, state ${synced.state})`);
+  }
 
   const created = await api<{ id: string }>('POST', '/v1/organizations', { json: SAMPLE_ORGANIZATION });
   let organizationId = created.body.id;

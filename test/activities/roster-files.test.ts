@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { xlsxRecords } from '../../activities/roster-files';
-import { XLSX_LIMITS } from '../../activities/xlsx-workbook';
+import { boundedColumns, XLSX_LIMITS } from '../../activities/xlsx-workbook';
 import { RosterFileError } from '../../domain/roster-file';
 import { freshTempDir, leftIn } from '../support/temp-files';
 import {
@@ -128,6 +128,41 @@ describe('XLSX records: hostile workbooks and what a read leaves behind', () => 
     const message = await refusal(readAll(Readable.from([worksheetBomb()])));
     assert.match(message, new RegExp(`expands to more than ${XLSX_LIMITS.inflatedBytes / 1024 ** 2} MiB`));
     nothingLeft();
+  });
+
+  const roster = [
+    ['Employee ID', 'First Name', 'Last Name'],
+    ['E1', 'Ann', 'Lee'],
+  ];
+
+  it('column definitions past XFD (a few bytes that would make billions of objects) are refused', async () => {
+    for (const max of ['2000000000', '16385', '&#50;000000000', ' 99999999', '+1']) {
+      const book = inlineStringsWorkbook(roster, `<cols><col min="1" max="${max}" width="9"/></cols>`);
+      assert.match(await refusal(readAll(Readable.from([book]))), /past Excel's last column \(16384\)/, max);
+    }
+    nothingLeft();
+  });
+
+  it('column definitions up to XFD, as Excel writes them, read as usual', async () => {
+    const columns = `<cols><col min="1" max="3" width="12" customWidth="1"/><col min='4' max='16384' width="9"/></cols>`;
+    assert.deepEqual(await readAll(Readable.from([inlineStringsWorkbook(roster, columns)])), roster);
+  });
+
+  it('a <col> tag cut anywhere by the inflated chunks is still read whole', async () => {
+    const xml = (max: string) =>
+      Buffer.from(
+        `<worksheet><cols><col min="1" note="a>b" max="${max}" width="9"/></cols><sheetData/></worksheet>`,
+      );
+    const pass = async (bytes: Buffer, at: number) => {
+      for await (const chunk of boundedColumns(Readable.from([bytes.subarray(0, at), bytes.subarray(at)])))
+        void chunk;
+    };
+    const bomb = xml('2000000000');
+    const fine = xml('200');
+    for (let at = 0; at <= bomb.length; at++) {
+      await assert.rejects(pass(bomb, at), /past Excel's last column/, `cut at ${at}`);
+    }
+    for (let at = 0; at <= fine.length; at++) await pass(fine, at);
   });
 
   it('one cell of megabytes (a text node no row holds) is refused before it is buffered', async () => {

@@ -111,8 +111,11 @@ function workbookParts(): ZipPart[] {
 
 const inline = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`;
 
-/** A worksheet of inline strings (no sharedStrings.xml part, as some exporters write it). */
-export function inlineStringsWorkbook(rows: string[][]): Buffer {
+/**
+ * A worksheet of inline strings (no sharedStrings.xml part, as some exporters write it); `columns`
+ * is XML written before the sheet data (`<cols>…</cols>`).
+ */
+export function inlineStringsWorkbook(rows: string[][], columns = ''): Buffer {
   const xml = rows
     .map(
       (cells, r) =>
@@ -124,7 +127,7 @@ export function inlineStringsWorkbook(rows: string[][]): Buffer {
     {
       name: 'xl/worksheets/sheet1.xml',
       data: Buffer.from(
-        `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}"><sheetData>${xml}</sheetData></worksheet>`,
+        `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="${MAIN}">${columns}<sheetData>${xml}</sheetData></worksheet>`,
       ),
     },
   ]);

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { ConfigError, DEV_SECRETS, isLoopbackHost, loadConfig } from '../../lib/config';
+import { EXCLUSION_SOURCE_IDS } from '../../domain/exclusion-sources/source';
+import {
+  CONFIG_EXCLUSION_SOURCE_IDS,
+  ConfigError,
+  DEV_SECRETS,
+  isLoopbackHost,
+  loadConfig,
+} from '../../lib/config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -109,5 +116,25 @@ describe('config', () => {
     });
     assert.equal(config.APP_ENV, 'prod');
     assert.notEqual(config.AUTH_JWT_SECRET, DEV_SECRETS.AUTH_JWT_SECRET);
+  });
+
+  it('reads the exclusion sources of docs/spec.md §8: leie,sam by default, unknown ids refused', () => {
+    assert.deepEqual([...CONFIG_EXCLUSION_SOURCE_IDS], [...EXCLUSION_SOURCE_IDS]);
+    const config = loadConfig({});
+    assert.deepEqual(config.EXCLUSION_SOURCES, ['leie', 'sam']);
+    assert.equal(config.SAM_EXTRACT_URL, 'https://api.sam.gov/data-services/v1/extracts?fileType=EXCLUSION');
+    assert.equal(config.SAM_SYNC_CRON, '0 13 * * *');
+    assert.equal(config.STATE_LISTS_SYNC_CRON, '0 14 * * *');
+    assert.equal(config.PA_MEDICHECK_URL, undefined);
+    assert.deepEqual(loadConfig({ EXCLUSION_SOURCES: ' sam, pa_medicheck ,sam' }).EXCLUSION_SOURCES, [
+      'sam',
+      'pa_medicheck',
+    ]);
+    assert.throws(
+      () => loadConfig({ EXCLUSION_SOURCES: 'leie,texas' }),
+      (error: unknown) => {
+        return error instanceof ConfigError && /EXCLUSION_SOURCES/.test(error.message);
+      },
+    );
   });
 });

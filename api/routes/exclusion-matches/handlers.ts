@@ -1,11 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import { findLastImport } from '../../../db/exclusion-list-store';
+import type { MatchEventRow } from '../../../db/match-review-store';
 import { findScreeningRun, lastSucceededRun, type ScreeningRunRow } from '../../../db/screening-run-store';
-import {
-  type ExclusionMatchView,
-  listExclusionMatches,
-  type MatchEventRow,
-} from '../../../db/screening-store';
+import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
 import { NotFoundError } from '../../../domain/errors';
 import { NO_LIST_LOADED } from '../../../domain/list-state';
 import { temporalUiLink } from '../../../lib/temporal';
@@ -19,6 +16,7 @@ import { accepted, acceptedBody } from '../../accepted';
 import { csvDownload } from '../../csv-download';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
+import type { ExclusionRecordSchema } from '../exclusion-sources/schemas';
 import { exclusionMatchRouteDefinitions, type LeieRowSchema } from './routes';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -29,6 +27,7 @@ function serialize(row: ExclusionMatchView) {
     id: row.id,
     organizationId: row.organization_id,
     employeeId: row.employee_id,
+    source: row.source,
     exclusionKey: row.exclusion_key,
     reason: row.reason,
     score: Number(row.score),
@@ -52,6 +51,7 @@ function serialize(row: ExclusionMatchView) {
       status: row.e_status,
     },
     exclusion,
+    record: row.r as z.infer<typeof ExclusionRecordSchema> | null,
     waiver:
       exclusion && (exclusion.waiverdate || exclusion.wvrstate)
         ? { date: exclusion.waiverdate, state: exclusion.wvrstate }

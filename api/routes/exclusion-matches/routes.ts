@@ -4,6 +4,7 @@ import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { csvResponse, jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+import { ExclusionRecordSchema } from '../exclusion-sources/schemas';
 
 export const LeieRowSchema = z
   .object({
@@ -34,6 +35,9 @@ export const ExclusionMatchSchema = z
     id: z.uuid(),
     organizationId: z.uuid(),
     employeeId: z.uuid(),
+    source: z
+      .string()
+      .openapi({ description: 'The exclusion list matched: leie, sam, pa_medicheck, ca_medi_cal' }),
     exclusionKey: z.string(),
     reason: z.enum(['npi', 'name_dob', 'name']),
     score: z.number(),
@@ -62,7 +66,11 @@ export const ExclusionMatchSchema = z
         .openapi({ description: 'Inactive people keep their open matches, marked by this status.' }),
     }),
     exclusion: LeieRowSchema.nullable().openapi({
-      description: 'The LEIE row as last imported; null once it has left the list.',
+      description: 'The LEIE row as last imported (source `leie`); null once it has left the list.',
+    }),
+    record: ExclusionRecordSchema.nullable().openapi({
+      description:
+        'The record of a non-LEIE list as last imported; null for the LEIE and once it has left its list.',
     }),
     waiver: z
       .object({ date: z.string().nullable(), state: z.string().nullable() })

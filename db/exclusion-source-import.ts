@@ -1,0 +1,270 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { ExclusionRecord } from '../domain/exclusion-sources/source';
+import type { SourceCheckRecord } from '../lib/workflow-contracts';
+import { insertSourceCheck } from './exclusion-source-store';
+import { execute, queryOne } from './sql';
+
+/**
+ * How a non-LEIE list is loaded (docs/spec.md §8), for db/exclusion-source-store.ts's tables: a
+ * session of its own, COPY of the adapter's records into a session-local staging table, and ONE
+ * transaction that swaps them into exclusion_source_records.
+ */
+
+/** The share of the current rows a new file must reach, unless forced (docs/spec.md §4.4, §8). */
+export const MIN_ROW_RATIO = 0.9;
+
+/** The normalized name columns of a record, from the staged row `n` (ale_normalize_name, as everywhere). */
+const NORMALIZED = {
+  last: 'ale_normalize_name(n.last_name)',
+  first: 'ale_normalize_name(n.first_name)',
+  full: `ale_normalize_name(CASE WHEN n.last_name IS NULL AND n.first_name IS NULL THEN n.business_name
+           ELSE coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '') END)`,
+  search: `ale_normalize_name(concat_ws(' ', n.first_name, n.middle_name, n.last_name, n.business_name,
+           array_to_string(ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), ' ')))`,
+};
+
+// ── The import: a session of its own, COPY into staging, one transaction to swap ────────────────
+
+/** A connection of its own for one import attempt: its temporary staging table dies with it. */
+export type SourceImportSession = pg.Client;
+
+export async function openSourceImportSession(databaseUrl: string): Promise<SourceImportSession> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'exclusion-source-sync' });
+  try {
+    await client.connect();
+    await execute(client, `SET temp_buffers = '64MB'`);
+    return client;
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error;
+  }
+}
+
+export async function closeSourceImportSession(session: SourceImportSession): Promise<void> {
+  await session.end().catch(() => {});
+}
+
+const STAGING_COLUMNS = [
+  'exclusion_key',
+  'entity_kind',
+  'first_name',
+  'middle_name',
+  'last_name',
+  'business_name',
+  'aliases',
+  'npi',
+  'dob',
+  'state',
+  'exclusion_type',
+  'starts_on',
+  'ends_on',
+] as const;
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
+function copyField(value: string | null): string {
+  if (value === null) return '\\N';
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+}
+
+function copyLine(record: ExclusionRecord): string {
+  const fields = [
+    record.exclusionKey,
+    record.entityKind,
+    record.firstName,
+    record.middleName,
+    record.lastName,
+    record.businessName,
+    JSON.stringify(record.aliases ?? []),
+    record.npi,
+    record.dob,
+    record.state,
+    record.exclusionType,
+    record.startsOn,
+    record.endsOn,
+  ];
+  return `${fields.map(copyField).join('\t')}\n`;
+}
+
+/** Batches of COPY lines: big writes, fewer round trips through the stream. */
+const COPY_BATCH_BYTES = 256 * 1024;
+
+/** The COPY of a file's records into the session's staging table, fed a record at a time. */
+export class SourceStagingCopy {
+  private out: string[] = [];
+  private outBytes = 0;
+  readonly done: Promise<void>;
+  records = 0;
+
+  private constructor(private readonly stream: Writable) {
+    this.done = finished(stream);
+    this.done.catch(() => {});
+  }
+
+  static async begin(session: SourceImportSession): Promise<SourceStagingCopy> {
+    await execute(
+      session,
+      `CREATE TEMP TABLE IF NOT EXISTS exclusion_source_staging (
+         line bigserial, exclusion_key text NOT NULL, entity_kind text NOT NULL, first_name text,
+         middle_name text, last_name text, business_name text, aliases text, npi text, dob date, state text,
+         exclusion_type text, starts_on date, ends_on date)`,
+    );
+    await execute(session, 'TRUNCATE exclusion_source_staging');
+    return new SourceStagingCopy(
+      session.query(
+        copyFrom(`COPY exclusion_source_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
+      ) as unknown as Writable,
+    );
+  }
+
+  /** Queues one record; resolves once the stream can take more (backpressure). */
+  async add(record: ExclusionRecord): Promise<void> {
+    const line = copyLine(record);
+    this.out.push(line);
+    this.outBytes += line.length;
+    this.records += 1;
+    if (this.outBytes >= COPY_BATCH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.out.length === 0) return;
+    const data = this.out.join('');
+    this.out = [];
+    this.outBytes = 0;
+    if (!this.stream.write(data)) await once(this.stream, 'drain');
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await this.done;
+  }
+
+  /** Stops the COPY (the file was refused): the session is closed right after. */
+  abort(): void {
+    this.stream.destroy();
+  }
+}
+
+/** Raised inside the swap: the new file is shorter than MIN_ROW_RATIO of the list in force. */
+export class ShortListError extends Error {
+  constructor(
+    readonly previous: number,
+    readonly next: number,
+  ) {
+    super(
+      next === 0
+        ? 'the file has no readable records; the current list is kept'
+        : `the file has ${next} records, fewer than ${MIN_ROW_RATIO * 100} % of the current ${previous}; the current list is kept (force to override)`,
+    );
+  }
+}
+
+export interface SourceSwap {
+  rowCount: number;
+  added: number;
+  removed: number;
+}
+
+/**
+ * The swap: one transaction under the source's advisory lock — refused when the staged records are
+ * fewer than MIN_ROW_RATIO of the list in force (unless `force`) or none; otherwise the records gone
+ * from the file deleted, the changed ones updated, the new ones inserted, the added/removed keys
+ * logged and the `imported` check written. Readers see the old list until COMMIT. A key repeated in
+ * the file counts once (its first record wins).
+ */
+export async function swapSourceList(
+  session: SourceImportSession,
+  input: { record: SourceCheckRecord; force: boolean },
+): Promise<SourceSwap> {
+  const { record, force } = input;
+  const source = record.sourceId;
+  const count = async (sql: string, bind: Record<string, unknown> = {}) =>
+    (await queryOne<{ n: number }>(session, sql, { source, ...bind }))?.n as number;
+  await execute(session, 'BEGIN');
+  try {
+    await execute(session, `SELECT pg_advisory_xact_lock(hashtext('exclusion_source_records:' || $source))`, {
+      source,
+    });
+    await execute(
+      session,
+      `CREATE TEMP TABLE exclusion_source_next ON COMMIT DROP AS
+         SELECT DISTINCT ON (exclusion_key) * FROM exclusion_source_staging ORDER BY exclusion_key, line`,
+    );
+    await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_next (exclusion_key)');
+    await execute(session, 'ANALYZE exclusion_source_next');
+    const next = await count('SELECT count(*)::int AS n FROM exclusion_source_next');
+    const previous = await count(
+      'SELECT count(*)::int AS n FROM exclusion_source_records WHERE source = $source',
+    );
+    if (next === 0 || (!force && previous > 0 && next < previous * MIN_ROW_RATIO)) {
+      throw new ShortListError(previous, next);
+    }
+    await insertSourceCheck(session, { ...record, status: 'imported', rowCount: next });
+    const removed = await count(
+      `WITH gone AS (
+         DELETE FROM exclusion_source_records r WHERE r.source = $source
+           AND NOT EXISTS (SELECT 1 FROM exclusion_source_next n WHERE n.exclusion_key = r.exclusion_key)
+         RETURNING r.exclusion_key),
+       logged AS (
+         INSERT INTO exclusion_source_changes (check_id, exclusion_key, change)
+         SELECT $checkId, exclusion_key, 'removed' FROM gone RETURNING 1)
+       SELECT count(*)::int AS n FROM logged`,
+      { checkId: record.checkId },
+    );
+    await execute(
+      session,
+      `UPDATE exclusion_source_records r SET entity_kind = n.entity_kind, first_name = n.first_name,
+         middle_name = n.middle_name, last_name = n.last_name, business_name = n.business_name,
+         aliases = ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), npi = n.npi, dob = n.dob,
+         state = n.state, exclusion_type = n.exclusion_type, starts_on = n.starts_on, ends_on = n.ends_on,
+         last_name_norm = ${NORMALIZED.last}, first_name_norm = ${NORMALIZED.first},
+         full_name_norm = ${NORMALIZED.full}, search_norm = ${NORMALIZED.search}, updated_at = now()
+       FROM exclusion_source_next n
+       WHERE r.source = $source AND r.exclusion_key = n.exclusion_key
+         AND (r.entity_kind, r.first_name, r.middle_name, r.last_name, r.business_name, r.aliases, r.npi,
+              r.dob, r.state, r.exclusion_type, r.starts_on, r.ends_on)
+             IS DISTINCT FROM
+             (n.entity_kind, n.first_name, n.middle_name, n.last_name, n.business_name,
+              ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), n.npi, n.dob, n.state,
+              n.exclusion_type, n.starts_on, n.ends_on)`,
+      { source },
+    );
+    const added = await count(
+      `WITH fresh AS (
+         INSERT INTO exclusion_source_records (source, exclusion_key, entity_kind, first_name, middle_name,
+           last_name, business_name, aliases, npi, dob, state, exclusion_type, starts_on, ends_on,
+           last_name_norm, first_name_norm, full_name_norm, search_norm)
+         SELECT $source, n.exclusion_key, n.entity_kind, n.first_name, n.middle_name, n.last_name,
+           n.business_name, ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), n.npi, n.dob, n.state,
+           n.exclusion_type, n.starts_on, n.ends_on,
+           ${NORMALIZED.last}, ${NORMALIZED.first}, ${NORMALIZED.full}, ${NORMALIZED.search}
+         FROM exclusion_source_next n
+         WHERE NOT EXISTS (SELECT 1 FROM exclusion_source_records r
+                           WHERE r.source = $source AND r.exclusion_key = n.exclusion_key)
+         RETURNING exclusion_key),
+       logged AS (
+         INSERT INTO exclusion_source_changes (check_id, exclusion_key, change)
+         SELECT $checkId, exclusion_key, 'added' FROM fresh RETURNING 1)
+       SELECT count(*)::int AS n FROM logged`,
+      { checkId: record.checkId },
+    );
+    await execute(
+      session,
+      `UPDATE exclusion_source_checks SET added = $added, removed = $removed,
+         duration_ms = ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - $startedAt)::int
+       WHERE id = $id`,
+      { id: record.checkId, added, removed, startedAt: record.startedAt },
+    );
+    await execute(session, 'COMMIT');
+    return { rowCount: next, added, removed };
+  } catch (error) {
+    await execute(session, 'ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

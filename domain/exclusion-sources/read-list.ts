@@ -1,0 +1,188 @@
+import type { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
+import { CsvError, type Options, parse } from 'csv-parse';
+import { ExclusionSourceFailureType, ExclusionSourceFormatError, looksLikeMarkup } from './failures';
+import type { ExclusionRecord, ExclusionSourceAdapter } from './source';
+import { ListTranscoder } from './transcoder';
+
+/**
+ * Reads a list's CSV bytes with its adapter (docs/exclusion-sources.md): refuses what is not the
+ * CSV, checks the header before any row, decodes UTF-8 or Windows-1252, and yields the records in
+ * file order while counting the rows the adapter rejects. Pure streams: the caller brings the bytes
+ * (a download, a file, `openZippedCsv`) and decides what to do with the records.
+ */
+
+/** A data row that became a record; `row` counts the file's records, the header being row 1. */
+export interface ListRecord {
+  row: number;
+  record: ExclusionRecord;
+}
+
+export interface RowRejection {
+  row: number;
+  reason: string;
+}
+
+/** Rejections kept with their reason (all are counted): enough to show a check's problems. */
+export const MAX_REJECTIONS_KEPT = 100;
+/** A record longer than this is a runaway quote, not a row of any list. */
+export const MAX_LIST_RECORD_BYTES = 1024 * 1024;
+/** Records handed on at once: one promise per batch instead of per record. */
+const BATCH_RECORDS = 512;
+/** Bytes looked at before deciding the body is a CSV at all. */
+const SNIFF_BYTES = 1024;
+
+/** One reader per file: it numbers repeated keys and counts across the whole file. */
+export class ExclusionListReader {
+  /** Data rows read (records yielded plus rows rejected). */
+  rows = 0;
+  records = 0;
+  rejectedCount = 0;
+  /** The first MAX_REJECTIONS_KEPT rejections, in file order. */
+  readonly rejections: RowRejection[] = [];
+  private readonly transcoder = new ListTranscoder();
+  /** Records per exclusion key so far: a repeated record gets `#n`, numbered in file order, like the LEIE's. */
+  private readonly keys = new Map<string, number>();
+
+  constructor(private readonly adapter: ExclusionSourceAdapter) {}
+
+  /** `windows-1252` or `mixed` when the file was not (only) UTF-8: worth a note on the check. */
+  get encoding(): ListTranscoder['encoding'] {
+    return this.transcoder.encoding;
+  }
+
+  /** Throws `ExclusionSourceFormatError` for a body that is no CSV, a bad header or broken CSV. */
+  async *read(body: Readable): AsyncGenerator<ListRecord[]> {
+    const parser = parse({
+      bom: true,
+      relax_column_count: true,
+      // A stray quote inside an unquoted field (`JOHN "JACK" DOE`) is text, as spreadsheets read it.
+      relax_quotes: true,
+      skip_empty_lines: true,
+      // Both line ends, even in one file (a list appended to by another tool).
+      record_delimiter: ['\r\n', '\n'],
+      max_record_size: MAX_LIST_RECORD_BYTES,
+      // Passed on to the stream: room for a whole batch of parsed records.
+      readableHighWaterMark: BATCH_RECORDS,
+    } as Options);
+    const source = ReadableStream.from(this.utf8(body), { objectMode: false });
+    source.on('error', (error) => parser.destroy(error));
+    source.pipe(parser);
+    let columns: ((row: string[]) => Record<string, string>) | undefined;
+    let width = 0;
+    let row = 0;
+    try {
+      for await (const first of parser) {
+        const batch: ListRecord[] = [];
+        for (let fields: string[] | null = first; fields !== null; fields = parser.read()) {
+          row++;
+          if (columns === undefined) {
+            const header = this.adapter.readHeader(fields);
+            if ('problem' in header) {
+              throw new ExclusionSourceFormatError(
+                ExclusionSourceFailureType.missingColumn,
+                `${this.adapter.name}: ${header.problem}`,
+              );
+            }
+            columns = header.columns;
+            width = fields.length;
+            continue;
+          }
+          this.rows++;
+          if (fields.length !== width) {
+            this.reject(row, `has ${fields.length} fields, the header has ${width}`);
+            continue;
+          }
+          const parsed = this.adapter.parseRow(columns(fields));
+          if ('rejected' in parsed) {
+            this.reject(row, parsed.rejected);
+            continue;
+          }
+          this.records++;
+          batch.push({ row, record: this.numbered(parsed) });
+          if (batch.length >= BATCH_RECORDS) break;
+        }
+        if (batch.length > 0) yield batch;
+      }
+    } catch (error) {
+      if (error instanceof CsvError) {
+        throw new ExclusionSourceFormatError(
+          ExclusionSourceFailureType.malformedCsv,
+          `${this.adapter.name}: the CSV is malformed after row ${row} (${error.message})`,
+        );
+      }
+      throw error;
+    } finally {
+      source.destroy();
+      body.destroy();
+    }
+    if (columns === undefined) {
+      throw new ExclusionSourceFormatError(
+        ExclusionSourceFailureType.empty,
+        `${this.adapter.name}: the file is empty`,
+      );
+    }
+  }
+
+  private reject(row: number, reason: string) {
+    this.rejectedCount++;
+    if (this.rejections.length < MAX_REJECTIONS_KEPT) this.rejections.push({ row, reason });
+  }
+
+  private numbered(record: ExclusionRecord): ExclusionRecord {
+    const seen = (this.keys.get(record.exclusionKey) ?? 0) + 1;
+    this.keys.set(record.exclusionKey, seen);
+    return seen === 1 ? record : { ...record, exclusionKey: `${record.exclusionKey}#${seen}` };
+  }
+
+  /** The body as UTF-8, after checking its first bytes are not an HTML page or a ZIP. */
+  private async *utf8(body: Readable): AsyncGenerator<Buffer> {
+    const chunks = body[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let done = false;
+    while (headBytes < SNIFF_BYTES) {
+      const next = await chunks.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+      head.push(chunk);
+      headBytes += chunk.length;
+    }
+    const first = Buffer.concat(head);
+    this.checkBody(first);
+    yield this.transcoder.write(first);
+    if (!done) {
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) break;
+        const bytes = this.transcoder.write(next.value as Buffer);
+        if (bytes.length > 0) yield bytes;
+      }
+    }
+    const tail = this.transcoder.end();
+    if (tail.length > 0) yield tail;
+  }
+
+  private checkBody(first: Buffer) {
+    const name = this.adapter.name;
+    const text = first.toString('latin1');
+    if (text.replace(/^\xEF\xBB\xBF/, '').trim() === '') {
+      throw new ExclusionSourceFormatError(ExclusionSourceFailureType.empty, `${name}: the file is empty`);
+    }
+    if (first.length >= 4 && first.readUInt32LE(0) === 0x04034b50) {
+      throw new ExclusionSourceFormatError(
+        ExclusionSourceFailureType.notCsv,
+        `${name}: the download is a ZIP archive, not the CSV`,
+      );
+    }
+    if (looksLikeMarkup(text.replace(/^\xEF\xBB\xBF/, ''))) {
+      throw new ExclusionSourceFormatError(
+        ExclusionSourceFailureType.notCsv,
+        `${name}: the download is an HTML/XML page, not the CSV (an error or login page served with status 200?)`,
+      );
+    }
+  }
+}

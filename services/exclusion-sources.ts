@@ -1,0 +1,272 @@
+import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import { recordAudit } from '../db/audit-store';
+import { listChecks, type OigCheckRow } from '../db/exclusion-list-store';
+import {
+  countSourceRecords,
+  findLastSourceCheck,
+  findLastSourceImport,
+  listSourceChecks,
+  type SourceCheckRow,
+} from '../db/exclusion-source-store';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { EXCLUSION_SOURCE_NAMES, notConfiguredReason } from '../domain/exclusion-sources/settings';
+import { EXCLUSION_SOURCE_IDS, type ExclusionSourceId } from '../domain/exclusion-sources/source';
+import { type ListState, listState } from '../domain/list-state';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import {
+  EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
+  type ExclusionSourceSyncInput,
+  exclusionSourceScheduleId,
+  exclusionSourceSyncWorkflowId,
+  OIG_SCHEDULE_ID,
+} from '../lib/workflow-contracts';
+import { readOigStatus, requestOigSync } from './oig-sync';
+
+/** How long the status waits for a Schedule before answering without the next run. */
+const SCHEDULE_DESCRIBE_TIMEOUT_MS = 3_000;
+
+export type SourceState = ListState | 'not_configured';
+
+/** A check of any source in one shape: the `oig_exclusions_check` columns plus `source`. */
+export interface SourceCheck {
+  id: string;
+  source: string;
+  checkedAt: string;
+  trigger: 'schedule' | 'manual';
+  sourceUpdatedOn: string | null;
+  etag: string | null;
+  lastModified: string | null;
+  sha256: string | null;
+  status: 'unchanged' | 'imported' | 'failed';
+  rowCount: number | null;
+  added: number | null;
+  removed: number | null;
+  /** LEIE: dates that were not valid (the row kept). */
+  invalidFields: number | null;
+  /** Other lists: rows the adapter could not read (rejected and counted, the file kept). */
+  rejectedRows: number | null;
+  durationMs: number | null;
+  archiveKey: string | null;
+  warning: string | null;
+  error: string | null;
+  workflowId: string | null;
+}
+
+export interface SourceStatus {
+  id: ExclusionSourceId;
+  name: string;
+  enabled: boolean;
+  state: SourceState;
+  /** Why the source is `not_configured`; null otherwise. */
+  notConfiguredReason: string | null;
+  lastCheck: SourceCheck | null;
+  lastImport: SourceCheck | null;
+  sourceUpdatedOn: string | null;
+  rowCount: number;
+  nextScheduledRunAt: string | null;
+  scheduleId: string;
+}
+
+export interface SourceDeps {
+  config: Config;
+  sequelize: Sequelize;
+  temporal: Client;
+  logger: Logger;
+}
+
+export function isSourceId(id: string): id is ExclusionSourceId {
+  return (EXCLUSION_SOURCE_IDS as readonly string[]).includes(id);
+}
+
+function sourceIdOrNotFound(id: string): ExclusionSourceId {
+  if (!isSourceId(id)) {
+    throw new NotFoundError(
+      `No exclusion source "${id}"; the sources are ${EXCLUSION_SOURCE_IDS.join(', ')}.`,
+    );
+  }
+  return id;
+}
+
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+export function oigCheckAsSourceCheck(row: OigCheckRow): SourceCheck {
+  return {
+    id: row.id,
+    source: 'leie',
+    checkedAt: iso(row.checked_at),
+    trigger: row.trigger,
+    sourceUpdatedOn: row.source_updated_on,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    sha256: row.sha256,
+    status: row.status,
+    rowCount: row.row_count,
+    added: row.added,
+    removed: row.removed,
+    invalidFields: row.invalid_fields,
+    rejectedRows: null,
+    durationMs: row.duration_ms,
+    archiveKey: row.archive_key,
+    warning: row.warning,
+    error: row.error,
+    workflowId: row.workflow_id,
+  };
+}
+
+export function sourceCheck(row: SourceCheckRow): SourceCheck {
+  return {
+    id: row.id,
+    source: row.source,
+    checkedAt: iso(row.checked_at),
+    trigger: row.trigger,
+    sourceUpdatedOn: row.source_updated_on,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    sha256: row.sha256,
+    status: row.status,
+    rowCount: row.row_count,
+    added: row.added,
+    removed: row.removed,
+    invalidFields: null,
+    rejectedRows: row.rejected_rows,
+    durationMs: row.duration_ms,
+    archiveKey: row.archive_key,
+    warning: row.warning,
+    error: row.error,
+    workflowId: row.workflow_id,
+  };
+}
+
+async function nextRun(deps: SourceDeps, scheduleId: string): Promise<Date | null> {
+  const describe = async () => {
+    try {
+      return await deps.temporal.schedule.getHandle(scheduleId).describe();
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return null;
+      throw error;
+    }
+  };
+  const schedule = await Promise.race([
+    describe(),
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), SCHEDULE_DESCRIBE_TIMEOUT_MS).unref()),
+  ]).catch((error: unknown) => {
+    deps.logger.warn({ err: error, scheduleId }, 'could not describe an exclusion-source schedule');
+    return null;
+  });
+  return schedule?.info.nextActionTimes[0] ?? null;
+}
+
+/** One source's state, last check and import, size and next run (docs/spec.md §8). */
+export async function readSourceStatus(deps: SourceDeps, sourceId: string): Promise<SourceStatus> {
+  const id = sourceIdOrNotFound(sourceId);
+  const { config, sequelize } = deps;
+  const enabled = config.EXCLUSION_SOURCES.includes(id);
+  const unconfigured = notConfiguredReason(config, id);
+  const base = { id, name: EXCLUSION_SOURCE_NAMES[id], enabled, notConfiguredReason: unconfigured };
+  if (id === 'leie') {
+    const oig = await readOigStatus(deps);
+    const lastImport = oig.lastImport ? oigCheckAsSourceCheck(oig.lastImport) : null;
+    return {
+      ...base,
+      state: oig.state,
+      lastCheck: oig.lastCheck ? oigCheckAsSourceCheck(oig.lastCheck) : null,
+      lastImport,
+      sourceUpdatedOn: lastImport?.sourceUpdatedOn ?? null,
+      rowCount: oig.rowCount,
+      nextScheduledRunAt: oig.nextScheduledRunAt ? oig.nextScheduledRunAt.toISOString() : null,
+      scheduleId: OIG_SCHEDULE_ID,
+    };
+  }
+  const scheduleId = exclusionSourceScheduleId(id);
+  const [lastCheck, lastImport, rowCount, next] = await Promise.all([
+    findLastSourceCheck(sequelize, id),
+    findLastSourceImport(sequelize, id),
+    countSourceRecords(sequelize, id),
+    unconfigured || !enabled ? Promise.resolve(null) : nextRun(deps, scheduleId),
+  ]);
+  const state: SourceState = unconfigured
+    ? 'not_configured'
+    : listState(
+        {
+          lastCheck: lastCheck && { status: lastCheck.status, checkedAt: new Date(lastCheck.checked_at) },
+          lastImport: lastImport && { checkedAt: new Date(lastImport.checked_at) },
+        },
+        new Date(),
+        config.EXCLUSION_SOURCE_STALE_AFTER,
+      );
+  return {
+    ...base,
+    state,
+    lastCheck: lastCheck ? sourceCheck(lastCheck) : null,
+    lastImport: lastImport ? sourceCheck(lastImport) : null,
+    sourceUpdatedOn: lastImport?.source_updated_on ?? null,
+    rowCount,
+    nextScheduledRunAt: next ? next.toISOString() : null,
+    scheduleId,
+  };
+}
+
+export async function readAllSourceStatuses(deps: SourceDeps): Promise<SourceStatus[]> {
+  return Promise.all(EXCLUSION_SOURCE_IDS.map((id) => readSourceStatus(deps, id)));
+}
+
+/** A page of a source's checks, newest first. */
+export async function listSourceCheckPage(
+  deps: Pick<SourceDeps, 'sequelize'>,
+  sourceId: string,
+  limit: number,
+  after: readonly [string, string] | undefined,
+): Promise<SourceCheck[]> {
+  const id = sourceIdOrNotFound(sourceId);
+  if (id === 'leie') return (await listChecks(deps.sequelize, limit, after)).map(oigCheckAsSourceCheck);
+  return (await listSourceChecks(deps.sequelize, id, limit, after)).map(sourceCheck);
+}
+
+/**
+ * Starts a manual sync of the source, or joins the one already running (one workflow id per source),
+ * and audits the request. The LEIE runs its own sync (`oigSync`). A source not enabled or not
+ * configured is a ConflictError: there is nothing to sync it from, or nobody screens against it.
+ */
+export async function requestSourceSync(
+  deps: SourceDeps,
+  request: { sourceId: string; force: boolean; actorUserId: string },
+): Promise<{ sourceId: ExclusionSourceId; workflowId: string; runId: string; alreadyRunning: boolean }> {
+  const id = sourceIdOrNotFound(request.sourceId);
+  const { config, temporal } = deps;
+  const { force } = request;
+  if (!config.EXCLUSION_SOURCES.includes(id)) {
+    throw new ConflictError(`The exclusion source ${id} is not enabled (EXCLUSION_SOURCES).`);
+  }
+  const unconfigured = notConfiguredReason(config, id);
+  if (unconfigured) throw new ConflictError(`The exclusion source ${id} is not configured: ${unconfigured}.`);
+  if (id === 'leie')
+    return { sourceId: id, ...(await requestOigSync(deps, { force, actorUserId: request.actorUserId })) };
+
+  const workflowId = exclusionSourceSyncWorkflowId(id, 'manual');
+  const input: ExclusionSourceSyncInput = { sourceId: id, trigger: 'manual', force };
+  let alreadyRunning = false;
+  let runId: string;
+  try {
+    const handle = await temporal.workflow.start(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [input],
+    });
+    runId = handle.firstExecutionRunId;
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    alreadyRunning = true;
+    runId = (await temporal.workflow.getHandle(workflowId).describe()).runId;
+  }
+  await recordAudit(deps.sequelize, {
+    actorUserId: request.actorUserId,
+    action: 'exclusion_source.sync.requested',
+    entityType: 'exclusion_source',
+    entityId: null,
+    organizationId: null,
+    details: { source: id, force, workflowId, runId, alreadyRunning },
+  });
+  return { sourceId: id, workflowId, runId, alreadyRunning };
+}

@@ -1,0 +1,288 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import {
+  closeSourceImportSession,
+  openSourceImportSession,
+  ShortListError,
+  SourceStagingCopy,
+  swapSourceList,
+} from '../../db/exclusion-source-import';
+import {
+  countSourceRecords,
+  findLastSourceImport,
+  searchAllExclusions,
+} from '../../db/exclusion-source-store';
+import {
+  FIRST_EMPLOYEE_ID,
+  nextChunk,
+  resolveLapsedMatches,
+  screenAddedExclusions,
+  screenChunk,
+} from '../../db/screening-store';
+import { execute, query } from '../../db/sql';
+import type { ExclusionRecord } from '../../domain/exclusion-sources/source';
+import type { ScreeningScope } from '../../lib/workflow-contracts';
+import { deleteLeieRows, insertLeieRows, insertPeople, leieTag } from '../fixtures/screening';
+import { createOrganization } from '../support/fixtures';
+import { stack } from '../support/stack';
+
+/** The list these tests own: nothing else in a test run writes `ca_medi_cal` records directly. */
+const SOURCE = 'ca_medi_cal';
+
+function record(key: string, fields: Partial<ExclusionRecord> = {}): ExclusionRecord {
+  return {
+    exclusionKey: key,
+    entityKind: 'individual',
+    firstName: null,
+    middleName: null,
+    lastName: null,
+    businessName: null,
+    aliases: [],
+    npi: null,
+    dob: null,
+    state: null,
+    exclusionType: null,
+    startsOn: null,
+    endsOn: null,
+    ...fields,
+  };
+}
+
+/** Stages `records` with COPY and swaps them in, as the sync's activity does. */
+async function load(records: ExclusionRecord[], force = false) {
+  const session = await openSourceImportSession(stack().config.DATABASE_URL);
+  try {
+    const copy = await SourceStagingCopy.begin(session);
+    for (const item of records) await copy.add(item);
+    await copy.end();
+    const checkId = randomUUID();
+    const swap = await swapSourceList(session, {
+      record: { checkId, sourceId: SOURCE, trigger: 'manual', workflowId: 'test', startedAt: Date.now() },
+      force,
+    });
+    return { checkId, ...swap };
+  } finally {
+    await closeSourceImportSession(session);
+  }
+}
+
+async function screenOrganization(organizationId: string) {
+  const scope: ScreeningScope = { kind: 'organization', organizationId };
+  const sequelize = stack().sequelize;
+  const lapsed = await resolveLapsedMatches(sequelize, scope);
+  let after = FIRST_EMPLOYEE_ID;
+  for (;;) {
+    const chunk = await nextChunk(sequelize, scope, after, 100);
+    if (!chunk) break;
+    await screenChunk(sequelize, scope, chunk);
+    if (chunk.upto === null) break;
+    after = chunk.upto;
+  }
+  return lapsed;
+}
+
+async function matches(organizationId: string) {
+  return query<{
+    employee_id: string;
+    source: string;
+    exclusion_key: string;
+    reason: string;
+    status: string;
+    resolution: string | null;
+  }>(
+    stack().sequelize,
+    `SELECT employee_id, source, exclusion_key, reason, status, resolution FROM exclusion_matches
+      WHERE organization_id = $organizationId ORDER BY source, exclusion_key`,
+    { organizationId },
+  );
+}
+
+const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+const nextYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+
+const LIST = [
+  record('k-person', {
+    firstName: 'Quentin',
+    lastName: 'Marlowe-Finch',
+    npi: '1234567893',
+    aliases: ['QUINN FINCH'],
+  }),
+  record('k-firm', {
+    entityKind: 'business',
+    lastName: 'Ostrander',
+    firstName: 'Bella',
+    businessName: 'Ostrander Bella LLC',
+  }),
+  record('k-ended', { firstName: 'Cyril', lastName: 'Vandermeer', endsOn: yesterday }),
+  record('k-ending', { firstName: 'Dora', lastName: 'Pemberton', endsOn: nextYear, state: 'CA' }),
+  record('k-spare1', { firstName: 'Spare', lastName: 'One' }),
+  record('k-spare2', { firstName: 'Spare', lastName: 'Two' }),
+  record('k-spare3', { firstName: 'Spare', lastName: 'Three' }),
+  record('k-spare4', { firstName: 'Spare', lastName: 'Four' }),
+  record('k-spare5', { firstName: 'Spare', lastName: 'Five' }),
+  record('k-spare6', { firstName: 'Spare', lastName: 'Six' }),
+];
+
+describe('exclusion sources: generic records, swap and screening (real Postgres, docs/spec.md §8)', () => {
+  const tag = leieTag();
+
+  before(async () => {
+    await execute(stack().sequelize, 'DELETE FROM exclusion_source_records WHERE source = $source', {
+      source: SOURCE,
+    });
+  });
+  after(async () => {
+    await execute(stack().sequelize, 'DELETE FROM exclusion_source_records WHERE source = $source', {
+      source: SOURCE,
+    });
+    await deleteLeieRows(tag);
+  });
+
+  it('swaps a staged list in: counts, added keys logged, a repeated key counted once', async () => {
+    const first = await load([...LIST, record('k-spare6', { firstName: 'Duplicate' })]);
+    assert.deepEqual(
+      { rowCount: first.rowCount, added: first.added, removed: first.removed },
+      {
+        rowCount: LIST.length,
+        added: LIST.length,
+        removed: 0,
+      },
+    );
+    assert.equal(await countSourceRecords(stack().sequelize, SOURCE), LIST.length);
+    const lastImport = await findLastSourceImport(stack().sequelize, SOURCE);
+    assert.equal(lastImport?.id, first.checkId);
+    assert.equal(lastImport?.row_count, LIST.length);
+    const [spare] = await query<{ first_name: string }>(
+      stack().sequelize,
+      `SELECT first_name FROM exclusion_source_records WHERE source = $source AND exclusion_key = 'k-spare6'`,
+      { source: SOURCE },
+    );
+    assert.equal(spare?.first_name, 'Spare', 'the first record of a repeated key wins');
+  });
+
+  it('refuses a list shorter than 90 % of the current one, keeps it, and takes it when forced', async () => {
+    const short = LIST.filter((item) => item.exclusionKey !== 'k-spare1' && item.exclusionKey !== 'k-spare2');
+    await assert.rejects(
+      load(short),
+      (error: unknown) => error instanceof ShortListError && /fewer than 90 %/.test((error as Error).message),
+    );
+    assert.equal(
+      await countSourceRecords(stack().sequelize, SOURCE),
+      LIST.length,
+      'the current list stays in force',
+    );
+    await assert.rejects(load([]), ShortListError, 'an empty file is never taken, forced or not');
+    const forced = await load(short, true);
+    assert.deepEqual([forced.added, forced.removed, forced.rowCount], [0, 2, short.length]);
+    await load(LIST, true);
+  });
+
+  it('screens people against the list: individuals in force only, each match with its source, beside the LEIE', async () => {
+    await insertLeieRows([{ label: 'leie-quentin', lastname: 'MARLOWE-FINCH', firstname: 'QUENTIN' }], tag);
+    const organization = await createOrganization();
+    const people = await insertPeople(organization.id, [
+      { label: 'quentin', firstName: 'Quentin', lastName: 'Finch', dateOfBirth: '1970-01-01' },
+      { label: 'bella', firstName: 'Bella', lastName: 'Ostrander' },
+      { label: 'cyril', firstName: 'Cyril', lastName: 'Vandermeer' },
+      { label: 'dora', firstName: 'Dora', lastName: 'Pemberton', dateOfBirth: '1980-02-02' },
+      { label: 'npi-only', firstName: 'Someone', lastName: 'Else', npi: '1234567893' },
+    ]);
+    await screenOrganization(organization.id);
+    const label = new Map([...people].map(([name, id]) => [id, name]));
+    const found = (await matches(organization.id)).map((m) => [
+      label.get(m.employee_id),
+      m.source,
+      m.exclusion_key,
+      m.reason,
+    ]);
+    assert.deepEqual(
+      found
+        .filter(([, source]) => source === SOURCE)
+        .map((row) => row.join(' '))
+        .sort(),
+      [`dora ${SOURCE} k-ending name`, `npi-only ${SOURCE} k-person npi`, `quentin ${SOURCE} k-person name`],
+    );
+    assert.ok(
+      found.some(([who, source]) => who === 'quentin' && source === 'leie'),
+      'the same person matches the LEIE too: one match per source',
+    );
+    assert.ok(!found.some(([who]) => who === 'bella' || who === 'cyril'), 'no firm, no ended record');
+
+    // A disabled source neither matches nor resolves.
+    const other = await createOrganization();
+    await insertPeople(other.id, [{ label: 'dora2', firstName: 'Dora', lastName: 'Pemberton' }]);
+    const scope: ScreeningScope = { kind: 'organization', organizationId: other.id };
+    const chunk = await nextChunk(stack().sequelize, scope, FIRST_EMPLOYEE_ID, 100);
+    assert.ok(chunk);
+    await screenChunk(stack().sequelize, scope, chunk, ['leie']);
+    assert.deepEqual(await matches(other.id), []);
+  });
+
+  it('a list update rescreens only its added keys, and resolves matches whose record left the list', async () => {
+    const organization = await createOrganization();
+    const people = await insertPeople(organization.id, [
+      { label: 'newcomer', firstName: 'Ottilie', lastName: 'Brandvold' },
+      { label: 'dora', firstName: 'Dora', lastName: 'Pemberton' },
+    ]);
+    await screenOrganization(organization.id);
+    assert.equal((await matches(organization.id)).length, 1, 'dora only');
+
+    const grown = await load([...LIST, record('k-new', { firstName: 'Ottilie', lastName: 'Brandvold' })]);
+    const counts = await screenAddedExclusions(stack().sequelize, {
+      kind: 'source-import',
+      sourceId: SOURCE,
+      checkId: grown.checkId,
+    });
+    assert.equal(counts?.opened, 1);
+    const newcomer = (await matches(organization.id)).find((m) => m.employee_id === people.get('newcomer'));
+    assert.equal(newcomer?.source, SOURCE);
+    assert.equal(newcomer?.exclusion_key, 'k-new');
+
+    const shrunk = await load(
+      LIST.filter((item) => item.exclusionKey !== 'k-ending'),
+      true,
+    );
+    const resolved = await resolveLapsedMatches(stack().sequelize, {
+      kind: 'source-import',
+      sourceId: SOURCE,
+      checkId: shrunk.checkId,
+    });
+    assert.ok(resolved >= 1);
+    const dora = (await matches(organization.id)).find((m) => m.employee_id === people.get('dora'));
+    assert.deepEqual([dora?.status, dora?.resolution], ['resolved', 'removed_from_list']);
+  });
+
+  it('searches every list at once: by alias, by state, by source; each row says its source', async () => {
+    const sequelize = stack().sequelize;
+    const all = ['leie', 'sam', 'pa_medicheck', 'ca_medi_cal'];
+    const byAlias = await searchAllExclusions(sequelize, { q: 'quinn finch', sources: all }, 10, undefined);
+    assert.deepEqual(
+      byAlias.map((row) => [row.source, row.exclusion_key]),
+      [[SOURCE, 'k-person']],
+    );
+    const both = await searchAllExclusions(
+      sequelize,
+      { q: 'marlowe finch quentin', sources: all },
+      10,
+      undefined,
+    );
+    assert.deepEqual(both.map((row) => row.source).sort(), [SOURCE, 'leie']);
+    const onlyLeie = await searchAllExclusions(
+      sequelize,
+      { q: 'marlowe finch', sources: ['leie'] },
+      10,
+      undefined,
+    );
+    assert.deepEqual(
+      onlyLeie.map((row) => row.source),
+      ['leie'],
+    );
+    const byState = await searchAllExclusions(
+      sequelize,
+      { state: 'CA', q: 'spare', sources: [SOURCE] },
+      10,
+      undefined,
+    );
+    assert.deepEqual(byState, []);
+  });
+});
