@@ -1,11 +1,13 @@
 import type { Sequelize } from 'sequelize';
-import { listImportsInForce } from '../db/exclusion-list-versions';
+import { listImportsInForce, listSourceImportsInForce } from '../db/exclusion-list-versions';
 import type { ScreeningResult } from '../db/exclusion-status-sql';
 import type { OrganizationRow } from '../db/organization-store';
 import { type ReportPersonRow, reportPeoplePage, reportResultCounts } from '../db/people-report-store';
 import { listRunsForReport } from '../db/screening-run-store';
 import type { Db } from '../db/sql';
 import { csvRecord } from '../domain/csv';
+import { EXCLUSION_SOURCE_NAMES } from '../domain/exclusion-sources/settings';
+import type { ExclusionSourceId } from '../domain/exclusion-sources/source';
 import { calendarDate, type Period } from '../domain/period';
 
 /**
@@ -26,22 +28,23 @@ export interface ReportSourceVersion {
   sha256: string | null;
 }
 
-/**
- * One exclusion source of the report: how to read the versions of its list in force during a
- * period. Each source of docs/spec.md §8 adds its entry here.
- */
+/** One exclusion source of the report: how to read the versions of its list in force during a period. */
 export interface ReportSource {
   id: string;
   name: string;
   versionsInForce(db: Db, period: Period): Promise<ReportSourceVersion[]>;
 }
 
-export const REPORT_SOURCES: readonly ReportSource[] = [
-  {
-    id: 'leie',
-    name: 'HHS-OIG List of Excluded Individuals/Entities (LEIE)',
+/** The report's sources: every enabled list of docs/spec.md §8, the LEIE from its own checks. */
+export function reportSources(enabled: readonly ExclusionSourceId[]): ReportSource[] {
+  return enabled.map((id) => ({
+    id,
+    name: EXCLUSION_SOURCE_NAMES[id],
     async versionsInForce(db, period) {
-      const checks = await listImportsInForce(db, period.start, period.end);
+      const checks =
+        id === 'leie'
+          ? await listImportsInForce(db, period.start, period.end)
+          : await listSourceImportsInForce(db, id, period.start, period.end);
       return checks.map((check) => ({
         checkId: check.id,
         sourceUpdatedOn: check.source_updated_on,
@@ -49,8 +52,8 @@ export const REPORT_SOURCES: readonly ReportSource[] = [
         sha256: check.sha256,
       }));
     },
-  },
-];
+  }));
+}
 
 export interface ReportRun {
   id: string;
@@ -94,10 +97,11 @@ export async function loadReportHeader(
   sequelize: Sequelize,
   organization: Pick<OrganizationRow, 'id' | 'name' | 'subdomain'>,
   period: Period,
+  enabledSources: readonly ExclusionSourceId[],
 ): Promise<ReportHeader> {
   const [sources, runs, counts] = await Promise.all([
     Promise.all(
-      REPORT_SOURCES.map(async (source) => ({
+      reportSources(enabledSources).map(async (source) => ({
         id: source.id,
         name: source.name,
         versions: await source.versionsInForce(sequelize, period),

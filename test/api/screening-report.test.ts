@@ -97,10 +97,17 @@ describe('screening report: JSON, CSV and PDF (docs/spec.md §10)', function () 
        WHERE id = ANY($ids::uuid[]) ORDER BY checked_at`,
       { ids: [first.checkId, second.checkId] },
     );
-    assert.equal(report.sources.length, 1);
-    assert.equal(report.sources[0].id, 'leie');
     assert.deepEqual(
-      report.sources[0].versions,
+      report.sources.map((source: any) => source.id),
+      stack().config.EXCLUSION_SOURCES,
+      'every enabled list',
+    );
+    const leie = report.sources.find((source: any) => source.id === 'leie');
+    for (const other of report.sources.filter((source: any) => source.id !== 'leie')) {
+      assert.deepEqual(other.versions, [], `${other.id} was never loaded`);
+    }
+    assert.deepEqual(
+      leie.versions,
       checks.map((check) => ({
         checkId: check.id,
         sourceUpdatedOn: check.source_updated_on,
@@ -224,6 +231,27 @@ describe('screening report: JSON, CSV and PDF (docs/spec.md §10)', function () 
       dismissed: 0,
       not_screened: 0,
     });
+    // Another list's version in force during the month is certified beside the LEIE's (docs/spec.md §8).
+    const [samCheck] = await query<{ id: string }>(
+      stack().sequelize,
+      `INSERT INTO exclusion_source_checks (source, checked_at, trigger, status, source_updated_on, row_count, sha256)
+       VALUES ('sam', now(), 'manual', 'imported', current_date, 42, repeat('a', 64)) RETURNING id`,
+    );
+    try {
+      const withSam = await call(app, 'GET', base, { token: admin.token });
+      const sam = withSam.body.sources.find((source: any) => source.id === 'sam');
+      assert.equal(sam.name, 'SAM.gov Exclusions');
+      assert.deepEqual(sam.versions.at(-1), {
+        checkId: samCheck?.id,
+        sourceUpdatedOn: new Date().toISOString().slice(0, 10),
+        rowCount: 42,
+        sha256: 'a'.repeat(64),
+      });
+    } finally {
+      await query(stack().sequelize, 'DELETE FROM exclusion_source_checks WHERE id = $id', {
+        id: samCheck?.id,
+      });
+    }
     const past = await call(app, 'GET', `${base}?from=2020-01-01&to=2020-12-31`, { token: admin.token });
     assert.equal(past.status, 200);
     assert.deepEqual(past.body.period, { from: '2020-01-01', to: '2020-12-31' });

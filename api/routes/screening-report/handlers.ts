@@ -21,7 +21,7 @@ export function screeningReportRoutes({ config, sequelize }: AppDeps) {
     const period = parseReportPeriod(query, new Date(), REPORT_MAX_MONTHS);
     if ('problems' in period) throw new InvalidInputError('The report period is not valid.', period.problems);
     const organization = c.var.organization;
-    const header = await loadReportHeader(sequelize, organization, period);
+    const header = await loadReportHeader(sequelize, organization, period, config.EXCLUSION_SOURCES);
     const filename = `screening-report-${organization.subdomain}-${header.period.from}-${header.period.to}`;
     return { header, pages: reportPeople(sequelize, organization.id, period), filename };
   }
