@@ -41,7 +41,8 @@ import { SPOOL_DIR, sweepSpool } from './oig-download';
 /**
  * The generic sync of a non-LEIE exclusion list (docs/spec.md §8), one activity per attempt:
  * download → archive → parse with the source's adapter → COPY into staging → swap. Pure parsing
- * lives in domain/exclusion-sources; every statement in db/exclusion-source-store.ts.
+ * lives in domain/exclusion-sources; every statement in db/exclusion-source-store.ts and
+ * db/exclusion-source-import.ts.
  */
 
 export const ExclusionSourceSyncFailureType = {
@@ -282,11 +283,12 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
         }
         facts.sha256 = file.sha256;
         Object.assign(progress, { sha256: file.sha256 });
-        if (zip) await refuseNonZip(spool);
         const baseline = await findSourceBaselineSha256(sequelize, id);
+        // Archived first, refused files too: what the site served is kept for whoever looks into it.
         facts.archiveKey ??= await archive(id, spool, file.sha256, file.bytes, zip);
         Object.assign(progress, { phase: 'archived', archiveKey: facts.archiveKey });
         context.heartbeat(progress);
+        if (zip) await refuseNonZip(spool);
         if (!force && baseline === file.sha256) {
           return { outcome: 'same-file', ...facts };
         }

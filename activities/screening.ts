@@ -23,8 +23,11 @@ import {
 } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 
-/** Employees per statement: big enough to amortize the scan of the list, small enough to heartbeat often. */
-export const DEFAULT_SCREENING_CHUNK_SIZE = 25_000;
+/**
+ * Employees per statement: big enough to amortize the unnesting of every list's names (each statement
+ * does it anew), small enough to heartbeat often.
+ */
+export const DEFAULT_SCREENING_CHUNK_SIZE = 50_000;
 
 /** Progress of `screenEmployees`, heartbeated after every committed chunk and read back on a retry. */
 export interface ScreeningProgress {

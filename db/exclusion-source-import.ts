@@ -17,15 +17,41 @@ import { execute, queryOne } from './sql';
 /** The share of the current rows a new file must reach, unless forced (docs/spec.md §4.4, §8). */
 export const MIN_ROW_RATIO = 0.9;
 
-/** The normalized name columns of a record, from the staged row `n` (ale_normalize_name, as everywhere). */
+/**
+ * The normalized name columns of a record from the staged row `n`, joined from the session's
+ * `exclusion_source_norms` (each distinct name normalized once by ale_normalize_name, the one
+ * normalization of names everywhere): lists repeat names a lot, and the function is the costly part
+ * of a first import. The full name (sort, search) joins the normalized first and last names.
+ */
+const NORM_JOINS = `
+  LEFT JOIN exclusion_source_norms nf ON nf.name = n.first_name
+  LEFT JOIN exclusion_source_norms nm ON nm.name = n.middle_name
+  LEFT JOIN exclusion_source_norms nl ON nl.name = n.last_name
+  LEFT JOIN exclusion_source_norms nb ON nb.name = n.business_name`;
 const NORMALIZED = {
-  last: 'ale_normalize_name(n.last_name)',
-  first: 'ale_normalize_name(n.first_name)',
-  full: `ale_normalize_name(CASE WHEN n.last_name IS NULL AND n.first_name IS NULL THEN n.business_name
-           ELSE coalesce(n.first_name, '') || ' ' || coalesce(n.last_name, '') END)`,
-  search: `ale_normalize_name(concat_ws(' ', n.first_name, n.middle_name, n.last_name, n.business_name,
-           array_to_string(ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), ' ')))`,
+  last: 'nl.norm',
+  first: 'nf.norm',
+  full: `CASE WHEN n.last_name IS NULL AND n.first_name IS NULL THEN nb.norm
+           ELSE nullif(concat_ws(' ', nf.norm, nl.norm), '') END`,
+  search: `nullif(concat_ws(' ', nf.norm, nm.norm, nl.norm, nb.norm,
+           CASE WHEN cardinality(n.aliases) > 0 THEN
+             (SELECT string_agg(m.norm, ' ') FROM unnest(n.aliases) a(name)
+                JOIN exclusion_source_norms m ON m.name = a.name) END), '')`,
 };
+
+/** The names a swap writes (records new or changed), each normalized once. */
+const NORMALIZE_NAMES = `
+CREATE TEMP TABLE exclusion_source_norms ON COMMIT DROP AS
+SELECT d.name, ale_normalize_name(d.name) AS norm
+FROM (
+  SELECT DISTINCT unnest(ARRAY[n.first_name, n.middle_name, n.last_name, n.business_name] || n.aliases) AS name
+  FROM exclusion_source_next n
+  LEFT JOIN exclusion_source_records r ON r.source = $source AND r.exclusion_key = n.exclusion_key
+  WHERE r.id IS NULL
+     OR (r.first_name, r.middle_name, r.last_name, r.business_name, r.aliases)
+        IS DISTINCT FROM (n.first_name, n.middle_name, n.last_name, n.business_name, n.aliases)
+) d
+WHERE d.name IS NOT NULL`;
 
 // ── The import: a session of its own, COPY into staging, one transaction to swap ────────────────
 
@@ -72,6 +98,11 @@ function copyField(value: string | null): string {
   );
 }
 
+/** A text[] literal (`{"JOHN A DOE","JACK DOE"}`): every element quoted, `"` and `\` escaped. */
+function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
 function copyLine(record: ExclusionRecord): string {
   const fields = [
     record.exclusionKey,
@@ -80,7 +111,7 @@ function copyLine(record: ExclusionRecord): string {
     record.middleName,
     record.lastName,
     record.businessName,
-    JSON.stringify(record.aliases ?? []),
+    arrayLiteral(record.aliases ?? []),
     record.npi,
     record.dob,
     record.state,
@@ -111,7 +142,7 @@ export class SourceStagingCopy {
       session,
       `CREATE TEMP TABLE IF NOT EXISTS exclusion_source_staging (
          line bigserial, exclusion_key text NOT NULL, entity_kind text NOT NULL, first_name text,
-         middle_name text, last_name text, business_name text, aliases text, npi text, dob date, state text,
+         middle_name text, last_name text, business_name text, aliases text[], npi text, dob date, state text,
          exclusion_type text, starts_on date, ends_on date)`,
     );
     await execute(session, 'TRUNCATE exclusion_source_staging');
@@ -206,6 +237,9 @@ export async function swapSourceList(
       throw new ShortListError(previous, next);
     }
     await insertSourceCheck(session, { ...record, status: 'imported', rowCount: next });
+    await execute(session, NORMALIZE_NAMES, { source });
+    await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_norms (name)');
+    await execute(session, 'ANALYZE exclusion_source_norms');
     const removed = await count(
       `WITH gone AS (
          DELETE FROM exclusion_source_records r WHERE r.source = $source
@@ -221,17 +255,17 @@ export async function swapSourceList(
       session,
       `UPDATE exclusion_source_records r SET entity_kind = n.entity_kind, first_name = n.first_name,
          middle_name = n.middle_name, last_name = n.last_name, business_name = n.business_name,
-         aliases = ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), npi = n.npi, dob = n.dob,
+         aliases = n.aliases, npi = n.npi, dob = n.dob,
          state = n.state, exclusion_type = n.exclusion_type, starts_on = n.starts_on, ends_on = n.ends_on,
          last_name_norm = ${NORMALIZED.last}, first_name_norm = ${NORMALIZED.first},
          full_name_norm = ${NORMALIZED.full}, search_norm = ${NORMALIZED.search}, updated_at = now()
-       FROM exclusion_source_next n
+       FROM exclusion_source_next n ${NORM_JOINS}
        WHERE r.source = $source AND r.exclusion_key = n.exclusion_key
          AND (r.entity_kind, r.first_name, r.middle_name, r.last_name, r.business_name, r.aliases, r.npi,
               r.dob, r.state, r.exclusion_type, r.starts_on, r.ends_on)
              IS DISTINCT FROM
              (n.entity_kind, n.first_name, n.middle_name, n.last_name, n.business_name,
-              ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), n.npi, n.dob, n.state,
+              n.aliases, n.npi, n.dob, n.state,
               n.exclusion_type, n.starts_on, n.ends_on)`,
       { source },
     );
@@ -241,10 +275,10 @@ export async function swapSourceList(
            last_name, business_name, aliases, npi, dob, state, exclusion_type, starts_on, ends_on,
            last_name_norm, first_name_norm, full_name_norm, search_norm)
          SELECT $source, n.exclusion_key, n.entity_kind, n.first_name, n.middle_name, n.last_name,
-           n.business_name, ARRAY(SELECT jsonb_array_elements_text(n.aliases::jsonb)), n.npi, n.dob, n.state,
+           n.business_name, n.aliases, n.npi, n.dob, n.state,
            n.exclusion_type, n.starts_on, n.ends_on,
            ${NORMALIZED.last}, ${NORMALIZED.first}, ${NORMALIZED.full}, ${NORMALIZED.search}
-         FROM exclusion_source_next n
+         FROM exclusion_source_next n ${NORM_JOINS}
          WHERE NOT EXISTS (SELECT 1 FROM exclusion_source_records r
                            WHERE r.source = $source AND r.exclusion_key = n.exclusion_key)
          RETURNING exclusion_key),

@@ -24,6 +24,8 @@ export interface EmployeeRow {
   phone: string | null;
   title: string | null;
   hire_date: string | null;
+  /** Other names (maiden, former, AKA) as given (docs/spec.md §9). */
+  other_names: string[];
   status: 'active' | 'inactive';
   first_name_norm: string;
   last_name_norm: string;
@@ -69,7 +71,12 @@ export const EMPLOYEE_RECORD_COLUMNS = [
   'phone',
   'title',
   'hire_date',
+  'other_names',
 ] as const;
+
+/** The bound value of a record column: other names travel as one `;`-separated text, stored as a list. */
+const recordValue = (column: string) =>
+  column === 'other_names' ? 'ale_split_names($other_names::text)' : `$${column}`;
 
 /** The columns the search reads: an EmployeeRow without the normalized first and last names. */
 const SEARCH_COLUMNS = [
@@ -307,7 +314,7 @@ export async function insertEmployee(
       db,
       `INSERT INTO employees (organization_id, kind, ${EMPLOYEE_RECORD_COLUMNS.join(', ')}, status,
          first_name_norm, last_name_norm)
-       VALUES ($org, $kind, ${EMPLOYEE_RECORD_COLUMNS.map((col) => `$${col}`).join(', ')}, $status, ${normalized})
+       VALUES ($org, $kind, ${EMPLOYEE_RECORD_COLUMNS.map(recordValue).join(', ')}, $status, ${normalized})
        RETURNING *`,
       { org: person.organizationId, kind: person.kind, status: person.status, ...bindRecord(person.record) },
     ),
@@ -329,7 +336,7 @@ export function updateEmployee(
   return unique(
     queryOne<EmployeeRow>(
       db,
-      `UPDATE employees SET ${EMPLOYEE_RECORD_COLUMNS.map((col) => `${col} = $${col}`).join(', ')}, status = $status,
+      `UPDATE employees SET ${EMPLOYEE_RECORD_COLUMNS.map((col) => `${col} = ${recordValue(col)}`).join(', ')}, status = $status,
          (first_name_norm, last_name_norm) = (SELECT ${normalized}), updated_at = now()
        WHERE id = $id AND organization_id = $org RETURNING *`,
       { id: person.id, org: person.organizationId, status: person.status, ...bindRecord(person.record) },

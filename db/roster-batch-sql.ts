@@ -50,8 +50,13 @@ function inputCte(shape: TableShape) {
   );
   // unnest() in the select list runs the arrays in step, row by row; in FROM it would first copy every
   // row into a tuplestore.
+  // A person's other names arrive as the cell's text and are stored as a list (split on `;`/`|`).
   const unnested = [`unnest(${P.accepted}) AS accepted`, `unnest(${P.ids}) AS id`].concat(
-    arrays.map((array, i) => `unnest(${array}) AS ${shape.columns[i]}`),
+    arrays.map((array, i) =>
+      shape.columns[i] === 'other_names'
+        ? `ale_split_names(unnest(${array})) AS other_names`
+        : `unnest(${array}) AS ${shape.columns[i]}`,
+    ),
   );
   return `input AS (
   SELECT id, ${shape.columns.join(', ')} FROM (SELECT ${unnested.join(', ')}) r WHERE accepted

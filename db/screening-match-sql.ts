@@ -2,15 +2,20 @@ import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 
 /**
- * The statement that screens people against the LEIE, as SQL text for db/screening-store.ts to run
- * (docs/spec.md §4.5). Every statement works on a whole set of people (a chunk of employee ids)
- * against the LEIE in Postgres; nothing loops over people in Node.
+ * The statement that screens people against the exclusion lists, as SQL text for
+ * db/screening-store.ts to run (docs/spec.md §9, which replaces the tiers of §4.5). Every statement
+ * works on a whole set of people (a chunk of employee ids) against the lists in Postgres; nothing
+ * loops over people in Node.
  *
- * Tiers: `npi` 1.00 — same NPI (the LEIE's 0000000000 means none); `name_dob` 0.95 — a shared
- * last-name key and first name (ale_name_match_keys) and the same date of birth; `name` 0.60 — the
- * same names where either side lacks a date of birth. Two known, different dates of birth never match
- * by name. First/last names swapped are not matched (see README). Only active employees are screened;
- * business-only LEIE rows (no last name) and reinstated rows (REINDATE set) never match people.
+ * Names: a person's primary name and other names, a record's primary name and aliases, each as
+ * `match_names` entries computed once when the row is written (ale_match_names, migration 1700).
+ * Tiers, best first (domain/match-reasons.ts): `npi` 1.00 (the LEIE's 0000000000 is none);
+ * `name_dob` 0.95 (primary names, same DOB); `alias_dob` 0.90 (any names, same DOB);
+ * `nickname_dob` 0.85 (last equal, first names related in name_nicknames, same DOB); `fuzzy_dob`
+ * 0.80 (same DOB and last names of ≥ 5 letters one edit apart with first equal, or first and last
+ * swapped; or names equal and DOB day/month swapped); `name` 0.60 (names equal, a DOB missing on a
+ * side, middle initials agreeing where both exist). Only active employees are screened;
+ * business-only rows, reinstated LEIE rows and ended records never match people.
  *
  * Every enabled source is screened at once (docs/spec.md §8): the LEIE's rows and the generic
  * records of the other lists (exclusion_source_records) feed one candidate set, with the same tiers;
@@ -112,73 +117,137 @@ export function scopeOrganizationId(scope: ScreeningScope): string | null {
 }
 
 /**
- * How a statement finds candidates:
- * - `hash` — a chunk of employees (`emp`, after < id <= upto) against every LEIE row in scope: both
- *   sides' name keys are unnested and hash-joined; the NPI join is an equality join.
- * - `probe` — a few LEIE rows (an OIG import's added keys) against every active employee: each row
- *   probes the GIN index on the employees' name keys and the b-tree on their NPI.
+ * How a statement finds candidates (every mode applies the same tiers to the sets it builds):
+ * - `hash` — a chunk of employees (`emp`, after < id <= upto) against every list record in scope:
+ *   both sides' name entries are unnested and hash-joined on the keys each tier needs.
+ * - `person` — a few employees (a person's change): the records are first narrowed through the
+ *   lists' indexes (GIN on the name keys, b-tree on DOB and NPI) to those sharing a name key, a DOB
+ *   (or its day/month swap) or an NPI with one of them — every tier needs one of those.
+ * - `probe` — a few list records (an import's added keys) against every active employee: the people
+ *   are narrowed the same way through the roster's indexes.
  */
-export type MatchMode = 'hash' | 'probe';
+export type MatchMode = 'hash' | 'person' | 'probe';
 
-const DOB_RULE = 'e.date_of_birth IS NULL OR x.dob IS NULL OR e.date_of_birth = x.dob';
-const NAME_REASON = `CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 'name' ELSE 'name_dob' END`;
-const NAME_SCORE = 'CASE WHEN e.date_of_birth IS NULL OR x.dob IS NULL THEN 0.60 ELSE 0.95 END';
+/** `LAST|FIRST|M|K` entries (ale_match_names) of a set's rows, as columns. */
+function entries(columns: string, from: string): string {
+  return `SELECT ${columns}, split_part(k, '|', 1) AS last, split_part(k, '|', 2) AS first,
+    split_part(k, '|', 3) AS mi, split_part(k, '|', 4) = 'P' AS prim
+  FROM ${from} CROSS JOIN LATERAL unnest(s.match_names) AS k`;
+}
 
-/** CTEs ending in `best`: one row per (employee, exclusion_key) with the best tier. */
-export function candidatesSql(scope: ScopeSql, mode: MatchMode): string {
-  const excl = `
-excl AS MATERIALIZED (
-  SELECT 'leie'::text AS source, x.exclusion_key, x.npi, x.dob, x.last_name_norm, x.first_name_norm
-  FROM oig_employees_exclusion x
-  WHERE x.reindate IS NULL AND x.last_name_norm IS NOT NULL AND ${scope.exclusions}
-    AND 'leie' = ANY($sources::text[])
-  UNION ALL
-  SELECT r.source, r.exclusion_key, coalesce(r.npi, '0000000000'), r.dob, r.last_name_norm, r.first_name_norm
-  FROM exclusion_source_records r
-  WHERE r.entity_kind = 'individual' AND r.last_name_norm IS NOT NULL
-    AND (r.ends_on IS NULL OR r.ends_on >= current_date)
-    AND r.source = ANY($sources::text[]) AND ${scope.records}
-)`;
-  const best = `
-best AS (
-  SELECT DISTINCT ON (employee_id, source, exclusion_key) employee_id, organization_id, source, exclusion_key,
-    reason, score
-  FROM candidates
-  ORDER BY employee_id, source, exclusion_key, score DESC
-)`;
-  if (mode === 'probe') {
-    return `${excl},
-candidates AS (
-  SELECT e.id AS employee_id, e.organization_id, x.source, x.exclusion_key, 'npi' AS reason, 1.00 AS score
-  FROM excl x JOIN employees e ON e.npi = x.npi
-  WHERE x.npi <> '0000000000' AND e.status = 'active' AND ${scope.employees}
-  UNION ALL
-  SELECT e.id, e.organization_id, x.source, x.exclusion_key, ${NAME_REASON}, ${NAME_SCORE}
-  FROM excl x JOIN employees e
-    ON ale_name_match_keys(e.last_name_norm, e.first_name_norm)
-       && ale_name_match_keys(x.last_name_norm, x.first_name_norm)
-  WHERE e.status = 'active' AND ${scope.employees} AND (${DOB_RULE})
-),${best}`;
-  }
+/** The keys, DOBs (with their day/month swaps) and NPIs of a set, to narrow the other side by index. */
+function probeKeys(name: string, from: string, dob: string, npi: string): string {
   return `
-emp AS MATERIALIZED (
-  SELECT e.id, e.organization_id, e.npi, e.date_of_birth, e.last_name_norm, e.first_name_norm
-  FROM employees e
-  WHERE e.status = 'active' AND e.id > $after::uuid AND ($upto::uuid IS NULL OR e.id <= $upto::uuid)
-    AND ${scope.employees}
-),${excl},
+${name} AS MATERIALIZED (
+  SELECT ARRAY(SELECT DISTINCT k FROM ${from} s CROSS JOIN LATERAL unnest(ale_name_keys(s.match_names)) AS k) AS keys,
+    ARRAY(SELECT DISTINCT d FROM ${from} s CROSS JOIN LATERAL unnest(ARRAY[s.${dob}, ale_day_month_swapped(s.${dob})]) AS d
+          WHERE d IS NOT NULL) AS dobs,
+    ARRAY(SELECT DISTINCT s.${npi} FROM ${from} s WHERE s.${npi} IS NOT NULL AND s.${npi} <> '0000000000') AS npis
+)`;
+}
+
+const narrowed = (keys: string, alias: string, dob: string, npi: string) => `(
+    ale_name_keys(${alias}.match_names) && (SELECT keys FROM ${keys})
+    OR ${alias}.${dob} = ANY((SELECT dobs FROM ${keys})::date[])
+    OR ${alias}.${npi} = ANY((SELECT npis FROM ${keys})::text[]))`;
+
+/** What the match shows of why (domain/match-reasons.ts): the names compared and what agreed. */
+const explain = (agreed: string) => `jsonb_build_object(
+    'personName', en.first || ' ' || en.last, 'personNameIsPrimary', en.prim,
+    'recordName', xn.first || ' ' || xn.last, 'recordNameIsPrimary', xn.prim,
+    'agreed', to_jsonb(array_remove(ARRAY[${agreed}]::text[], NULL)))`;
+
+const DOB_AGREED = `CASE WHEN en.dob = xn.dob THEN 'date_of_birth' END`;
+const MIDDLE_AGREED = `CASE WHEN en.mi <> '' AND en.mi = xn.mi THEN 'middle_initial' END`;
+
+/**
+ * The tiers of docs/spec.md §9 over `emp`/`en` (people and their name entries) and `excl`/`xn` (list
+ * records and theirs). Every name tier but `name` needs the same DOB (or, for the swap, the same
+ * with day and month exchanged), so two known, different DOBs never match by name; `name` needs a
+ * DOB missing on a side and middle initials that agree where both exist.
+ */
+const TIERS = `
 candidates AS (
-  SELECT e.id AS employee_id, e.organization_id, x.source, x.exclusion_key, 'npi' AS reason, 1.00 AS score
+  SELECT e.id AS employee_id, e.organization_id, x.source, x.exclusion_key, 'npi' AS reason, 1.00 AS score,
+    jsonb_build_object('agreed', jsonb_build_array('npi')) AS explanation
   FROM emp e JOIN excl x ON x.npi = e.npi
   WHERE x.npi <> '0000000000'
   UNION ALL
-  SELECT e.id, e.organization_id, x.source, x.exclusion_key, ${NAME_REASON}, ${NAME_SCORE}
-  FROM (SELECT emp.*, unnest(ale_name_match_keys(emp.last_name_norm, emp.first_name_norm)) AS name_key
-        FROM emp) e
-  JOIN (SELECT excl.*, unnest(ale_name_match_keys(excl.last_name_norm, excl.first_name_norm)) AS name_key
-        FROM excl) x ON x.name_key = e.name_key
-  WHERE ${DOB_RULE}
-),${best}`;
+  SELECT en.id, en.organization_id, xn.source, xn.exclusion_key,
+    CASE WHEN en.dob IS NULL OR xn.dob IS NULL THEN 'name' WHEN en.prim AND xn.prim THEN 'name_dob' ELSE 'alias_dob' END,
+    CASE WHEN en.dob IS NULL OR xn.dob IS NULL THEN 0.60 WHEN en.prim AND xn.prim THEN 0.95 ELSE 0.90 END,
+    ${explain(`'first_name', 'last_name', ${DOB_AGREED}, ${MIDDLE_AGREED}`)}
+  FROM en JOIN xn ON xn.last = en.last AND xn.first = en.first
+  WHERE en.dob = xn.dob OR ((en.dob IS NULL OR xn.dob IS NULL) AND (en.mi = '' OR xn.mi = '' OR en.mi = xn.mi))
+  UNION ALL
+  SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'nickname_dob', 0.85,
+    ${explain(`'first_name_nickname', 'last_name', 'date_of_birth', ${MIDDLE_AGREED}`)}
+  FROM en JOIN xd AS xn ON xn.dob = en.dob AND xn.last = en.last
+  WHERE xn.first <> en.first
+    AND EXISTS (SELECT 1 FROM name_nicknames n WHERE n.name = en.first AND n.nickname = xn.first)
+  UNION ALL
+  SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'fuzzy_dob', 0.80,
+    ${explain(`'first_name', 'last_name_one_edit', 'date_of_birth', ${MIDDLE_AGREED}`)}
+  FROM en JOIN xd AS xn ON xn.dob = en.dob AND xn.first = en.first
+  WHERE xn.last <> en.last AND char_length(en.last) >= 5 AND char_length(xn.last) >= 5
+    AND ale_one_edit(en.last, xn.last)
+  UNION ALL
+  SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'fuzzy_dob', 0.80,
+    ${explain(`'names_swapped', 'date_of_birth'`)}
+  FROM en JOIN xd AS xn ON xn.dob = en.dob AND xn.first = en.last AND xn.last = en.first
+  WHERE en.first <> en.last
+  UNION ALL
+  SELECT en.id, en.organization_id, xn.source, xn.exclusion_key, 'fuzzy_dob', 0.80,
+    ${explain(`'first_name', 'last_name', 'date_of_birth_day_month_swapped', ${MIDDLE_AGREED}`)}
+  FROM en JOIN xd AS xn ON xn.dob = ale_day_month_swapped(en.dob) AND xn.last = en.last AND xn.first = en.first
+),
+best AS (
+  SELECT DISTINCT ON (employee_id, source, exclusion_key) employee_id, organization_id, source, exclusion_key,
+    reason, score, explanation
+  FROM candidates
+  ORDER BY employee_id, source, exclusion_key, score DESC, explanation::text
+)`;
+
+/** CTEs ending in `best`: one row per (employee, source, exclusion_key) with its best reason. */
+export function candidatesSql(scope: ScopeSql, mode: MatchMode): string {
+  const emp = (extra: string) => `
+emp AS MATERIALIZED (
+  SELECT e.id, e.organization_id, e.npi, e.date_of_birth, e.match_names
+  FROM employees e
+  WHERE e.status = 'active' AND ${scope.employees} AND ${extra}
+)`;
+  const excl = (leie: string, records: string) => `
+excl AS MATERIALIZED (
+  SELECT 'leie'::text AS source, x.exclusion_key, x.npi, x.dob, x.match_names
+  FROM oig_employees_exclusion x
+  WHERE x.reindate IS NULL AND x.last_name_norm IS NOT NULL AND ${scope.exclusions}
+    AND 'leie' = ANY($sources::text[]) AND ${leie}
+  UNION ALL
+  SELECT r.source, r.exclusion_key, coalesce(r.npi, '0000000000'), r.dob, r.match_names
+  FROM exclusion_source_records r
+  WHERE r.entity_kind = 'individual' AND r.last_name_norm IS NOT NULL
+    AND (r.ends_on IS NULL OR r.ends_on >= current_date)
+    AND r.source = ANY($sources::text[]) AND ${scope.records} AND ${records}
+)`;
+  const chunk = `e.id > $after::uuid AND ($upto::uuid IS NULL OR e.id <= $upto::uuid)`;
+  const sets =
+    mode === 'probe'
+      ? `${excl('TRUE', 'TRUE')},${probeKeys('excl_keys', 'excl', 'dob', 'npi')},${emp(narrowed('excl_keys', 'e', 'date_of_birth', 'npi'))}`
+      : mode === 'person'
+        ? `${emp(chunk)},${probeKeys('emp_keys', 'emp', 'date_of_birth', 'npi')},${excl(
+            narrowed('emp_keys', 'x', 'dob', 'npi'),
+            narrowed('emp_keys', 'r', 'dob', 'npi'),
+          )}`
+        : `${emp(chunk)},${excl('TRUE', 'TRUE')}`;
+  return `${sets},
+en AS MATERIALIZED (
+  ${entries('s.id, s.organization_id, s.date_of_birth AS dob', 'emp s')}
+),
+xn AS MATERIALIZED (
+  ${entries('s.source, s.exclusion_key, s.dob', 'excl s')}
+),
+-- The entries of records with a DOB: all the DOB tiers need (most list records have none).
+xd AS MATERIALIZED (SELECT * FROM xn WHERE dob IS NOT NULL),${TIERS}`;
 }
 
 /**
@@ -189,7 +258,7 @@ candidates AS (
  *   no longer match (`no_longer_matches`, e.g. a corrected date of birth).
  */
 export function screenSql(scope: ScopeSql, mode: MatchMode): string {
-  const resolveStale = scope.wholeList && mode === 'hash';
+  const resolveStale = scope.wholeList && mode !== 'probe';
   return `
 WITH ${candidatesSql(scope, mode)},
 prior AS (
@@ -197,11 +266,12 @@ prior AS (
   FROM exclusion_matches m JOIN best b USING (employee_id, source, exclusion_key)
 ),
 upserted AS (
-  INSERT INTO exclusion_matches AS m (organization_id, employee_id, source, exclusion_key, reason, score)
-  SELECT organization_id, employee_id, source, exclusion_key, reason, score FROM best
+  INSERT INTO exclusion_matches AS m (organization_id, employee_id, source, exclusion_key, reason, score, explanation)
+  SELECT organization_id, employee_id, source, exclusion_key, reason, score, explanation FROM best
   ON CONFLICT (employee_id, source, exclusion_key) DO UPDATE SET
     reason = excluded.reason,
     score = excluded.score,
+    explanation = excluded.explanation,
     last_seen_at = now(),
     updated_at = now(),
     status = CASE WHEN m.status = 'resolved' THEN 'open' ELSE m.status END,

@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import type { AgreedField, MatchReason } from '../domain/match-reasons';
 import type { MatchStatus } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { SOURCE_RECORD_JSON } from './exclusion-source-store';
@@ -17,6 +18,18 @@ import { type Db, execute, inTransaction, query, queryOne } from './sql';
 /** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
 export const SCREENING_WORK_MEM = '64MB';
 
+/**
+ * The session settings of a screening statement, inside its transaction:
+ * - both sides of each join fit in memory, so Postgres hashes instead of sorting on disk;
+ * - no merge joins: Postgres cannot estimate how many name entries the unnested `match_names` give,
+ *   and then sorts the lists' entries once per tier instead of hashing the chunk's people
+ *   (docs/benchmarks.md, tolerant matching).
+ */
+export async function applyScreeningSettings(tx: Db): Promise<void> {
+  await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+  await execute(tx, 'SET LOCAL enable_mergejoin = off');
+}
+
 /** Lower bound for the first chunk: every uuid sorts after it. */
 export const FIRST_EMPLOYEE_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -33,9 +46,20 @@ export interface Chunk {
   after: string;
   /** Inclusive upper bound; null for the last chunk. */
   upto: string | null;
+  /** At most PERSON_MODE_MAX people: screened through the lists' indexes (MatchMode `person`). */
+  few?: boolean;
 }
 
-/** The next chunk of at most `size` active employees in scope after `after`, or null when done. */
+/**
+ * Up to this many people, a chunk finds its candidate records through the lists' indexes; more, and
+ * unnesting every list's names once and hash-joining costs less (docs/benchmarks.md).
+ */
+export const PERSON_MODE_MAX = 1000;
+
+/**
+ * The next chunk of `size` active employees in scope after `after` (the last one up to 1.5 × `size`),
+ * or null when done.
+ */
 export async function nextChunk(
   db: Db,
   scope: ScreeningScope,
@@ -45,14 +69,25 @@ export async function nextChunk(
   const sql = scopeSql(scope);
   const bind = { ...sql.bind, after };
   const where = `e.status = 'active' AND e.id > $after::uuid AND ${sql.employees}`;
-  const bound = await queryOne<{ id: string }>(
+  // Every chunk hashes the lists' names anew: a remainder under half a chunk joins this one
+  // instead of paying for that alone.
+  const bounds = await query<{ id: string }>(
     db,
-    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT 1`,
-    { ...bind, skip: size - 1 },
+    `SELECT e.id FROM employees e WHERE ${where} ORDER BY e.id OFFSET $skip LIMIT $take`,
+    { ...bind, skip: size - 1, take: Math.floor(size / 2) + 1 },
   );
-  if (bound) return { after, upto: bound.id };
-  const rest = await query(db, `SELECT 1 FROM employees e WHERE ${where} LIMIT 1`, bind);
-  return rest.length > 0 ? { after, upto: null } : null;
+  // bounds[0] ends a full chunk; the rest are the people after it, up to half a chunk of them.
+  const full = bounds[0];
+  if (full && (bounds.length === 1 || bounds.length > Math.floor(size / 2)))
+    return { after, upto: full.id, few: size <= PERSON_MODE_MAX };
+  if (full) return { after, upto: null, few: size + bounds.length - 1 <= PERSON_MODE_MAX };
+  const rest = await queryOne<{ n: number }>(
+    db,
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM employees e WHERE ${where} LIMIT $cap) r`,
+    { ...bind, cap: PERSON_MODE_MAX + 1 },
+  );
+  const n = rest?.n ?? 0;
+  return n > 0 ? { after, upto: null, few: n <= PERSON_MODE_MAX } : null;
 }
 
 async function runScreen(
@@ -62,8 +97,7 @@ async function runScreen(
   afterScreen?: (tx: Db) => Promise<void>,
 ): Promise<ChunkCounts> {
   return inTransaction(sequelize, async (tx) => {
-    // Both sides of the join fit in memory, so Postgres hashes instead of sorting on disk.
-    await execute(tx, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    await applyScreeningSettings(tx);
     const row = await queryOne<ChunkCounts>(tx, sql, bind);
     await afterScreen?.(tx);
     return row ?? { opened: 0, matched: 0, resolved: 0 };
@@ -83,11 +117,14 @@ export async function screenChunk(
   options: { markScreened?: boolean } = {},
 ): Promise<ChunkCounts> {
   const sql = scopeSql(scope, sources);
+  // A person's change, a small import or organization screens a few people: their candidate records
+  // are found through the lists' indexes instead of unnesting every list's names.
+  const mode = scope.kind === 'employees' || chunk.few ? 'person' : 'hash';
   const mark =
     options.markScreened && sql.wholeList ? (tx: Db) => markPeopleScreened(tx, sql, chunk) : undefined;
   return runScreen(
     sequelize,
-    screenSql(sql, 'hash'),
+    screenSql(sql, mode),
     { ...sql.bind, after: chunk.after, upto: chunk.upto },
     mark,
   );
@@ -224,15 +261,27 @@ export function markAlerted(db: Db, matchIds: string[]): Promise<number> {
   );
 }
 
+/** What a match shows of why it matched (built by db/screening-match-sql.ts). */
+export interface MatchExplanation {
+  /** The person's and the record's names that were compared (normalized, `FIRST LAST`). */
+  personName?: string;
+  personNameIsPrimary?: boolean;
+  recordName?: string;
+  recordNameIsPrimary?: boolean;
+  agreed: AgreedField[];
+}
+
 export interface ExclusionMatchRow {
   id: string;
   organization_id: string;
   employee_id: string;
   source: string;
   exclusion_key: string;
-  reason: 'npi' | 'name_dob' | 'name';
+  reason: MatchReason;
   /** numeric(3,2), as Postgres's text. */
   score: string;
+  /** Which names and fields agreed (docs/spec.md §9); null on matches found before migration 1700. */
+  explanation: MatchExplanation | null;
   status: MatchStatus;
   resolution: string | null;
   first_detected_at: Date;
@@ -263,7 +312,8 @@ export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated
 };
 
 const SELECT_MATCH_VIEWS = `
-SELECT m.id, m.organization_id, m.employee_id, m.source, m.exclusion_key, m.reason, m.score, m.status, m.resolution,
+SELECT m.id, m.organization_id, m.employee_id, m.source, m.exclusion_key, m.reason, m.score, m.explanation,
+  m.status, m.resolution,
   m.first_detected_at, m.last_seen_at, m.reviewed_by, m.reviewed_at, m.note, m.alerted_at,
   m.first_detected_at::text AS cursor_at,
   e.kind AS e_kind, e.external_id AS e_external_id, e.first_name AS e_first_name,

@@ -97,9 +97,9 @@ export const EMAIL_TEMPLATES = {
   'exclusion-alert': defineTemplate({
     required: ['organizationName', 'count', 'reviewUrl'],
     subject: (d) =>
-      `${d.organizationName}: ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} on the OIG exclusion list`,
+      `${d.organizationName}: ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} on an exclusion list`,
     text: (d) =>
-      `The latest exclusion screening found ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} between ${d.organizationName}'s people and the HHS-OIG List of Excluded Individuals/Entities (LEIE).
+      `The latest exclusion screening found ${d.count} new possible ${d.count === '1' ? 'match' : 'matches'} between ${d.organizationName}'s people and the exclusion lists it is screened against (the HHS-OIG LEIE, SAM.gov, state Medicaid lists).
 
 Review and confirm or dismiss them here:
 ${d.reviewUrl}
@@ -107,7 +107,7 @@ ${d.reviewUrl}
     html: (e) =>
       layout(
         e,
-        `<p>The latest exclusion screening found <strong>${e.count}</strong> new possible ${e.count === '1' ? 'match' : 'matches'} between <strong>${e.organizationName}</strong>'s people and the HHS-OIG List of Excluded Individuals/Entities (LEIE).</p>
+        `<p>The latest exclusion screening found <strong>${e.count}</strong> new possible ${e.count === '1' ? 'match' : 'matches'} between <strong>${e.organizationName}</strong>'s people and the exclusion lists it is screened against (the HHS-OIG LEIE, SAM.gov, state Medicaid lists).</p>
 <p><a href="${e.reviewUrl}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">Review the matches</a></p>
 <p>Or paste this link into your browser:<br>${e.reviewUrl}</p>`,
       ),

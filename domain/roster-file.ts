@@ -2,6 +2,7 @@ import { isAscii } from 'node:buffer';
 import type { RosterKind } from '../lib/workflow-contracts';
 import {
   type Cell,
+  cellText,
   describeMissingColumn,
   mapHeader,
   type RowResult,
@@ -175,7 +176,15 @@ export class RosterRecordReader {
     const rowCells: Record<string, Cell> = {};
     for (let index = 0; index < header.columns.length; index++) {
       const column = header.columns[index];
-      if (column) rowCells[column] = cells[index];
+      if (!column) continue;
+      const previous = rowCells[column];
+      // A repeatable column given twice (`AKA` and `Maiden Name`): both cells, as one list.
+      rowCells[column] =
+        previous === undefined || previous === null || previous === ''
+          ? cells[index]
+          : cells[index] === null || cells[index] === undefined || cells[index] === ''
+            ? previous
+            : `${cellText(previous) ?? ''}; ${cellText(cells[index]) ?? ''}`;
     }
     return validateRosterRow(this.kind, rowCells, {
       today: this.options.today,

@@ -24,7 +24,7 @@ export interface RowError {
   value: string | null;
 }
 
-type FieldType = 'name' | 'text' | 'date' | 'npi' | 'email';
+type FieldType = 'name' | 'names' | 'text' | 'date' | 'npi' | 'email';
 
 interface FieldSpec {
   type: FieldType;
@@ -37,6 +37,25 @@ const field = (type: FieldType, aliases: string[], maxLength = 200): FieldSpec =
   aliases,
   maxLength,
 });
+
+/** A person's other names (docs/spec.md §9): several may be given in one cell, separated by `;` or `|`. */
+export const OTHER_NAMES_SEPARATOR = /[;|]/;
+/** Each of a person's other names, and the whole cell, at most this long. */
+const OTHER_NAME_MAX = 200;
+
+/** The names of an other-names cell: split on `;` or `|`, trimmed, empty pieces dropped. */
+export function splitOtherNames(text: string | null | undefined): string[] {
+  return (text ?? '')
+    .split(OTHER_NAMES_SEPARATOR)
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+/**
+ * Columns a file may hold several times, their cells joined with `;` (a file with both `AKA` and
+ * `Maiden Name` gives both names).
+ */
+export const REPEATABLE_COLUMNS: ReadonlySet<string> = new Set(['other_names']);
 
 const PERSON_FIELDS = {
   external_id: field('text', [
@@ -55,6 +74,12 @@ const PERSON_FIELDS = {
   phone: field('text', ['phone', 'phonenumber', 'telephone', 'mobile', 'cell'], 50),
 };
 
+const OTHER_NAMES_FIELD = field(
+  'names',
+  ['aka', 'alsoknownas', 'alias', 'aliases', 'maidenname', 'formername', 'formernames', 'previousname'],
+  2000,
+);
+
 /** Canonical columns per kind (snake_case, as in the tables) with the header spellings they accept. */
 export const ROSTER_FIELDS = {
   employees: {
@@ -63,6 +88,7 @@ export const ROSTER_FIELDS = {
     npi: field('npi', ['npi', 'npinumber', 'nationalproviderid', 'nationalprovideridentifier']),
     title: field('text', ['title', 'jobtitle', 'position', 'role']),
     hire_date: field('date', ['hiredate', 'dateofhire', 'startdate']),
+    other_names: OTHER_NAMES_FIELD,
   },
   caregivers: {
     ...PERSON_FIELDS,
@@ -70,6 +96,7 @@ export const ROSTER_FIELDS = {
     npi: field('npi', ['npi', 'npinumber', 'nationalproviderid', 'nationalprovideridentifier']),
     title: field('text', ['title', 'jobtitle', 'position', 'role']),
     hire_date: field('date', ['hiredate', 'dateofhire', 'startdate']),
+    other_names: OTHER_NAMES_FIELD,
   },
   patients: {
     ...PERSON_FIELDS,
@@ -140,8 +167,9 @@ export function mapHeader(kind: RosterKind, headers: string[]): HeaderMapping {
   const unknown: string[] = [];
   const columns = headers.map((header) => {
     const column = byAlias.get(headerKey(header));
-    // A repeated column is ignored after its first occurrence, like any unknown column.
-    if (!column || seen.has(column)) {
+    // A repeated column is ignored after its first occurrence, like any unknown column — except
+    // the other names, which several columns may give (`AKA`, `Maiden Name`).
+    if (!column || (seen.has(column) && !REPEATABLE_COLUMNS.has(column))) {
       if (header.trim() !== '') unknown.push(header.trim());
       return null;
     }
@@ -301,6 +329,20 @@ export function validateRosterRow(
         if (!NAME_CHARACTER.test(text))
           pushError(errors, column, 'invalid_name', `${nameOf(column)} has no letters.`, text);
         break;
+      case 'names': {
+        const names = splitOtherNames(text);
+        if (names.some((name) => !NAME_CHARACTER.test(name)))
+          pushError(errors, column, 'invalid_name', `Each name of ${nameOf(column)} needs a letter.`, text);
+        else if (names.some((name) => name.length > OTHER_NAME_MAX))
+          pushError(
+            errors,
+            column,
+            'too_long',
+            `Each name of ${nameOf(column)} is at most ${OTHER_NAME_MAX} characters.`,
+            text,
+          );
+        break;
+      }
       case 'email':
         if (!EMAIL.test(text))
           pushError(errors, column, 'invalid_email', `${nameOf(column)} is not an email address.`, text);

@@ -120,7 +120,8 @@ export async function updateEmployee(
   const merged: EmployeeFields = {};
   for (const column of EMPLOYEE_RECORD_COLUMNS) {
     const given = input.fields[FIELDS[column]];
-    merged[FIELDS[column]] = given === undefined ? current[column] : given;
+    const kept = current[column];
+    merged[FIELDS[column]] = given === undefined ? (Array.isArray(kept) ? kept.join('; ') : kept) : given;
   }
   const record = validatedRecord(current.kind, merged);
   const employee = await updateEmployeeRow(deps.sequelize, {

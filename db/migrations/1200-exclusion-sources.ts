@@ -6,7 +6,9 @@ import type { Migration } from '../migrator';
  *   all (domain/exclusion-sources/source.ts), unique (source, exclusion_key). Normalized names are
  *   computed by Postgres when the sync writes a record (ale_normalize_name, as for the LEIE and the
  *   roster) so both sides of a match are normalized by one function; `search_norm` holds the primary name and every alias so
- *   `GET /v1/exclusions?q=` finds a record by an alias too.
+ *   `GET /v1/exclusions?q=` finds a record by an alias too. No trigram index on it: maintaining one
+ *   made a first SAM import several times slower, and a search scans the ≈ 200k generic records in
+ *   tens of milliseconds.
  * - `exclusion_source_checks`: one row per sync of a non-LEIE source: the `oig_exclusions_check`
  *   columns plus `source` and `rejected_rows` (rows the adapter could not read, counted, not fatal).
  *   The LEIE keeps `oig_exclusions_check`, so `/v1/oig/*` read what they always read.
@@ -44,8 +46,6 @@ CREATE TABLE exclusion_source_records (
 );
 CREATE INDEX exclusion_source_records_npi_idx ON exclusion_source_records (npi) WHERE npi IS NOT NULL;
 CREATE INDEX exclusion_source_records_state_idx ON exclusion_source_records (state);
-CREATE INDEX exclusion_source_records_search_idx
-  ON exclusion_source_records USING gin (search_norm gin_trgm_ops);
 
 CREATE TABLE exclusion_source_checks (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

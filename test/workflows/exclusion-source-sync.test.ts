@@ -208,6 +208,27 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
     assert.equal((await checkOf(again.workflowId)).status, 'unchanged');
   });
 
+  it('reads a list saved as Windows-1252: accented names stored as written, matched without accents', async () => {
+    const organization = await createOrganization();
+    await insertPeople(organization.id, [{ label: 'jose', firstName: 'Jose', lastName: 'Munoz' }]);
+    site.set(PATHS.ca_medi_cal, { body: fixture('ca-medi-cal-windows-1252.csv'), contentType: 'text/csv' });
+    const run = await runSync('ca_medi_cal', true);
+    assert.equal(run.result?.status, 'imported', String(run.error));
+    const names = await query<{ last_name: string; first_name: string }>(
+      stack().sequelize,
+      `SELECT last_name, first_name FROM exclusion_source_records
+        WHERE source = 'ca_medi_cal' AND last_name IS NOT NULL ORDER BY last_name`,
+    );
+    assert.ok(
+      names.some((row) => row.last_name === 'MUÑOZ' && row.first_name === 'JOSÉ'),
+      JSON.stringify(names),
+    );
+    assert.deepEqual(
+      (await matchesOf(organization.id)).map((m) => `${m.first_name} ${m.source} ${m.reason}`),
+      ['Jose ca_medi_cal name'],
+    );
+  });
+
   it('resolves a match whose record left the list, and screens the added keys of that list', async () => {
     const organization = await createOrganization();
     await insertPeople(organization.id, [
@@ -249,6 +270,10 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
     assert.equal(run.error, undefined, String(run.error));
     assert.equal(run.result?.rowCount, expected.records.length);
     assert.equal(run.result?.rejectedRows, expected.reader.rejectedCount);
+    assert.ok(
+      expected.reader.rejectedCount >= 2,
+      'an unknown Classification and wrong dates are rejected rows',
+    );
     const request = site.requests.filter((url) => url.startsWith(PATHS.sam)).at(-1) ?? '';
     assert.match(request, /[?&]api_key=test-sam-key(&|$)/, 'SAM_API_KEY is added as api_key');
     assert.match((await checkOf(run.workflowId)).archive_key ?? '', /^exclusion-sources\/sam\/.*\.zip$/);
@@ -457,6 +482,10 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
           before,
           'the list in force stays',
         );
+        if (testCase.type !== 'ExclusionSourceUnreachable') {
+          const archived = new RegExp(`^exclusion-sources/${testCase.source}/`);
+          assert.match(check.archive_key ?? '', archived, 'what the site served is archived');
+        }
         const attempts = site.requestsTo(path) - requests;
         assert.equal(
           attempts,

@@ -39,6 +39,7 @@ function employeeJson(
     phone: row.phone,
     title: row.title,
     hireDate: row.hire_date,
+    otherNames: row.other_names ?? [],
     status: row.status,
     exclusionStatus,
     lastScreenedAt: row.last_screened_at === null ? null : isoTimestamp(row.last_screened_at),
@@ -69,12 +70,26 @@ async function oneEmployeeJson(sequelize: AppDeps['sequelize'], row: EmployeeSea
 
 const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
 
+/** A valid body's fields, other names as the roster's one cell (`;` between names); null clears them. */
+function withOtherNamesText<T extends { otherNames?: string[] | null }>(
+  body: T,
+): Omit<T, 'otherNames'> & { otherNames?: string | null } {
+  const { otherNames, ...rest } = body;
+  if (otherNames === undefined) return rest;
+  return { ...rest, otherNames: otherNames === null ? null : otherNames.join('; ') };
+}
+
 /** The body's text fields, as the row rules read them; other types have their schema error already. */
 function textFields(body: unknown): EmployeeFields {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
-  return Object.fromEntries(
+  const fields = Object.fromEntries(
     Object.entries(body).filter(([, value]) => typeof value === 'string' || value === null),
   ) as EmployeeFields;
+  // Other names travel as the roster's one cell (`;` between names), so both are checked by one rule.
+  const otherNames = (body as { otherNames?: unknown }).otherNames;
+  if (Array.isArray(otherNames) && otherNames.every((name) => typeof name === 'string'))
+    fields.otherNames = otherNames.join('; ');
+  return fields;
 }
 
 /**
@@ -136,7 +151,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
           organizationId: c.var.organization.id,
           actorUserId: c.var.user.id,
           kind,
-          fields,
+          fields: withOtherNamesText(fields),
         });
         const json = await oneEmployeeJson(sequelize, employee);
         return accepted(c, acceptedBody(config, json, workflowId, selfPath(employee)));
@@ -155,7 +170,7 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
         organizationId: c.var.organization.id,
         actorUserId: c.var.user.id,
         id,
-        fields: c.req.valid('json'),
+        fields: withOtherNamesText(c.req.valid('json')),
       });
       const json = await oneEmployeeJson(sequelize, employee);
       return accepted(c, acceptedBody(config, json, workflowId, selfPath(employee)));

@@ -20,6 +20,10 @@ export const EmployeeSchema = z
     phone: z.string().nullable(),
     title: z.string().nullable(),
     hireDate: z.string().nullable(),
+    otherNames: z.array(z.string()).openapi({
+      description:
+        'Other names the person is or was known by (maiden, former, AKA); screened like the primary name',
+    }),
     status: z.enum(['active', 'inactive']),
     exclusionStatus: z.enum(EXCLUSION_STATUSES).openapi({
       description:
@@ -55,6 +59,16 @@ const EditableFields = {
   phone: optionalText(50),
   title: optionalText(200),
   hireDate: optionalText(10).openapi(ROSTER_DATE),
+  otherNames: z
+    .array(z.string().min(1).max(200))
+    .max(20)
+    .nullable()
+    .optional()
+    .openapi({
+      description:
+        'Other names (maiden, former, AKA), each a full name ("Jane Q Doe", "Doe, Jane") or a last name alone; a name holding `;` or `|` counts as several, as in a roster cell. Each needs a letter; null or [] clears them.',
+      example: ['Jane Smith', 'Doe'],
+    }),
   status: z.enum(['active', 'inactive']).optional(),
 };
 const CreateSchema = z.object({ kind: PersonKindParam, ...EditableFields }).openapi('CreateEmployee');

@@ -31,6 +31,7 @@ function serialize(row: ExclusionMatchView) {
     exclusionKey: row.exclusion_key,
     reason: row.reason,
     score: Number(row.score),
+    explanation: row.explanation,
     status: row.status,
     resolution: row.resolution,
     firstDetectedAt: row.first_detected_at.toISOString(),

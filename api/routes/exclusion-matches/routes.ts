@@ -1,10 +1,33 @@
 import { z } from '@hono/zod-openapi';
+import { AGREED_FIELDS, MATCH_REASONS } from '../../../domain/match-reasons';
 import { MATCH_STATUSES, NOTE_MAX_LENGTH } from '../../../domain/match-review';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { csvResponse, jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
 import { ExclusionRecordSchema } from '../exclusion-sources/schemas';
+
+export const MatchExplanationSchema = z
+  .object({
+    personName: z
+      .string()
+      .optional()
+      .openapi({ description: "The person's name compared (normalized, FIRST LAST); absent for npi" }),
+    personNameIsPrimary: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'false when it is one of the other names' }),
+    recordName: z
+      .string()
+      .optional()
+      .openapi({ description: "The record's name compared (normalized, FIRST LAST); absent for npi" }),
+    recordNameIsPrimary: z.boolean().optional().openapi({ description: 'false when it is an alias' }),
+    agreed: z.array(z.enum(AGREED_FIELDS)).openapi({
+      description:
+        'What agreed: npi; first_name, last_name (equal after normalization); first_name_nickname; last_name_one_edit; names_swapped (first and last exchanged); date_of_birth; date_of_birth_day_month_swapped; middle_initial',
+    }),
+  })
+  .openapi('MatchExplanation');
 
 export const LeieRowSchema = z
   .object({
@@ -39,8 +62,14 @@ export const ExclusionMatchSchema = z
       .string()
       .openapi({ description: 'The exclusion list matched: leie, sam, pa_medicheck, ca_medi_cal' }),
     exclusionKey: z.string(),
-    reason: z.enum(['npi', 'name_dob', 'name']),
+    reason: z.enum(MATCH_REASONS).openapi({
+      description:
+        "Why it matched (docs/spec.md §9): npi 1.0 same NPI; name_dob 0.95 primary names and DOB; alias_dob 0.9 another name (the person's other names, the record's aliases) and DOB; nickname_dob 0.85 last name equal, first names related in the nickname table, DOB; fuzzy_dob 0.8 DOB and a last name one edit apart, first and last swapped, or DOB with day and month swapped; name 0.6 names equal with a DOB missing on a side",
+    }),
     score: z.number(),
+    explanation: MatchExplanationSchema.nullable().openapi({
+      description: 'Which names and fields agreed; null on matches found before tolerant matching',
+    }),
     status: z.enum(MATCH_STATUSES),
     resolution: z.string().nullable().openapi({
       description:

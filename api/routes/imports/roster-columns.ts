@@ -31,7 +31,9 @@ export function rosterColumnsMarkdown(): string {
   });
   return [
     'Headers match ignoring case, spaces, `_` and `-` (`First Name`, `FIRST_NAME` and `firstname` are one header). ' +
-      'Other columns are ignored and listed in `unknownColumns`; a missing required column fails the import, naming the spellings it accepts.',
+      'Other columns are ignored and listed in `unknownColumns`; a missing required column fails the import, naming the spellings it accepts. ' +
+      '`other_names` (`Other Names`, `AKA`, `Maiden Name`, `Former Name`) holds one or more names separated by `;` or `|`, each a full name or a last name alone; ' +
+      'several of these columns in one file are read together.',
     ...sections,
   ].join('\n\n');
 }
