@@ -15,6 +15,8 @@ export interface InvitationPlan {
   open: boolean;
   expiresAtMs: number;
   reminderAfterMs: number;
+  /** For the workflow's OrganizationId search attribute; null when the invitation is gone. */
+  organizationId: string | null;
 }
 
 function formatExpiry(at: Date): string {
@@ -35,6 +37,7 @@ export function createInvitationActivities(deps: ActivityDeps) {
       const row = await findInvitationForEmail(sequelize, invitationId);
       return {
         open: isOpen(row),
+        organizationId: row?.organization_id ?? null,
         expiresAtMs: row ? row.expires_at.getTime() : 0,
         reminderAfterMs: config.INVITATION_REMINDER_AFTER * 1000,
       };

@@ -16,6 +16,7 @@ import { authRoutes } from './routes/auth/handlers';
 import { codecRoutes } from './routes/codec/handlers';
 import { docsRoutes } from './routes/docs/handlers';
 import { employeeRoutes } from './routes/employees/handlers';
+import { eventRoutes } from './routes/events/handlers';
 import { exclusionMatchRoutes } from './routes/exclusion-matches/handlers';
 import { exclusionSourceRoutes } from './routes/exclusion-sources/handlers';
 import { healthRoutes } from './routes/health/handlers';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', codecRoutes(deps));
   app.use('/v1/auth/login', loginThrottle());
   app.route('/', authRoutes(deps));
+  app.route('/', eventRoutes(deps));
   app.route('/', importRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.route('/', patientRoutes(deps));

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import type { LiveEventHub } from '../services/live-events';
 import { INVALID_REQUEST, problemResponse, zodFieldErrors } from './problem';
 
 export interface AuthUser {
@@ -20,6 +21,8 @@ export interface AppDeps {
   logger: Logger;
   /** Where /metrics reads from; the server adds process metrics to it. Tests get a fresh one. */
   metricsRegistry?: Registry;
+  /** The replica's live event hub (services/live-events.ts); one is created when absent. */
+  liveEvents?: LiveEventHub;
 }
 
 export type AppEnv = {

@@ -1,5 +1,6 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config';
 
 type AwsConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL'>;
@@ -26,4 +27,8 @@ export function createS3Client(config: AwsConfig): S3Client {
 
 export function createRoute53Client(config: AwsConfig): Route53Client {
   return new Route53Client({ region: config.AWS_REGION, ...endpointOverrides(config) });
+}
+
+export function createSqsClient(config: AwsConfig): SQSClient {
+  return new SQSClient({ region: config.AWS_REGION, ...endpointOverrides(config) });
 }

@@ -125,6 +125,16 @@ export const configSchema = z.object({
     ),
   BOOTSTRAP_ADMIN_EMAIL: z.email().default('admin@ale.test'),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().min(12).default(DEV_SECRETS.BOOTSTRAP_ADMIN_PASSWORD),
+
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(url.optional()),
+  ROLLBAR_ACCESS_TOKEN: optionalString,
+  ROLLBAR_LEVEL: z.enum(['debug', 'info', 'warning', 'error', 'critical']).default('error'),
+  ROLLBAR_ENDPOINT: optionalString.pipe(url.optional()),
+  CODEC_OIDC_ISSUER: optionalString.pipe(url.optional()),
+  CODEC_OIDC_AUDIENCE: optionalString,
+  S3_EVENTS_QUEUE_URL: optionalString.pipe(url.optional()),
+  EVENTS_HEARTBEAT_INTERVAL: seconds.default(15),
+  EVENTS_MAX_QUEUED_BYTES: z.coerce.number().int().min(4096).default(1_048_576),
 });
 
 export type Config = Omit<z.output<typeof configSchema>, 'DATABASE_URL' | 'HOST'> & {
@@ -171,6 +181,9 @@ function crossFieldProblems(config: z.output<typeof configSchema>) {
   const problems: string[] = [];
   if (config.EMAIL_PROVIDER === 'sendgrid' && !config.SENDGRID_API_KEY) {
     problems.push('SENDGRID_API_KEY: required when EMAIL_PROVIDER=sendgrid');
+  }
+  if (Boolean(config.CODEC_OIDC_ISSUER) !== Boolean(config.CODEC_OIDC_AUDIENCE)) {
+    problems.push('CODEC_OIDC_ISSUER/CODEC_OIDC_AUDIENCE: set both or neither');
   }
   if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) {
     problems.push('TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: set both or neither');

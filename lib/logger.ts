@@ -66,17 +66,28 @@ export function serializeError(error: unknown): unknown {
 }
 
 export function createLogger(
-  options: { level: string; name: string },
+  options: {
+    level: string;
+    name: string;
+    /** A second destination for entries at its level or above (lib/error-reporting.ts: Rollbar). */
+    reportTo?: pino.DestinationStream & { level: number };
+  },
   destination?: pino.DestinationStream,
 ): Logger {
+  const settings = {
+    name: options.name,
+    level: options.level,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (!options.reportTo || options.level === 'silent') return pino(settings, destination);
+  const level = pino.levels.values[options.level] ?? 30;
   return pino(
-    {
-      name: options.name,
-      level: options.level,
-      redact: { paths: redactPaths, censor: '[redacted]' },
-      serializers: { err: serializeError, error: serializeError },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    destination,
+    settings,
+    pino.multistream([
+      { level, stream: destination ?? pino.destination(1) },
+      { level: Math.max(level, options.reportTo.level), stream: options.reportTo },
+    ]),
   );
 }

@@ -152,8 +152,10 @@ try {
     `started ${[temporalLocal && 'Temporal', databaseIsEmbedded && 'Postgres', motoLocal && 'moto'].filter(Boolean).join(', ') || 'nothing (all external)'}`,
   );
 
-  const { hostedZoneId } = await ensureAwsResources(config);
+  const { hostedZoneId, s3EventsQueueUrl } = await ensureAwsResources(config);
   env.ROUTE53_HOSTED_ZONE_ID ??= hostedZoneId;
+  // The uploads bucket notifies this queue; the API long-polls it, so a dropped file needs no webhook.
+  env.S3_EVENTS_QUEUE_URL ??= s3EventsQueueUrl;
   env.DATABASE_URL = config.DATABASE_URL;
 
   const sequelize = createSequelize(config.DATABASE_URL, { poolMax: 1 });
@@ -161,7 +163,8 @@ try {
   await sequelize.close();
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
 
-  const tsx = ['--import', 'tsx'];
+  // The tracing preload does nothing unless OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (lib/tracing.ts).
+  const tsx = ['--import', 'tsx', '--import', path.join(root, 'lib/tracing-preload.ts')];
   const node = (
     name: string,
     script: string,

@@ -7,6 +7,7 @@ import {
 import type { ActivityDeps } from '../activities/deps';
 import { createActivities } from '../activities/index';
 import { createDataConverter } from '../lib/temporal';
+import { activeTracing } from '../lib/tracing-state';
 
 /** One worker on `taskQueue` with every workflow (from `bundleWorkflows()`) and activity. */
 export function createWorker(options: {
@@ -18,6 +19,7 @@ export function createWorker(options: {
   activityInterceptors?: ActivityInterceptorsFactory[];
 }): Promise<Worker> {
   const { connection, deps, taskQueue, workflowBundle } = options;
+  const tracing = activeTracing();
   return Worker.create({
     connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
@@ -25,7 +27,11 @@ export function createWorker(options: {
     workflowBundle,
     activities: createActivities(deps),
     dataConverter: createDataConverter(deps.config),
-    interceptors: { activity: options.activityInterceptors ?? [] },
+    interceptors: {
+      activity: [...(tracing ? [tracing.activityInterceptor] : []), ...(options.activityInterceptors ?? [])],
+    },
+    // The workflow sandbox's spans (its bundle has the tracing interceptors when tracing is on).
+    sinks: tracing?.workflowSinks,
     // In-flight activities get this long to finish (and heartbeat) before they are cancelled.
     shutdownGraceTime: `${options.shutdownGraceSeconds ?? deps.config.WORKER_SHUTDOWN_GRACE_TIME}s`,
   });

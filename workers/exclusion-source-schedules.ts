@@ -17,6 +17,7 @@ import {
   type ExclusionSourceSyncInput,
   exclusionSourceScheduleId,
   exclusionSourceSyncWorkflowId,
+  searchAttributesOfStart,
 } from '../lib/workflow-contracts';
 
 /** As for `oig-daily-sync`: a missed run is made up within half the daily period. */
@@ -55,6 +56,7 @@ export async function ensureExclusionSourceSchedules(
       workflowId: exclusionSourceSyncWorkflowId(id, 'schedule'),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [input],
+      typedSearchAttributes: searchAttributesOfStart(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, [input]),
     };
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW };
     try {

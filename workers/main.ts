@@ -2,8 +2,9 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/w
 import { createSequelize } from '../db/sequelize';
 import { createRoute53Client, createS3Client } from '../lib/aws';
 import { loadConfigOrExit } from '../lib/config';
+import { rollbarStream } from '../lib/error-reporting';
 import { createLogger } from '../lib/logger';
-import { connectWorkerConnection, createTemporalClient } from '../lib/temporal';
+import { connectWorkerConnection, createTemporalClient, ensureSearchAttributes } from '../lib/temporal';
 import { activityOutcomeMetrics } from './activity-metrics';
 import { createWorker } from './create-worker';
 import {
@@ -15,7 +16,8 @@ import { ensureMonthlyScreeningSchedule } from './screening-schedule';
 import { bundleWorkflows } from './workflow-bundle';
 
 const config = loadConfigOrExit();
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
+const errorReports = rollbarStream(config, 'worker');
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', reportTo: errorReports });
 const sdkLevel = {
   fatal: 'ERROR',
   error: 'ERROR',
@@ -53,6 +55,9 @@ const worker = await createWorker({
   deps: { config, sequelize, s3, route53, temporal, logger },
   activityInterceptors: [activityOutcomeMetrics(Runtime.instance().metricMeter)],
 });
+// Before the Schedules, whose actions carry them (docs/spec.md §12); idempotent.
+const addedSearchAttributes = await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
+if (addedSearchAttributes.length) logger.info({ addedSearchAttributes }, 'search attributes registered');
 // Extra workers (and fault tests) can skip this; one worker per deployment owning schedules is enough.
 const schedules = config.WORKER_ENSURE_SCHEDULES
   ? {
@@ -78,6 +83,7 @@ try {
   await connection.close();
   await temporal.connection.close();
   await sequelize.close();
+  await errorReports?.flush();
   s3.destroy();
   route53.destroy();
 }

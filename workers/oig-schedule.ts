@@ -12,6 +12,7 @@ import {
   OIG_SYNC_WORKFLOW_TYPE,
   type OigSyncInput,
   oigScheduledSyncWorkflowId,
+  searchAttributesOfStart,
 } from '../lib/workflow-contracts';
 
 /**
@@ -37,6 +38,7 @@ export async function ensureOigSchedule(
     workflowId: oigScheduledSyncWorkflowId(),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     args: [input],
+    typedSearchAttributes: searchAttributesOfStart(OIG_SYNC_WORKFLOW_TYPE, [input]),
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW };
   try {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
@@ -33,6 +34,19 @@ if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) 
   const logger = new DefaultLogger('WARN', ({ level, message }) => {
     process.stderr.write(`[bundler] ${level} ${message}\n`);
   });
-  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger });
+  // With tracing on (lib/tracing.ts), the workflows continue the caller's trace and emit their spans.
+  const workflowInterceptorModules = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? [
+        createRequire(import.meta.url).resolve(
+          '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+        ),
+      ]
+    : [];
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    logger,
+    workflowInterceptorModules,
+  });
   process.stdout.write(code);
 }

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   uuid4,
@@ -17,6 +18,7 @@ import {
   type ScreeningScope,
   type SourceCheckRecord,
   type SourceFileFacts,
+  screeningSearchAttributes,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 
@@ -93,6 +95,8 @@ async function startRescreen(check: SourceCheckRecord): Promise<string> {
     workflowId,
     args: [scope],
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    // Search attributes for the Web UI (docs/spec.md §12); patched, as the command changes.
+    typedSearchAttributes: patched('search-attributes') ? screeningSearchAttributes(scope) : undefined,
   });
   return workflowId;
 }

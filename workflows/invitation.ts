@@ -1,4 +1,11 @@
-import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import {
   type InvitationEmailKind,
@@ -7,6 +14,7 @@ import {
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
+  OrganizationIdAttribute,
 } from '../lib/workflow-contracts';
 
 const db = proxyActivities<Activities>({
@@ -69,6 +77,10 @@ export async function invitation({
   }
 
   const plan = await db.loadInvitationPlan(invitationId);
+  // Operators filter the Web UI by organization (docs/spec.md §12); a new command, so patched.
+  if (plan.organizationId && patched('search-attributes')) {
+    upsertSearchAttributes([{ key: OrganizationIdAttribute, value: plan.organizationId }]);
+  }
   if (!plan.open) return result('closed');
 
   const first = await send('invitation', 0);

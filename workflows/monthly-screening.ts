@@ -15,6 +15,7 @@ import {
   SCREENING_WORKFLOW_TYPE,
   type ScreeningResult,
   type ScreeningScope,
+  screeningSearchAttributes,
 } from '../lib/workflow-contracts';
 
 // One short query; Postgres may be away for a while (docs/spec.md §12): retried without a limit.
@@ -49,6 +50,7 @@ export async function monthlyScreening(input: MonthlyScreeningInput = {}): Promi
         workflowId: monthlyScreeningChildId(monthlyWorkflowId, organizationId),
         args: [scope],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: screeningSearchAttributes(scope),
       });
       screened += 1;
     } catch (error) {

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   uuid4,
@@ -16,6 +17,7 @@ import {
   type OigSyncResult,
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
+  screeningSearchAttributes,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 
@@ -116,6 +118,8 @@ async function startRescreen(checkId: string): Promise<string> {
     workflowId,
     args: [scope],
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    // Search attributes for the Web UI (docs/spec.md §12); patched, as the command changes.
+    typedSearchAttributes: patched('search-attributes') ? screeningSearchAttributes(scope) : undefined,
   });
   return workflowId;
 }

@@ -6,15 +6,20 @@ import {
   CancellationScope,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import {
+  OrganizationIdAttribute,
   type RosterImportInput,
   type RosterImportSummary,
+  RosterKindAttribute,
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
+  screeningSearchAttributes,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 
@@ -49,7 +54,14 @@ const reader = proxyActivities<Activities>({
 export async function rosterImport({ importId, batchSize }: RosterImportInput): Promise<RosterImportSummary> {
   let summary: RosterImportSummary;
   try {
-    await db.prepareRosterImport(importId);
+    const prepared = await db.prepareRosterImport(importId);
+    // Operators filter the Web UI by organization and roster (docs/spec.md §12); a new command, so patched.
+    if (patched('search-attributes')) {
+      upsertSearchAttributes([
+        { key: OrganizationIdAttribute, value: prepared.organizationId },
+        { key: RosterKindAttribute, value: prepared.kind },
+      ]);
+    }
     const today = new Date().toISOString().slice(0, 10);
     const read = await reader.importRosterRows(importId, { batchSize, today });
     summary = read.cancelled
@@ -88,6 +100,7 @@ async function screenChanges(summary: RosterImportSummary): Promise<void> {
       workflowId: screeningWorkflowId('import', summary.importId),
       args: [scope],
       parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: patched('search-attributes') ? screeningSearchAttributes(scope) : undefined,
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

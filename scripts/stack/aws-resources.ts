@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand } from '@aws-sdk/client-route-53';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { createRoute53Client, createS3Client } from '../../lib/aws';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+} from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createRoute53Client, createS3Client, createSqsClient } from '../../lib/aws';
 import type { Config } from '../../lib/config';
 
 type AwsStackConfig = Pick<
@@ -9,10 +14,19 @@ type AwsStackConfig = Pick<
   'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_S3_BUCKET_NAME' | 'AWS_S3_LOGOS_BUCKET_NAME' | 'BASE_DOMAIN'
 >;
 
-/** Creates the buckets and the hosted zone for BASE_DOMAIN if missing; returns the zone id. */
-export async function ensureAwsResources(config: AwsStackConfig): Promise<{ hostedZoneId: string }> {
+/** The queue the uploads bucket notifies of created objects (docs/spec.md §12, S3 drops through SQS). */
+export const S3_EVENTS_QUEUE_NAME = 'ale-s3-events';
+
+/**
+ * Creates the buckets, the hosted zone for BASE_DOMAIN and the S3 events queue if missing, and
+ * points the uploads bucket's notification at the queue; returns the zone id and the queue URL.
+ */
+export async function ensureAwsResources(
+  config: AwsStackConfig,
+): Promise<{ hostedZoneId: string; s3EventsQueueUrl: string }> {
   const s3 = createS3Client(config);
   const route53 = createRoute53Client(config);
+  const sqs = createSqsClient(config);
   try {
     for (const bucket of [config.AWS_S3_BUCKET_NAME, config.AWS_S3_LOGOS_BUCKET_NAME]) {
       const exists = await s3.send(new HeadBucketCommand({ Bucket: bucket })).then(
@@ -29,9 +43,24 @@ export async function ensureAwsResources(config: AwsStackConfig): Promise<{ host
       (await route53.send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: randomUUID() })))
         .HostedZone?.Id;
     if (!zoneId) throw new Error(`Route 53 did not return an id for the hosted zone ${zoneName}`);
-    return { hostedZoneId: zoneId.replace('/hostedzone/', '') };
+    // CreateQueue answers the existing queue's URL when the attributes match: idempotent.
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: S3_EVENTS_QUEUE_NAME }));
+    if (!QueueUrl) throw new Error(`SQS did not return a URL for the queue ${S3_EVENTS_QUEUE_NAME}`);
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await s3.send(
+      new PutBucketNotificationConfigurationCommand({
+        Bucket: config.AWS_S3_BUCKET_NAME,
+        NotificationConfiguration: {
+          QueueConfigurations: [{ QueueArn: Attributes?.QueueArn, Events: ['s3:ObjectCreated:*'] }],
+        },
+      }),
+    );
+    return { hostedZoneId: zoneId.replace('/hostedzone/', ''), s3EventsQueueUrl: QueueUrl };
   } finally {
     s3.destroy();
     route53.destroy();
+    sqs.destroy();
   }
 }

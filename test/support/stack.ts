@@ -20,7 +20,7 @@ import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
-import { createTemporalClient } from '../../lib/temporal';
+import { createTemporalClient, ensureSearchAttributes } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
 import { startMoto } from '../../scripts/stack/moto';
 import { startEmbeddedPostgres } from '../../scripts/stack/postgres';
@@ -138,12 +138,14 @@ export async function startTestStack(): Promise<TestStack> {
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
   });
-  const { hostedZoneId } = await ensureAwsResources(config);
+  const { hostedZoneId, s3EventsQueueUrl } = await ensureAwsResources(config);
   config.ROUTE53_HOSTED_ZONE_ID = hostedZoneId;
+  config.S3_EVENTS_QUEUE_URL = s3EventsQueueUrl;
 
   const sequelize = createSequelize(config.DATABASE_URL);
   await migrateUp(sequelize);
   const temporal = createTemporalClient(config);
+  await ensureSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
   const s3 = createS3Client(config);
   const route53 = createRoute53Client(config);
   teardowns.push(

@@ -54,6 +54,24 @@ describe('what recorded histories hold (docs/spec.md §7)', () => {
     ),
   }));
 
+  /** Each search attribute value (a plain JSON payload) is a uuid or an enum keyword. */
+  function searchAttributeValues(node: unknown, file: string) {
+    const fields = (node as { indexedFields?: Record<string, { data?: Uint8Array | null }> } | null)
+      ?.indexedFields;
+    for (const [name, payload] of Object.entries(fields ?? {})) {
+      // A Schedule adds its own (TemporalScheduledById, TemporalScheduledStartTime: a timestamp).
+      if (name.startsWith('TemporalScheduled')) continue;
+      const value = JSON.parse(Buffer.from(payload.data ?? []).toString());
+      for (const item of Array.isArray(value) ? value : [value]) {
+        assert.match(
+          String(item),
+          /^[A-Za-z0-9_-]{1,64}$/,
+          `${file}: search attribute ${name} holds an id or enum`,
+        );
+      }
+    }
+  }
+
   it('every payload of every workflow type is encrypted at rest (patch markers hold only the patch id)', () => {
     for (const { file, history } of histories) {
       const payloads: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }[] = [];
@@ -61,9 +79,11 @@ describe('what recorded histories hold (docs/spec.md §7)', () => {
       const walk = (node: unknown) => {
         if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
         if ('metadata' in node && 'data' in node) payloads.push(node as never);
-        // Search attributes are never encrypted (docs/spec.md §7): a schedule adds its own
-        // (TemporalScheduledById, TemporalScheduledStartTime) to the runs it starts.
-        for (const [key, value] of Object.entries(node)) if (key !== 'searchAttributes') walk(value);
+        for (const [key, value] of Object.entries(node)) {
+          // Search attributes are never encrypted (§7): they must hold uuids and enums, nothing else.
+          if (key === 'searchAttributes') searchAttributeValues(value, file);
+          else walk(value);
+        }
       };
       for (const event of history.events ?? []) {
         // patched(): the SDK writes the patch id itself, never through the payload codec.

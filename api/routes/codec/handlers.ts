@@ -2,9 +2,10 @@ import type { z } from '@hono/zod-openapi';
 import type { Payload } from '@temporalio/common';
 import { createMiddleware } from 'hono/factory';
 import { isLoopbackHost } from '../../../lib/config';
+import { createOidcVerifier, isOwnAccessToken, OidcTokenError } from '../../../lib/oidc';
 import { AesGcmPayloadCodec } from '../../../lib/payload-codec';
 import { type AppDeps, type AppEnv, createRouter } from '../../env';
-import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
+import { authenticate, requirePlatformAdmin, unauthorized } from '../../middleware/authenticate';
 import { ProblemError } from '../../problem';
 import { codecRouteDefinitions, type PayloadsSchema } from './routes';
 
@@ -29,8 +30,26 @@ export function codecRoutes({ config }: AppDeps) {
   // from this machine only, the codec answers without one; everywhere else it needs a platform
   // admin's token (anything that reaches the port could otherwise decrypt every payload).
   const tokenless = config.APP_ENV === 'local' && isLoopbackHost(config.HOST);
+  // The Web UI's own login (OIDC): its access token, when it "passes the access token" to the codec.
+  const oidc =
+    config.CODEC_OIDC_ISSUER && config.CODEC_OIDC_AUDIENCE
+      ? createOidcVerifier({ issuer: config.CODEC_OIDC_ISSUER, audience: config.CODEC_OIDC_AUDIENCE })
+      : undefined;
   const operatorOnly = createMiddleware<AppEnv>(async (c, next) => {
     if (tokenless && !c.req.header('authorization')) return next();
+    const bearer = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (oidc && bearer && !isOwnAccessToken(bearer)) {
+      try {
+        await oidc.verify(bearer);
+      } catch (error) {
+        if (!(error instanceof OidcTokenError)) throw error;
+        c.var.logger?.info({ reason: error.message }, 'codec: OIDC access token refused');
+        throw unauthorized(
+          'The OIDC access token is not valid for the codec (issuer, audience or signature).',
+        );
+      }
+      return next();
+    }
     await auth(c, async () => {
       await requirePlatformAdmin(c, next);
     });
