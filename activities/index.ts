@@ -7,6 +7,7 @@ import { createLogoActivities } from './logos';
 import { createOigActivities } from './oig';
 import { createOigImportActivities } from './oig-import';
 import { createOrganizationActivities } from './organizations';
+import { createPasswordResetActivities } from './password-reset';
 import { createRosterActivities } from './rosters';
 import { createRoute53Activities } from './route53';
 import { createScreeningActivities } from './screening';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createScreeningActivities(deps),
     ...createEmailActivities(deps),
     ...createInvitationActivities(deps),
+    ...createPasswordResetActivities(deps),
   };
 }
 

@@ -6,13 +6,15 @@ import { Registry } from 'prom-client';
 import { type AppDeps, createRouter, provideDatabase } from './env';
 import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
-import { loginThrottle } from './middleware/login-throttle';
+import { loginThrottle, passwordResetThrottle } from './middleware/login-throttle';
 import { httpMetrics, metricsEndpoint } from './middleware/metrics';
+import { requestRateLimit } from './middleware/rate-limit';
 import { requestLogger } from './middleware/request-logger';
 import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
 import { auditLogRoutes } from './routes/audit-log/handlers';
 import { authRoutes } from './routes/auth/handlers';
+import { ssoRoutes } from './routes/auth/sso';
 import { codecRoutes } from './routes/codec/handlers';
 import { docsRoutes } from './routes/docs/handlers';
 import { employeeRoutes } from './routes/employees/handlers';
@@ -44,7 +46,17 @@ export function createApp(deps: AppDeps) {
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use(
     '*',
-    cors({ origin: deps.config.CORS_ORIGINS, exposeHeaders: ['X-Request-Id', 'Retry-After', 'Location'] }),
+    cors({
+      origin: deps.config.CORS_ORIGINS,
+      exposeHeaders: [
+        'X-Request-Id',
+        'Retry-After',
+        'Location',
+        'RateLimit-Limit',
+        'RateLimit-Remaining',
+        'RateLimit-Reset',
+      ],
+    }),
   );
   // Every other route, authenticated or not, reads at most the JSON limit whatever the content type.
   app.use('*', (c, next) =>
@@ -66,9 +78,12 @@ export function createApp(deps: AppDeps) {
   app.route('/', docsRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', codecRoutes(deps));
-  app.use('/v1/auth/login', loginThrottle());
+  app.use('/v1/*', requestRateLimit(deps.sequelize, deps.config, deps.logger));
+  app.use('/v1/auth/login', loginThrottle(deps.sequelize, deps.config));
+  app.use('/v1/auth/password-reset', passwordResetThrottle(deps.sequelize, deps.config));
   app.route('/', authRoutes(deps));
   app.route('/', eventRoutes(deps));
+  app.route('/', ssoRoutes(deps));
   app.route('/', importRoutes(deps));
   app.route('/', employeeRoutes(deps));
   app.route('/', patientRoutes(deps));

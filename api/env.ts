@@ -12,6 +12,8 @@ export interface AuthUser {
   id: string;
   email: string;
   platformAdmin: boolean;
+  /** The session of the request's access token (docs/spec.md §11). */
+  sessionId: string;
 }
 
 export interface AppDeps {

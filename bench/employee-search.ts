@@ -26,6 +26,7 @@ import { healthRoutes } from '../api/routes/health/handlers';
 import { migrateUp } from '../db/migrator';
 import { nameSearchSample, searchEmployeesSql } from '../db/people-store';
 import { createSequelize } from '../db/sequelize';
+import { insertSession } from '../db/session-store';
 import { execute, query, queryOne } from '../db/sql';
 import { ensureMembership, insertUser } from '../db/user-store';
 import { loadConfig } from '../lib/config';
@@ -34,6 +35,7 @@ import { signAccessToken } from '../lib/tokens';
 import { startEmbeddedPostgres } from '../scripts/stack/postgres';
 import { freePort } from '../scripts/stack/processes';
 import { runLoadClient } from './support/load-client';
+import { postgresCpuSeconds } from './support/postgres-cpu';
 
 const { values } = parseArgs({
   options: { employees: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '10' } },
@@ -72,27 +74,6 @@ async function seed(organizationId: string, count: number) {
     { organizationId, count },
   );
   return performance.now() - started;
-}
-
-/** CPU seconds used so far by every process of the Postgres cluster (postmaster and its children). */
-function postgresCpuSeconds(dataDir: string): number {
-  try {
-    const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    let ticks = 0;
-    for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-      try {
-        // Fields after the ")" that ends the command name: state ppid … utime stime cutime cstime.
-        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as number[];
-        // The postmaster's cutime/cstime hold the CPU of its children that have exited.
-        if (Number(pid) === postmaster) ticks += (utime ?? 0) + (stime ?? 0) + (cutime ?? 0) + (cstime ?? 0);
-        else if (Number(fields[1]) === postmaster) ticks += (utime ?? 0) + (stime ?? 0);
-      } catch {}
-    }
-    return ticks / 100; // USER_HZ
-  } catch {
-    return Number.NaN; // no /proc (not Linux)
-  }
 }
 
 async function load(url: string, token: string) {
@@ -135,7 +116,7 @@ try {
   const user = await insertUser(sequelize, { email: 'bench@example.test', name: '', password_hash: 'x' });
   await ensureMembership(sequelize, { organization_id: orgId, user_id: user.id, role: 'member' });
   const token = await signAccessToken(
-    { userId: user.id },
+    { userId: user.id, sessionId: await insertSession(sequelize, user.id, 'password') },
     { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
   );
   // Only the routes measured (and /health as the floor), without the app's other middleware.

@@ -23,10 +23,10 @@ import { parseArgs } from 'node:util';
 import { QueryTypes } from 'sequelize';
 import { insertUser } from '../db/user-store';
 import { hashPassword } from '../lib/passwords';
-import { signAccessToken } from '../lib/tokens';
 import { rosterImportWorkflowId, screeningWorkflowId } from '../lib/workflow-contracts';
 import { writeRosterCsv } from '../scripts/generate-roster';
 import { freePort, type ManagedProcess, startProcess, waitFor } from '../scripts/stack/processes';
+import { sessionToken } from '../test/support/fixtures';
 import { stack, startTestStack, stopTestStack } from '../test/support/stack';
 import { startWorkerProcess } from '../test/support/worker-process';
 import { rosterImport } from '../workflows/roster-import';
@@ -154,10 +154,7 @@ async function main() {
       password_hash: await hashPassword('bench-password-123'),
       platform_admin: true,
     });
-    const token = await signAccessToken(
-      { userId: admin.id },
-      { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
-    );
+    const { token } = await sessionToken(admin.id, 3600);
     apis.push(await startApi('api-a'), await startApi('api-b'));
     const taskQueue = `events-bench-${randomUUID()}`;
     const worker = await startWorkerProcess(taskQueue);

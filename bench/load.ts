@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { insertOrganization } from '../db/organization-store';
+import { insertSession } from '../db/session-store';
 import { execute } from '../db/sql';
 import { ensureMembership, insertUser } from '../db/user-store';
 import { hashPassword } from '../lib/passwords';
@@ -67,7 +68,7 @@ const admin = await insertUser(sequelize, {
 });
 await ensureMembership(sequelize, { organization_id: organization.id, user_id: admin.id, role: 'admin' });
 const token = await signAccessToken(
-  { userId: admin.id },
+  { userId: admin.id, sessionId: await insertSession(sequelize, admin.id, 'password') },
   { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
 );
 

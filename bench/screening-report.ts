@@ -22,6 +22,7 @@ import { handleError } from '../api/problem';
 import { screeningReportRoutes } from '../api/routes/screening-report/handlers';
 import { migrateUp } from '../db/migrator';
 import { createSequelize } from '../db/sequelize';
+import { insertSession } from '../db/session-store';
 import { execute, queryOne } from '../db/sql';
 import { ensureMembership, insertUser } from '../db/user-store';
 import { loadConfig } from '../lib/config';
@@ -128,7 +129,7 @@ try {
   const user = await insertUser(sequelize, { email: 'bench@example.test', name: '', password_hash: 'x' });
   await ensureMembership(sequelize, { organization_id: orgId, user_id: user.id, role: 'admin' });
   const token = await signAccessToken(
-    { userId: user.id },
+    { userId: user.id, sessionId: await insertSession(sequelize, user.id, 'password') },
     { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3600 },
   );
   const deps = { config, sequelize, temporal, logger: pino({ level: 'silent' }) };

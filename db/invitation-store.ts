@@ -82,6 +82,17 @@ export function findInvitation(db: Db, id: string): Promise<InvitationRow | unde
   return queryOne<InvitationRow>(db, `SELECT ${COLUMNS} FROM invitations WHERE id = $id`, { id });
 }
 
+/** The open, unexpired invitations of an address (single sign-on accepts them), oldest first. */
+export function listOpenInvitationsForEmail(db: Db, email: string): Promise<InvitationRow[]> {
+  return query<InvitationRow>(
+    db,
+    `SELECT ${COLUMNS} FROM invitations
+      WHERE email = $email AND status IN ${OPEN} AND expires_at > now()
+      ORDER BY created_at`,
+    { email },
+  );
+}
+
 export function findOrganizationInvitation(
   db: Db,
   organizationId: string,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { type Db, execute, query, queryOne } from './sql';
 
 /**
@@ -100,18 +101,25 @@ export async function deleteExpiredLiveEvents(db: Db): Promise<number> {
 
 const ticketHash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
 
-/** Stores a ticket (by its hash only) for `userId`, optionally bound to one organization. */
+/** Stores a ticket (by its hash only) for a user's session, optionally bound to one organization. */
 export async function insertEventTicket(
   db: Db,
-  ticket: { ticket: string; userId: string; organizationId: string | null; expiresInSeconds: number },
+  ticket: {
+    ticket: string;
+    userId: string;
+    sessionId: string;
+    organizationId: string | null;
+    expiresInSeconds: number;
+  },
 ): Promise<void> {
   await execute(
     db,
-    `INSERT INTO event_tickets (ticket_hash, user_id, organization_id, expires_at)
-     VALUES ($hash, $userId, $organizationId, now() + make_interval(secs => $seconds))`,
+    `INSERT INTO event_tickets (ticket_hash, user_id, session_id, organization_id, expires_at)
+     VALUES ($hash, $userId, $sessionId, $organizationId, now() + make_interval(secs => $seconds))`,
     {
       hash: ticketHash(ticket.ticket),
       userId: ticket.userId,
+      sessionId: ticket.sessionId,
       organizationId: ticket.organizationId,
       seconds: ticket.expiresInSeconds,
     },
@@ -128,13 +136,39 @@ export function consumeEventTicket(
   ticket: string,
   /** The stream's organization, null for the platform stream: a ticket bound elsewhere stays unused. */
   organizationId: string | null,
-): Promise<{ user_id: string; organization_id: string | null } | undefined> {
+): Promise<{ user_id: string; session_id: string; organization_id: string | null } | undefined> {
   return queryOne(
     db,
     `UPDATE event_tickets SET used_at = now()
      WHERE ticket_hash = $hash AND used_at IS NULL AND expires_at > now()
        AND (organization_id IS NULL OR organization_id = $organizationId::uuid)
-     RETURNING user_id, organization_id`,
+     RETURNING user_id, session_id, organization_id`,
     { hash: ticketHash(ticket), organizationId },
   );
+}
+
+/** A connection that LISTENs for committed events; `end` closes it. */
+export interface LiveEventListener {
+  end(): Promise<void>;
+}
+
+/**
+ * A connection of its own (a pooled one would be handed to others while it listens) that calls
+ * `onNotification` for every committed event and `onError` when it breaks.
+ */
+export async function listenForLiveEvents(
+  databaseUrl: string,
+  handlers: { onNotification: () => void; onError: (error: Error) => void },
+): Promise<LiveEventListener> {
+  const connection = new pg.Client({ connectionString: databaseUrl });
+  connection.on('notification', handlers.onNotification);
+  connection.on('error', handlers.onError);
+  try {
+    await connection.connect();
+    await connection.query(`LISTEN ${LIVE_EVENTS_CHANNEL}`);
+  } catch (error) {
+    await connection.end().catch(() => {});
+    throw error;
+  }
+  return connection;
 }

@@ -33,17 +33,31 @@ export interface MembershipRow {
 
 const USER_COLUMNS = 'id, email, name, password_hash, platform_admin, created_at, updated_at';
 
-/** Who a valid access token speaks for; runs on every authenticated request. */
+/**
+ * Who a valid access token speaks for, while the token's session is open (docs/spec.md §11); runs
+ * on every authenticated request, so a session ended on any replica stops here at the next request.
+ */
 export function findTokenUser(
   db: Db,
   id: string,
+  sessionId: string,
 ): Promise<Pick<UserRow, 'id' | 'email' | 'platform_admin'> | undefined> {
   return queryOne(
     db,
-    'SELECT id, email, platform_admin FROM users WHERE id = $id',
-    { id },
+    `SELECT u.id, u.email, u.platform_admin
+       FROM users u JOIN sessions s ON s.user_id = u.id
+      WHERE u.id = $id::uuid AND s.id = $sessionId::uuid AND s.revoked_at IS NULL`,
+    { id, sessionId },
     { prepare: true },
   );
+}
+
+/** Replaces the user's password hash (a reset, a change, or an upgrade to stronger parameters). */
+export async function updatePasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
+  await execute(db, 'UPDATE users SET password_hash = $passwordHash, updated_at = now() WHERE id = $userId', {
+    userId,
+    passwordHash,
+  });
 }
 
 export function findUser(db: Db, id: string): Promise<UserRow | undefined> {
@@ -195,24 +209,32 @@ interface AccessRow {
   updated_at: Date;
 }
 
-// The user, the organization and the user's membership in it, in one round trip (a prepared statement).
+// The user (while the token's session is open), the organization and the user's membership in it,
+// in one round trip (a prepared statement).
 const ACCESS_SQL = `SELECT u.email, u.platform_admin, m.role, o.id AS org_id, o.name, o.subdomain, o.status,
   o.dns_status, o.logo_key, o.logo_url, o.failure_reason, o.created_at, o.updated_at
 FROM users u
+JOIN sessions s ON s.id = $sessionId::uuid AND s.user_id = u.id AND s.revoked_at IS NULL
 LEFT JOIN organizations o ON o.id = $orgId::uuid
 LEFT JOIN memberships m ON m.organization_id = o.id AND m.user_id = u.id
 WHERE u.id = $userId::uuid`;
 
 /**
- * The authorization read of every org-scoped request; undefined when the user does not exist.
- * `organizationId` null (not a uuid) reads the user alone.
+ * The authorization read of every org-scoped request; undefined when the user does not exist or the
+ * session has ended. `organizationId` null (not a uuid) reads the user alone.
  */
 export async function findOrganizationAccess(
   db: Db,
   userId: string,
+  sessionId: string,
   organizationId: string | null,
 ): Promise<OrganizationAccess | undefined> {
-  const row = await queryOne<AccessRow>(db, ACCESS_SQL, { userId, orgId: organizationId }, { prepare: true });
+  const row = await queryOne<AccessRow>(
+    db,
+    ACCESS_SQL,
+    { userId, sessionId, orgId: organizationId },
+    { prepare: true },
+  );
   if (!row) return undefined;
   const { email, platform_admin, role, org_id, ...organization } = row;
   return {

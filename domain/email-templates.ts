@@ -93,6 +93,27 @@ export const EMAIL_TEMPLATES = {
         `A reminder: you have been invited to join <strong>${e.organizationName}</strong> as ${e.role}.`,
       ),
   }),
+  // Password reset (docs/spec.md §11): the link works once, within `expiresAt`.
+  'password-reset': defineTemplate({
+    required: ['resetUrl', 'expiresAt'],
+    subject: () => 'Reset your ALE password',
+    text: (d) => `Someone (hopefully you) asked to reset the password of your ALE account.
+
+Choose a new password here:
+${d.resetUrl}
+
+This link works once and expires on ${d.expiresAt}. Setting a new password signs you out everywhere.
+If you did not ask for this, ignore this email: your password stays as it is.
+`,
+    html: (e) =>
+      layout(
+        e,
+        `<p>Someone (hopefully you) asked to reset the password of your ALE account.</p>
+<p><a href="${e.resetUrl}" style="display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:4px">Choose a new password</a></p>
+<p>Or paste this link into your browser:<br>${e.resetUrl}</p>
+<p>This link works once and expires on ${e.expiresAt}. Setting a new password signs you out everywhere. If you did not ask for this, ignore this email: your password stays as it is.</p>`,
+      ),
+  }),
   // Exclusion screening (docs/spec.md §4.5): a count and a link only — no names, dates of birth or LEIE details.
   'exclusion-alert': defineTemplate({
     required: ['organizationName', 'count', 'reviewUrl'],

@@ -76,6 +76,21 @@ export const configSchema = z.object({
   ACCESS_TOKEN_EXPIRE: seconds.default(3600),
   INVITATION_TOKEN_EXPIRE: seconds.default(604800),
   INVITATION_REMINDER_AFTER: seconds.default(259200),
+  REFRESH_TOKEN_EXPIRE: seconds.default(2592000),
+  RESET_TOKEN_EXPIRE: seconds.default(3600),
+  VUE_APP_URI: url.default('http://localhost:8080').transform((value) => value.replace(/\/+$/, '')),
+  RATE_LIMIT_ANON_PER_MINUTE: seconds.default(120),
+  RATE_LIMIT_USER_PER_MINUTE: seconds.default(600),
+  RATE_LIMIT_LOGIN_FAILURES: seconds.default(5),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  API_PUBLIC_URL: url.default('http://127.0.0.1:3000').transform((value) => value.replace(/\/+$/, '')),
+  OAUTH_GOOGLE_CLIENT_ID: optionalString,
+  OAUTH_GOOGLE_CLIENT_SECRET: optionalString,
+  OAUTH_GOOGLE_ISSUER: url.default('https://accounts.google.com'),
+  OAUTH_MICROSOFT_CLIENT_ID: optionalString,
+  OAUTH_MICROSOFT_CLIENT_SECRET: optionalString,
+  OAUTH_MICROSOFT_TENANT: optionalString,
+  OAUTH_MICROSOFT_ISSUER: optionalString.pipe(url.optional()),
 
   EMAIL_PROVIDER: z.enum(['log', 'sendgrid']).default('log'),
   SENDGRID_API_KEY: optionalString,
@@ -184,6 +199,17 @@ function crossFieldProblems(config: z.output<typeof configSchema>) {
   }
   if (Boolean(config.CODEC_OIDC_ISSUER) !== Boolean(config.CODEC_OIDC_AUDIENCE)) {
     problems.push('CODEC_OIDC_ISSUER/CODEC_OIDC_AUDIENCE: set both or neither');
+  }
+  if (Boolean(config.OAUTH_GOOGLE_CLIENT_ID) !== Boolean(config.OAUTH_GOOGLE_CLIENT_SECRET)) {
+    problems.push('OAUTH_GOOGLE_CLIENT_ID/OAUTH_GOOGLE_CLIENT_SECRET: set both or neither');
+  }
+  if (Boolean(config.OAUTH_MICROSOFT_CLIENT_ID) !== Boolean(config.OAUTH_MICROSOFT_CLIENT_SECRET)) {
+    problems.push('OAUTH_MICROSOFT_CLIENT_ID/OAUTH_MICROSOFT_CLIENT_SECRET: set both or neither');
+  }
+  if (config.OAUTH_MICROSOFT_CLIENT_ID && !config.OAUTH_MICROSOFT_TENANT && !config.OAUTH_MICROSOFT_ISSUER) {
+    problems.push(
+      'OAUTH_MICROSOFT_TENANT: required with OAUTH_MICROSOFT_CLIENT_ID (or set OAUTH_MICROSOFT_ISSUER)',
+    );
   }
   if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) {
     problems.push('TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY: set both or neither');

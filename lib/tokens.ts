@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 const ALGORITHM = 'HS256';
@@ -6,6 +7,8 @@ export const ACCESS_TOKEN_AUDIENCE = 'ale-api';
 
 export interface AccessTokenClaims {
   userId: string;
+  /** The session the token belongs to (docs/spec.md §11): ending it ends the token. */
+  sessionId: string;
 }
 
 function key(secret: string) {
@@ -16,7 +19,7 @@ export async function signAccessToken(
   claims: AccessTokenClaims,
   options: { secret: string; expiresInSeconds: number },
 ): Promise<string> {
-  return new SignJWT({ typ: 'access' })
+  return new SignJWT({ typ: 'access', sid: claims.sessionId })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(ISSUER)
@@ -51,12 +54,14 @@ function verifyKey(secret: string) {
 /**
  * Tokens that verified, with their claims, until they expire: a session sends the same token with
  * every request, and its HS256 check (WebCrypto, an async job on the thread pool) is a visible share
- * of a search request's server CPU (docs/benchmarks.md). Nothing else is decided from the cache (the
- * user and membership are read on every request); a token that failed is checked anew each time.
+ * of a search request's server CPU (docs/benchmarks.md). Nothing else is decided from the cache: the
+ * user, the membership and whether the token's session is still open (docs/spec.md §11) are read on
+ * every request, so a revoked session stops at once; a token that failed is checked anew each time.
  * Bounded; the oldest entry goes first.
  */
 const VERIFIED_MAX = 10_000;
-const verifiedBySecret = new Map<string, Map<string, { userId: string; exp: number }>>();
+type Verified = AccessTokenClaims & { exp: number };
+const verifiedBySecret = new Map<string, Map<string, Verified>>();
 
 function verifiedTokens(secret: string) {
   let verified = verifiedBySecret.get(secret);
@@ -73,25 +78,39 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
   const known = verified.get(token);
   if (known) {
     // Expired as jose judges it: `exp` at or before the current second.
-    if (known.exp > Math.floor(Date.now() / 1000)) return { userId: known.userId };
+    if (known.exp > Math.floor(Date.now() / 1000))
+      return { userId: known.userId, sessionId: known.sessionId };
     verified.delete(token);
     throw new InvalidTokenError('expired');
   }
-  let claims: { userId: string; exp: number };
+  let claims: Verified;
   try {
     const { payload } = await jwtVerify(token, await verifyKey(secret), {
       algorithms: [ALGORITHM],
       issuer: ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
-      requiredClaims: ['exp', 'sub'],
+      requiredClaims: ['exp', 'sub', 'sid'],
     });
-    if (payload.typ !== 'access' || typeof payload.sub !== 'string') throw new InvalidTokenError('invalid');
-    claims = { userId: payload.sub, exp: payload.exp as number };
+    if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+      throw new InvalidTokenError('invalid');
+    claims = { userId: payload.sub, sessionId: payload.sid, exp: payload.exp as number };
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new InvalidTokenError('expired');
     throw new InvalidTokenError('invalid');
   }
   if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
   verified.set(token, claims);
-  return { userId: claims.userId };
+  return { userId: claims.userId, sessionId: claims.sessionId };
+}
+
+/**
+ * An opaque token (refresh, reset link, SSO exchange code): 32 random bytes, base64url. Only its
+ * SHA-256 is stored, so a copy of the database opens nothing.
+ */
+export function newOpaqueToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function opaqueTokenHash(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
 }

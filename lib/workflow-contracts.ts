@@ -143,6 +143,22 @@ export const invitationRevokedSignal = defineSignal('revoke');
 /** An admin asked for the invitation email again. */
 export const invitationResendSignal = defineSignal('resend');
 
+// ── Password reset (docs/spec.md §11) ────────────────────────────────────────────────────────────────────
+// The API records the reset and starts this workflow; the email activity derives the link's token
+// from the reset id, so neither the token nor the address enters history.
+
+export const PASSWORD_RESET_WORKFLOW_TYPE = 'passwordResetEmail';
+export const passwordResetWorkflowId = (resetId: string) => `password-reset/${resetId}`;
+
+export interface PasswordResetWorkflowInput {
+  resetId: string;
+}
+
+export interface PasswordResetWorkflowResult {
+  /** `closed` when the reset was used or had expired before the email went out. */
+  outcome: 'sent' | 'closed' | 'failed';
+}
+
 // ── Organization lifecycle (docs/spec.md §4.1) ───────────────────────────────────────────────────────────
 // One entity workflow per organization; the API signals changes with signalWithStart (by type
 // name, so api/ does not depend on the workflow module) and the workflow applies them in order.

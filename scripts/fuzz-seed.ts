@@ -5,6 +5,7 @@ import { insertOrganization } from '../db/organization-store';
 import { insertEmployee } from '../db/people-store';
 import { insertRosterImport } from '../db/roster-import-store';
 import { listExclusionMatches, screenChunk } from '../db/screening-store';
+import { insertSession } from '../db/session-store';
 import { ensureMembership, insertUser } from '../db/user-store';
 import type { Config } from '../lib/config';
 import { hashPassword } from '../lib/passwords';
@@ -13,6 +14,8 @@ import { signAccessToken } from '../lib/tokens';
 /** The ids the fuzz run puts into paths: each destructive operation gets objects of its own. */
 export interface FuzzSeed {
   token: string;
+  /** POST /v1/auth/logout ends this session of the admin (docs/spec.md §11), not `token`'s. */
+  logoutToken: string;
   organizationId: string;
   /** PATCH /v1/organizations/{orgId} may change the subdomain of this one. */
   renamedOrganizationId: string;
@@ -78,10 +81,13 @@ export async function seedFuzzData(sequelize: Sequelize, config: Config): Promis
     password_hash: await hashPassword(randomUUID()),
     platform_admin: true,
   });
-  const token = await signAccessToken(
-    { userId: admin.id },
-    { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3 * 3600 },
-  );
+  const sessionToken = async () =>
+    signAccessToken(
+      { userId: admin.id, sessionId: await insertSession(sequelize, admin.id, 'password') },
+      { secret: config.AUTH_JWT_SECRET, expiresInSeconds: 3 * 3600 },
+    );
+  const token = await sessionToken();
+  const logoutToken = await sessionToken();
   const organizationId = await organization(sequelize, 'Fuzz Home Care');
   const person = await employee(sequelize, organizationId, 'Lucille', 'Pemberton', '1965-03-14');
   const changed = await employee(sequelize, organizationId, 'Dennis', 'Hargrove', '1970-01-01');
@@ -111,6 +117,7 @@ export async function seedFuzzData(sequelize: Sequelize, config: Config): Promis
   await ensureMembership(sequelize, { organization_id: organizationId, user_id: member.id, role: 'member' });
   return {
     token,
+    logoutToken,
     organizationId,
     renamedOrganizationId: await organization(sequelize, 'Fuzz Renamed'),
     deletedOrganizationId: await organization(sequelize, 'Fuzz Deleted'),

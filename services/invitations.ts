@@ -6,6 +6,7 @@ import {
   deleteInvitation,
   findOrganizationInvitation,
   type InvitationRow,
+  listOpenInvitationsForEmail,
   markInvitationAccepted,
   markInvitationRevoked,
   OPEN_INVITATION_STATUSES,
@@ -27,14 +28,16 @@ import {
   DomainError,
   ForbiddenError,
   GoneError,
+  InvalidInputError,
   NotFoundError,
   UnauthenticatedError,
   UnavailableError,
 } from '../domain/errors';
+import { passwordProblem } from '../domain/password-policy';
 import type { Config } from '../lib/config';
 import { InvalidInvitationTokenError, verifyInvitationToken } from '../lib/invitation-tokens';
 import type { Logger } from '../lib/logger';
-import { hashPassword, verifyPassword } from '../lib/passwords';
+import { hashPassword, NO_PASSWORD, verifyPassword } from '../lib/passwords';
 import {
   INVITATION_WORKFLOW_TYPE,
   type InvitationWorkflowInput,
@@ -191,6 +194,46 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
     },
 
     /**
+     * Accepts every open invitation of an address whose owner proved it through single sign-on
+     * (docs/spec.md §11): creates the account (with no password: one can be set through a reset)
+     * and adds each membership. Undefined when the address has no open invitation.
+     */
+    async acceptForVerifiedEmail(email: string, name: string, logger: Logger): Promise<UserRow | undefined> {
+      const open = await listOpenInvitationsForEmail(sequelize, email);
+      let user: UserRow | undefined;
+      for (const candidate of open) {
+        const acceptOne = () =>
+          withLockedInvitation(sequelize, candidate.id, async (invitation, tx) => {
+            if (!invitation || !isOpen(invitation) || invitation.expires_at.getTime() <= Date.now()) {
+              return undefined;
+            }
+            const account =
+              (await findUserByEmail(tx, invitation.email)) ??
+              (await insertUser(tx, { email: invitation.email, name, password_hash: NO_PASSWORD }));
+            await ensureMembership(tx, {
+              organization_id: invitation.organization_id,
+              user_id: account.id,
+              role: invitation.role,
+            });
+            const accepted = await markInvitationAccepted(tx, invitation.id);
+            await auditInvitation(tx, account.id, 'invitation.accepted', invitation, { via: 'sso' });
+            return { account, accepted };
+          });
+        // Two sign-ins creating the one account at the same instant: the loser finds the winner's.
+        const outcome = await acceptOne().catch((error) => {
+          if (error instanceof ConflictError) return acceptOne();
+          throw error;
+        });
+        if (!outcome) continue;
+        user = outcome.account;
+        await signalWorkflow(outcome.accepted, invitationAcceptedSignal).catch((error) =>
+          logger.warn({ err: error, invitationId: outcome.accepted.id }, 'could not signal accept'),
+        );
+      }
+      return user;
+    },
+
+    /**
      * Accepts the invitation of `token`: creates the account (or, for an address that has one,
      * checks its password) and adds the membership.
      */
@@ -239,6 +282,13 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
               );
             }
           } else {
+            // A new account's password meets the policy (docs/spec.md §11); a 422 leaves the link usable.
+            const problem = passwordProblem(password, invitation.email);
+            if (problem) {
+              throw new InvalidInputError('The password is not acceptable.', [
+                { path: 'password', message: problem },
+              ]);
+            }
             user = await insertUser(tx, { email: invitation.email, name, password_hash: newPasswordHash });
           }
           await ensureMembership(tx, {

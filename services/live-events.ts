@@ -1,10 +1,10 @@
-import pg from 'pg';
 import type { Sequelize } from 'sequelize';
 import {
   deleteExpiredLiveEvents,
-  LIVE_EVENTS_CHANNEL,
   type LiveEvent,
+  type LiveEventListener,
   latestLiveEventId,
+  listenForLiveEvents,
   liveEventsAfter,
 } from '../db/live-event-store';
 import type { Logger } from '../lib/logger';
@@ -33,7 +33,7 @@ export class LiveEventHub {
   private readonly listeners = new Set<Listener>();
   /** How to end each stream when the process shuts down (closeAll). */
   private readonly enders = new Map<Listener, () => void>();
-  private connection: pg.Client | undefined;
+  private connection: LiveEventListener | undefined;
   private starting: Promise<void> | undefined;
   private cursor = '0';
   private reading: Promise<void> | undefined;
@@ -83,15 +83,16 @@ export class LiveEventHub {
 
   private async connect() {
     const { sequelize, logger } = this.options;
-    const connection = new pg.Client({ connectionString: this.options.databaseUrl });
-    connection.on('notification', () => this.read());
-    connection.on('error', (error) => {
-      // The poll keeps streams fed; the next subscriber after the last one left reconnects.
-      logger.warn({ err: error }, 'live events: the LISTEN connection failed; polling until it is back');
-      if (this.connection === connection) this.reconnectSoon();
+    // Declared first: an error may come before the connection is handed back.
+    let connection: LiveEventListener | undefined;
+    connection = await listenForLiveEvents(this.options.databaseUrl, {
+      onNotification: () => this.read(),
+      onError: (error) => {
+        // The poll keeps streams fed; the next subscriber after the last one left reconnects.
+        logger.warn({ err: error }, 'live events: the LISTEN connection failed; polling until it is back');
+        if (connection && this.connection === connection) this.reconnectSoon();
+      },
     });
-    await connection.connect();
-    await connection.query(`LISTEN ${LIVE_EVENTS_CHANNEL}`);
     this.connection = connection;
     this.cursor = await latestLiveEventId(sequelize);
     const poll = setInterval(() => this.read(), this.options.pollIntervalMs ?? 5000);
@@ -112,18 +113,17 @@ export class LiveEventHub {
     old?.end().catch(() => {});
     const retry = setTimeout(async () => {
       if (this.listeners.size === 0) return;
-      const connection = new pg.Client({ connectionString: this.options.databaseUrl });
-      connection.on('notification', () => this.read());
-      connection.on('error', () => {
-        if (this.connection === connection) this.reconnectSoon();
-      });
       try {
-        await connection.connect();
-        await connection.query(`LISTEN ${LIVE_EVENTS_CHANNEL}`);
+        let connection: LiveEventListener | undefined;
+        connection = await listenForLiveEvents(this.options.databaseUrl, {
+          onNotification: () => this.read(),
+          onError: () => {
+            if (connection && this.connection === connection) this.reconnectSoon();
+          },
+        });
         this.connection = connection;
         this.read();
       } catch {
-        connection.end().catch(() => {});
         this.reconnectSoon();
       }
     }, 1000);

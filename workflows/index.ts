@@ -5,5 +5,6 @@ export { invitation } from './invitation';
 export { monthlyScreening } from './monthly-screening';
 export { oigSync } from './oig-sync';
 export { organizationLifecycle } from './organization-lifecycle';
+export { passwordResetEmail } from './password-reset';
 export { rosterImport } from './roster-import';
 export { workerSelfCheck } from './self-check';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { findTokenUser } from '../../db/user-store';
-import { InvalidTokenError, verifyAccessToken } from '../../lib/tokens';
+import { type AccessTokenClaims, InvalidTokenError, verifyAccessToken } from '../../lib/tokens';
 import { isUuid } from '../../lib/uuid';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
@@ -9,29 +9,31 @@ import { ProblemError } from '../problem';
 export const unauthorized = (detail: string) =>
   new ProblemError(401, detail, { headers: { 'WWW-Authenticate': 'Bearer' } });
 
-export const ACCOUNT_GONE = 'The account for this token no longer exists.';
+export const ACCOUNT_GONE =
+  'The session of this token has ended (logout, password change) or its account no longer exists; log in again.';
 
-/** The user id of a valid `Authorization: Bearer` access token; 401 otherwise. */
-export async function tokenUserId(c: Context, secret: string): Promise<string> {
+/** The claims of a valid `Authorization: Bearer` access token; 401 otherwise. */
+export async function tokenClaims(c: Context, secret: string): Promise<AccessTokenClaims> {
   const header = c.req.header('authorization');
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1])
     throw unauthorized('Send an access token as "Authorization: Bearer <token>" (POST /v1/auth/login).');
   try {
-    return (await verifyAccessToken(match[1], secret)).userId;
+    return await verifyAccessToken(match[1], secret);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw unauthorized(error.message);
     throw error;
   }
 }
 
-/** Requires a valid access token and a user that still exists; sets `c.var.user`. */
+/** Requires a valid access token of an open session and a user that still exists; sets `c.var.user`. */
 export function authenticate(secret: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const userId = await tokenUserId(c, secret);
-    const user = isUuid(userId) ? await findTokenUser(c.var.db, userId) : undefined;
+    const { userId, sessionId } = await tokenClaims(c, secret);
+    const user =
+      isUuid(userId) && isUuid(sessionId) ? await findTokenUser(c.var.db, userId, sessionId) : undefined;
     if (!user) throw unauthorized(ACCOUNT_GONE);
-    c.set('user', { id: user.id, email: user.email, platformAdmin: user.platform_admin });
+    c.set('user', { id: user.id, email: user.email, platformAdmin: user.platform_admin, sessionId });
     await next();
   });
 }

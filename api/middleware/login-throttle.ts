@@ -1,133 +1,112 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { Sequelize } from 'sequelize';
+import { createRateLimiter, type RateLimiter, type RateLimiterRes } from '../../db/rate-limit-store';
+import type { Config } from '../../lib/config';
 import type { AppEnv } from '../env';
-import { ProblemError } from '../problem';
-
-export interface ThrottleRule {
-  /** Failed attempts allowed inside the window… */
-  maxFailures: number;
-  /** …of this many seconds; the oldest failure leaving the window frees one attempt. */
-  windowSeconds: number;
-}
-
-/**
- * Failed-attempt counters per key in a sliding window, in memory. Bounded: at most `maxKeys`
- * keys are tracked, the least recently failed are dropped first.
- */
-export class FailureWindow {
-  private readonly failures = new Map<string, number[]>();
-
-  constructor(
-    private readonly rule: ThrottleRule,
-    private readonly now: () => number = Date.now,
-    private readonly maxKeys = 100_000,
-  ) {}
-
-  /** Seconds until `key` may try again, or 0 when it may try now. */
-  retryAfter(key: string): number {
-    const recent = this.prune(key);
-    if (recent.length < this.rule.maxFailures) return 0;
-    const oldest = recent[recent.length - this.rule.maxFailures] ?? this.now();
-    return Math.max(1, Math.ceil((oldest + this.rule.windowSeconds * 1000 - this.now()) / 1000));
-  }
-
-  recordFailure(key: string): void {
-    const recent = this.prune(key);
-    recent.push(this.now());
-    // Re-insert so Map order is least-recently-failed first.
-    this.failures.delete(key);
-    this.failures.set(key, recent);
-    while (this.failures.size > this.maxKeys) {
-      const oldestKey = this.failures.keys().next().value;
-      if (oldestKey === undefined) break;
-      this.failures.delete(oldestKey);
-    }
-  }
-
-  reset(key: string): void {
-    this.failures.delete(key);
-  }
-
-  private prune(key: string): number[] {
-    const cutoff = this.now() - this.rule.windowSeconds * 1000;
-    const recent = (this.failures.get(key) ?? []).filter((at) => at > cutoff);
-    if (recent.length === 0) this.failures.delete(key);
-    else this.failures.set(key, recent);
-    return recent;
-  }
-}
-
-export interface LoginThrottleRules {
-  /** Guessing one account's password from one client: a stranger's failures stay theirs. */
-  perEmailAndClient: ThrottleRule;
-  /** One client spraying many accounts. */
-  perClient: ThrottleRule;
-  /** One account guessed from many clients at once: far above what one client may try. */
-  perEmail: ThrottleRule;
-}
-
-export const LOGIN_THROTTLE: LoginThrottleRules = {
-  perEmailAndClient: { maxFailures: 5, windowSeconds: 15 * 60 },
-  perClient: { maxFailures: 30, windowSeconds: 15 * 60 },
-  perEmail: { maxFailures: 100, windowSeconds: 15 * 60 },
-};
-
-/** The socket's peer address; requests without a socket (in-process tests) share one bucket. */
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
+import { clientIp } from './client-ip';
+import { spend, tooManyRequests } from './rate-limit';
 
 async function emailOf(c: Context): Promise<string | undefined> {
   try {
     const body = await c.req.json();
-    return typeof body?.email === 'string' ? body.email.trim().toLowerCase() : undefined;
+    return typeof body?.email === 'string' ? body.email.trim().toLowerCase().slice(0, 320) : undefined;
   } catch {
     return undefined;
   }
 }
 
+interface Counted {
+  limiter: RateLimiter;
+  points: number;
+  key: string;
+}
+
+/** The counter most over its limit, if any is at it. */
+async function exhausted(counters: Counted[]): Promise<{ points: number; res: RateLimiterRes } | undefined> {
+  let worst: { points: number; res: RateLimiterRes } | undefined;
+  for (const { limiter, points, key } of counters) {
+    const res = await limiter.get(key);
+    if (res && res.consumedPoints >= points && res.msBeforeNext > (worst?.res.msBeforeNext ?? 0)) {
+      worst = { points, res };
+    }
+  }
+  return worst;
+}
+
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+
 /**
- * Throttles POST /v1/auth/login: too many failed logins for one email from one client address,
- * from one client address for any email, or for one email from everywhere answer 429 with
- * Retry-After before the password is checked. Someone else's failures for your email, from
- * another address, do not lock you out. A successful login clears that email's counter for that
- * client. State lives in this process (one API replica); several replicas would each count
- * separately.
+ * Throttles POST /v1/auth/login on failed attempts, counted in Postgres for every replica
+ * (docs/spec.md §11): `RATE_LIMIT_LOGIN_FAILURES` for one email from one client address, six times
+ * that from one client address for any emails, twenty times that for one email from everywhere —
+ * within 15 minutes → 429 before the password is checked. Counting an email's failures per client
+ * means a stranger's wrong passwords for `admin@…` do not lock the real admin out from their own
+ * machine; the looser per-email ceiling still bounds a guess spread over many addresses. A
+ * successful login clears that email's counter for that client.
  */
-export function loginThrottle(rules: LoginThrottleRules = LOGIN_THROTTLE, now: () => number = Date.now) {
-  const byEmailAndClient = new FailureWindow(rules.perEmailAndClient, now);
-  const byClient = new FailureWindow(rules.perClient, now);
-  const byEmail = new FailureWindow(rules.perEmail, now);
+export function loginThrottle(
+  sequelize: Sequelize,
+  config: Pick<Config, 'RATE_LIMIT_LOGIN_FAILURES' | 'TRUST_PROXY_HOPS'>,
+) {
+  const failures = config.RATE_LIMIT_LOGIN_FAILURES;
+  const rule = (name: string, points: number) =>
+    createRateLimiter(sequelize, { name, points, windowSeconds: LOGIN_WINDOW_SECONDS });
+  const pairLimit = failures;
+  const clientLimit = failures * 6;
+  const emailLimit = failures * 20;
+  const byPair = rule('login-pair', pairLimit);
+  const byClient = rule('login-client', clientLimit);
+  const byEmail = rule('login-email', emailLimit);
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const email = await emailOf(c);
-    const client = clientAddress(c);
-    // A client address holds no `|`, so the first one splits the key unambiguously.
-    const pair = email === undefined ? undefined : `${client}|${email}`;
-    const wait = Math.max(
-      pair ? byEmailAndClient.retryAfter(pair) : 0,
-      byClient.retryAfter(client),
-      email ? byEmail.retryAfter(email) : 0,
-    );
-    if (wait > 0) {
-      throw new ProblemError(429, `Too many failed logins; try again in ${wait} seconds.`, {
-        headers: { 'Retry-After': String(wait) },
-      });
+    const client = clientIp(c, config.TRUST_PROXY_HOPS);
+    const counters: Counted[] = [{ limiter: byClient, points: clientLimit, key: client }];
+    if (email) {
+      counters.push(
+        // A client address holds no `|`, so the first one splits the key unambiguously.
+        { limiter: byPair, points: pairLimit, key: `${client}|${email}` },
+        { limiter: byEmail, points: emailLimit, key: email },
+      );
     }
+    const over = await exhausted(counters);
+    if (over) throw tooManyRequests(over.points, over.res, 'Too many failed logins');
     await next();
     if (c.res.status === 401) {
-      if (pair && email) {
-        byEmailAndClient.recordFailure(pair);
-        byEmail.recordFailure(email);
-      }
-      byClient.recordFailure(client);
-    } else if (c.res.status === 200 && pair) {
-      byEmailAndClient.reset(pair);
+      await Promise.all(counters.map(({ limiter, key }) => limiter.penalty(key, 1)));
+    } else if (c.res.status === 200 && email) {
+      await byPair.delete(`${client}|${email}`);
     }
+  });
+}
+
+/**
+ * Throttles POST /v1/auth/password-reset per email (docs/spec.md §11): 5 requests an hour for one
+ * email from one client address, 20 for one email from everywhere. Known and unknown addresses
+ * count alike, so a 429 tells nothing about the account.
+ */
+export function passwordResetThrottle(sequelize: Sequelize, config: Pick<Config, 'TRUST_PROXY_HOPS'>) {
+  const pairLimit = 5;
+  const emailLimit = 20;
+  const byPair = createRateLimiter(sequelize, { name: 'reset-pair', points: pairLimit, windowSeconds: 3600 });
+  const byEmail = createRateLimiter(sequelize, {
+    name: 'reset-email',
+    points: emailLimit,
+    windowSeconds: 3600,
+  });
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    const email = await emailOf(c);
+    if (!email) return next();
+    const client = clientIp(c, config.TRUST_PROXY_HOPS);
+    for (const [limiter, points, key] of [
+      [byPair, pairLimit, `${client}|${email}`],
+      [byEmail, emailLimit, email],
+    ] as const) {
+      const { allowed, res } = await spend(limiter, key);
+      if (!allowed) throw tooManyRequests(points, res, 'Too many password-reset requests for this address');
+    }
+    await next();
   });
 }

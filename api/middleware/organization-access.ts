@@ -4,7 +4,7 @@ import { findOrganizationAccess, ROLE_RANK, type Role } from '../../db/user-stor
 import { isUuid } from '../../lib/uuid';
 import type { AppEnv } from '../env';
 import { ProblemError } from '../problem';
-import { ACCOUNT_GONE, tokenUserId, unauthorized } from './authenticate';
+import { ACCOUNT_GONE, tokenClaims, unauthorized } from './authenticate';
 
 export type OrgEnv = AppEnv & { Variables: { organization: OrganizationRow; role: Role } };
 
@@ -22,20 +22,21 @@ function checkRole(orgId: string, minimum: Role, role: Role | undefined | null):
 
 /**
  * The one place org-scoped routes are authorized (api/org-route.ts puts it on each of them): a valid
- * access token of an existing user (401 otherwise, as `authenticate`), then `:orgId` — a caller who
+ * access token of an open session of an existing user (401 otherwise, as `authenticate`), then `:orgId` — a caller who
  * is not a member gets 404 exactly as for a missing organization, a member below `minimum` gets 403;
  * platform admins act as owners everywhere. Sets `c.var.user`, `organization` and `role`. One
  * prepared query reads the user, the organization and the membership.
  */
 export function requireOrgAccess(secret: string, minimum: Role) {
   return createMiddleware<OrgEnv>(async (c, next) => {
-    const userId = await tokenUserId(c, secret);
+    const { userId, sessionId } = await tokenClaims(c, secret);
     const orgId = c.req.param('orgId') ?? '';
-    const access = isUuid(userId)
-      ? await findOrganizationAccess(c.var.db, userId, isUuid(orgId) ? orgId : null)
-      : undefined;
+    const access =
+      isUuid(userId) && isUuid(sessionId)
+        ? await findOrganizationAccess(c.var.db, userId, sessionId, isUuid(orgId) ? orgId : null)
+        : undefined;
     if (!access) throw unauthorized(ACCOUNT_GONE);
-    c.set('user', { id: userId, email: access.email, platformAdmin: access.platformAdmin });
+    c.set('user', { id: userId, email: access.email, platformAdmin: access.platformAdmin, sessionId });
     const { organization } = access;
     const role = checkRole(
       orgId,

@@ -33,6 +33,8 @@ CREATE INDEX live_events_progress_idx ON live_events (subject_id, created_at DES
 CREATE TABLE event_tickets (
   ticket_hash text PRIMARY KEY,
   user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  -- The session the ticket was asked from: a logout ends its tickets too (docs/spec.md §11).
+  session_id uuid NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
   organization_id uuid REFERENCES organizations(id) ON DELETE CASCADE,
   expires_at timestamptz NOT NULL,
   used_at timestamptz,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLogRow } from '../../db/audit-store';
 import type { EmailMessageRow } from '../../db/email-message-store';
 import { findOrganization, insertOrganization, type OrganizationRow } from '../../db/organization-store';
+import { insertSession } from '../../db/session-store';
 import { execute, query } from '../../db/sql';
 import { ensureMembership, insertUser, type Role } from '../../db/user-store';
 import { hashPassword } from '../../lib/passwords';
@@ -11,18 +12,32 @@ import { stack } from './stack';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
+// scrypt at N=2^17 is slow on purpose (docs/spec.md §12): hash the one test password once per run.
+let testPasswordHash: Promise<string> | undefined;
+export function hashedTestPassword(): Promise<string> {
+  testPasswordHash ??= hashPassword(TEST_PASSWORD);
+  return testPasswordHash;
+}
+
+/** An access token of a new open session of the user (docs/spec.md §11: tokens carry `sid`). */
+export async function sessionToken(userId: string, expiresInSeconds = 600) {
+  const sessionId = await insertSession(stack().sequelize, userId, 'password');
+  const token = await signAccessToken(
+    { userId, sessionId },
+    { secret: stack().config.AUTH_JWT_SECRET, expiresInSeconds },
+  );
+  return { token, sessionId };
+}
+
 export async function createUser(options: { platformAdmin?: boolean; email?: string } = {}) {
   const user = await insertUser(stack().sequelize, {
     email: options.email ?? `user-${randomUUID()}@example.test`,
     name: 'Test User',
-    password_hash: await hashPassword(TEST_PASSWORD),
+    password_hash: await hashedTestPassword(),
     platform_admin: options.platformAdmin ?? false,
   });
-  const token = await signAccessToken(
-    { userId: user.id },
-    { secret: stack().config.AUTH_JWT_SECRET, expiresInSeconds: 600 },
-  );
-  return { user, token };
+  const { token, sessionId } = await sessionToken(user.id);
+  return { user, token, sessionId };
 }
 
 /** An organization row inserted directly (no workflow); the subdomain must be free. */

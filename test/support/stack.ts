@@ -19,6 +19,14 @@ import { migrateUp } from '../../db/migrator';
 import { createSequelize } from '../../db/sequelize';
 import { createRoute53Client, createS3Client } from '../../lib/aws';
 import { type Config, loadConfig } from '../../lib/config';
+
+/** Rate limits the suite cannot reach (docs/spec.md §11); the rate-limit tests override them. */
+export const TEST_RATE_LIMITS = {
+  RATE_LIMIT_ANON_PER_MINUTE: '1000000',
+  RATE_LIMIT_USER_PER_MINUTE: '1000000',
+  RATE_LIMIT_LOGIN_FAILURES: '100000',
+};
+
 import { createLogger } from '../../lib/logger';
 import { createTemporalClient, ensureSearchAttributes } from '../../lib/temporal';
 import { ensureAwsResources } from '../../scripts/stack/aws-resources';
@@ -137,6 +145,10 @@ export async function startTestStack(): Promise<TestStack> {
     DATABASE_URL: postgres.url,
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
     AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
+    // In-process requests have no socket, so the whole suite is one client address and its users
+    // make thousands of requests a minute: the limits are far out of the way here, and the tests
+    // of the limits (test/api/rate-limits.test.ts) set low ones on their own apps.
+    ...TEST_RATE_LIMITS,
   });
   const { hostedZoneId, s3EventsQueueUrl } = await ensureAwsResources(config);
   config.ROUTE53_HOSTED_ZONE_ID = hostedZoneId;

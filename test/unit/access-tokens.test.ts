@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeJwt } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { InvalidTokenError, signAccessToken, verifyAccessToken } from '../../lib/tokens';
 
 const secret = 'unit-test-secret-of-enough-length!!';
@@ -18,15 +18,32 @@ async function reason(promise: Promise<unknown>) {
 
 /** lib/tokens.ts keeps tokens that verified until they expire; these are the checks it must keep. */
 describe('access tokens', () => {
-  it('verify again and again to the same user', async () => {
+  it('verify again and again to the same user and session', async () => {
     const userId = randomUUID();
-    const token = await signAccessToken({ userId }, { secret, expiresInSeconds: 600 });
-    for (let i = 0; i < 3; i++) assert.deepEqual(await verifyAccessToken(token, secret), { userId });
+    const sessionId = randomUUID();
+    const token = await signAccessToken({ userId, sessionId }, { secret, expiresInSeconds: 600 });
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(await verifyAccessToken(token, secret), { userId, sessionId });
+  });
+
+  it('a token without a session id (sid) is "invalid"', async () => {
+    const token = await new SignJWT({ typ: 'access' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(randomUUID())
+      .setIssuer('ale-backend')
+      .setAudience('ale-api')
+      .setIssuedAt()
+      .setExpirationTime('600s')
+      .sign(new TextEncoder().encode(secret));
+    assert.equal(await reason(verifyAccessToken(token, secret)), 'invalid');
   });
 
   it('a token that verified is "expired" from the second its exp names', async function () {
     this.timeout(5_000);
-    const token = await signAccessToken({ userId: randomUUID() }, { secret, expiresInSeconds: 1 });
+    const token = await signAccessToken(
+      { userId: randomUUID(), sessionId: randomUUID() },
+      { secret, expiresInSeconds: 1 },
+    );
     await verifyAccessToken(token, secret);
     const { exp } = decodeJwt(token);
     await sleep((exp as number) * 1000 - Date.now() + 20);
@@ -35,7 +52,10 @@ describe('access tokens', () => {
   });
 
   it('a token that verified with one secret is "invalid" with another; a changed signature is "invalid"', async () => {
-    const token = await signAccessToken({ userId: randomUUID() }, { secret, expiresInSeconds: 600 });
+    const token = await signAccessToken(
+      { userId: randomUUID(), sessionId: randomUUID() },
+      { secret, expiresInSeconds: 600 },
+    );
     await verifyAccessToken(token, secret);
     assert.equal(await reason(verifyAccessToken(token, 'some-other-secret-of-enough-length')), 'invalid');
     const signatureAt = token.lastIndexOf('.') + 1;
@@ -48,7 +68,7 @@ describe('access tokens', () => {
     const tokens = await Promise.all(
       Array.from({ length: 10_050 }, (_, i) =>
         signAccessToken(
-          { userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` },
+          { userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, sessionId: randomUUID() },
           { secret, expiresInSeconds: 600 },
         ),
       ),

@@ -7,6 +7,7 @@ import {
   isLoopbackHost,
   loadConfig,
 } from '../../lib/config';
+import { configuredProviders } from '../../lib/oidc';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -86,6 +87,25 @@ describe('config', () => {
     assert.deepEqual(problemsOf({ EMAIL_PROVIDER: 'sendgrid' }), [
       'SENDGRID_API_KEY: required when EMAIL_PROVIDER=sendgrid',
     ]);
+  });
+
+  it('wants each single-sign-on client id with its secret, and a tenant for Microsoft (docs/spec.md §11)', () => {
+    assert.deepEqual(problemsOf({ OAUTH_GOOGLE_CLIENT_ID: 'id' }), [
+      'OAUTH_GOOGLE_CLIENT_ID/OAUTH_GOOGLE_CLIENT_SECRET: set both or neither',
+    ]);
+    assert.deepEqual(problemsOf({ OAUTH_MICROSOFT_CLIENT_ID: 'id', OAUTH_MICROSOFT_CLIENT_SECRET: 's' }), [
+      'OAUTH_MICROSOFT_TENANT: required with OAUTH_MICROSOFT_CLIENT_ID (or set OAUTH_MICROSOFT_ISSUER)',
+    ]);
+    const config = loadConfig({
+      OAUTH_MICROSOFT_CLIENT_ID: 'id',
+      OAUTH_MICROSOFT_CLIENT_SECRET: 's',
+      OAUTH_MICROSOFT_TENANT: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+    });
+    assert.deepEqual(
+      configuredProviders(config).map((p) => [p.id, p.issuer]),
+      [['microsoft', 'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0']],
+    );
+    assert.deepEqual(configuredProviders(loadConfig({})), []);
   });
 
   it('refuses development secrets and a short JWT secret in prod', () => {

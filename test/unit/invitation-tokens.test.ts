@@ -49,7 +49,10 @@ describe('invitation tokens', () => {
   });
 
   it('access and invitation tokens are not interchangeable', async () => {
-    const access = await signAccessToken({ userId: randomUUID() }, { secret, expiresInSeconds: 600 });
+    const access = await signAccessToken(
+      { userId: randomUUID(), sessionId: randomUUID() },
+      { secret, expiresInSeconds: 600 },
+    );
     assert.equal(await reason(verifyInvitationToken(access, secret)), 'invalid');
     const invitation = await signInvitationToken(claims(), secret);
     assert.equal(await reason(verifyAccessToken(invitation, secret)), 'invalid');

@@ -23,6 +23,7 @@ describe('replay of recorded histories (determinism guard)', () => {
       'oigSync',
       'exclusionScreening',
       'monthlyScreening',
+      'passwordResetEmail',
     ]) {
       assert.ok(types.has(type), `test/histories has no ${type} history: run npm run histories:record`);
     }

@@ -1,8 +1,8 @@
 import type { z } from '@hono/zod-openapi';
 import type { Payload } from '@temporalio/common';
 import { createMiddleware } from 'hono/factory';
+import { createOidcVerifier, isOwnAccessToken, OidcTokenError } from '../../../lib/codec-oidc';
 import { isLoopbackHost } from '../../../lib/config';
-import { createOidcVerifier, isOwnAccessToken, OidcTokenError } from '../../../lib/oidc';
 import { AesGcmPayloadCodec } from '../../../lib/payload-codec';
 import { type AppDeps, type AppEnv, createRouter } from '../../env';
 import { authenticate, requirePlatformAdmin, unauthorized } from '../../middleware/authenticate';

@@ -6,7 +6,7 @@ import { findOrganizationAccess, ROLE_RANK, type Role } from '../../../db/user-s
 import { isUuid } from '../../../lib/uuid';
 import { LiveEventHub, liveEventStream } from '../../../services/live-events';
 import { type AppDeps, type AppEnv, createRouter } from '../../env';
-import { ACCOUNT_GONE, authenticate, tokenUserId, unauthorized } from '../../middleware/authenticate';
+import { ACCOUNT_GONE, authenticate, tokenClaims, unauthorized } from '../../middleware/authenticate';
 import { ProblemError } from '../../problem';
 import { EVENT_TICKET_SECONDS, eventRouteDefinitions } from './routes';
 
@@ -30,14 +30,18 @@ function lastEventId(c: Context): string | undefined {
   return value.replace(/^0+(?=\d)/, '');
 }
 
-/** The caller of a stream: `?ticket=` (used up here) or the bearer token. */
-async function streamCaller(c: Context<AppEnv>, secret: string, organizationId: string | null) {
+/** The caller of a stream and their session: `?ticket=` (used up here) or the bearer token. */
+async function streamCaller(
+  c: Context<AppEnv>,
+  secret: string,
+  organizationId: string | null,
+): Promise<{ userId: string; sessionId: string }> {
   const ticket = c.req.query('ticket');
-  if (ticket === undefined) return tokenUserId(c, secret);
+  if (ticket === undefined) return tokenClaims(c, secret);
   // A ticket bound to one organization opens that organization's stream only.
   const used = await consumeEventTicket(c.var.db, ticket, organizationId);
   if (!used) throw unauthorized(TICKET_REFUSED);
-  return used.user_id;
+  return { userId: used.user_id, sessionId: used.session_id };
 }
 
 function requireRole(orgId: string, minimum: Role, role: Role | null | undefined) {
@@ -55,12 +59,13 @@ function organizationStreamAccess(secret: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     lastEventId(c);
     const orgId = c.req.param('orgId') ?? '';
-    const userId = await streamCaller(c, secret, isUuid(orgId) ? orgId : null);
-    const access = isUuid(userId)
-      ? await findOrganizationAccess(c.var.db, userId, isUuid(orgId) ? orgId : null)
-      : undefined;
+    const { userId, sessionId } = await streamCaller(c, secret, isUuid(orgId) ? orgId : null);
+    const access =
+      isUuid(userId) && isUuid(sessionId)
+        ? await findOrganizationAccess(c.var.db, userId, sessionId, isUuid(orgId) ? orgId : null)
+        : undefined;
     if (!access) throw unauthorized(ACCOUNT_GONE);
-    c.set('user', { id: userId, email: access.email, platformAdmin: access.platformAdmin });
+    c.set('user', { id: userId, email: access.email, platformAdmin: access.platformAdmin, sessionId });
     requireRole(orgId, 'admin', access.organization ? (access.platformAdmin ? 'owner' : access.role) : null);
     await next();
   });
@@ -69,11 +74,14 @@ function organizationStreamAccess(secret: string) {
 function platformStreamAccess(secret: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     lastEventId(c);
-    const userId = await streamCaller(c, secret, null);
-    const access = isUuid(userId) ? await findOrganizationAccess(c.var.db, userId, null) : undefined;
+    const { userId, sessionId } = await streamCaller(c, secret, null);
+    const access =
+      isUuid(userId) && isUuid(sessionId)
+        ? await findOrganizationAccess(c.var.db, userId, sessionId, null)
+        : undefined;
     if (!access) throw unauthorized(ACCOUNT_GONE);
     if (!access.platformAdmin) throw new ProblemError(403, 'This stream needs a platform administrator.');
-    c.set('user', { id: userId, email: access.email, platformAdmin: true });
+    c.set('user', { id: userId, email: access.email, platformAdmin: true, sessionId });
     await next();
   });
 }
@@ -111,7 +119,8 @@ export function eventRoutes(deps: AppDeps) {
     .openapi(routes.ticket, async (c) => {
       const { organizationId } = (c.req.valid('json') ?? {}) as { organizationId?: string };
       if (organizationId) {
-        const access = await findOrganizationAccess(c.var.db, c.var.user.id, organizationId);
+        const { id, sessionId } = c.var.user;
+        const access = await findOrganizationAccess(c.var.db, id, sessionId, organizationId);
         requireRole(
           organizationId,
           'admin',
@@ -122,6 +131,7 @@ export function eventRoutes(deps: AppDeps) {
       await insertEventTicket(sequelize, {
         ticket,
         userId: c.var.user.id,
+        sessionId: c.var.user.sessionId,
         organizationId: organizationId ?? null,
         expiresInSeconds: EVENT_TICKET_SECONDS,
       });

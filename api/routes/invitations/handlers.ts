@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { type InvitationRow, listOrganizationInvitations } from '../../../db/invitation-store';
-import { signAccessToken } from '../../../lib/tokens';
 import { createInvitationService } from '../../../services/invitations';
+import { createSessionService } from '../../../services/sessions';
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
@@ -32,6 +32,7 @@ export function invitationRoutes(deps: AppDeps) {
   const { config, sequelize } = deps;
   const routes = invitationRouteDefinitions(config.AUTH_JWT_SECRET);
   const invitations = createInvitationService(deps);
+  const sessions = createSessionService(deps);
   const acceptedInvitation = (c: Context, invitation: InvitationRow) =>
     accepted(
       c,
@@ -78,18 +79,13 @@ export function invitationRoutes(deps: AppDeps) {
     })
     .openapi(routes.accept, async (c) => {
       const { user, invitation } = await invitations.accept(c.req.valid('json'), c.var.logger);
-      const accessToken = await signAccessToken(
-        { userId: user.id },
-        { secret: config.AUTH_JWT_SECRET, expiresInSeconds: config.ACCESS_TOKEN_EXPIRE },
-      );
+      const tokens = await sessions.start(user.id, 'invitation');
       return c.json(
         {
           user: { id: user.id, email: user.email, name: user.name },
           organizationId: invitation.organization_id,
           role: invitation.role,
-          accessToken,
-          tokenType: 'Bearer' as const,
-          expiresIn: config.ACCESS_TOKEN_EXPIRE,
+          ...tokens,
         },
         201,
       );

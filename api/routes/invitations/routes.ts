@@ -55,6 +55,8 @@ const AcceptedInvitationSchema = z
     accessToken: z.string(),
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int(),
+    refreshToken: z.string(),
+    refreshExpiresIn: z.number().int(),
   })
   .openapi('InvitationAcceptance');
 

@@ -1,0 +1,128 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import type { Sequelize } from 'sequelize';
+import {
+  completePasswordReset,
+  deletePasswordReset,
+  findPasswordResetForEmail,
+  insertPasswordReset,
+  spendUserResets,
+} from '../db/password-reset-store';
+import { revokeUserSessions } from '../db/session-store';
+import { inTransaction } from '../db/sql';
+import { findUser, findUserByEmail, updatePasswordHash } from '../db/user-store';
+import { DomainError, GoneError, InvalidInputError } from '../domain/errors';
+import { passwordProblem } from '../domain/password-policy';
+import type { Config } from '../lib/config';
+import type { Logger } from '../lib/logger';
+import { hashPassword, verifyPassword } from '../lib/passwords';
+import { resetIdOf } from '../lib/reset-tokens';
+import {
+  PASSWORD_RESET_WORKFLOW_TYPE,
+  type PasswordResetWorkflowInput,
+  passwordResetWorkflowId,
+} from '../lib/workflow-contracts';
+
+/**
+ * Password reset and change (docs/spec.md §11). The reset request answers alike, in about the same
+ * time, whether or not the address has an account; the email goes out through a workflow
+ * (`passwordResetEmail`) and the generic email activity.
+ */
+
+/**
+ * Every reset request takes at least this long, known address or not: the known one's extra work
+ * (a row, a workflow start) finishes inside it, so the answer's timing tells nothing.
+ */
+export const RESET_REQUEST_FLOOR_MS = 400;
+
+export interface PasswordServiceDeps {
+  config: Config;
+  sequelize: Sequelize;
+  temporal: Client;
+}
+
+/** 422 naming `path` when the password breaks the policy. */
+function checkPolicy(password: string, email: string, path: string) {
+  const problem = passwordProblem(password, email);
+  if (problem) throw new InvalidInputError('The password is not acceptable.', [{ path, message: problem }]);
+}
+
+export function createPasswordService({ config, sequelize, temporal }: PasswordServiceDeps) {
+  async function startResetEmail(email: string, logger: Logger): Promise<void> {
+    const user = await findUserByEmail(sequelize, email);
+    if (!user) return;
+    const reset = await insertPasswordReset(
+      sequelize,
+      user.id,
+      new Date(Date.now() + config.RESET_TOKEN_EXPIRE * 1000),
+    );
+    try {
+      const input: PasswordResetWorkflowInput = { resetId: reset.id };
+      await temporal.workflow.start(PASSWORD_RESET_WORKFLOW_TYPE, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: passwordResetWorkflowId(reset.id),
+        args: [input],
+      });
+    } catch (error) {
+      // The answer must not differ for a known address, so the caller still gets 202; the person
+      // asks again once the workflow service is back. The unsendable reset is removed.
+      logger.error({ err: error, resetId: reset.id }, 'could not start the password-reset workflow');
+      await deletePasswordReset(sequelize, reset.id);
+    }
+  }
+
+  return {
+    /** Starts a reset email when the address has an account; otherwise nothing. Same duration either way. */
+    async requestReset(email: string, logger: Logger): Promise<void> {
+      const started = Date.now();
+      await startResetEmail(email.trim().toLowerCase(), logger);
+      const left = RESET_REQUEST_FLOOR_MS - (Date.now() - started);
+      if (left > 0) await sleep(left);
+    },
+
+    /** Sets the new password from a reset link and ends every session of the user. */
+    async confirmReset(token: string, password: string): Promise<void> {
+      const resetId = resetIdOf(token, config.AUTH_JWT_SECRET);
+      if (!resetId) throw new DomainError('The reset token is not valid.');
+      const reset = await findPasswordResetForEmail(sequelize, resetId);
+      if (!reset) throw new DomainError('The reset token is not valid.');
+      if (reset.used_at) throw new GoneError('This reset link was already used; ask for a new one.');
+      if (reset.expires_at.getTime() <= Date.now()) {
+        throw new GoneError('This reset link has expired; ask for a new one.');
+      }
+      checkPolicy(password, reset.email, 'password');
+      const outcome = await completePasswordReset(sequelize, resetId, await hashPassword(password));
+      if (outcome === 'used') throw new GoneError('This reset link was already used; ask for a new one.');
+      if (outcome === 'expired') throw new GoneError('This reset link has expired; ask for a new one.');
+      if (outcome === 'unknown') throw new DomainError('The reset token is not valid.');
+    },
+
+    /** Changes the signed-in user's password and ends their other sessions. */
+    async changePassword(
+      actor: { userId: string; sessionId: string },
+      input: { currentPassword: string; newPassword: string },
+    ): Promise<void> {
+      const user = await findUser(sequelize, actor.userId);
+      if (!user) throw new DomainError('The account no longer exists.');
+      if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
+        throw new InvalidInputError('The current password is not correct.', [
+          { path: 'currentPassword', message: 'is not the current password' },
+        ]);
+      }
+      checkPolicy(input.newPassword, user.email, 'newPassword');
+      const hash = await hashPassword(input.newPassword);
+      await inTransaction(sequelize, async (tx) => {
+        await updatePasswordHash(tx, user.id, hash);
+        await spendUserResets(tx, user.id);
+        await revokeUserSessions(tx, user.id, 'password_change', actor.sessionId);
+      });
+    },
+
+    /** The policy check of a new account's password (invitation accept). */
+    checkNewPassword(password: string, email: string, path = 'password') {
+      checkPolicy(password, email, path);
+    },
+  };
+}
+
+export type PasswordService = ReturnType<typeof createPasswordService>;
