@@ -9,8 +9,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   closeSourceImportSession,
   openSourceImportSession,
+  readSourceHashes,
   ShortListError,
   SourceStagingCopy,
+  type StagedList,
   swapSourceList,
 } from '../db/exclusion-source-import';
 import { findSourceBaselineSha256, findSourceCheck, insertSourceCheck } from '../db/exclusion-source-store';
@@ -295,7 +297,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
 
         const session = await openSourceImportSession(config.DATABASE_URL);
         try {
-          const copy = await SourceStagingCopy.begin(session);
+          const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, id));
           const reader = new ExclusionListReader(adapter);
           // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
           let csv: Readable = fs.createReadStream(spool);
@@ -308,12 +310,13 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
             facts.sourceUpdatedOn = extractDateOfName(inner.name) ?? facts.sourceUpdatedOn;
           }
           progress.phase = 'load';
+          let staged: StagedList;
           try {
             for await (const batch of reader.read(csv)) {
               for (const { record } of batch) await copy.add(record);
               progress.records = reader.records;
             }
-            await copy.end();
+            staged = await copy.end();
           } catch (error) {
             copy.abort();
             throw error;
@@ -322,7 +325,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
           }
           progress.phase = 'swap';
           const record: SourceCheckRecord = { ...check, ...facts };
-          const swapped = await swapSourceList(session, { record, force });
+          const swapped = await swapSourceList(session, { record, force, staged });
           log.info(
             { source: id, checkId: check.checkId, ...swapped, rejectedRows: reader.rejectedCount },
             'list swapped in',

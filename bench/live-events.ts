@@ -147,7 +147,7 @@ async function main() {
   const apis: { process: ManagedProcess; url: string }[] = [];
   const subscribers: Subscriber[] = [];
   try {
-    const { sequelize, config } = stack();
+    const { sequelize } = stack();
     const admin = await insertUser(sequelize, {
       email: `bench-${randomUUID()}@ale.test`,
       name: 'Bench',

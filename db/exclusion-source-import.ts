@@ -4,14 +4,18 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ExclusionRecord } from '../domain/exclusion-sources/source';
+import { RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
 import type { SourceCheckRecord } from '../lib/workflow-contracts';
 import { insertSourceCheck } from './exclusion-source-store';
 import { execute, queryOne } from './sql';
 
 /**
  * How a non-LEIE list is loaded (docs/spec.md §8), for db/exclusion-source-store.ts's tables: a
- * session of its own, COPY of the adapter's records into a session-local staging table, and ONE
- * transaction that swaps them into exclusion_source_records.
+ * session of its own that reads the list's record hashes, COPY of the adapter's records whose hash
+ * the list does not hold into a session-local staging table, and ONE transaction that swaps them
+ * into exclusion_source_records. A month's file differs from the list in force by a few percent, so
+ * the unchanged records are neither staged nor rewritten (the LEIE's record-hash difference,
+ * docs/architecture.md).
  */
 
 /** The share of the current rows a new file must reach, unless forced (docs/spec.md §4.4, §8). */
@@ -39,17 +43,13 @@ const NORMALIZED = {
                 JOIN exclusion_source_norms m ON m.name = a.name) END), '')`,
 };
 
-/** The names a swap writes (records new or changed), each normalized once. */
+/** The names a swap writes (the staged records are all new or changed), each normalized once. */
 const NORMALIZE_NAMES = `
 CREATE TEMP TABLE exclusion_source_norms ON COMMIT DROP AS
 SELECT d.name, ale_normalize_name(d.name) AS norm
 FROM (
   SELECT DISTINCT unnest(ARRAY[n.first_name, n.middle_name, n.last_name, n.business_name] || n.aliases) AS name
   FROM exclusion_source_next n
-  LEFT JOIN exclusion_source_records r ON r.source = $source AND r.exclusion_key = n.exclusion_key
-  WHERE r.id IS NULL
-     OR (r.first_name, r.middle_name, r.last_name, r.business_name, r.aliases)
-        IS DISTINCT FROM (n.first_name, n.middle_name, n.last_name, n.business_name, n.aliases)
 ) d
 WHERE d.name IS NOT NULL`;
 
@@ -74,7 +74,31 @@ export async function closeSourceImportSession(session: SourceImportSession): Pr
   await session.end().catch(() => {});
 }
 
+/** The lock a source's swap holds; the import session holds it from reading the hashes on. */
+const SOURCE_LOCK = `hashtext('exclusion_source_records:' || $source)`;
+
+/**
+ * The record hashes of the source's list, read under the source's advisory lock held for the rest of
+ * the session (released when it closes, or dies with a killed worker): no other sync of the source
+ * swaps in between, so the hashes still describe the list when this session swaps. A concurrent
+ * sync of the same source waits here.
+ */
+export async function readSourceHashes(
+  session: SourceImportSession,
+  source: string,
+): Promise<RecordHashMultiset> {
+  await execute(session, `SELECT pg_advisory_lock(${SOURCE_LOCK})`, { source });
+  const row = await queryOne<{ hashes: Buffer | null }>(
+    session,
+    `SELECT string_agg(record_hash, ''::bytea) AS hashes FROM exclusion_source_records
+     WHERE source = $source AND record_hash IS NOT NULL`,
+    { source },
+  );
+  return new RecordHashMultiset(row?.hashes ?? Buffer.alloc(0));
+}
+
 const STAGING_COLUMNS = [
+  'record_hash',
   'exclusion_key',
   'entity_kind',
   'first_name',
@@ -103,7 +127,8 @@ function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((value) => `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
-function copyLine(record: ExclusionRecord): string {
+/** A record's content as COPY fields (its hash is of these, so any change of content changes it). */
+function copyFields(record: ExclusionRecord): string {
   const fields = [
     record.exclusionKey,
     record.entityKind,
@@ -119,46 +144,67 @@ function copyLine(record: ExclusionRecord): string {
     record.startsOn,
     record.endsOn,
   ];
-  return `${fields.map(copyField).join('\t')}\n`;
+  return fields.map(copyField).join('\t');
 }
 
 /** Batches of COPY lines: big writes, fewer round trips through the stream. */
 const COPY_BATCH_BYTES = 256 * 1024;
 
-/** The COPY of a file's records into the session's staging table, fed a record at a time. */
+/** What the staging left for the swap: the list's records the file holds unchanged, and the others. */
+export interface StagedList {
+  /** Records of the list the file holds as they are: not staged, not rewritten. */
+  kept: number;
+  /** Hashes (hex) of the list's records the file does not hold as they are: removed or changed. */
+  gone: string[];
+}
+
+/**
+ * The COPY of a file's records into the session's staging table, fed a record at a time: a record
+ * whose hash the list holds is counted as kept and goes no further.
+ */
 export class SourceStagingCopy {
   private out: string[] = [];
   private outBytes = 0;
   readonly done: Promise<void>;
   records = 0;
+  staged = 0;
 
-  private constructor(private readonly stream: Writable) {
+  private constructor(
+    private readonly stream: Writable,
+    private readonly list: RecordHashMultiset,
+  ) {
     this.done = finished(stream);
     this.done.catch(() => {});
   }
 
-  static async begin(session: SourceImportSession): Promise<SourceStagingCopy> {
+  /** `list`: the hashes of the list in force, from readSourceHashes on the same session. */
+  static async begin(session: SourceImportSession, list: RecordHashMultiset): Promise<SourceStagingCopy> {
     await execute(
       session,
       `CREATE TEMP TABLE IF NOT EXISTS exclusion_source_staging (
-         line bigserial, exclusion_key text NOT NULL, entity_kind text NOT NULL, first_name text,
-         middle_name text, last_name text, business_name text, aliases text[], npi text, dob date, state text,
-         exclusion_type text, starts_on date, ends_on date)`,
+         line bigserial, record_hash bytea NOT NULL, exclusion_key text NOT NULL, entity_kind text NOT NULL,
+         first_name text, middle_name text, last_name text, business_name text, aliases text[], npi text,
+         dob date, state text, exclusion_type text, starts_on date, ends_on date)`,
     );
     await execute(session, 'TRUNCATE exclusion_source_staging');
     return new SourceStagingCopy(
       session.query(
         copyFrom(`COPY exclusion_source_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
       ) as unknown as Writable,
+      list,
     );
   }
 
-  /** Queues one record; resolves once the stream can take more (backpressure). */
+  /** Queues one record unless the list holds it; resolves once the stream can take more (backpressure). */
   async add(record: ExclusionRecord): Promise<void> {
-    const line = copyLine(record);
+    this.records += 1;
+    const fields = copyFields(record);
+    const hash = recordHash(fields);
+    if (this.list.take(hash) >= 0) return;
+    const line = `\\\\x${recordHashHex(hash)}\t${fields}\n`;
     this.out.push(line);
     this.outBytes += line.length;
-    this.records += 1;
+    this.staged += 1;
     if (this.outBytes >= COPY_BATCH_BYTES) await this.flush();
   }
 
@@ -170,10 +216,11 @@ export class SourceStagingCopy {
     if (!this.stream.write(data)) await once(this.stream, 'drain');
   }
 
-  async end(): Promise<void> {
+  async end(): Promise<StagedList> {
     await this.flush();
     this.stream.end();
     await this.done;
+    return { kept: this.records - this.staged, gone: this.list.untaken() };
   }
 
   /** Stops the COPY (the file was refused): the session is closed right after. */
@@ -203,33 +250,44 @@ export interface SourceSwap {
 }
 
 /**
- * The swap: one transaction under the source's advisory lock — refused when the staged records are
- * fewer than MIN_ROW_RATIO of the list in force (unless `force`) or none; otherwise the records gone
- * from the file deleted, the changed ones updated, the new ones inserted, the added/removed keys
- * logged and the `imported` check written. Readers see the old list until COMMIT. A key repeated in
- * the file counts once (its first record wins).
+ * The swap: one transaction under the source's advisory lock — refused when the file's records (kept
+ * plus staged) are fewer than MIN_ROW_RATIO of the list in force (unless `force`) or none; otherwise
+ * the records gone from the file deleted, the changed ones updated, the new ones inserted, the
+ * added/removed keys logged and the `imported` check written. Readers see the old list until COMMIT.
+ * A key repeated in the file counts once (its first record wins; a kept record's key is taken).
  */
 export async function swapSourceList(
   session: SourceImportSession,
-  input: { record: SourceCheckRecord; force: boolean },
+  input: { record: SourceCheckRecord; force: boolean; staged: StagedList },
 ): Promise<SourceSwap> {
-  const { record, force } = input;
+  const { record, force, staged } = input;
   const source = record.sourceId;
   const count = async (sql: string, bind: Record<string, unknown> = {}) =>
     (await queryOne<{ n: number }>(session, sql, { source, ...bind }))?.n as number;
   await execute(session, 'BEGIN');
   try {
-    await execute(session, `SELECT pg_advisory_xact_lock(hashtext('exclusion_source_records:' || $source))`, {
-      source,
-    });
+    await execute(session, `SELECT pg_advisory_xact_lock(${SOURCE_LOCK})`, { source });
+    await execute(
+      session,
+      `CREATE TEMP TABLE exclusion_source_gone ON COMMIT DROP AS
+         SELECT DISTINCT decode(h, 'hex') AS record_hash FROM unnest($gone::text[]) h`,
+      { gone: staged.gone },
+    );
+    await execute(session, 'ANALYZE exclusion_source_gone');
     await execute(
       session,
       `CREATE TEMP TABLE exclusion_source_next ON COMMIT DROP AS
-         SELECT DISTINCT ON (exclusion_key) * FROM exclusion_source_staging ORDER BY exclusion_key, line`,
+         SELECT DISTINCT ON (s.exclusion_key) s.* FROM exclusion_source_staging s
+         WHERE NOT EXISTS (
+           SELECT 1 FROM exclusion_source_records r
+           WHERE r.source = $source AND r.exclusion_key = s.exclusion_key AND r.record_hash IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM exclusion_source_gone g WHERE g.record_hash = r.record_hash))
+         ORDER BY s.exclusion_key, s.line`,
+      { source },
     );
     await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_next (exclusion_key)');
     await execute(session, 'ANALYZE exclusion_source_next');
-    const next = await count('SELECT count(*)::int AS n FROM exclusion_source_next');
+    const next = staged.kept + (await count('SELECT count(*)::int AS n FROM exclusion_source_next'));
     const previous = await count(
       'SELECT count(*)::int AS n FROM exclusion_source_records WHERE source = $source',
     );
@@ -237,12 +295,14 @@ export async function swapSourceList(
       throw new ShortListError(previous, next);
     }
     await insertSourceCheck(session, { ...record, status: 'imported', rowCount: next });
-    await execute(session, NORMALIZE_NAMES, { source });
+    await execute(session, NORMALIZE_NAMES);
     await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_norms (name)');
     await execute(session, 'ANALYZE exclusion_source_norms');
     const removed = await count(
       `WITH gone AS (
          DELETE FROM exclusion_source_records r WHERE r.source = $source
+           AND (r.record_hash IS NULL
+                OR r.record_hash IN (SELECT record_hash FROM exclusion_source_gone))
            AND NOT EXISTS (SELECT 1 FROM exclusion_source_next n WHERE n.exclusion_key = r.exclusion_key)
          RETURNING r.exclusion_key),
        logged AS (
@@ -258,26 +318,23 @@ export async function swapSourceList(
          aliases = n.aliases, npi = n.npi, dob = n.dob,
          state = n.state, exclusion_type = n.exclusion_type, starts_on = n.starts_on, ends_on = n.ends_on,
          last_name_norm = ${NORMALIZED.last}, first_name_norm = ${NORMALIZED.first},
-         full_name_norm = ${NORMALIZED.full}, search_norm = ${NORMALIZED.search}, updated_at = now()
+         full_name_norm = ${NORMALIZED.full}, search_norm = ${NORMALIZED.search},
+         record_hash = n.record_hash, updated_at = now()
        FROM exclusion_source_next n ${NORM_JOINS}
        WHERE r.source = $source AND r.exclusion_key = n.exclusion_key
-         AND (r.entity_kind, r.first_name, r.middle_name, r.last_name, r.business_name, r.aliases, r.npi,
-              r.dob, r.state, r.exclusion_type, r.starts_on, r.ends_on)
-             IS DISTINCT FROM
-             (n.entity_kind, n.first_name, n.middle_name, n.last_name, n.business_name,
-              n.aliases, n.npi, n.dob, n.state,
-              n.exclusion_type, n.starts_on, n.ends_on)`,
+         AND r.record_hash IS DISTINCT FROM n.record_hash`,
       { source },
     );
     const added = await count(
       `WITH fresh AS (
          INSERT INTO exclusion_source_records (source, exclusion_key, entity_kind, first_name, middle_name,
            last_name, business_name, aliases, npi, dob, state, exclusion_type, starts_on, ends_on,
-           last_name_norm, first_name_norm, full_name_norm, search_norm)
+           last_name_norm, first_name_norm, full_name_norm, search_norm, record_hash)
          SELECT $source, n.exclusion_key, n.entity_kind, n.first_name, n.middle_name, n.last_name,
            n.business_name, n.aliases, n.npi, n.dob, n.state,
            n.exclusion_type, n.starts_on, n.ends_on,
-           ${NORMALIZED.last}, ${NORMALIZED.first}, ${NORMALIZED.full}, ${NORMALIZED.search}
+           ${NORMALIZED.last}, ${NORMALIZED.first}, ${NORMALIZED.full}, ${NORMALIZED.search},
+           n.record_hash
          FROM exclusion_source_next n ${NORM_JOINS}
          WHERE NOT EXISTS (SELECT 1 FROM exclusion_source_records r
                            WHERE r.source = $source AND r.exclusion_key = n.exclusion_key)

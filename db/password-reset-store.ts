@@ -74,6 +74,23 @@ export function completePasswordReset(
   });
 }
 
+/**
+ * A password change by its owner: in one transaction the new hash, every open reset spent (an older
+ * link must not undo the change) and every session but `keepSessionId` ended.
+ */
+export function changeUserPassword(
+  sequelize: Sequelize,
+  userId: string,
+  passwordHash: string,
+  keepSessionId: string,
+): Promise<void> {
+  return inTransaction(sequelize, async (tx) => {
+    await updatePasswordHash(tx, userId, passwordHash);
+    await spendUserResets(tx, userId);
+    await revokeUserSessions(tx, userId, 'password_change', keepSessionId);
+  });
+}
+
 /** Marks every open reset of the user used (a new password makes older links pointless). */
 export function spendUserResets(db: Db, userId: string): Promise<number> {
   return execute(

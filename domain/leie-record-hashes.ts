@@ -10,7 +10,7 @@ export const RECORD_HASH_BYTES = 16;
  */
 export type RecordHash = string;
 
-export function recordHash(record: Buffer): RecordHash {
+export function recordHash(record: Buffer | string): RecordHash {
   return hash('sha256', record, 'binary').slice(0, RECORD_HASH_BYTES);
 }
 

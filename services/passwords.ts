@@ -2,15 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import {
+  changeUserPassword,
   completePasswordReset,
   deletePasswordReset,
   findPasswordResetForEmail,
   insertPasswordReset,
-  spendUserResets,
 } from '../db/password-reset-store';
-import { revokeUserSessions } from '../db/session-store';
-import { inTransaction } from '../db/sql';
-import { findUser, findUserByEmail, updatePasswordHash } from '../db/user-store';
+import { findUser, findUserByEmail } from '../db/user-store';
 import { DomainError, GoneError, InvalidInputError } from '../domain/errors';
 import { passwordProblem } from '../domain/password-policy';
 import type { Config } from '../lib/config';
@@ -111,11 +109,7 @@ export function createPasswordService({ config, sequelize, temporal }: PasswordS
       }
       checkPolicy(input.newPassword, user.email, 'newPassword');
       const hash = await hashPassword(input.newPassword);
-      await inTransaction(sequelize, async (tx) => {
-        await updatePasswordHash(tx, user.id, hash);
-        await spendUserResets(tx, user.id);
-        await revokeUserSessions(tx, user.id, 'password_change', actor.sessionId);
-      });
+      await changeUserPassword(sequelize, user.id, hash, actor.sessionId);
     },
 
     /** The policy check of a new account's password (invitation accept). */

@@ -32,6 +32,17 @@ const BATCH_RECORDS = 512;
 /** Bytes looked at before deciding the body is a CSV at all. */
 const SNIFF_BYTES = 1024;
 
+const HEX_KEY = /^[0-9a-f]{64}$/;
+
+/**
+ * A key as the reader remembers it for the whole file: a sha256 key (every adapter's, fields.ts) as
+ * its first 16 bytes in a 16-character latin1 string instead of 64 hex characters, so the keys of a
+ * list of ≈ 200k records weigh a few MB in the worker's heap.
+ */
+function compactKey(key: string): string {
+  return HEX_KEY.test(key) ? Buffer.from(key, 'hex').toString('latin1', 0, 16) : key;
+}
+
 /** One reader per file: it numbers repeated keys and counts across the whole file. */
 export class ExclusionListReader {
   /** Data rows read (records yielded plus rows rejected). */
@@ -130,8 +141,9 @@ export class ExclusionListReader {
   }
 
   private numbered(record: ExclusionRecord): ExclusionRecord {
-    const seen = (this.keys.get(record.exclusionKey) ?? 0) + 1;
-    this.keys.set(record.exclusionKey, seen);
+    const key = compactKey(record.exclusionKey);
+    const seen = (this.keys.get(key) ?? 0) + 1;
+    this.keys.set(key, seen);
     return seen === 1 ? record : { ...record, exclusionKey: `${record.exclusionKey}#${seen}` };
   }
 

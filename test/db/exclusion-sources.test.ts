@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   closeSourceImportSession,
   openSourceImportSession,
+  readSourceHashes,
   ShortListError,
   SourceStagingCopy,
   swapSourceList,
@@ -52,13 +53,14 @@ function record(key: string, fields: Partial<ExclusionRecord> = {}): ExclusionRe
 async function load(records: ExclusionRecord[], force = false) {
   const session = await openSourceImportSession(stack().config.DATABASE_URL);
   try {
-    const copy = await SourceStagingCopy.begin(session);
+    const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, SOURCE));
     for (const item of records) await copy.add(item);
-    await copy.end();
+    const staged = await copy.end();
     const checkId = randomUUID();
     const swap = await swapSourceList(session, {
       record: { checkId, sourceId: SOURCE, trigger: 'manual', workflowId: 'test', startedAt: Date.now() },
       force,
+      staged,
     });
     return { checkId, ...swap };
   } finally {
@@ -175,6 +177,47 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
     const forced = await load(short, true);
     assert.deepEqual([forced.added, forced.removed, forced.rowCount], [0, 2, short.length]);
     await load(LIST, true);
+  });
+
+  it('rewrites only the records whose content changed (record hashes): the others are not touched', async () => {
+    const versions = async () =>
+      new Map(
+        (
+          await query<{ exclusion_key: string; version: string; hashed: boolean }>(
+            stack().sequelize,
+            `SELECT exclusion_key, xmin::text AS version, record_hash IS NOT NULL AS hashed
+             FROM exclusion_source_records WHERE source = $source`,
+            { source: SOURCE },
+          )
+        ).map((row) => [row.exclusion_key, row]),
+      );
+    // A row written before record hashes existed (migration 1250) has none: rewritten once.
+    await execute(
+      stack().sequelize,
+      `UPDATE exclusion_source_records SET record_hash = NULL WHERE source = $source AND exclusion_key = 'k-spare6'`,
+      { source: SOURCE },
+    );
+    const before = await versions();
+    const changed = LIST.map((item) => (item.exclusionKey === 'k-spare5' ? { ...item, state: 'NV' } : item));
+    const swap = await load([...changed, record('k-spare7', { firstName: 'Spare', lastName: 'Seven' })]);
+    assert.deepEqual([swap.added, swap.removed, swap.rowCount], [1, 0, LIST.length + 1]);
+    const after = await versions();
+    const rewritten = [...before.keys()].filter(
+      (key) => after.get(key)?.version !== before.get(key)?.version,
+    );
+    assert.deepEqual(rewritten.sort(), ['k-spare5', 'k-spare6'], 'only the changed and the unhashed rows');
+    assert.ok(
+      [...after.values()].every((row) => row.hashed),
+      'every row has its hash now',
+    );
+    const [spare5] = await query<{ state: string }>(
+      stack().sequelize,
+      `SELECT state FROM exclusion_source_records WHERE source = $source AND exclusion_key = 'k-spare5'`,
+      { source: SOURCE },
+    );
+    assert.equal(spare5?.state, 'NV');
+    const back = await load(LIST);
+    assert.deepEqual([back.added, back.removed, back.rowCount], [0, 1, LIST.length]);
   });
 
   it('screens people against the list: individuals in force only, each match with its source, beside the LEIE', async () => {
