@@ -15,12 +15,8 @@ import {
   screenChunk,
 } from '../db/screening-store';
 import { NO_LIST_LOADED } from '../domain/list-state';
-import {
-  type ScreeningRunStarted,
-  type ScreeningRunStatus,
-  type ScreeningScope,
-  screeningTriggerOf,
-} from '../lib/workflow-contracts';
+import { screeningTriggerOf } from '../lib/monthly-screening-contract';
+import type { ScreeningRunStarted, ScreeningRunStatus, ScreeningScope } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 
 /**

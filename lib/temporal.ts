@@ -7,8 +7,8 @@ import proto from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config';
 import { AesGcmPayloadCodec } from './payload-codec';
+import { SEARCH_ATTRIBUTE_KEYS, searchAttributesOfStart } from './search-attributes';
 import { activeTracing } from './tracing-state';
-import { SEARCH_ATTRIBUTE_KEYS, searchAttributesOfStart } from './workflow-contracts';
 
 export const failureConverterPath = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

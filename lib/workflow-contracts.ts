@@ -1,4 +1,3 @@
-import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
@@ -23,16 +22,13 @@ export type ScreeningScope =
   | { kind: 'employees'; organizationId: string; employeeIds: string[] }
   /** Employees/caregivers a roster import inserted or changed (rows whose last_import_id = importId). */
   | { kind: 'import'; organizationId: string; importId: string }
-  /**
-   * Every active employee/caregiver of one organization: POST …/exclusion-screenings, or with
-   * `trigger: 'monthly'` a child of the monthly rescreen (docs/spec.md §10).
-   */
+  /** One organization's active people: POST …/exclusion-screenings, or (`monthly`) the monthly rescreen. */
   | { kind: 'organization'; organizationId: string; trigger?: 'monthly' }
   /** Keys an OIG import added or removed (oig_exclusion_changes rows of that check). */
   | { kind: 'oig-import'; checkId: string }
   /** Keys a sync of a non-LEIE source added (exclusion_source_changes rows of that check). */
   | { kind: 'source-import'; sourceId: string; checkId: string }
-  /** Everyone against every list: a full rescreen of every organization at once. */
+  /** Everyone against the whole list: the weekly safety net. */
   | { kind: 'all' };
 
 export interface ScreeningResult {
@@ -45,7 +41,10 @@ export interface ScreeningResult {
 /** docs/spec.md §10's triggers of a screening run. */
 export type ScreeningTrigger = 'person_change' | 'import' | 'source_update' | 'manual' | 'monthly';
 
-/** Why each scope runs (docs/spec.md §10); everyone is screened by the `monthly-screening` Schedule. */
+/**
+ * Why each scope runs. The weekly safety net over everyone is the scheduled full rescreen that
+ * §10 calls `monthly`.
+ */
 export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger> = {
   employees: 'person_change',
   import: 'import',
@@ -54,23 +53,6 @@ export const SCREENING_TRIGGERS: Record<ScreeningScope['kind'], ScreeningTrigger
   'source-import': 'source_update',
   all: 'monthly',
 };
-
-/** The trigger a run of `scope` records. */
-export function screeningTriggerOf(scope: ScreeningScope): ScreeningTrigger {
-  return scope.kind === 'organization' && scope.trigger === 'monthly'
-    ? 'monthly'
-    : SCREENING_TRIGGERS[scope.kind];
-}
-
-// ── Monthly screening (docs/spec.md §10) ─────────────────────────────────────────────────────────
-export const MONTHLY_SCREENING_WORKFLOW_TYPE = 'monthlyScreening';
-/** Resumes after continue-as-new: the last organization id handled, and the counts so far. */
-export type MonthlyScreeningInput = { after?: string; screened?: number; failed?: number };
-/** Organizations whose rescreen finished, and those whose rescreen failed (on their own runs). */
-export type MonthlyScreeningResult = { screened: number; failed: number };
-/** The rescreen of one organization within the monthly run `monthlyWorkflowId` (unique per schedule fire). */
-export const monthlyScreeningChildId = (monthlyWorkflowId: string, organizationId: string) =>
-  `exclusion-screening/monthly/${organizationId}/${monthlyWorkflowId}`;
 
 /** `running` until it ends; `incomplete` when no list was loaded to screen against. */
 export type ScreeningRunStatus = 'running' | 'succeeded' | 'incomplete' | 'failed';
@@ -243,8 +225,6 @@ export function newOrganizationLifecycleInput(
 export const OIG_SYNC_WORKFLOW_TYPE = 'oigSync';
 /** The Temporal Schedule that runs the sync daily (OIG_SYNC_CRON). */
 export const OIG_SCHEDULE_ID = 'oig-daily-sync';
-/** The Temporal Schedule of the full rescreen (MONTHLY_SCREENING_CRON, docs/spec.md §10). */
-export const MONTHLY_SCREENING_SCHEDULE_ID = 'monthly-screening';
 /** POST /v1/oig/sync: one id, so concurrent requests join the running sync instead of starting another. */
 export const oigManualSyncWorkflowId = () => 'oig-sync/manual';
 /** The schedule appends the fire time to this id, one run per day. */
@@ -414,68 +394,5 @@ export interface ExclusionSourceAlert {
   episodeCheckId: string;
 }
 
-// ── Search attributes (docs/spec.md §12) ─────────────────────────────────────────────────────────────────
-// Keywords operators filter by in the Web UI (`OrganizationId = '…'`). Never encrypted (§7), so they
-// hold uuids and enums only. Registered at start (lib/temporal.ts ensureSearchAttributes).
-
-export const OrganizationIdAttribute = defineSearchAttributeKey(
-  'OrganizationId',
-  SearchAttributeType.KEYWORD,
-);
-export const RosterKindAttribute = defineSearchAttributeKey('RosterKind', SearchAttributeType.KEYWORD);
-export const ScreeningTriggerAttribute = defineSearchAttributeKey(
-  'ScreeningTrigger',
-  SearchAttributeType.KEYWORD,
-);
-export const ExclusionSourceAttribute = defineSearchAttributeKey(
-  'ExclusionSource',
-  SearchAttributeType.KEYWORD,
-);
-export const SEARCH_ATTRIBUTE_KEYS = [
-  OrganizationIdAttribute,
-  RosterKindAttribute,
-  ScreeningTriggerAttribute,
-  ExclusionSourceAttribute,
-] as const;
-
 /** The LEIE's source id: the OIG sync and its rescreens (other lists carry their own id, §8). */
 export const LEIE_SOURCE = 'leie';
-
-/** The search attributes a screening of `scope` carries. */
-export function screeningSearchAttributes(scope: ScreeningScope): SearchAttributePair[] {
-  const pairs: SearchAttributePair[] = [{ key: ScreeningTriggerAttribute, value: screeningTriggerOf(scope) }];
-  if ('organizationId' in scope) pairs.push({ key: OrganizationIdAttribute, value: scope.organizationId });
-  if (scope.kind === 'oig-import') pairs.push({ key: ExclusionSourceAttribute, value: LEIE_SOURCE });
-  if (scope.kind === 'source-import') pairs.push({ key: ExclusionSourceAttribute, value: scope.sourceId });
-  return pairs;
-}
-
-/**
- * The search attributes of a workflow started by type with `args`, for the ones whose input names
- * them (the client adds them at start: lib/temporal.ts). A roster import and an invitation learn
- * their organization from their first activity and upsert it themselves.
- */
-export function searchAttributesOfStart(
-  workflowType: string,
-  args: readonly unknown[],
-): SearchAttributePair[] {
-  const input = args[0] as Record<string, unknown> | undefined;
-  switch (workflowType) {
-    case ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE:
-      return typeof input?.organizationId === 'string'
-        ? [{ key: OrganizationIdAttribute, value: input.organizationId }]
-        : [];
-    case SCREENING_WORKFLOW_TYPE:
-      return input && typeof input.kind === 'string' && input.kind in SCREENING_TRIGGERS
-        ? screeningSearchAttributes(input as unknown as ScreeningScope)
-        : [];
-    case OIG_SYNC_WORKFLOW_TYPE:
-      return [{ key: ExclusionSourceAttribute, value: LEIE_SOURCE }];
-    case EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE:
-      return typeof input?.sourceId === 'string'
-        ? [{ key: ExclusionSourceAttribute, value: input.sourceId }]
-        : [];
-    default:
-      return [];
-  }
-}

@@ -10,6 +10,7 @@ import type { Duration } from '@temporalio/common';
 import { scheduledSources, sourceSyncCron } from '../domain/exclusion-sources/settings';
 import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
 import type { Config } from '../lib/config';
+import { searchAttributesOfStart } from '../lib/search-attributes';
 import {
   EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
   EXCLUSION_SOURCE_WATCH_SCHEDULE_ID,
@@ -17,7 +18,6 @@ import {
   type ExclusionSourceSyncInput,
   exclusionSourceScheduleId,
   exclusionSourceSyncWorkflowId,
-  searchAttributesOfStart,
 } from '../lib/workflow-contracts';
 
 /** As for `oig-daily-sync`: a missed run is made up within half the daily period. */

@@ -7,12 +7,12 @@ import {
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Config } from '../lib/config';
+import { searchAttributesOfStart } from '../lib/search-attributes';
 import {
   OIG_SCHEDULE_ID,
   OIG_SYNC_WORKFLOW_TYPE,
   type OigSyncInput,
   oigScheduledSyncWorkflowId,
-  searchAttributesOfStart,
 } from '../lib/workflow-contracts';
 
 /**

@@ -9,7 +9,7 @@ import {
   MONTHLY_SCREENING_SCHEDULE_ID,
   MONTHLY_SCREENING_WORKFLOW_TYPE,
   type MonthlyScreeningInput,
-} from '../lib/workflow-contracts';
+} from '../lib/monthly-screening-contract';
 
 /** The hard-coded weekly rescreen that `monthly-screening` replaces; removed when a worker starts. */
 export const RETIRED_WEEKLY_SCHEDULE_ID = 'exclusion-weekly-rescreen';

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { EXCLUSION_SOURCE_FAILURE_TYPES } from '../domain/exclusion-sources/failures';
+import { screeningSearchAttributes } from '../lib/search-attributes';
 import {
   type ExclusionSourceSyncInput,
   type ExclusionSourceSyncResult,
@@ -18,7 +19,6 @@ import {
   type ScreeningScope,
   type SourceCheckRecord,
   type SourceFileFacts,
-  screeningSearchAttributes,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 

@@ -7,6 +7,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { OrganizationIdAttribute } from '../lib/search-attributes';
 import {
   type InvitationEmailKind,
   type InvitationWorkflowInput,
@@ -14,7 +15,6 @@ import {
   invitationAcceptedSignal,
   invitationResendSignal,
   invitationRevokedSignal,
-  OrganizationIdAttribute,
 } from '../lib/workflow-contracts';
 
 const db = proxyActivities<Activities>({

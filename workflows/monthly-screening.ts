@@ -12,10 +12,12 @@ import {
   type MonthlyScreeningInput,
   type MonthlyScreeningResult,
   monthlyScreeningChildId,
+} from '../lib/monthly-screening-contract';
+import { screeningSearchAttributes } from '../lib/search-attributes';
+import {
   SCREENING_WORKFLOW_TYPE,
   type ScreeningResult,
   type ScreeningScope,
-  screeningSearchAttributes,
 } from '../lib/workflow-contracts';
 
 // One short query; Postgres may be away for a while (docs/spec.md §12): retried without a limit.

@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
+import { screeningSearchAttributes } from '../lib/search-attributes';
 import {
   type OigCheckRecord,
   type OigFileFacts,
@@ -17,7 +18,6 @@ import {
   type OigSyncResult,
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
-  screeningSearchAttributes,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 

@@ -14,12 +14,14 @@ import {
 import type { Activities } from '../activities/index';
 import {
   OrganizationIdAttribute,
+  RosterKindAttribute,
+  screeningSearchAttributes,
+} from '../lib/search-attributes';
+import {
   type RosterImportInput,
   type RosterImportSummary,
-  RosterKindAttribute,
   SCREENING_WORKFLOW_TYPE,
   type ScreeningScope,
-  screeningSearchAttributes,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
 

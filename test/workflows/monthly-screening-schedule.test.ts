@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { execute, query, queryOne } from '../../db/sql';
-import { MONTHLY_SCREENING_WORKFLOW_TYPE } from '../../lib/workflow-contracts';
+import { MONTHLY_SCREENING_WORKFLOW_TYPE } from '../../lib/monthly-screening-contract';
 import {
   deleteRetiredWeeklySchedule,
   ensureMonthlyScreeningSchedule,
