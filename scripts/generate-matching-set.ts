@@ -16,7 +16,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MatchReason } from '../domain/match-reasons';
 import { parseNicknameCsv } from '../domain/nicknames';
-import { npiCheckDigit } from '../domain/roster-row';
+import { npiCheckDigit } from '../domain/npi';
 import { prng } from './generate-leie';
 
 export interface LabeledPerson {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { npiCheckDigit } from '../domain/roster-row';
+import { npiCheckDigit } from '../domain/npi';
 
 const FIRST = ['Ann', 'Bob', 'Carmen', 'Dmitri', 'Eve', 'José', 'Li', 'María', 'Noah', 'Olu', 'Priya', 'Zoë'];
 const LAST = [

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { isValidNpi, npiCheckDigit } from '../../domain/npi';
 import {
   headerKey,
-  isValidNpi,
   mapHeader,
   neutralizeCsvCell,
-  npiCheckDigit,
   parseRosterDate,
   validateRosterRow,
 } from '../../domain/roster-row';

@@ -5,7 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { QueryTypes } from 'sequelize';
 import { findRosterImport, insertRosterImport } from '../../db/roster-import-store';
-import { npiCheckDigit } from '../../domain/roster-row';
+import { npiCheckDigit } from '../../domain/npi';
 import {
   type RosterImportSummary,
   type RosterKind,
