@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { findLastImport } from '../db/exclusion-list-store';
 import { findLastSourceImport } from '../db/exclusion-source-store';
+import { listActiveOrganizationIds } from '../db/organization-store';
 import { scopeOrganizationId } from '../db/screening-match-sql';
 import { finishScreeningRun, recordScreeningRunStart } from '../db/screening-run-store';
 import {
@@ -14,12 +15,8 @@ import {
   screenChunk,
 } from '../db/screening-store';
 import { NO_LIST_LOADED } from '../domain/list-state';
-import {
-  SCREENING_TRIGGERS,
-  type ScreeningRunStarted,
-  type ScreeningRunStatus,
-  type ScreeningScope,
-} from '../lib/workflow-contracts';
+import { screeningTriggerOf } from '../lib/monthly-screening-contract';
+import type { ScreeningRunStarted, ScreeningRunStatus, ScreeningScope } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
 
 /**
@@ -46,6 +43,17 @@ export interface ExclusionAlert {
 }
 
 export function createScreeningActivities({ config, sequelize, logger }: ActivityDeps) {
+  /** The list in force of every enabled source (docs/spec.md §8, §10): the check it was imported by. */
+  async function listVersionsInForce(): Promise<Record<string, string>> {
+    const listVersions: Record<string, string> = {};
+    for (const source of config.EXCLUSION_SOURCES) {
+      const lastImport =
+        source === 'leie' ? await findLastImport(sequelize) : await findLastSourceImport(sequelize, source);
+      if (lastImport) listVersions[source] = lastImport.id;
+    }
+    return listVersions;
+  }
+
   return {
     /**
      * Records this workflow execution's screening run (docs/spec.md §10) with the list version it
@@ -55,19 +63,13 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
       const execution = Context.current().info.workflowExecution;
       if (!execution) throw new Error('startScreeningRun runs inside a screening workflow only');
       const { workflowId, runId } = execution;
-      // The list in force of every enabled source (docs/spec.md §8, §10): the check it was imported by.
-      const listVersions: Record<string, string> = {};
-      for (const source of config.EXCLUSION_SOURCES) {
-        const lastImport =
-          source === 'leie' ? await findLastImport(sequelize) : await findLastSourceImport(sequelize, source);
-        if (lastImport) listVersions[source] = lastImport.id;
-      }
+      const listVersions = await listVersionsInForce();
       const loaded = Object.keys(listVersions).length > 0;
       const id = await recordScreeningRunStart(sequelize, {
         workflowId,
         workflowRunId: runId,
         organizationId: scopeOrganizationId(scope),
-        trigger: SCREENING_TRIGGERS[scope.kind],
+        trigger: screeningTriggerOf(scope),
         scope,
         listVersions,
       });
@@ -113,11 +115,15 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
         if (counts) return { ...progress, chunks: 1, ...counts };
       }
       const size = input.chunkSize ?? DEFAULT_SCREENING_CHUNK_SIZE;
+      // Only a comparison against a loaded list makes a person screened (last_screened_at).
+      const markScreened = Object.keys(await listVersionsInForce()).length > 0;
       for (;;) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
         const chunk = await nextChunk(sequelize, input.scope, progress.after, size);
         if (!chunk) break;
-        const counts = await screenChunk(sequelize, input.scope, chunk, config.EXCLUSION_SOURCES);
+        const counts = await screenChunk(sequelize, input.scope, chunk, config.EXCLUSION_SOURCES, {
+          markScreened,
+        });
         progress.chunks += 1;
         progress.opened += counts.opened;
         progress.matched += counts.matched;
@@ -147,6 +153,11 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
 
     async markExclusionMatchesAlerted(matchIds: string[]): Promise<number> {
       return markAlerted(sequelize, matchIds);
+    },
+
+    /** The next `limit` active organizations after `after`, by id: the monthly rescreen's worklist. */
+    async listActiveOrganizationIds(input: { after: string | null; limit: number }): Promise<string[]> {
+      return listActiveOrganizationIds(sequelize, input.after, input.limit);
     },
   };
 }

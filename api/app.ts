@@ -12,6 +12,7 @@ import { requestRateLimit } from './middleware/rate-limit';
 import { requestLogger } from './middleware/request-logger';
 import { withEdgeProblems } from './openapi';
 import { handleError, problemResponse } from './problem';
+import { auditLogRoutes } from './routes/audit-log/handlers';
 import { authRoutes } from './routes/auth/handlers';
 import { ssoRoutes } from './routes/auth/sso';
 import { codecRoutes } from './routes/codec/handlers';
@@ -27,6 +28,7 @@ import { memberRoutes } from './routes/members/handlers';
 import { oigRoutes } from './routes/oig/handlers';
 import { organizationRoutes } from './routes/organizations/handlers';
 import { patientRoutes } from './routes/patients/handlers';
+import { screeningReportRoutes } from './routes/screening-report/handlers';
 import { webhookRoutes } from './routes/webhooks/handlers';
 
 /** File bodies that the upload routes stream or cap themselves, once the caller is authorized. */
@@ -92,6 +94,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', invitationRoutes(deps));
   app.route('/', oigRoutes(deps));
   app.route('/', exclusionSourceRoutes(deps));
+  app.route('/', auditLogRoutes(deps));
+  app.route('/', screeningReportRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

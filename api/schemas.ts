@@ -49,6 +49,11 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { 'application/json': { schema } } };
 }
 
+/** A CSV download (`text/csv; charset=utf-8`, streamed). */
+export function csvResponse(description: string) {
+  return { description, content: { 'text/csv': { schema: z.string() } } };
+}
+
 /**
  * Kinds are spelled as docs/spec.md §3 spells the resource: a roster (an import, an S3 prefix) is
  * `employees|caregivers|patients`, a person is `employee|caregiver`. Each route also takes the

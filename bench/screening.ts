@@ -60,7 +60,8 @@ async function screen(sequelize: Sequelize, scope: ScreeningScope) {
   for (;;) {
     const chunk = await nextChunk(sequelize, scope, after, DEFAULT_SCREENING_CHUNK_SIZE);
     if (!chunk) break;
-    const counts = await screenChunk(sequelize, scope, chunk);
+    // As the activity does with a list loaded: the chunk's people get last_screened_at (docs/spec.md §10).
+    const counts = await screenChunk(sequelize, scope, chunk, undefined, { markScreened: true });
     total.opened += counts.opened;
     total.matched += counts.matched;
     total.chunks += 1;

@@ -80,7 +80,7 @@ export interface OigExclusionChangeRow {
 
 // ── Checks and the list's status ─────────────────────────────────────────────────────────────────
 
-const CHECK_COLUMNS = `id, checked_at, trigger, source_updated_on::text AS source_updated_on, etag, last_modified,
+export const CHECK_COLUMNS = `id, checked_at, trigger, source_updated_on::text AS source_updated_on, etag, last_modified,
   sha256, status, row_count, added, removed, invalid_fields, duration_ms, archive_key, warning, error, workflow_id`;
 
 export async function findLastCheck(db: Db): Promise<OigCheckRow | null> {

@@ -227,3 +227,18 @@ export async function isSubdomainClaimedByAnother(db: Db, subdomain: string, id:
   );
   return row !== undefined;
 }
+
+/** Active organizations after `after` (by id), at most `limit`: the monthly rescreen's worklist. */
+export async function listActiveOrganizationIds(
+  db: Db,
+  after: string | null,
+  limit: number,
+): Promise<string[]> {
+  const rows = await query<{ id: string }>(
+    db,
+    `SELECT id FROM organizations WHERE status = 'active' AND ($after::uuid IS NULL OR id > $after::uuid)
+     ORDER BY id LIMIT $limit`,
+    { after, limit },
+  );
+  return rows.map((row) => row.id);
+}

@@ -1,6 +1,8 @@
 import type { Sequelize } from 'sequelize';
 import { ConflictError } from '../domain/errors';
-import { type Db, query, queryOne } from './sql';
+import { type ExclusionStatus, exclusionStatusCondition } from './exclusion-status-sql';
+import type { ScopeSql } from './screening-match-sql';
+import { type Db, execute, query, queryOne } from './sql';
 
 /**
  * The people of an organization as the API reads and edits them: employees and caregivers
@@ -29,6 +31,7 @@ export interface EmployeeRow {
   last_name_norm: string;
   full_name_norm: string;
   last_import_id: string | null;
+  last_screened_at: Date | string | null;
   /** Text when read with `timestampsAsText` (the search). */
   created_at: Date | string;
   updated_at: Date | string;
@@ -84,6 +87,7 @@ const SEARCH_COLUMNS = [
   'status',
   'full_name_norm',
   'last_import_id',
+  'last_screened_at',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof EmployeeRow)[];
@@ -183,6 +187,7 @@ export interface EmployeeFilters {
   kind?: 'employee' | 'caregiver';
   status?: 'active' | 'inactive';
   npi?: string;
+  exclusionStatus?: ExclusionStatus;
 }
 
 /** One keyset page: at most `limit` rows after the (full_name_norm, id) of `after`. */
@@ -200,12 +205,14 @@ export function searchEmployeesSql(filters: {
   kind?: string;
   status?: string;
   npi?: string;
+  exclusionStatus?: ExclusionStatus;
   after?: boolean;
 }) {
   const where = ['e.organization_id = $org'];
   if (filters.kind) where.push('e.kind = $kind');
   if (filters.status) where.push('e.status = $status');
   if (filters.npi) where.push('e.npi = $npi');
+  if (filters.exclusionStatus) where.push(exclusionStatusCondition('e', filters.exclusionStatus, '$org'));
   if (filters.q) {
     where.push(`(${nameMatchSql('e')} OR e.external_id = $q
       OR lower(e.email) = lower($q) OR e.npi = $q)`);
@@ -217,6 +224,24 @@ export function searchEmployeesSql(filters: {
   });
 }
 
+/**
+ * Stamps `last_screened_at` on the active people of one screened chunk (the same range and scope
+ * the screening statement read), inside the chunk's transaction (docs/spec.md §10).
+ */
+export async function markPeopleScreened(
+  db: Db,
+  scope: Pick<ScopeSql, 'employees' | 'bind'>,
+  chunk: { after: string; upto: string | null },
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE employees e SET last_screened_at = now()
+     WHERE e.status = 'active' AND e.id > $after::uuid AND ($upto::uuid IS NULL OR e.id <= $upto::uuid)
+       AND ${scope.employees}`,
+    { ...scope.bind, after: chunk.after, upto: chunk.upto },
+  );
+}
+
 /** One page of the organization's employees and caregivers matching `filters`, in name order. */
 export async function searchEmployees(
   sequelize: Sequelize,
@@ -224,11 +249,11 @@ export async function searchEmployees(
   filters: EmployeeFilters,
   page: NamePage,
 ): Promise<EmployeeSearchRow[]> {
-  const { q, kind, status, npi } = filters;
+  const { q, kind, status, npi, exclusionStatus } = filters;
   const { after } = page;
   return query<EmployeeSearchRow>(
     sequelize,
-    searchEmployeesSql({ q, kind, status, npi, after: !!after }),
+    searchEmployeesSql({ q, kind, status, npi, exclusionStatus, after: !!after }),
     {
       org: organizationId,
       limit: page.limit,

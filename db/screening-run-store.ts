@@ -3,8 +3,7 @@ import { scopeSql } from './screening-match-sql';
 import { type Db, execute, query, queryOne } from './sql';
 
 /**
- * Screening runs (docs/spec.md §10): every statement on screening_runs, and what the runs say about
- * people — whether a person was ever compared against a loaded list (`not_screened` otherwise).
+ * Screening runs (docs/spec.md §10): every statement on screening_runs.
  */
 
 export interface ScreeningRunRow {
@@ -113,34 +112,23 @@ export function lastSucceededRun(db: Db, organizationId: string): Promise<Screen
   );
 }
 
-export type ExclusionStatus = 'clear' | 'possible_match' | 'excluded' | 'not_screened';
-
 /**
- * Each person's `exclusionStatus` (docs/spec.md §10): `excluded` with a confirmed match,
- * `possible_match` with an open one, `clear` when a run against a loaded list covering their
- * organization started after their last change, `not_screened` otherwise — never `clear` because
- * nothing was compared.
+ * The runs that screened the organization's people and started in [start, end), oldest first: its
+ * own, and the list-wide ones (monthly, list updates) started after it was created.
  */
-export async function exclusionStatuses(
+export function listRunsForReport(
   db: Db,
   organizationId: string,
-  employeeIds: string[],
-): Promise<Map<string, ExclusionStatus>> {
-  if (employeeIds.length === 0) return new Map();
-  const rows = await query<{ id: string; exclusion_status: ExclusionStatus }>(
+  start: Date,
+  end: Date,
+): Promise<ScreeningRunRow[]> {
+  return query<ScreeningRunRow>(
     db,
-    `SELECT e.id, CASE
-       WHEN EXISTS (SELECT 1 FROM exclusion_matches m WHERE m.employee_id = e.id AND m.status = 'confirmed')
-         THEN 'excluded'
-       WHEN EXISTS (SELECT 1 FROM exclusion_matches m WHERE m.employee_id = e.id AND m.status = 'open')
-         THEN 'possible_match'
-       WHEN EXISTS (SELECT 1 FROM screening_runs r
-                    WHERE r.status = 'succeeded' AND r.started_at >= e.updated_at
-                      AND (r.organization_id = e.organization_id OR r.organization_id IS NULL))
-         THEN 'clear'
-       ELSE 'not_screened' END AS exclusion_status
-     FROM employees e WHERE e.organization_id = $organizationId AND e.id = ANY($employeeIds::uuid[])`,
-    { organizationId, employeeIds },
+    `SELECT ${RUN_COLUMNS} FROM screening_runs
+     WHERE (organization_id = $organizationId
+            OR (organization_id IS NULL AND started_at >= (SELECT created_at FROM organizations WHERE id = $organizationId)))
+       AND started_at >= $start AND started_at < $end
+     ORDER BY started_at, id`,
+    { organizationId, start, end },
   );
-  return new Map(rows.map((row) => [row.id, row.exclusion_status]));
 }

@@ -1,15 +1,18 @@
 import type { Sequelize } from 'sequelize';
 import type { AgreedField, MatchReason } from '../domain/match-reasons';
+import type { MatchStatus } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
-import { recordAudit } from './audit-store';
 import { SOURCE_RECORD_JSON } from './exclusion-source-store';
+import { type ExclusionStatus, exclusionStatusSql } from './exclusion-status-sql';
+import { markPeopleScreened } from './people-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
 /**
- * Exclusion screening and its matches: every statement on exclusion_matches — the set-based
- * screening (its SQL text built in db/screening-match-sql.ts), the alerts, and the API's list and
- * review — and the reads of employees and the LEIE that screening needs.
+ * Exclusion screening and its matches: the statements on exclusion_matches — the set-based
+ * screening (its SQL text built in db/screening-match-sql.ts), the alerts, the API's list and the
+ * people's exclusion status — and the reads of employees and the lists that screening needs. The
+ * review and the history of matches live in db/match-review-store.ts.
  */
 
 /** Memory for one screening statement: a chunk of people and the list both fit, so Postgres hashes. */
@@ -91,26 +94,40 @@ async function runScreen(
   sequelize: Sequelize,
   sql: string,
   bind: Record<string, unknown>,
+  afterScreen?: (tx: Db) => Promise<void>,
 ): Promise<ChunkCounts> {
   return inTransaction(sequelize, async (tx) => {
     await applyScreeningSettings(tx);
     const row = await queryOne<ChunkCounts>(tx, sql, bind);
+    await afterScreen?.(tx);
     return row ?? { opened: 0, matched: 0, resolved: 0 };
   });
 }
 
-/** Screens one chunk of the scope's employees against every LEIE row in scope. */
+/**
+ * Screens one chunk of the scope's employees against every LEIE row in scope. With `markScreened`
+ * (a whole list is loaded and the scope compares its people against all of it), the chunk's people
+ * get `last_screened_at` in the same transaction.
+ */
 export async function screenChunk(
   sequelize: Sequelize,
   scope: ScreeningScope,
   chunk: Chunk,
   sources?: readonly string[],
+  options: { markScreened?: boolean } = {},
 ): Promise<ChunkCounts> {
   const sql = scopeSql(scope, sources);
   // A person's change, a small import or organization screens a few people: their candidate records
   // are found through the lists' indexes instead of unnesting every list's names.
   const mode = scope.kind === 'employees' || chunk.few ? 'person' : 'hash';
-  return runScreen(sequelize, screenSql(sql, mode), { ...sql.bind, after: chunk.after, upto: chunk.upto });
+  const mark =
+    options.markScreened && sql.wholeList ? (tx: Db) => markPeopleScreened(tx, sql, chunk) : undefined;
+  return runScreen(
+    sequelize,
+    screenSql(sql, mode),
+    { ...sql.bind, after: chunk.after, upto: chunk.upto },
+    mark,
+  );
 }
 
 /** Up to this many added keys, an OIG import probes the roster's indexes instead of scanning it. */
@@ -137,10 +154,10 @@ export async function screenAddedExclusions(
 }
 
 /**
- * Resolves the scope's open and confirmed matches whose record left its list (`removed_from_list`),
- * was reinstated (`reinstated`, the LEIE) or ended (`ended`, the other lists). Dismissed matches stay
- * dismissed. Does nothing for a list that is empty (never loaded), so a missing list cannot resolve
- * every match.
+ * Resolves the scope's open, under-review and confirmed matches whose record left its list
+ * (`removed_from_list`), was reinstated (`reinstated`, the LEIE) or ended (`ended`, the other
+ * lists). Dismissed matches stay dismissed. Does nothing for a list that is empty (never loaded),
+ * so a missing list cannot resolve every match.
  */
 export async function resolveLapsedMatches(
   db: Db,
@@ -157,7 +174,7 @@ export async function resolveLapsedMatches(
      FROM exclusion_matches m
      LEFT JOIN oig_employees_exclusion x ON x.exclusion_key = m.exclusion_key
      WHERE target.id = m.id
-       AND m.status IN ('open', 'confirmed')
+       AND m.status IN ('open', 'under_review', 'confirmed')
        AND (x.exclusion_key IS NULL OR x.reindate IS NOT NULL)
        AND EXISTS (SELECT 1 FROM oig_employees_exclusion)
        AND m.source = 'leie'
@@ -175,7 +192,7 @@ export async function resolveLapsedMatches(
      LEFT JOIN exclusion_source_records r ON r.source = m.source AND r.exclusion_key = m.exclusion_key
      WHERE target.id = m.id
        AND m.source <> 'leie'
-       AND m.status IN ('open', 'confirmed')
+       AND m.status IN ('open', 'under_review', 'confirmed')
        AND (r.exclusion_key IS NULL OR r.ends_on < current_date)
        AND EXISTS (SELECT 1 FROM exclusion_source_records l WHERE l.source = m.source)
        AND ${sql.matches}
@@ -253,9 +270,6 @@ export interface MatchExplanation {
   recordNameIsPrimary?: boolean;
   agreed: AgreedField[];
 }
-
-export const MATCH_STATUSES = ['open', 'confirmed', 'dismissed', 'resolved'] as const;
-export type MatchStatus = (typeof MATCH_STATUSES)[number];
 
 export interface ExclusionMatchRow {
   id: string;
@@ -354,53 +368,18 @@ export function findExclusionMatch(
   );
 }
 
-/** What came of a review: the match is missing, resolved (not reviewable) or now reviewed. */
-export type ReviewOutcome = 'missing' | 'resolved' | 'reviewed';
-
-/**
- * Records an admin's decision on a match, with its note, and audits it in the same transaction, the
- * match's row locked meanwhile. Resolved matches (their exclusion no longer applies) are left as they are.
- */
-export function recordExclusionMatchReview(
-  sequelize: Sequelize,
-  review: {
-    organizationId: string;
-    id: string;
-    status: 'confirmed' | 'dismissed';
-    note: string | null;
-    userId: string;
-  },
-): Promise<ReviewOutcome> {
-  const { organizationId, id, status, note, userId } = review;
-  return inTransaction(sequelize, async (tx) => {
-    const current = await queryOne<Pick<ExclusionMatchRow, 'status' | 'reason'>>(
-      tx,
-      'SELECT status, reason FROM exclusion_matches WHERE organization_id = $orgId AND id = $id FOR UPDATE',
-      { orgId: organizationId, id },
-    );
-    if (!current) return 'missing';
-    if (current.status === 'resolved') return 'resolved';
-    await execute(
-      tx,
-      `UPDATE exclusion_matches
-          SET status = $status, note = $note, reviewed_by = $userId, reviewed_at = now(), updated_at = now()
-        WHERE id = $id`,
-      { id, status, note, userId },
-    );
-    await recordAudit(tx, {
-      actorUserId: userId,
-      action: `exclusion_match.${status}`,
-      entityType: 'exclusion_match',
-      entityId: id,
-      organizationId,
-      // The note is free text and may name people: it stays on the match, not in the audit log.
-      details: {
-        previousStatus: current.status,
-        status,
-        reason: current.reason,
-        withNote: Boolean(note),
-      },
-    });
-    return 'reviewed';
-  });
+/** The exclusion status of some of the organization's people (db/exclusion-status-sql.ts). */
+export async function exclusionStatuses(
+  db: Db,
+  organizationId: string,
+  employeeIds: string[],
+): Promise<Map<string, ExclusionStatus>> {
+  if (employeeIds.length === 0) return new Map();
+  const rows = await query<{ id: string; exclusion_status: ExclusionStatus }>(
+    db,
+    `SELECT e.id, ${exclusionStatusSql('e')} AS exclusion_status
+     FROM employees e WHERE e.organization_id = $organizationId AND e.id = ANY($employeeIds::uuid[])`,
+    { organizationId, employeeIds },
+  );
+  return new Map(rows.map((row) => [row.id, row.exclusion_status]));
 }

@@ -1,6 +1,9 @@
+import type { Sequelize } from 'sequelize';
 import { ConflictError } from '../domain/errors';
+import { decideMembershipChange, type MembershipDecision } from '../domain/membership-rules';
+import { recordAudit } from './audit-store';
 import type { OrganizationRow } from './organization-store';
-import { type Db, execute, isUniqueViolation, query, queryOne } from './sql';
+import { type Db, execute, inTransaction, isUniqueViolation, query, queryOne } from './sql';
 
 /** Every statement on `users` and `memberships`, including the authorization read of every request. */
 
@@ -240,6 +243,90 @@ export async function findOrganizationAccess(
     role,
     organization: org_id ? { id: org_id, ...organization } : null,
   };
+}
+
+/** What came of a membership change: the member is missing, the rules refused it, or it is done. */
+export type MembershipChangeOutcome =
+  | { kind: 'missing' }
+  | { kind: 'refused'; decision: Extract<MembershipDecision, { allowed: false }> }
+  | { kind: 'changed'; previousRole: Role; member: MemberListRow | null };
+
+/**
+ * Changes a member's role (`newRole`) or removes them (null), as decided by
+ * domain/membership-rules.ts, and audits it, in one transaction that locks the organization's
+ * memberships first: the owner count the rules read cannot change before the write.
+ */
+export function changeMembership(
+  sequelize: Sequelize,
+  change: {
+    organizationId: string;
+    userId: string;
+    actorUserId: string;
+    actorRole: Role;
+    newRole: Role | null;
+  },
+): Promise<MembershipChangeOutcome> {
+  const { organizationId, userId, actorUserId, actorRole, newRole } = change;
+  return inTransaction(sequelize, async (tx): Promise<MembershipChangeOutcome> => {
+    const rows = await query<{ user_id: string; role: Role }>(
+      tx,
+      'SELECT user_id, role FROM memberships WHERE organization_id = $organizationId ORDER BY id FOR UPDATE',
+      { organizationId },
+    );
+    const current = rows.find((row) => row.user_id === userId);
+    if (!current) return { kind: 'missing' };
+    const decision = decideMembershipChange({
+      actorRole,
+      self: userId === actorUserId,
+      currentRole: current.role,
+      newRole,
+      owners: rows.filter((row) => row.role === 'owner').length,
+    });
+    if (!decision.allowed) return { kind: 'refused', decision };
+    if (newRole === null) {
+      await execute(
+        tx,
+        'DELETE FROM memberships WHERE organization_id = $organizationId AND user_id = $userId',
+        {
+          organizationId,
+          userId,
+        },
+      );
+    } else if (newRole !== current.role) {
+      await execute(
+        tx,
+        `UPDATE memberships SET role = $newRole, updated_at = now()
+         WHERE organization_id = $organizationId AND user_id = $userId`,
+        { organizationId, userId, newRole },
+      );
+    }
+    if (newRole !== current.role) {
+      await recordAudit(tx, {
+        actorUserId,
+        action:
+          newRole === null
+            ? userId === actorUserId
+              ? 'member.left'
+              : 'member.removed'
+            : 'member.role_changed',
+        entityType: 'user',
+        entityId: userId,
+        organizationId,
+        details: { previousRole: current.role, role: newRole },
+      });
+    }
+    const member =
+      newRole === null
+        ? null
+        : ((await queryOne<MemberListRow>(
+            tx,
+            `SELECT m.id, m.user_id, u.email, u.name, m.role, m.created_at, m.created_at::text AS cursor_at
+               FROM memberships m JOIN users u ON u.id = m.user_id
+              WHERE m.organization_id = $organizationId AND m.user_id = $userId`,
+            { organizationId, userId },
+          )) ?? null);
+    return { kind: 'changed', previousRole: current.role, member };
+  });
 }
 
 /** Every platform admin's address (emails about the platform itself, e.g. a failing exclusion list). */

@@ -20,6 +20,8 @@ export function screeningScopeProblem(scope: ScreeningScope): string | null {
       ids.push(['organizationId', scope.organizationId], ['importId', scope.importId]);
       break;
     case 'organization':
+      if (scope.trigger !== undefined && scope.trigger !== 'monthly')
+        return 'trigger must be monthly or absent';
       ids.push(['organizationId', scope.organizationId]);
       break;
     case 'oig-import':

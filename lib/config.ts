@@ -104,6 +104,7 @@ export const configSchema = z.object({
   OIG_WEBPAGE_URL: url.default('https://oig.hhs.gov/exclusions/exclusions_list.asp'),
   OIG_CSV_DOWNLOAD_URL: url.default('https://oig.hhs.gov/exclusions/downloadables/UPDATED.csv'),
   OIG_SYNC_CRON: cron.default('0 6 * * *'),
+  MONTHLY_SCREENING_CRON: cron.default('0 8 1 * *'),
   EXCLUSION_SOURCE_STALE_AFTER: seconds.default(172800),
   EXCLUSION_SOURCES: z
     .string()

@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import { screeningTriggerOf } from './monthly-screening-contract';
 import {
   EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
   LEIE_SOURCE,
@@ -37,9 +38,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [
 
 /** The search attributes a screening of `scope` carries. */
 export function screeningSearchAttributes(scope: ScreeningScope): SearchAttributePair[] {
-  const pairs: SearchAttributePair[] = [
-    { key: ScreeningTriggerAttribute, value: SCREENING_TRIGGERS[scope.kind] },
-  ];
+  const pairs: SearchAttributePair[] = [{ key: ScreeningTriggerAttribute, value: screeningTriggerOf(scope) }];
   if ('organizationId' in scope) pairs.push({ key: OrganizationIdAttribute, value: scope.organizationId });
   if (scope.kind === 'oig-import') pairs.push({ key: ExclusionSourceAttribute, value: LEIE_SOURCE });
   if (scope.kind === 'source-import') pairs.push({ key: ExclusionSourceAttribute, value: scope.sourceId });

@@ -43,8 +43,8 @@ export type ScreeningScope =
   | { kind: 'employees'; organizationId: string; employeeIds: string[] }
   /** Employees/caregivers a roster import inserted or changed (rows whose last_import_id = importId). */
   | { kind: 'import'; organizationId: string; importId: string }
-  /** Every active employee/caregiver of one organization (POST …/exclusion-screenings). */
-  | { kind: 'organization'; organizationId: string }
+  /** One organization's active people: POST …/exclusion-screenings, or (`monthly`) the monthly rescreen. */
+  | { kind: 'organization'; organizationId: string; trigger?: 'monthly' }
   /** Keys an OIG import added or removed (oig_exclusion_changes rows of that check). */
   | { kind: 'oig-import'; checkId: string }
   /** Keys a sync of a non-LEIE source added (exclusion_source_changes rows of that check). */

@@ -97,6 +97,10 @@ function schemathesisConfig(
       'path.orgId': org,
       'path.id': seed.matchId,
     }),
+    operation(`include-path-regex = "/members/\\\\{userId\\\\}$"`, {
+      'path.orgId': org,
+      'path.userId': seed.memberUserId,
+    }),
     operation(`include-name-regex = "^DELETE .*/invitations/\\\\{id\\\\}$"`, {
       'path.orgId': org,
       'path.id': invitations.deleted,

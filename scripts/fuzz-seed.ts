@@ -6,7 +6,7 @@ import { insertEmployee } from '../db/people-store';
 import { insertRosterImport } from '../db/roster-import-store';
 import { listExclusionMatches, screenChunk } from '../db/screening-store';
 import { insertSession } from '../db/session-store';
-import { insertUser } from '../db/user-store';
+import { ensureMembership, insertUser } from '../db/user-store';
 import type { Config } from '../lib/config';
 import { hashPassword } from '../lib/passwords';
 import { signAccessToken } from '../lib/tokens';
@@ -28,6 +28,8 @@ export interface FuzzSeed {
   /** POST …/imports/{id}/cancel cancels this one. */
   cancelledImportId: string;
   matchId: string;
+  /** PATCH and DELETE of …/members/{userId} change and remove this member. */
+  memberUserId: string;
 }
 
 const NO_ID = '00000000-0000-0000-0000-000000000000';
@@ -106,6 +108,13 @@ export async function seedFuzzData(sequelize: Sequelize, config: Config): Promis
   const imported = await rosterImport(sequelize, config, organizationId, admin.id);
   const cancelled = await rosterImport(sequelize, config, organizationId, admin.id);
   if (!imported || !cancelled) throw new Error('could not seed the imports');
+  const member = await insertUser(sequelize, {
+    email: `fuzz-member-${randomUUID()}@ale.test`,
+    name: 'Fuzz Member',
+    password_hash: await hashPassword(randomUUID()),
+    platform_admin: false,
+  });
+  await ensureMembership(sequelize, { organization_id: organizationId, user_id: member.id, role: 'member' });
   return {
     token,
     logoutToken,
@@ -117,5 +126,6 @@ export async function seedFuzzData(sequelize: Sequelize, config: Config): Promis
     importId: imported.id,
     cancelledImportId: cancelled.id,
     matchId: match.id,
+    memberUserId: member.id,
   };
 }

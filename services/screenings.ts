@@ -1,14 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
+import { listMatchEvents, type MatchEventRow, recordExclusionMatchReview } from '../db/match-review-store';
 import type { EmployeeRow } from '../db/people-store';
 import { claimScreeningRun } from '../db/screening-run-store';
-import {
-  type ExclusionMatchView,
-  findExclusionMatch,
-  recordExclusionMatchReview,
-} from '../db/screening-store';
+import { type ExclusionMatchView, findExclusionMatch } from '../db/screening-store';
 import type { Db } from '../db/sql';
-import { ConflictError, NotFoundError, UnavailableError } from '../domain/errors';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../domain/errors';
+import { normalizeReviewNote } from '../domain/match-review';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import {
@@ -89,22 +87,43 @@ export async function startOrganizationScreening(
 }
 
 /**
- * An admin confirms or dismisses a match, with a note (audited). Resolved matches (their exclusion
- * no longer applies) cannot be reviewed.
+ * A reviewer moves a match along its review lifecycle (docs/spec.md §10, domain/match-review.ts):
+ * 404 for a match of another organization, 409 naming the allowed statuses for a move the current
+ * status does not allow, 422 on `note` when the move needs one. Returns the match with its history.
  */
 export async function reviewExclusionMatch(
   sequelize: Sequelize,
   review: Parameters<typeof recordExclusionMatchReview>[1],
-): Promise<ExclusionMatchView> {
-  const notFound = () => new NotFoundError(`Exclusion match ${review.id} was not found.`);
-  const outcome = await recordExclusionMatchReview(sequelize, review);
-  if (outcome === 'missing') throw notFound();
-  if (outcome === 'resolved') {
-    throw new ConflictError(
-      'This match is resolved (its exclusion no longer applies); it cannot be reviewed.',
-    );
+): Promise<ExclusionMatchView & { history: MatchEventRow[] }> {
+  const note = normalizeReviewNote(review.note);
+  const outcome = await recordExclusionMatchReview(sequelize, { ...review, note });
+  switch (outcome.kind) {
+    case 'missing':
+      throw matchNotFound(review.id);
+    case 'not_allowed':
+      throw new ConflictError(
+        outcome.allowed.length > 0
+          ? `A ${outcome.from} match cannot move to ${review.status}; allowed: ${outcome.allowed.join(', ')}.`
+          : `A ${outcome.from} match cannot be changed.`,
+      );
+    case 'note_required':
+      throw new InvalidInputError(`Moving a ${outcome.from} match to ${review.status} needs a note.`, [
+        { path: 'note', message: `required (non-empty) to move a ${outcome.from} match to ${review.status}` },
+      ]);
+    case 'reviewed':
+      return exclusionMatchWithHistory(sequelize, review.organizationId, review.id);
   }
-  const match = await findExclusionMatch(sequelize, review.organizationId, review.id);
-  if (!match) throw notFound();
-  return match;
+}
+
+const matchNotFound = (id: string) => new NotFoundError(`Exclusion match ${id} was not found.`);
+
+/** One match of the organization with its history (oldest first); 404 for another organization's. */
+export async function exclusionMatchWithHistory(
+  sequelize: Sequelize,
+  organizationId: string,
+  id: string,
+): Promise<ExclusionMatchView & { history: MatchEventRow[] }> {
+  const match = await findExclusionMatch(sequelize, organizationId, id);
+  if (!match) throw matchNotFound(id);
+  return { ...match, history: await listMatchEvents(sequelize, organizationId, id) };
 }

@@ -12,7 +12,7 @@ import {
   ensureExclusionSourceWatchSchedule,
 } from './exclusion-source-schedules';
 import { ensureOigSchedule } from './oig-schedule';
-import { ensureWeeklyRescreenSchedule } from './screening-schedule';
+import { ensureMonthlyScreeningSchedule } from './screening-schedule';
 import { bundleWorkflows } from './workflow-bundle';
 
 const config = loadConfigOrExit();
@@ -64,7 +64,7 @@ const schedules = config.WORKER_ENSURE_SCHEDULES
       oigDailySync: await ensureOigSchedule(temporal, config),
       exclusionSources: await ensureExclusionSourceSchedules(temporal, config),
       exclusionSourceWatch: await ensureExclusionSourceWatchSchedule(temporal, config),
-      weeklyRescreen: await ensureWeeklyRescreenSchedule(temporal, config),
+      monthlyScreening: await ensureMonthlyScreeningSchedule(temporal, config),
     }
   : 'skipped (WORKER_ENSURE_SCHEDULES=false)';
 logger.info(

@@ -2,6 +2,7 @@ export { exclusionScreening } from './exclusion-screening';
 export { exclusionSourceSync } from './exclusion-source-sync';
 export { exclusionSourceWatch } from './exclusion-source-watch';
 export { invitation } from './invitation';
+export { monthlyScreening } from './monthly-screening';
 export { oigSync } from './oig-sync';
 export { organizationLifecycle } from './organization-lifecycle';
 export { passwordResetEmail } from './password-reset';

@@ -188,13 +188,16 @@ describe('exclusion matches API', () => {
     const after = (await matchesOf(organization.id)).find((m) => m.id === match.id);
     assert.equal(after?.status, 'dismissed');
 
-    const confirmed = await call(app, 'PATCH', path, { token: admin.token, json: { status: 'confirmed' } });
-    assert.equal(confirmed.status, 200);
-    assert.equal(confirmed.body.status, 'confirmed');
-    assert.equal(confirmed.body.note, null);
+    const reopened = await call(app, 'PATCH', path, {
+      token: admin.token,
+      json: { status: 'open', note: 'Second look' },
+    });
+    assert.equal(reopened.status, 200);
+    assert.equal(reopened.body.status, 'open');
+    assert.equal(reopened.body.note, 'Second look');
   });
 
-  it('PATCH refuses other statuses (422), other organizations’ matches (404) and resolved matches (409)', async () => {
+  it('PATCH refuses unknown statuses (422), other organizations’ matches (404) and moves a resolved match does not allow (409)', async () => {
     const { organization, admin } = await screenedOrganization();
     const other = await screenedOrganization();
     const app = stack().createApp();
@@ -204,13 +207,13 @@ describe('exclusion matches API', () => {
     const base = `/v1/organizations/${organization.id}/exclusion-matches`;
     const invalid = await call(app, 'PATCH', `${base}/${match.id}`, {
       token: admin.token,
-      json: { status: 'open' },
+      json: { status: 'closed' },
     });
     assert.equal(invalid.status, 422);
     assert.equal(invalid.body.errors[0].path, 'status');
     const missing = await call(app, 'PATCH', `${base}/${foreign.id}`, {
       token: admin.token,
-      json: { status: 'dismissed' },
+      json: { status: 'dismissed', note: 'x' },
     });
     assert.equal(missing.status, 404);
     await execute(
@@ -220,7 +223,7 @@ describe('exclusion matches API', () => {
     );
     const resolved = await call(app, 'PATCH', `${base}/${match.id}`, {
       token: admin.token,
-      json: { status: 'confirmed' },
+      json: { status: 'confirmed', note: 'x' },
     });
     assert.equal(resolved.status, 409);
   });

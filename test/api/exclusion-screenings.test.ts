@@ -85,14 +85,16 @@ describe('exclusion screenings: a resource per run, and empty is not clear', () 
     const employees = await call(app, 'GET', `/v1/organizations/${organization.id}/employees`, {
       token: admin.token,
     });
+    // No match, but never compared against a list: not clear, and lastScreenedAt stays null.
     assert.deepEqual(
-      employees.body.items.map((item: any) => [item.id, item.exclusionStatus]).sort(),
-      [...people.values()].map((id) => [id, 'not_screened']).sort(),
+      employees.body.items.map((item: any) => [item.id, item.exclusionStatus, item.lastScreenedAt]).sort(),
+      [...people.values()].map((id) => [id, 'not_screened', null]).sort(),
     );
     const one = await call(app, 'GET', `/v1/organizations/${organization.id}/employees/${people.get('a')}`, {
       token: admin.token,
     });
     assert.equal(one.body.exclusionStatus, 'not_screened');
+    assert.equal(one.body.lastScreenedAt, null);
 
     const matches = await call(app, 'GET', `/v1/organizations/${organization.id}/exclusion-matches`, {
       token: admin.token,
@@ -132,18 +134,18 @@ describe('exclusion screenings: a resource per run, and empty is not clear', () 
       assert.equal(run.peopleScreened, PEOPLE.filter((person) => person.status !== 'inactive').length);
       assert.ok(run.matchesOpened >= EXPECTED_MATCHES.length);
 
-      const statusOf = async (label: string) =>
+      const personOf = async (label: string) =>
         (
           await call(app, 'GET', `/v1/organizations/${organization.id}/employees/${people.get(label)}`, {
             token: admin.token,
           })
-        ).body.exclusionStatus;
+        ).body;
+      const statusOf = async (label: string) => (await personOf(label)).exclusionStatus;
       assert.equal(await statusOf('name-dob'), 'possible_match');
       assert.equal(await statusOf('other-dob'), 'clear', 'a near miss screened against a loaded list');
-      await execute(stack().sequelize, 'UPDATE employees SET updated_at = now() WHERE id = $id', {
-        id: people.get('other-dob'),
-      });
-      assert.equal(await statusOf('other-dob'), 'not_screened', 'changed since the last screening');
+      const screenedAt = Date.parse((await personOf('other-dob')).lastScreenedAt);
+      assert.ok(screenedAt >= Date.parse(run.startedAt) && screenedAt <= Date.parse(run.finishedAt));
+      assert.equal((await personOf('inactive')).lastScreenedAt, null, 'inactive people are not screened');
 
       const match = await queryOne<{ id: string }>(
         stack().sequelize,
@@ -161,6 +163,59 @@ describe('exclusion screenings: a resource per run, and empty is not clear', () 
       );
       assert.equal(review.status, 200);
       assert.equal(await statusOf('name-dob'), 'excluded');
+
+      // GET …/employees?exclusionStatus= keeps exactly the people of that status, over every page.
+      const withStatus = async (exclusionStatus: string) => {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: any = await call(
+            app,
+            'GET',
+            `/v1/organizations/${organization.id}/employees?exclusionStatus=${exclusionStatus}&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+            { token: admin.token },
+          );
+          assert.equal(page.status, 200);
+          for (const item of page.body.items) assert.equal(item.exclusionStatus, exclusionStatus);
+          ids.push(...page.body.items.map((item: any) => item.id));
+          cursor = page.body.nextCursor;
+        } while (cursor);
+        return ids.sort();
+      };
+      const labelsOf = (ids: string[]) =>
+        ids.map((id) => [...people].find(([, personId]) => personId === id)?.[0]).sort();
+      const matched = new Set(EXPECTED_MATCHES.map(([label]) => label));
+      assert.deepEqual(labelsOf(await withStatus('excluded')), ['name-dob']);
+      assert.deepEqual(
+        labelsOf(await withStatus('possible_match')),
+        [...matched].filter((label) => label !== 'name-dob').sort(),
+      );
+      assert.deepEqual(
+        labelsOf(await withStatus('clear')),
+        PEOPLE.map((person) => person.label)
+          .filter((label) => !matched.has(label) && label !== 'inactive')
+          .sort(),
+      );
+      // Inactive people are never screened, and a person changed since the run is not clear.
+      assert.deepEqual(labelsOf(await withStatus('not_screened')), ['inactive']);
+      await execute(stack().sequelize, 'UPDATE employees SET updated_at = now() WHERE id = $id', {
+        id: people.get('other-dob'),
+      });
+      assert.equal(await statusOf('other-dob'), 'not_screened', 'changed since the last screening');
+      assert.deepEqual(labelsOf(await withStatus('not_screened')), ['inactive', 'other-dob']);
+      const bad = await call(
+        app,
+        'GET',
+        `/v1/organizations/${organization.id}/employees?exclusionStatus=unknown`,
+        {
+          token: admin.token,
+        },
+      );
+      assert.equal(bad.status, 422);
+      assert.deepEqual(
+        bad.body.errors.map((e: any) => e.path),
+        ['query.exclusionStatus'],
+      );
 
       const matches = await call(app, 'GET', `/v1/organizations/${organization.id}/exclusion-matches`, {
         token: admin.token,

@@ -24,6 +24,7 @@ describe('hostile input answers 4xx naming the field', () => {
     ['/v1/organizations', byName],
     ['/v1/oig/exclusions', byName],
     ['/v1/oig/checks', byTime],
+    ['/v1/audit-log', byTime],
   ];
   for (const [path, keyed] of routes) {
     it(`answers 400 naming query.cursor for a cursor of wrong value types on ${path}`, async () => {

@@ -1,9 +1,11 @@
 import type { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ZodError } from 'zod';
+import type { ExclusionStatus } from '../../../db/exclusion-status-sql';
 import { type EmployeeSearchRow, findEmployee, searchEmployees } from '../../../db/people-store';
-import { type ExclusionStatus, exclusionStatuses } from '../../../db/screening-run-store';
+import { exclusionStatuses } from '../../../db/screening-store';
 import { isoTimestamp } from '../../../lib/iso-timestamp';
+import { employeesCsv } from '../../../services/csv-exports';
 import {
   createEmployee,
   deactivateEmployee,
@@ -13,6 +15,7 @@ import {
   updateEmployee,
 } from '../../../services/people';
 import { accepted, acceptedBody } from '../../accepted';
+import { csvDownload } from '../../csv-download';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { INVALID_REQUEST, problemResponse, zodFieldErrors } from '../../problem';
@@ -39,6 +42,7 @@ function employeeJson(
     otherNames: row.other_names ?? [],
     status: row.status,
     exclusionStatus,
+    lastScreenedAt: row.last_screened_at === null ? null : isoTimestamp(row.last_screened_at),
     lastImportId: row.last_import_id,
     createdAt: isoTimestamp(row.created_at),
     updatedAt: isoTimestamp(row.updated_at),
@@ -56,12 +60,12 @@ async function employeesJson(
     organizationId,
     rows.map((row) => row.id),
   );
-  return rows.map((row) => employeeJson(row, statuses.get(row.id) ?? 'not_screened'));
+  return rows.map((row) => employeeJson(row, statuses.get(row.id) ?? 'clear'));
 }
 
 async function oneEmployeeJson(sequelize: AppDeps['sequelize'], row: EmployeeSearchRow) {
   const statuses = await exclusionStatuses(sequelize, row.organization_id, [row.id]);
-  return employeeJson(row, statuses.get(row.id) ?? 'not_screened');
+  return employeeJson(row, statuses.get(row.id) ?? 'clear');
 }
 
 const selfPath = (row: EmployeeSearchRow) => `/v1/organizations/${row.organization_id}/employees/${row.id}`;
@@ -119,17 +123,25 @@ export function employeeRoutes({ config, sequelize, temporal }: AppDeps) {
   const deps = { config, sequelize, temporal };
   return createRouter()
     .openapi(routes.search, async (c) => {
-      const { q, kind, status, npi, limit, cursor } = c.req.valid('query');
+      const { q, kind, status, npi, exclusionStatus, limit, cursor } = c.req.valid('query');
       const after = decodeCursor(cursor, ['text', 'uuid']);
       const rows = await searchEmployees(
         sequelize,
         c.var.organization.id,
-        { q, kind, status, npi },
+        { q, kind, status, npi, exclusionStatus },
         { limit: limit + 1, after },
       );
       const result = page(rows, limit, (row) => [row.full_name_norm, row.id]);
       const items = await employeesJson(sequelize, c.var.organization.id, result.items);
       return c.json({ items, nextCursor: result.nextCursor }, 200);
+    })
+    .openapi(routes.exportCsv, (c) => {
+      const organizationId = c.var.organization.id;
+      return csvDownload(
+        c,
+        employeesCsv(sequelize, organizationId, c.req.valid('query')),
+        `employees-${organizationId}.csv`,
+      );
     })
     .openapi(
       routes.create,

@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { EXCLUSION_STATUSES } from '../../../db/exclusion-status-sql';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { IdempotencyHeaders, idempotentCreate } from '../../middleware/idempotency';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
-import { jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
+import { csvResponse, jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
 
 export const EmployeeSchema = z
   .object({
@@ -25,9 +26,12 @@ export const EmployeeSchema = z
         'Other names the person is or was known by (maiden, former, AKA); screened like the primary name',
     }),
     status: z.enum(['active', 'inactive']),
-    exclusionStatus: z.enum(['clear', 'possible_match', 'excluded', 'not_screened']).openapi({
+    exclusionStatus: z.enum(EXCLUSION_STATUSES).openapi({
       description:
-        '`excluded`: a confirmed match; `possible_match`: an open one; `clear`: screened against a loaded list since the last change, no match; `not_screened`: not compared against a loaded list yet',
+        '`excluded`: a confirmed match; `possible_match`: a match open or under review; otherwise `clear` when compared against a whole loaded list since the last change (`lastScreenedAt`), else `not_screened` (empty is not clear).',
+    }),
+    lastScreenedAt: z.string().nullable().openapi({
+      description: 'When the person was last compared against a whole loaded exclusion list; null: never',
     }),
     lastImportId: z.uuid().nullable(),
     createdAt: z.string(),
@@ -77,7 +81,7 @@ const UpdateSchema = z
   })
   .openapi('UpdateEmployee');
 
-const SearchQuery = z.object({
+const Filters = {
   q: z.string().trim().min(2, 'q needs at least 2 characters').max(200).optional().openapi({
     description: 'Name (trigram substring on the normalized full name), or an exact externalId, email or NPI',
   }),
@@ -87,8 +91,9 @@ const SearchQuery = z.object({
     .string()
     .regex(/^\d{10}$/)
     .optional(),
-  ...PageQuery,
-});
+  exclusionStatus: z.enum(EXCLUSION_STATUSES).optional(),
+};
+const SearchQuery = z.object({ ...Filters, ...PageQuery });
 
 const OrgParams = z.object({ orgId: UuidParam });
 const Params = z.object({ orgId: UuidParam, id: UuidParam });
@@ -106,6 +111,20 @@ export function employeeRouteDefinitions(secret: string) {
       request: { params: OrgParams, query: SearchQuery },
       responses: {
         200: jsonResponse(listSchema(EmployeeSchema), 'Employees'),
+        422: problems[422],
+      },
+    }),
+    exportCsv: orgRoute('member', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/employees.csv',
+      tags: ['employees'],
+      summary:
+        'The list as CSV, with the same filters, streamed (cells starting with = + - @ tab CR are neutralized)',
+      request: { params: OrgParams, query: z.object(Filters) },
+      responses: {
+        200: csvResponse(
+          'One row per person: id, kind, externalId, names, dateOfBirth, npi, email, phone, title, hireDate, status, exclusionStatus, lastScreenedAt',
+        ),
         422: problems[422],
       },
     }),

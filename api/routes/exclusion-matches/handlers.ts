@@ -1,13 +1,20 @@
 import type { z } from '@hono/zod-openapi';
 import { findLastImport } from '../../../db/exclusion-list-store';
+import type { MatchEventRow } from '../../../db/match-review-store';
 import { findScreeningRun, lastSucceededRun, type ScreeningRunRow } from '../../../db/screening-run-store';
 import { type ExclusionMatchView, listExclusionMatches } from '../../../db/screening-store';
 import { openWorkAlert, type WorkAlertRow } from '../../../db/work-alert-store';
 import { NotFoundError } from '../../../domain/errors';
 import { NO_LIST_LOADED } from '../../../domain/list-state';
 import { temporalUiLink } from '../../../lib/temporal';
-import { reviewExclusionMatch, startOrganizationScreening } from '../../../services/screenings';
+import { exclusionMatchesCsv } from '../../../services/csv-exports';
+import {
+  exclusionMatchWithHistory,
+  reviewExclusionMatch,
+  startOrganizationScreening,
+} from '../../../services/screenings';
 import { accepted, acceptedBody } from '../../accepted';
+import { csvDownload } from '../../csv-download';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import type { ExclusionRecordSchema } from '../exclusion-sources/schemas';
@@ -51,6 +58,22 @@ function serialize(row: ExclusionMatchView) {
       exclusion && (exclusion.waiverdate || exclusion.wvrstate)
         ? { date: exclusion.waiverdate, state: exclusion.wvrstate }
         : null,
+  };
+}
+
+function withHistory(row: ExclusionMatchView & { history: MatchEventRow[] }) {
+  return {
+    ...serialize(row),
+    history: row.history.map((event) => ({
+      at: event.at.toISOString(),
+      actor: event.actor_user_id
+        ? { userId: event.actor_user_id, name: event.actor_name, email: event.actor_email }
+        : null,
+      from: event.from_status,
+      to: event.to_status,
+      note: event.note,
+      resolution: event.resolution,
+    })),
   };
 }
 
@@ -118,6 +141,15 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       const screening = await screeningSummary(sequelize, c.var.organization.id);
       return c.json({ items: items.map(serialize), nextCursor, screening }, 200);
     })
+    .openapi(routes.exportCsv, (c) => {
+      const organizationId = c.var.organization.id;
+      const stream = exclusionMatchesCsv(sequelize, organizationId, c.req.valid('query').status);
+      return csvDownload(c, stream, `exclusion-matches-${organizationId}.csv`);
+    })
+    .openapi(routes.get, async (c) => {
+      const { id } = c.req.valid('param');
+      return c.json(withHistory(await exclusionMatchWithHistory(sequelize, c.var.organization.id, id)), 200);
+    })
     .openapi(routes.review, async (c) => {
       const { id } = c.req.valid('param');
       const { status, note } = c.req.valid('json');
@@ -128,7 +160,7 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
         note: note ?? null,
         userId: c.var.user.id,
       });
-      return c.json(serialize(match), 200);
+      return c.json(withHistory(match), 200);
     })
     .openapi(routes.rescreen, async (c) => {
       const organizationId = c.var.organization.id;

@@ -1,13 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { MATCH_STATUSES } from '../../../db/screening-store';
 import { AGREED_FIELDS, MATCH_REASONS } from '../../../domain/match-reasons';
+import { MATCH_STATUSES, NOTE_MAX_LENGTH } from '../../../domain/match-review';
 import { AcceptedFields, acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
-import { jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
+import { csvResponse, jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
 import { ExclusionRecordSchema } from '../exclusion-sources/schemas';
-
-const REVIEW_STATUSES = ['confirmed', 'dismissed'] as const;
 
 export const MatchExplanationSchema = z
   .object({
@@ -73,10 +71,10 @@ export const ExclusionMatchSchema = z
       description: 'Which names and fields agreed; null on matches found before tolerant matching',
     }),
     status: z.enum(MATCH_STATUSES),
-    resolution: z
-      .string()
-      .nullable()
-      .openapi({ description: 'For resolved matches: removed_from_list, reinstated or no_longer_matches.' }),
+    resolution: z.string().nullable().openapi({
+      description:
+        'For resolved matches: removed_from_list, reinstated, no_longer_matches or resolved_by_reviewer.',
+    }),
     firstDetectedAt: z.string(),
     lastSeenAt: z.string(),
     reviewedBy: z.uuid().nullable(),
@@ -110,10 +108,37 @@ export const ExclusionMatchSchema = z
   })
   .openapi('ExclusionMatch');
 
+export const MatchEventSchema = z
+  .object({
+    at: z.string(),
+    actor: z
+      .object({ userId: z.uuid().nullable(), name: z.string().nullable(), email: z.string().nullable() })
+      .nullable()
+      .openapi({
+        description: 'The reviewer; null for the system (a screening opened, reopened or resolved it)',
+      }),
+    from: z.enum(MATCH_STATUSES).nullable().openapi({ description: 'null for the detection' }),
+    to: z.enum(MATCH_STATUSES),
+    note: z.string().nullable(),
+    resolution: z.string().nullable(),
+  })
+  .openapi('ExclusionMatchEvent');
+
+const ExclusionMatchWithHistorySchema = ExclusionMatchSchema.extend({
+  history: z.array(MatchEventSchema).openapi({ description: 'Every change of status, oldest first' }),
+}).openapi('ExclusionMatchWithHistory');
+
 const ReviewSchema = z
   .object({
-    status: z.enum(REVIEW_STATUSES),
-    note: z.string().max(2000).nullable().optional(),
+    status: z.enum(MATCH_STATUSES),
+    note: z
+      .string()
+      .max(NOTE_MAX_LENGTH)
+      .nullable()
+      .optional()
+      .openapi({
+        description: `Required (not blank) to confirm, dismiss, resolve or reopen a match; at most ${NOTE_MAX_LENGTH} characters`,
+      }),
   })
   .openapi('ExclusionMatchReview');
 
@@ -194,16 +219,44 @@ export function exclusionMatchRouteDefinitions(secret: string) {
         422: problems[422],
       },
     }),
+    exportCsv: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/exclusion-matches.csv',
+      tags: ['exclusion screening'],
+      summary:
+        'The matches as CSV, newest first, streamed (cells starting with = + - @ tab CR are neutralized)',
+      request: { params: orgParams, query: z.object({ status: z.enum(MATCH_STATUSES).optional() }) },
+      responses: {
+        200: csvResponse('One row per match: status, reason, score, review, the person and the LEIE row'),
+        422: problems[422],
+      },
+    }),
+    get: orgRoute('admin', {
+      method: 'get',
+      path: '/v1/organizations/{orgId}/exclusion-matches/{id}',
+      tags: ['exclusion screening'],
+      summary: 'One match with its history: every change of status (at, actor, from, to, note)',
+      request: { params: orgParams.extend({ id: UuidParam }) },
+      responses: {
+        200: jsonResponse(ExclusionMatchWithHistorySchema, 'The match and its history'),
+        422: problems[422],
+      },
+    }),
     review: orgRoute('admin', {
       method: 'patch',
       path: '/v1/organizations/{orgId}/exclusion-matches/{id}',
       tags: ['exclusion screening'],
-      summary: 'Confirm or dismiss a match, with a note (audited)',
-      description:
-        'A dismissed match is never reopened by the same LEIE row. Resolved matches (the exclusion left the list, was reinstated, or the person no longer matches) cannot be reviewed: 409.',
+      summary: 'Move a match along its review: under_review, confirmed, dismissed, resolved, or reopen it',
+      description: [
+        'Allowed moves: open → under_review, confirmed, dismissed; under_review → open, confirmed, dismissed;',
+        'confirmed → open, resolved; dismissed → open; resolved → open. Any other move is 409 naming the allowed ones.',
+        'confirmed, dismissed and resolved need a non-empty note, and so does reopening a closed match (422 on `note`).',
+        'Every change is an event of the match’s history and an audit-log entry (without the note).',
+        'Decisions survive rescreens and list reloads: a rescreen only reopens a match the screening itself resolved.',
+      ].join(' '),
       request: { params: orgParams.extend({ id: UuidParam }), body: jsonBody(ReviewSchema) },
       responses: {
-        200: jsonResponse(ExclusionMatchSchema, 'The reviewed match'),
+        200: jsonResponse(ExclusionMatchWithHistorySchema, 'The match, now changed, with its history'),
         409: problems[409],
         422: problems[422],
       },
