@@ -4,7 +4,7 @@ import { platformAdminEmails } from '../db/user-store';
 import { EXCLUSION_SOURCE_NAMES, notConfiguredReason } from '../domain/exclusion-sources/settings';
 import type { ExclusionSourceId } from '../domain/exclusion-sources/source';
 import { listState } from '../domain/list-state';
-import type { ExclusionSourceAlert } from '../lib/workflow-contracts';
+import type { ExclusionSourceAlert } from '../lib/exclusion-source-contract';
 import type { ActivityDeps } from './deps';
 
 interface CheckFacts {

@@ -36,7 +36,7 @@ import type {
   SourceFileFacts,
   SourceImport,
   SourceImportInput,
-} from '../lib/workflow-contracts';
+} from '../lib/exclusion-source-contract';
 import type { ActivityDeps } from './deps';
 import { SPOOL_DIR, sweepSpool } from './oig-download';
 

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { SAM_COLUMNS } from '../domain/exclusion-sources/sam';
-import type { ExclusionSourceSyncResult } from '../lib/workflow-contracts';
+import type { ExclusionSourceSyncResult } from '../lib/exclusion-source-contract';
 import {
   formatSamLine,
   generateSamRows,

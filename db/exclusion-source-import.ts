@@ -5,7 +5,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ExclusionRecord } from '../domain/exclusion-sources/source';
 import { RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
-import type { SourceCheckRecord } from '../lib/workflow-contracts';
+import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
 import { insertSourceCheck } from './exclusion-source-store';
 import { execute, queryOne } from './sql';
 

@@ -1,4 +1,4 @@
-import type { SourceCheckRecord } from '../lib/workflow-contracts';
+import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
 import { type Db, execute, query, queryOne } from './sql';
 
 /**

@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
+import { EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE } from './exclusion-source-contract';
 import { screeningTriggerOf } from './monthly-screening-contract';
 import {
-  EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
   LEIE_SOURCE,
   OIG_SYNC_WORKFLOW_TYPE,
   ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,

@@ -14,14 +14,14 @@ import { EXCLUSION_SOURCE_NAMES, notConfiguredReason } from '../domain/exclusion
 import { EXCLUSION_SOURCE_IDS, type ExclusionSourceId } from '../domain/exclusion-sources/source';
 import { type ListState, listState } from '../domain/list-state';
 import type { Config } from '../lib/config';
-import type { Logger } from '../lib/logger';
 import {
   EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
   type ExclusionSourceSyncInput,
   exclusionSourceScheduleId,
   exclusionSourceSyncWorkflowId,
-  OIG_SCHEDULE_ID,
-} from '../lib/workflow-contracts';
+} from '../lib/exclusion-source-contract';
+import type { Logger } from '../lib/logger';
+import { OIG_SCHEDULE_ID } from '../lib/workflow-contracts';
 import { readOigStatus, requestOigSync } from './oig-sync';
 
 /** How long the status waits for a Schedule before answering without the next run. */

@@ -10,7 +10,6 @@ import type { Duration } from '@temporalio/common';
 import { scheduledSources, sourceSyncCron } from '../domain/exclusion-sources/settings';
 import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
 import type { Config } from '../lib/config';
-import { searchAttributesOfStart } from '../lib/search-attributes';
 import {
   EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
   EXCLUSION_SOURCE_WATCH_SCHEDULE_ID,
@@ -18,7 +17,8 @@ import {
   type ExclusionSourceSyncInput,
   exclusionSourceScheduleId,
   exclusionSourceSyncWorkflowId,
-} from '../lib/workflow-contracts';
+} from '../lib/exclusion-source-contract';
+import { searchAttributesOfStart } from '../lib/search-attributes';
 
 /** As for `oig-daily-sync`: a missed run is made up within half the daily period. */
 const CATCHUP_WINDOW: Duration = '12 hours';

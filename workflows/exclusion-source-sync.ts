@@ -11,16 +11,14 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { EXCLUSION_SOURCE_FAILURE_TYPES } from '../domain/exclusion-sources/failures';
+import type {
+  ExclusionSourceSyncInput,
+  ExclusionSourceSyncResult,
+  SourceCheckRecord,
+  SourceFileFacts,
+} from '../lib/exclusion-source-contract';
 import { screeningSearchAttributes } from '../lib/search-attributes';
-import {
-  type ExclusionSourceSyncInput,
-  type ExclusionSourceSyncResult,
-  SCREENING_WORKFLOW_TYPE,
-  type ScreeningScope,
-  type SourceCheckRecord,
-  type SourceFileFacts,
-  screeningWorkflowId,
-} from '../lib/workflow-contracts';
+import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
 
 // The one-pass import (download → archive → COPY → swap). It heartbeats every second whatever the
 // download does, so a killed worker is noticed within the heartbeat timeout; a stalled download is

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { execute } from '../../db/sql';
 import type { Config } from '../../lib/config';
-import { exclusionSourceSyncWorkflowId } from '../../lib/workflow-contracts';
+import { exclusionSourceSyncWorkflowId } from '../../lib/exclusion-source-contract';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';

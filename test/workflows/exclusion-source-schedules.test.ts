@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Config } from '../../lib/config';
-import { EXCLUSION_SOURCE_WATCH_SCHEDULE_ID, exclusionSourceScheduleId } from '../../lib/workflow-contracts';
+import {
+  EXCLUSION_SOURCE_WATCH_SCHEDULE_ID,
+  exclusionSourceScheduleId,
+} from '../../lib/exclusion-source-contract';
 import {
   ensureExclusionSourceSchedules,
   ensureExclusionSourceWatchSchedule,

@@ -8,7 +8,10 @@ import { execute, query } from '../../db/sql';
 import { exclusionSourceAdapter } from '../../domain/exclusion-sources';
 import type { ExclusionSourceId } from '../../domain/exclusion-sources/source';
 import type { Config } from '../../lib/config';
-import type { ExclusionSourceSyncInput, ExclusionSourceSyncResult } from '../../lib/workflow-contracts';
+import type {
+  ExclusionSourceSyncInput,
+  ExclusionSourceSyncResult,
+} from '../../lib/exclusion-source-contract';
 import { SAM_CSV_NAME, samExtractZip, zipBuffer } from '../../scripts/generate-exclusion-source';
 import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
 import { insertPeople } from '../fixtures/screening';
