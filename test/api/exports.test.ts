@@ -58,7 +58,8 @@ describe('CSV exports, streamed and neutralized (docs/spec.md §10)', () => {
     for (const [index, [, exported]] of HOSTILE.entries()) {
       const row = rows.find((r) => r.id === people.get(`h${index}`));
       assert.equal(row?.firstName, exported, JSON.stringify(HOSTILE[index]));
-      assert.equal(row?.exclusionStatus, 'clear');
+      // Never compared against a list: not clear (docs/features.md, "Empty is not clear").
+      assert.equal(row?.exclusionStatus, 'not_screened');
       assert.equal(row?.lastScreenedAt, '');
     }
 
@@ -74,8 +75,10 @@ describe('CSV exports, streamed and neutralized (docs/spec.md §10)', () => {
       [people.get('h3')],
     );
     assert.equal((await list('exclusionStatus=excluded')).length, 0);
+    assert.equal((await list('exclusionStatus=clear')).length, 0);
+    assert.equal((await list('exclusionStatus=not_screened')).length, HOSTILE.length + 2345);
 
-    for (const query of ['exclusionStatus=not_screened', 'kind=robot', 'npi=123']) {
+    for (const query of ['exclusionStatus=unknown', 'kind=robot', 'npi=123']) {
       const bad = await call(app, 'GET', `${base}?${query}`, { token: member.token });
       assert.equal(bad.status, 422, query);
       assert.equal(bad.headers.get('content-type'), 'application/problem+json');
