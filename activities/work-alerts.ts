@@ -17,9 +17,10 @@ function callingRun(): { workflowId: string; runId: string } {
 async function pendingWork(temporal: Client, workflowId: string, runId: string): Promise<string> {
   try {
     const description = await temporal.workflow.getHandle(workflowId, runId).describe();
-    const pending = (description.raw.pendingActivities ?? []).map(
-      (activity) => `${activity.activityType?.name ?? 'activity'} (attempt ${activity.attempt ?? 1})`,
-    );
+    const pending = (description.raw.pendingActivities ?? [])
+      // The alert's own activity is no part of the work it reports on.
+      .filter((activity) => activity.activityType?.name !== 'recordWorkAlert')
+      .map((activity) => `${activity.activityType?.name ?? 'activity'} (attempt ${activity.attempt ?? 1})`);
     return pending.length > 0 ? `still retrying: ${pending.join(', ')}` : 'still running';
   } catch {
     return 'still running';
@@ -35,7 +36,12 @@ export function createWorkAlertActivities({ config, sequelize, temporal }: Activ
      */
     async recordWorkAlert(input: WorkAlertInput): Promise<WorkAlertRecorded> {
       const { workflowId, runId } = callingRun();
-      const reason = input.reason ?? (await pendingWork(temporal, workflowId, runId));
+      // What the run waited on when the alert fired: kept in the heartbeat, so an attempt retried
+      // once the outage is over still reports the work that was stuck, not what is pending then.
+      const context = Context.current();
+      const noted = context.info.heartbeatDetails as string | undefined;
+      const reason = input.reason ?? noted ?? (await pendingWork(temporal, workflowId, runId));
+      context.heartbeat(reason);
       await insertWorkAlert(sequelize, {
         kind: input.kind,
         workflow_id: workflowId,

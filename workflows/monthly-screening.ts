@@ -28,14 +28,16 @@ const db = proxyActivities<Activities>({
 
 /** Organizations per history: a few events each, so a run continues as new well before the limits. */
 const ORGANIZATIONS_PER_RUN = 200;
+/** Rescreens running at once: a month's run stays short without crowding the database's other work. */
+const ORGANIZATIONS_AT_ONCE = 8;
 
 /**
  * The monthly rescreen (docs/spec.md §10), started by the Schedule `monthly-screening`: every
- * active organization in turn → its full rescreen, a child `exclusionScreening` with trigger
- * `monthly`, so each organization has a screening run (and counts) of its own → the next page of
- * organizations in a new run. One organization at a time: the month has time, the database's
- * other work comes first. A failed rescreen (recorded `failed` on its own run) does not stop the
- * others.
+ * active organization → its full rescreen, a child `exclusionScreening` with trigger `monthly`, so
+ * each organization has a screening run (and counts) of its own → the next page of organizations in
+ * a new run. A few organizations at a time (ORGANIZATIONS_AT_ONCE): one at a time, a run grows
+ * with every organization; all at once would crowd the database's other work. A failed rescreen
+ * (recorded `failed` on its own run) does not stop the others.
  */
 export async function monthlyScreening(input: MonthlyScreeningInput = {}): Promise<MonthlyScreeningResult> {
   let { screened = 0, failed = 0 } = input;
@@ -45,7 +47,7 @@ export async function monthlyScreening(input: MonthlyScreeningInput = {}): Promi
   });
   // The first run's id (the schedule's, with its fire time) names every child of this month.
   const monthlyWorkflowId = workflowInfo().workflowId;
-  for (const organizationId of organizationIds) {
+  const rescreen = async (organizationId: string): Promise<boolean> => {
     const scope: ScreeningScope = { kind: 'organization', organizationId, trigger: 'monthly' };
     try {
       await executeChild<(scope: ScreeningScope) => Promise<ScreeningResult>>(SCREENING_WORKFLOW_TYPE, {
@@ -54,10 +56,17 @@ export async function monthlyScreening(input: MonthlyScreeningInput = {}): Promi
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: screeningSearchAttributes(scope),
       });
-      screened += 1;
+      return true;
     } catch (error) {
       if (!(error instanceof ChildWorkflowFailure)) throw error;
-      failed += 1;
+      return false;
+    }
+  };
+  for (let start = 0; start < organizationIds.length; start += ORGANIZATIONS_AT_ONCE) {
+    const batch = organizationIds.slice(start, start + ORGANIZATIONS_AT_ONCE);
+    for (const succeeded of await Promise.all(batch.map(rescreen))) {
+      if (succeeded) screened += 1;
+      else failed += 1;
     }
   }
   const last = organizationIds.at(-1);
