@@ -32,6 +32,17 @@ async function existing(): Promise<string[]> {
   return found.sort();
 }
 
+/** The listed Schedules are `expected` within a few seconds: the list (visibility) lags a create or delete. */
+async function assertListed(expected: string[]) {
+  const deadline = Date.now() + 10_000;
+  let found = await existing();
+  while (JSON.stringify(found) !== JSON.stringify(expected) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    found = await existing();
+  }
+  assert.deepEqual(found, expected);
+}
+
 describe('exclusion-source-sync-<id> Schedules (real dev server, docs/spec.md §8)', () => {
   before(deleteSchedules);
   after(deleteSchedules);
@@ -51,10 +62,7 @@ describe('exclusion-source-sync-<id> Schedules (real dev server, docs/spec.md §
   it('one per enabled, configured non-LEIE source: its cron (UTC), overlap SKIP, its workflow and input', async () => {
     const done = await ensureExclusionSourceSchedules(stack().temporal, config({}));
     assert.deepEqual(done, { sam: 'created', pa_medicheck: 'created', ca_medi_cal: 'absent' });
-    assert.deepEqual(await existing(), [
-      exclusionSourceScheduleId('pa_medicheck'),
-      exclusionSourceScheduleId('sam'),
-    ]);
+    await assertListed([exclusionSourceScheduleId('pa_medicheck'), exclusionSourceScheduleId('sam')]);
     for (const [id, time] of [
       ['sam', '13:00:00'],
       ['pa_medicheck', '14:00:00'],
@@ -75,7 +83,7 @@ describe('exclusion-source-sync-<id> Schedules (real dev server, docs/spec.md §
       config({ SAM_SYNC_CRON: '30 1 * * *', EXCLUSION_SOURCES: ['leie', 'sam'], SAM_API_KEY: 'key' }),
     );
     assert.deepEqual(done, { sam: 'updated', pa_medicheck: 'deleted', ca_medi_cal: 'absent' });
-    assert.deepEqual(await existing(), [exclusionSourceScheduleId('sam')]);
+    await assertListed([exclusionSourceScheduleId('sam')]);
     const sam = await stack().temporal.schedule.getHandle(exclusionSourceScheduleId('sam')).describe();
     for (const next of sam.info.nextActionTimes) assert.equal(next.toISOString().slice(11, 19), '01:30:00');
     const gone = await ensureExclusionSourceSchedules(stack().temporal, config({ SAM_API_KEY: undefined }));
