@@ -22,6 +22,7 @@ import {
   STAGE_NEXT,
   UPDATE_CHANGED,
 } from './exclusion-list-diff-sql';
+import { nameWordConditions } from './name-search-words';
 import { type Db, execute, query, queryOne } from './sql';
 
 export { copyFileProblem, isDatabaseError } from './exclusion-list-diff-sql';
@@ -216,16 +217,10 @@ export async function searchExclusions(
 ): Promise<ExclusionSearchRow[]> {
   const conditions: string[] = [];
   const bind: Record<string, unknown> = { limit };
-  const normalized = filter.q
-    ? await queryOne<{ value: string | null }>(db, 'SELECT ale_normalize_name($q) AS value', { q: filter.q })
-    : undefined;
-  const words = (normalized?.value ?? '').split(' ').filter(Boolean);
-  if (filter.q && words.length === 0) return [];
-  // Trigram-indexed LIKE per word: "SMITH JOHN" finds JOHN SMITH; normalized text has no % or _.
-  words.forEach((word, index) => {
-    conditions.push(`full_name_norm LIKE $w${index}`);
-    bind[`w${index}`] = `%${word}%`;
-  });
+  const words = await nameWordConditions(db, filter.q, 'full_name_norm');
+  if (!words) return [];
+  conditions.push(...words.conditions);
+  Object.assign(bind, words.bind);
   if (filter.npi) {
     conditions.push('npi = $npi');
     bind.npi = filter.npi;

@@ -1,4 +1,5 @@
 import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
+import { nameWordConditions } from './name-search-words';
 import { type Db, execute, query, queryOne } from './sql';
 
 /**
@@ -189,15 +190,10 @@ export async function searchAllExclusions(
 ): Promise<ExclusionRecordRow[]> {
   const conditions: string[] = ['source = ANY($sources::text[])'];
   const bind: Record<string, unknown> = { limit, sources: [...filter.sources] };
-  const normalized = filter.q
-    ? await queryOne<{ value: string | null }>(db, 'SELECT ale_normalize_name($q) AS value', { q: filter.q })
-    : undefined;
-  const words = (normalized?.value ?? '').split(' ').filter(Boolean);
-  if (filter.q && words.length === 0) return [];
-  words.forEach((word, index) => {
-    conditions.push(`search_norm LIKE $w${index}`);
-    bind[`w${index}`] = `%${word}%`;
-  });
+  const words = await nameWordConditions(db, filter.q, 'search_norm');
+  if (!words) return [];
+  conditions.push(...words.conditions);
+  Object.assign(bind, words.bind);
   if (filter.npi) {
     conditions.push('npi = $npi');
     bind.npi = filter.npi;
