@@ -44,6 +44,8 @@ const { values } = parseArgs({
 const ROWS = Number(values.rows);
 const SUBSCRIBERS = Number(values.subscribers);
 const RUNS = Number(values.runs);
+/** Well under RATE_LIMIT_USER_PER_MINUTE's default, even when every run reconnects them all. */
+const SUBSCRIBERS_PER_USER = 50;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ale-bench-events-'));
 
@@ -148,13 +150,19 @@ async function main() {
   const subscribers: Subscriber[] = [];
   try {
     const { sequelize } = stack();
-    const admin = await insertUser(sequelize, {
-      email: `bench-${randomUUID()}@ale.test`,
-      name: 'Bench',
-      password_hash: await hashPassword('bench-password-123'),
-      platform_admin: true,
-    });
-    const { token } = await sessionToken(admin.id, 3600);
+    // The subscribers are spread over several platform admins: one user opening a thousand streams
+    // a minute is what the per-user rate limit (docs/spec.md §11) is there to refuse.
+    const passwordHash = await hashPassword('bench-password-123');
+    const tokens: string[] = [];
+    for (let i = 0; i < Math.ceil(SUBSCRIBERS / SUBSCRIBERS_PER_USER); i++) {
+      const admin = await insertUser(sequelize, {
+        email: `bench-${randomUUID()}@ale.test`,
+        name: 'Bench',
+        password_hash: passwordHash,
+        platform_admin: true,
+      });
+      tokens.push((await sessionToken(admin.id, 3600)).token);
+    }
     apis.push(await startApi('api-a'), await startApi('api-b'));
     const taskQueue = `events-bench-${randomUUID()}`;
     const worker = await startWorkerProcess(taskQueue);
@@ -178,6 +186,7 @@ async function main() {
       const connectStarted = Date.now();
       for (let i = 0; i < SUBSCRIBERS; i++) {
         const api = apis[i % apis.length] as { url: string };
+        const token = tokens[i % tokens.length] as string;
         subscribers.push(await subscribe(`${api.url}/v1/events`, token));
       }
       const connectMs = Date.now() - connectStarted;

@@ -52,11 +52,16 @@ describe('one import at a time per organization and kind (docs/spec.md §4.2)', 
     assert.deepEqual([a.status, b.status], ['succeeded', 'succeeded']);
     assert.ok(a.finishedAt && b.finishedAt && a.finishedAt <= b.finishedAt);
     assert.deepEqual([b.updatedCount, b.deactivatedCount], [15_000, 5_000]);
-    const waited = await stack().temporal.workflow.getHandle(second.body.workflowId).fetchHistory();
-    assert.ok(
-      (waited.events ?? []).some((event) => event.timerStartedEventAttributes),
-      'the second one waited',
+    // The second began its work only once the first had ended, whether it waited in a turn check
+    // of its own or its start reached Temporal late (the outbox delivers it after the commit).
+    const history = await stack().temporal.workflow.getHandle(second.body.workflowId).fetchHistory();
+    const prepared = (history.events ?? []).find(
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'prepareRosterImport',
     );
+    assert.ok(prepared?.eventTime, 'the second import was prepared');
+    const { seconds, nanos } = prepared.eventTime;
+    const preparedAt = new Date(Number(seconds) * 1000 + Math.floor((nanos ?? 0) / 1e6));
+    assert.ok(a.finishedAt && preparedAt >= a.finishedAt, 'the second one waited for the first to end');
     const people = await employeesOf(org.id);
     const active = people.filter((person) => person.status === 'active');
     assert.equal(active.length, 15_000);
