@@ -245,7 +245,8 @@ export function hasScreenableCharacter(name: string): boolean {
 const SCREENED_NAMES = new Set(['first_name', 'last_name']);
 // At least one letter or digit.
 const NAME_CHARACTER = /[\p{L}\p{N}]/u;
-const NOT_SCREENABLE = 'in the Latin alphabet (accents allowed) or a digit, as on the person\'s identity documents';
+const NOT_SCREENABLE =
+  "in the Latin alphabet (accents allowed) or a digit, as on the person's identity documents";
 
 /** Postgres text cannot hold U+0000: where such a value is only reported, it shows U+FFFD instead. */
 export const withoutNul = (text: string) => text.replaceAll('\u0000', '\uFFFD');
@@ -338,7 +339,13 @@ export function validateRosterRow(
         if (!NAME_CHARACTER.test(text))
           pushError(errors, column, 'invalid_name', `${nameOf(column)} has no letters.`, text);
         else if (SCREENED_NAMES.has(column) && !hasScreenableCharacter(text))
-          pushError(errors, column, 'invalid_name', `${nameOf(column)} needs a letter ${NOT_SCREENABLE}.`, text);
+          pushError(
+            errors,
+            column,
+            'invalid_name',
+            `${nameOf(column)} needs a letter ${NOT_SCREENABLE}.`,
+            text,
+          );
         break;
       case 'names': {
         const names = splitOtherNames(text);

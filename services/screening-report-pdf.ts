@@ -17,12 +17,12 @@ import type { ReportHeader, ReportPerson } from './screening-report';
 // for the document's life, and most names need none of it.
 const fontFile = (name: string) => createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}`);
 const UNICODE_FONTS = { regular: fontFile('DejaVuSans.ttf'), bold: fontFile('DejaVuSans-Bold.ttf') };
-const LATIN_1 = /^[\u0000-\u00ff]*$/;
+const BEYOND_LATIN_1 = /[\u{100}-\u{10ffff}]/u;
 
 /** The font that writes `text`: Helvetica when it is Latin-1, DejaVu Sans otherwise. */
 function fontFor(text: string, weight: 'regular' | 'bold' = 'regular'): string {
-  if (LATIN_1.test(text)) return weight === 'bold' ? 'Helvetica-Bold' : 'Helvetica';
-  return UNICODE_FONTS[weight];
+  if (BEYOND_LATIN_1.test(text)) return UNICODE_FONTS[weight];
+  return weight === 'bold' ? 'Helvetica-Bold' : 'Helvetica';
 }
 
 const MARGIN = 50;
