@@ -5,6 +5,7 @@
 
 import type { RosterKind } from '../lib/workflow-contracts';
 import { isValidNpi } from './npi';
+import { hasScreenableCharacter, SCREENABLE_NAME_HINT, SCREENED_NAME_COLUMNS } from './screenable-names';
 
 export type ErrorCode =
   | 'required'
@@ -214,39 +215,8 @@ export function parseRosterDate(value: string | Date): string | null {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-/**
- * Latin letters without a canonical decomposition that ale_normalize_name (db/migrations/0970)
- * still spells in A–Z, as names use them.
- */
-const LATIN_LETTERS_UNACCENT_SPELLS = new Set('ÆæÐðØøÞþßẞĐđĦħıĲĳĿŀŁłŊŋŒœŦŧ');
-/** Decompose to an A–Z letter, but ale_normalize_name drops them (the Kelvin and Ångström signs). */
-const SIGNS_UNACCENT_DROPS = new Set(['\u212a', '\u212b']);
-
-/**
- * Whether `name` keeps a character through ale_normalize_name, the one normalization screening
- * compares (docs/architecture.md): a letter of the Latin alphabet, accented or not, or a digit 0–9.
- * The exclusion lists publish names in the Latin alphabet, so a name written only in another
- * script could never match one; it is refused, never stored unscreenable. The rule is checked
- * against the database's function for every character of the Basic Multilingual Plane
- * (test/db/normalize-name.test.ts).
- */
-export function hasScreenableCharacter(name: string): boolean {
-  for (const character of name) {
-    if (LATIN_LETTERS_UNACCENT_SPELLS.has(character)) return true;
-    if (!SIGNS_UNACCENT_DROPS.has(character) && /^[A-Za-z0-9]/.test(character.normalize('NFD'))) return true;
-  }
-  return false;
-}
-
-/**
- * The names every screening compares: the first and last name. A middle name or another name in
- * another script is kept beside them (it matches nothing).
- */
-const SCREENED_NAMES = new Set(['first_name', 'last_name']);
 // At least one letter or digit.
 const NAME_CHARACTER = /[\p{L}\p{N}]/u;
-const NOT_SCREENABLE =
-  "in the Latin alphabet (accents allowed) or a digit, as on the person's identity documents";
 
 /** Postgres text cannot hold U+0000: where such a value is only reported, it shows U+FFFD instead. */
 export const withoutNul = (text: string) => text.replaceAll('\u0000', '\uFFFD');
@@ -338,12 +308,12 @@ export function validateRosterRow(
       case 'name':
         if (!NAME_CHARACTER.test(text))
           pushError(errors, column, 'invalid_name', `${nameOf(column)} has no letters.`, text);
-        else if (SCREENED_NAMES.has(column) && !hasScreenableCharacter(text))
+        else if (SCREENED_NAME_COLUMNS.has(column) && !hasScreenableCharacter(text))
           pushError(
             errors,
             column,
             'invalid_name',
-            `${nameOf(column)} needs a letter ${NOT_SCREENABLE}.`,
+            `${nameOf(column)} needs a letter ${SCREENABLE_NAME_HINT}.`,
             text,
           );
         break;

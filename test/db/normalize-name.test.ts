@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { query } from '../../db/sql';
-import { hasScreenableCharacter } from '../../domain/roster-row';
+import { hasScreenableCharacter } from '../../domain/screenable-names';
 import { stack } from '../support/stack';
 
 async function normalize(values: (string | null)[]): Promise<(string | null)[]> {
