@@ -24,15 +24,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * `running`. (issue 25, "moto stopped mid-import → completes")
  *
  * How S3 goes away: moto is stopped with SIGSTOP and resumed with SIGCONT (stack().suspend.moto).
- * moto keeps its buckets in memory, so it cannot be killed and restarted as Postgres is; a loopback
- * proxy refusing connections would only cut one client's path and leave the open body stream
- * unharmed. A stopped process is the harder, more honest outage: the worker's open GetObject body
- * stops mid-stream and every new request connects (the kernel still completes the handshake) and
- * then hangs — what a wedged S3 endpoint or a dead NAT path looks like. Only the S3 client's socket
- * timeout (AWS_S3_SOCKET_TIMEOUT_MS, lowered here so the shortened outage holds several attempts)
- * turns that into a failed attempt; without it the read hangs for as long as the outage lasts.
+ * moto keeps its buckets in memory, so it cannot be killed and restarted as Postgres is (its
+ * recorder replays requests into a new process, which is a restart with a script, not an outage);
+ * a loopback proxy in front of it would cut only the path the test chose, in the way the proxy
+ * chooses. A stopped process is the real thing, and the harder case: the worker's open GetObject
+ * body stops mid-stream and every new request connects (the kernel still completes the handshake)
+ * and then hangs, as with a wedged endpoint or a dead network path, not a quick "connection
+ * refused". Only the S3 client's socket timeout (AWS_S3_SOCKET_TIMEOUT_MS, lowered here so the
+ * shortened outage holds several attempts) turns that into a failed attempt; without it the read
+ * waits for as long as the outage lasts.
  *
- * The file is large enough (≈ 10 MB) that what the kernel's socket buffers already hold when moto
+ * The file is large enough (≈ 16 MB) that what the kernel's socket buffers already hold when moto
  * stops is well short of its end: the test asserts that the import stalled mid-file during the
  * outage, so it cannot pass by reading a file that had already arrived.
  */
@@ -40,9 +42,9 @@ describe('S3 (moto) stopped in the middle of an import (docs/spec.md §12)', fun
   this.timeout(300_000);
 
   it('the read times out, the activity retries through the outage, and the import ends with exactly the rows of its file', async () => {
-    const rows = 40_000;
+    const rows = 60_000;
     // A long (valid) title per row makes the file large without making the import slower per row.
-    const title = (i: number) => `Registered Nurse ${i} `.padEnd(180, 'x');
+    const title = (i: number) => `Registered Nurse ${i} `.padEnd(195, 'x');
     const lines = ['Employee ID,First Name,Last Name,DOB,NPI,Email,Title'];
     for (let i = 1; i <= rows; i++) {
       lines.push(
@@ -50,7 +52,7 @@ describe('S3 (moto) stopped in the middle of an import (docs/spec.md §12)', fun
       );
     }
     const csv = `${lines.join('\n')}\n`;
-    assert.ok(csv.length > 9_000_000);
+    assert.ok(csv.length > 15_000_000);
 
     const organization = await createOrganization('S3 Outage Care');
     const imp = await stageImport(organization.id, csv);
