@@ -16,10 +16,12 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     const upstream = net.connect(target.port, target.host);
     track(client);
     track(upstream);
+    // pipe() ends each side after the other ended, once what it wrote was flushed: destroying on
+    // 'close' instead would drop the tail of a response and cut bodies short outside any outage.
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
   };
   const listen = (port: number) =>
     new Promise<net.Server>((resolve, reject) => {
