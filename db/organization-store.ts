@@ -30,6 +30,20 @@ export function findOrganization(db: Db, id: string): Promise<OrganizationRow | 
 }
 
 /**
+ * Whether the organization is being deleted or deleted (docs/spec.md §12: it takes no more writes).
+ * FOR SHARE: a deletion recorded meanwhile waits for the caller's transaction, so a write checked
+ * here cannot slip in after the deletion was accepted.
+ */
+export async function isOrganizationClosedForWrites(db: Db, id: string): Promise<boolean> {
+  const row = await queryOne<{ status: OrganizationStatus }>(
+    db,
+    'SELECT status FROM organizations WHERE id = $id FOR SHARE',
+    { id },
+  );
+  return row === undefined || row.status === 'deprovisioning' || row.status === 'deleted';
+}
+
+/**
  * Runs `work` in one transaction with the organization's row locked, so intents on one organization
  * are recorded in order; `work` records through the `tx` it is given.
  */

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config';
 
 type AwsConfig = Pick<Config, 'AWS_REGION' | 'AWS_ENDPOINT_URL'>;
+type S3Config = AwsConfig & Pick<Config, 'AWS_S3_CONNECT_TIMEOUT_MS' | 'AWS_S3_SOCKET_TIMEOUT_MS'>;
 
 // moto accepts any credentials; real AWS uses the default credential chain.
 function endpointOverrides(config: AwsConfig) {
@@ -17,10 +18,21 @@ function endpointOverrides(config: AwsConfig) {
   };
 }
 
-export function createS3Client(config: AwsConfig): S3Client {
+/**
+ * S3 that hangs (a stopped host, a half-open connection) must fail an attempt, not stall it: the SDK
+ * has no socket timeout by default, so a GetObject body whose sender stopped would be read forever
+ * and an import would stay `running` (docs/spec.md §12). The socket timeout also covers a body in the
+ * middle of its stream; the error (`TimeoutError`) is an outage (lib/outage-errors.ts), retried by
+ * the activity, which resumes after its last committed batch.
+ */
+export function createS3Client(config: S3Config): S3Client {
   return new S3Client({
     region: config.AWS_REGION,
     forcePathStyle: Boolean(config.AWS_ENDPOINT_URL),
+    requestHandler: {
+      connectionTimeout: config.AWS_S3_CONNECT_TIMEOUT_MS,
+      socketTimeout: config.AWS_S3_SOCKET_TIMEOUT_MS,
+    },
     ...endpointOverrides(config),
   });
 }

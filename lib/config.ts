@@ -66,6 +66,8 @@ export const configSchema = z.object({
   AWS_S3_BUCKET_NAME: z.string().min(3).default('ale-uploads'),
   AWS_S3_KEY_PREFIX: z.string().default(''),
   AWS_S3_LOGOS_BUCKET_NAME: z.string().min(3).default('ale-logos'),
+  AWS_S3_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  AWS_S3_SOCKET_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   BASE_DOMAIN: z
     .string()
     .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'expected a lower-case DNS domain')

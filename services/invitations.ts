@@ -12,6 +12,7 @@ import {
   withInsertedInvitation,
   withLockedInvitation,
 } from '../db/invitation-store';
+import { isOrganizationClosedForWrites } from '../db/organization-store';
 import type { Db } from '../db/sql';
 import {
   ensureMembership,
@@ -65,6 +66,9 @@ export interface InvitationActor {
   /** The request's logger, so a failure's log line carries its request id. */
   logger: Logger;
 }
+
+/** The invitation's organization is being deleted or deleted (not retried as a lost account race). */
+class OrganizationClosedError extends ConflictError {}
 
 const isOpen = (invitation: InvitationRow) => OPEN_INVITATION_STATUSES.includes(invitation.status);
 
@@ -205,6 +209,8 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
             if (!invitation || !isOpen(invitation) || invitation.expires_at.getTime() <= Date.now()) {
               return undefined;
             }
+            // docs/spec.md §12: no membership is added to an organization being deleted or deleted.
+            if (await isOrganizationClosedForWrites(tx, invitation.organization_id)) return undefined;
             const account =
               (await findUserByEmail(tx, invitation.email)) ??
               (await insertUser(tx, { email: invitation.email, name, password_hash: NO_PASSWORD }));
@@ -270,6 +276,12 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
           if (invitation.expires_at.getTime() <= Date.now()) {
             throw new GoneError('This invitation has expired; ask for a new one.');
           }
+          // docs/spec.md §12: a write to an organization being deleted or deleted is 409.
+          if (await isOrganizationClosedForWrites(tx, invitation.organization_id)) {
+            throw new OrganizationClosedError(
+              'The organization of this invitation is being deleted or deleted; it takes no new members.',
+            );
+          }
           let user = await findUserByEmail(tx, invitation.email);
           if (user) {
             // The address already has an account: joining needs its password, never replaces it.
@@ -301,7 +313,7 @@ export function createInvitationService({ config, sequelize, temporal }: Invitat
       // Two invitations for one new address accepted at the same instant: the loser retries once
       // and then finds the account the winner created.
       const accepted = await accept().catch((error) => {
-        if (error instanceof ConflictError) return accept();
+        if (error instanceof ConflictError && !(error instanceof OrganizationClosedError)) return accept();
         throw error;
       });
 

@@ -11,7 +11,13 @@ import type { Config } from '../../lib/config';
 
 type AwsStackConfig = Pick<
   Config,
-  'AWS_REGION' | 'AWS_ENDPOINT_URL' | 'AWS_S3_BUCKET_NAME' | 'AWS_S3_LOGOS_BUCKET_NAME' | 'BASE_DOMAIN'
+  | 'AWS_REGION'
+  | 'AWS_ENDPOINT_URL'
+  | 'AWS_S3_BUCKET_NAME'
+  | 'AWS_S3_LOGOS_BUCKET_NAME'
+  | 'AWS_S3_CONNECT_TIMEOUT_MS'
+  | 'AWS_S3_SOCKET_TIMEOUT_MS'
+  | 'BASE_DOMAIN'
 >;
 
 /** The queue the uploads bucket notifies of created objects (docs/spec.md §12, S3 drops through SQS). */

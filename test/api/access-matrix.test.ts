@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { insertInvitation } from '../../db/invitation-store';
 import { queryOne } from '../../db/sql';
-import { createMember, createOrganization } from '../support/fixtures';
+import { createMember, createOrganization, createUser, setOrganizationState } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 
@@ -212,6 +212,53 @@ describe('access matrix over every org-scoped route in /openapi.json', () => {
       if (minimumRole === 'platform-admin') {
         const asAdmin = await call(app, method, own, { token: adminA.token, ...request(method) });
         if (asAdmin.status !== 403) failures.push(`${route}: an org admin got ${asAdmin.status}, not 403`);
+      }
+    }
+    assert.deepEqual(failures, [], failures.join('\n'));
+  });
+
+  it('every org-scoped write answers 409 problem+json, documented, for an organization being deleted or deleted (docs/spec.md §12)', async function () {
+    this.timeout(120_000);
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: `access-matrix-${randomUUID()}` });
+    const document = (await call(app, 'GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const platformAdmin = await createUser({ platformAdmin: true });
+    const writes = (await orgScopedOperations(app)).filter(
+      // Deleting an organization that is already being deleted answers with that deletion (202).
+      ({ method, template }) =>
+        method !== 'GET' && !(method === 'DELETE' && template === '/v1/organizations/{orgId}'),
+    );
+    for (const route of [
+      'PATCH /v1/organizations/{orgId}/exclusion-matches/{id}',
+      'PATCH /v1/organizations/{orgId}/members/{userId}',
+      'DELETE /v1/organizations/{orgId}/members/{userId}',
+      'POST /v1/organizations/{orgId}/imports/{id}/cancel',
+      'POST /v1/organizations/{orgId}/exclusion-screenings',
+    ]) {
+      assert.ok(
+        writes.some(({ method, template }) => `${method} ${template}` === route),
+        `${route} is among the writes checked`,
+      );
+    }
+    const failures: string[] = [];
+    for (const status of ['deprovisioning', 'deleted'] as const) {
+      const organization = await createOrganization(`Closing ${status}`);
+      const owner = await createMember(organization.id, 'owner');
+      const resources = { ...(await seedResources(organization.id)), members: owner.user.id };
+      await setOrganizationState(organization.id, { status });
+      for (const { method, template } of writes) {
+        const route = `${method} ${template}`;
+        if (!document.paths[template]?.[method.toLowerCase()]?.responses['409']) {
+          failures.push(`${route}: 409 is not documented`);
+        }
+        const response = await call(app, method, fill(template, organization.id, resources), {
+          token: platformAdmin.token,
+          ...request(method),
+        });
+        if (response.status !== 409 || response.headers.get('content-type') !== 'application/problem+json') {
+          failures.push(`${route} (${status}): ${response.status} ${response.headers.get('content-type')}`);
+        }
       }
     }
     assert.deepEqual(failures, [], failures.join('\n'));

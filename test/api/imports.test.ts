@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
-import { createMember, createOrganization } from '../support/fixtures';
+import { createMember, createOrganization, setOrganizationState } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import { employeeCsv, putObject } from '../workflows/roster-import-support';
@@ -266,5 +266,40 @@ describe('imports API (real app, dev server, worker, Postgres, moto)', () => {
     assert.deepEqual([imp.body.status, imp.body.mode, imp.body.counts.inserted], ['succeeded', 'replace', 3]);
     const history = await stack().temporal.workflow.getHandle(first.body.imports[0].workflowId).describe();
     assert.equal(history.status.name, 'COMPLETED');
+  });
+
+  it('S3 events: a drop for an organization being deleted or deleted is ignored with its reason, no import recorded (docs/spec.md §12)', async () => {
+    const headers = { 'x-webhook-secret': stack().config.WEBHOOK_SECRET };
+    for (const status of ['deprovisioning', 'deleted'] as const) {
+      const { org } = await setup();
+      const key = `employees-list/${org.id}/late-${status}.csv`;
+      const etag = await putObject(key, employeeCsv(2));
+      await setOrganizationState(org.id, { status });
+      const response = await call(app, 'POST', '/v1/webhooks/s3', {
+        headers,
+        json: {
+          Records: [
+            {
+              eventName: 'ObjectCreated:Put',
+              s3: {
+                bucket: { name: stack().config.AWS_S3_BUCKET_NAME },
+                object: { key, eTag: etag?.replaceAll('"', '') },
+              },
+            },
+          ],
+        },
+      });
+      // One event holds records of several organizations: the others still import, so no 409 here.
+      assert.equal(response.status, 202, JSON.stringify(response.body));
+      assert.deepEqual(response.body.imports, []);
+      assert.deepEqual(response.body.ignored, [
+        { key, reason: `organization ${org.id} does not exist or is being deleted` },
+      ]);
+      const [count] = await stack().sequelize.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM roster_imports WHERE organization_id = $1',
+        { bind: [org.id], type: QueryTypes.SELECT },
+      );
+      assert.equal(count?.n, 0);
+    }
   });
 });

@@ -3,10 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { findInvitation } from '../../db/invitation-store';
 import { execute, query } from '../../db/sql';
-import { listUserMemberships } from '../../db/user-store';
+import { findUserByEmail, listUserMemberships } from '../../db/user-store';
 import { signInvitationToken } from '../../lib/invitation-tokens';
 import { signAccessToken } from '../../lib/tokens';
-import { createMember, createOrganization, createUser, TEST_PASSWORD } from '../support/fixtures';
+import {
+  createMember,
+  createOrganization,
+  createUser,
+  setOrganizationState,
+  TEST_PASSWORD,
+} from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 
@@ -260,6 +266,42 @@ describe('POST /v1/invitations/accept', () => {
       id: row.id,
       expiresAt: new Date(Date.now() - 1000),
     });
+    assert.equal((await w.accept({ token, name: 'Ivy', password: PASSWORD })).status, 410);
+  });
+});
+
+describe('POST /v1/invitations/accept into an organization being deleted or deleted (docs/spec.md §12)', () => {
+  for (const status of ['deprovisioning', 'deleted'] as const) {
+    it(`409 problem+json while the organization is ${status}; no account, membership or acceptance is written`, async () => {
+      const w = await world();
+      const { row, token } = await w.openInvitation();
+      const existing = await createUser();
+      const forExisting = await w.openInvitation(existing.user.email, 'admin');
+      await setOrganizationState(w.organization.id, { status });
+
+      const response = await w.accept({ token, name: 'Ivy', password: PASSWORD });
+      assert.equal(response.status, 409, JSON.stringify(response.body));
+      assert.equal(response.headers.get('content-type'), 'application/problem+json');
+      assert.match(response.body.detail, /being deleted or deleted/);
+      assert.equal(await findUserByEmail(stack().sequelize, row.email), undefined, 'no account');
+      assert.equal((await findInvitation(stack().sequelize, row.id))?.status, row.status, 'still open');
+
+      // An address that has an account: its right password still does not add the membership.
+      const joining = await w.accept({ token: forExisting.token, name: 'Ex', password: TEST_PASSWORD });
+      assert.equal(joining.status, 409, JSON.stringify(joining.body));
+      assert.deepEqual(await listUserMemberships(stack().sequelize, existing.user.id), []);
+      assert.equal(
+        (await findInvitation(stack().sequelize, forExisting.row.id))?.status,
+        forExisting.row.status,
+      );
+    });
+  }
+
+  it('a used or expired link is still 410, whatever the organization', async () => {
+    const w = await world();
+    const { token } = await w.openInvitation();
+    assert.equal((await w.accept({ token, name: 'Ivy', password: PASSWORD })).status, 201);
+    await setOrganizationState(w.organization.id, { status: 'deleted' });
     assert.equal((await w.accept({ token, name: 'Ivy', password: PASSWORD })).status, 410);
   });
 });

@@ -6,7 +6,7 @@ import { insertSsoCode } from '../../db/sso-code-store';
 import { findUserByEmail, listUserMemberships } from '../../db/user-store';
 import type { Config } from '../../lib/config';
 import { opaqueTokenHash } from '../../lib/tokens';
-import { createMember, createOrganization, createUser } from '../support/fixtures';
+import { createMember, createOrganization, createUser, setOrganizationState } from '../support/fixtures';
 import { call } from '../support/http';
 import { OidcProviderStub } from '../support/oidc-provider-stub';
 import { stack } from '../support/stack';
@@ -164,6 +164,24 @@ describe('single sign-on (OpenID Connect against a real provider on loopback)', 
     // The account has no password: a password login fails like any wrong one.
     const login = await call(app, 'POST', '/v1/auth/login', { json: { email, password: 'none none none' } });
     assert.equal(login.status, 401);
+  });
+
+  it('does not accept the invitation of an organization being deleted (docs/spec.md §12): no account, the invitation stays open', async () => {
+    const organization = await createOrganization();
+    const admin = await createMember(organization.id, 'admin');
+    const email = `sso-late-${randomUUID()}@example.test`;
+    const invited = await call(app, 'POST', `/v1/organizations/${organization.id}/invitations`, {
+      token: admin.token,
+      json: { email, role: 'member' },
+    });
+    assert.equal(invited.status, 202, JSON.stringify(invited.body));
+    const before = await findInvitation(stack().sequelize, invited.body.id);
+    await setOrganizationState(organization.id, { status: 'deprovisioning' });
+    idp.nextAccount = { sub: randomUUID(), email, email_verified: true, name: 'Late Sso' };
+    const { landed } = await browse();
+    assert.equal(landed.searchParams.get('error'), 'no_account');
+    assert.equal(await findUserByEmail(stack().sequelize, email), undefined);
+    assert.equal((await findInvitation(stack().sequelize, invited.body.id))?.status, before?.status);
   });
 
   it('refuses an unverified email (error=email_not_verified)', async () => {

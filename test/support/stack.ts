@@ -60,6 +60,14 @@ export interface TestStack {
     postgres(whileDown?: () => Promise<void>): Promise<void>;
     temporal(whileDown?: () => Promise<void>): Promise<void>;
   };
+  /**
+   * Stops moto with SIGSTOP, runs `whileStopped`, then SIGCONT. moto keeps its buckets in memory,
+   * so it cannot be restarted like Postgres; a stopped process keeps them and is really away: its
+   * open connections and new ones (the kernel still completes the handshake) hang unanswered.
+   */
+  suspend: {
+    moto(whileStopped: () => Promise<void>): Promise<void>;
+  };
 }
 
 let current: TestStack | undefined;
@@ -140,6 +148,17 @@ export async function startTestStack(): Promise<TestStack> {
     },
   };
 
+  const suspend = {
+    async moto(whileStopped: () => Promise<void>) {
+      moto.child.kill('SIGSTOP');
+      try {
+        await whileStopped();
+      } finally {
+        moto.child.kill('SIGCONT');
+      }
+    },
+  };
+
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     DATABASE_URL: postgres.url,
@@ -197,6 +216,7 @@ export async function startTestStack(): Promise<TestStack> {
         activityInterceptors: options?.activityInterceptors,
       }),
     restart,
+    suspend,
     createApp: (overrides = {}) =>
       createApp({ config: { ...config, ...overrides }, sequelize, temporal, logger: testLogger }),
   };

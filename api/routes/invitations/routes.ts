@@ -141,6 +141,8 @@ export function invitationRouteDefinitions(secret: string) {
         201: jsonResponse(AcceptedInvitationSchema, 'Joined the organization'),
         400: problems[400],
         401: problems[401],
+        // docs/spec.md §12: the invitation's organization is being deleted or deleted.
+        409: problems[409],
         410: problems[410],
         422: problems[422],
       },
