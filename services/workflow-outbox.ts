@@ -3,14 +3,19 @@ import type { Sequelize } from 'sequelize';
 import type { Db } from '../db/sql';
 import {
   claimWorkflowIntents,
-  deleteWorkflowIntent,
+  deleteWorkflowIntents,
   insertWorkflowIntent,
-  releaseWorkflowIntent,
+  releaseWorkflowIntents,
   type WorkflowIntentRow,
 } from '../db/workflow-outbox-store';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import type { WorkflowIntent, WorkflowIntentOutcome } from '../lib/workflow-intents';
+import {
+  type Delivery,
+  planDeliveries,
+  type WorkflowIntent,
+  type WorkflowIntentOutcome,
+} from '../lib/workflow-intents';
 
 /**
  * The outbox of docs/spec.md §12. A write that must start or signal a workflow records the intent
@@ -18,7 +23,9 @@ import type { WorkflowIntent, WorkflowIntentOutcome } from '../lib/workflow-inte
  * deliver its entity's intents (`deliverWorkflowIntentsOf`), so with Temporal up nothing changes
  * for the caller; whatever is left — Temporal down, a crash between commit and start — the relay
  * (`startWorkflowOutboxRelay`, in every API process) delivers once Temporal answers again, each
- * entity's intents in the order they were written. docs/architecture.md says where it runs.
+ * entity's intents in the order they were written; starts that declare a batch key are united
+ * (lib/workflow-intents.ts `planDeliveries`), so a backlog costs Temporal a few starts, not one per
+ * write. docs/architecture.md says where it runs.
  */
 
 export interface OutboxDeps {
@@ -29,13 +36,22 @@ export interface OutboxDeps {
 
 /** A claimed intent that is not delivered or given back within this is claimed again by another relay. */
 const LEASE_SECONDS = 60;
+/**
+ * A relay round starts no delivery after this much of its lease: what is left is given back, so a
+ * slow Temporal never lets a lease lapse under a delivery in flight (another relay would repeat it).
+ */
+const ROUND_BUDGET_MS = (LEASE_SECONDS * 1000) / 2;
 /** How long one delivery may take: longer than any healthy start or signal. */
 const DELIVERY_DEADLINE_MS = 10_000;
 /** How long a request waits for its own intent before leaving it to the relay. */
 const REQUEST_DEADLINE_MS = 2_000;
 /** After a failed delivery, requests leave their intents to the relay for this long. */
 const TEMPORAL_DOWN_HOLD_MS = 5_000;
-const RELAY_BATCH = 100;
+/**
+ * Heads claimed per round: enough that a backlog's batched starts of one key meet in one round and
+ * are united up to their `max` (docs/architecture.md, "The outbox").
+ */
+const RELAY_BATCH = 2000;
 const RELAY_CONCURRENCY = 16;
 
 /** Per client: until when a request should not wait on Temporal (a delivery just failed). */
@@ -60,11 +76,15 @@ async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowI
               ? 'REJECT_DUPLICATE'
               : intent.reuse === 'allow-duplicate'
                 ? 'ALLOW_DUPLICATE'
-                : undefined,
+                : intent.conflict === 'wait'
+                  ? 'ALLOW_DUPLICATE'
+                  : undefined,
         });
         return 'delivered';
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'already-started';
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          return intent.conflict === 'wait' ? 'busy' : 'already-started';
+        }
         throw error;
       }
     case 'signalWithStart':
@@ -98,35 +118,57 @@ async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowI
 /** The wait before a failed intent is due again: doubling from half a second, capped. */
 export const retryDelayMs = (attempts: number, capMs: number) => Math.min(500 * 2 ** attempts, capMs);
 
-/** Delivers one claimed intent and deletes it; on failure gives it back for later. */
+/**
+ * Sends one delivery (one intent, or one united start) and deletes its rows; on failure gives them
+ * back for later. A `busy` start (conflict `wait`) is given back too: Temporal answered, but the
+ * execution it waits for still runs.
+ */
 async function attempt(
   deps: OutboxDeps,
-  row: WorkflowIntentRow,
+  delivery: Delivery<WorkflowIntentRow>,
   deadlineMs: number,
   retryCapMs: number,
 ): Promise<WorkflowIntentOutcome | undefined> {
   const { sequelize, temporal, logger } = deps;
+  const ids = delivery.rows.map((row) => row.id);
+  const attempts = Math.max(...delivery.rows.map((row) => row.attempts));
   let outcome: WorkflowIntentOutcome;
   try {
-    outcome = await temporal.withDeadline(Date.now() + deadlineMs, () => send(temporal, row.intent));
+    outcome = await temporal.withDeadline(Date.now() + deadlineMs, () => send(temporal, delivery.intent));
   } catch (error) {
     temporalDownUntil.set(temporal, Date.now() + TEMPORAL_DOWN_HOLD_MS);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     logger?.warn(
-      { err: error, intentId: row.id, entityKey: row.entity_key, attempts: row.attempts + 1 },
+      { err: error, intentIds: ids, entityKey: delivery.rows[0]?.entity_key, attempts: attempts + 1 },
       'workflow intent not delivered; the outbox relay retries it',
     );
-    await releaseWorkflowIntent(sequelize, {
-      id: row.id,
-      delayMs: retryDelayMs(row.attempts, retryCapMs),
+    await releaseWorkflowIntents(sequelize, {
+      ids,
+      delayMs: retryDelayMs(attempts, retryCapMs),
       error: message.slice(0, 1000),
     });
     return undefined;
   }
   temporalDownUntil.delete(temporal);
-  await deleteWorkflowIntent(sequelize, row.id);
+  if (outcome === 'busy') {
+    await releaseWorkflowIntents(sequelize, {
+      ids,
+      delayMs: retryDelayMs(attempts, retryCapMs),
+      error: 'an execution of the workflow id is still running; started after it ends',
+    });
+    return outcome;
+  }
+  await deleteWorkflowIntents(sequelize, ids);
+  if (delivery.rows.length > 1) {
+    logger?.info(
+      { workflowId: deliveryWorkflowId(delivery.intent), intents: delivery.rows.length },
+      'outbox intents delivered as one start',
+    );
+  }
   return outcome;
 }
+
+const deliveryWorkflowId = (intent: WorkflowIntent) => ('workflowId' in intent ? intent.workflowId : null);
 
 type DeliverDeps = OutboxDeps & { config: Pick<Config, 'OUTBOX_RETRY_MAX_DELAY_MS'> };
 
@@ -170,12 +212,14 @@ async function deliverNow(
         entityKey,
       });
       if (!row) return outcomes;
-      const outcome = await attempt(deps, row, REQUEST_DEADLINE_MS, capMs);
+      const outcome = await attempt(deps, { rows: [row], intent: row.intent }, REQUEST_DEADLINE_MS, capMs);
       if (!outcome) {
         followUp(deps, entityKey, round);
         return outcomes;
       }
       outcomes.set(row.id, outcome);
+      // A start waiting for a running execution of its id: the relay tries it again later.
+      if (outcome === 'busy') return outcomes;
     }
   } catch (error) {
     deps.logger?.warn({ err: error, entityKey }, 'could not deliver workflow intents now; the relay will');
@@ -185,32 +229,39 @@ async function deliverNow(
 }
 
 /**
- * One pass of the relay: claims due intents (the oldest of each entity), probes Temporal with the
- * first, and delivers the rest only if it answered. True when it should go on at once (more may be
- * due: the next intents of the entities it delivered).
+ * One pass of the relay: claims due intents (the oldest of each entity), plans the deliveries
+ * (batched starts of one key united), probes Temporal with the first, and sends the rest only if it
+ * answered. True when it should go on at once (more may be due: the next intents of the entities it
+ * delivered).
  */
 async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<boolean> {
+  const began = Date.now();
   const rows = await claimWorkflowIntents(deps.sequelize, {
     limit: RELAY_BATCH,
     leaseSeconds: LEASE_SECONDS,
   });
-  const [first, ...rest] = rows;
+  const [first, ...rest] = planDeliveries(rows);
   if (!first) return false;
+  const giveBack = (deliveries: Delivery<WorkflowIntentRow>[]) =>
+    releaseWorkflowIntents(deps.sequelize, {
+      ids: deliveries.flatMap((delivery) => delivery.rows.map((row) => row.id)),
+      delayMs: 0,
+      error: null,
+    });
   if (!(await attempt(deps, first, DELIVERY_DEADLINE_MS, retryCapMs))) {
     // Temporal did not answer: the others were not tried, so they are due again as they were.
-    for (const row of rest) {
-      await releaseWorkflowIntent(deps.sequelize, { id: row.id, delayMs: 0, error: null });
-    }
+    await giveBack(rest);
     return false;
   }
   let next = 0;
   const lane = async () => {
-    while (next < rest.length) {
-      const row = rest[next++] as WorkflowIntentRow;
-      await attempt(deps, row, DELIVERY_DEADLINE_MS, retryCapMs);
+    while (next < rest.length && Date.now() - began < ROUND_BUDGET_MS) {
+      const delivery = rest[next++] as Delivery<WorkflowIntentRow>;
+      await attempt(deps, delivery, DELIVERY_DEADLINE_MS, retryCapMs);
     }
   };
   await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, rest.length) }, lane));
+  await giveBack(rest.slice(next));
   return true;
 }
 
