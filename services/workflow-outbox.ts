@@ -62,7 +62,11 @@ export function recordWorkflowIntent(tx: Db, entityKey: string, intent: Workflow
   return insertWorkflowIntent(tx, entityKey, intent);
 }
 
-async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowIntentOutcome> {
+/** One call to Temporal for `intent` (exported for the fault tests' relay that dies mid-delivery). */
+export async function sendWorkflowIntent(
+  temporal: Client,
+  intent: WorkflowIntent,
+): Promise<WorkflowIntentOutcome> {
   switch (intent.kind) {
     case 'start':
       try {
@@ -134,7 +138,9 @@ async function attempt(
   const attempts = Math.max(...delivery.rows.map((row) => row.attempts));
   let outcome: WorkflowIntentOutcome;
   try {
-    outcome = await temporal.withDeadline(Date.now() + deadlineMs, () => send(temporal, delivery.intent));
+    outcome = await temporal.withDeadline(Date.now() + deadlineMs, () =>
+      sendWorkflowIntent(temporal, delivery.intent),
+    );
   } catch (error) {
     temporalDownUntil.set(temporal, Date.now() + TEMPORAL_DOWN_HOLD_MS);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
