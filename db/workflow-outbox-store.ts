@@ -74,9 +74,21 @@ export async function deleteWorkflowIntent(db: Db, id: string): Promise<void> {
   await deleteWorkflowIntents(db, [id]);
 }
 
-/** The intents reached Temporal (one united start, docs/architecture.md "The outbox"). */
-export async function deleteWorkflowIntents(db: Db, ids: readonly string[]): Promise<void> {
-  await execute(db, 'DELETE FROM workflow_outbox WHERE id = ANY($ids::bigint[])', { ids: [...ids] });
+/**
+ * The intents reached Temporal (one intent, or one united start, docs/architecture.md "The outbox").
+ * True when more intents of their entities wait (the request that delivered its own goes on).
+ */
+export async function deleteWorkflowIntents(db: Db, ids: readonly string[]): Promise<boolean> {
+  const row = await queryOne<{ more: boolean }>(
+    db,
+    `WITH gone AS (DELETE FROM workflow_outbox WHERE id = ANY($ids::bigint[]) RETURNING entity_key)
+     SELECT EXISTS (
+       SELECT 1 FROM workflow_outbox o
+       WHERE o.entity_key IN (SELECT entity_key FROM gone) AND o.id <> ALL($ids::bigint[])
+     ) AS more`,
+    { ids: [...ids] },
+  );
+  return row?.more ?? false;
 }
 
 /**

@@ -41,6 +41,13 @@ const LEASE_SECONDS = 60;
  * slow Temporal never lets a lease lapse under a delivery in flight (another relay would repeat it).
  */
 const ROUND_BUDGET_MS = (LEASE_SECONDS * 1000) / 2;
+/** How long the relay's "does Temporal answer" call may take (the client retries inside it). */
+const PROBE_DEADLINE_MS = 1_000;
+/**
+ * While Temporal does not answer the relay asks again this soon, whatever OUTBOX_POLL_INTERVAL_MS
+ * says: one cheap call, and the backlog starts moving as soon as Temporal is back.
+ */
+const DOWN_POLL_MS = 100;
 /** How long one delivery may take: longer than any healthy start or signal. */
 const DELIVERY_DEADLINE_MS = 10_000;
 /** How long a request waits for its own intent before leaving it to the relay. */
@@ -49,9 +56,10 @@ const REQUEST_DEADLINE_MS = 2_000;
 const TEMPORAL_DOWN_HOLD_MS = 5_000;
 /**
  * Heads claimed per round: enough that a backlog's batched starts of one key meet in one round and
- * are united up to their `max` (docs/architecture.md, "The outbox").
+ * are united up to their `max`, and that the united starts (many intents each) go before the
+ * backlog's single ones (docs/architecture.md, "The outbox"; the claim stays an index walk).
  */
-const RELAY_BATCH = 2000;
+const RELAY_BATCH = 10_000;
 const RELAY_CONCURRENCY = 16;
 
 /** Per client: until when a request should not wait on Temporal (a delivery just failed). */
@@ -132,7 +140,7 @@ async function attempt(
   delivery: Delivery<WorkflowIntentRow>,
   deadlineMs: number,
   retryCapMs: number,
-): Promise<WorkflowIntentOutcome | undefined> {
+): Promise<{ outcome: WorkflowIntentOutcome; more: boolean } | undefined> {
   const { sequelize, temporal, logger } = deps;
   const ids = delivery.rows.map((row) => row.id);
   const attempts = Math.max(...delivery.rows.map((row) => row.attempts));
@@ -162,16 +170,16 @@ async function attempt(
       delayMs: retryDelayMs(attempts, retryCapMs),
       error: 'an execution of the workflow id is still running; started after it ends',
     });
-    return outcome;
+    return { outcome, more: false };
   }
-  await deleteWorkflowIntents(sequelize, ids);
+  const more = await deleteWorkflowIntents(sequelize, ids);
   if (delivery.rows.length > 1) {
     logger?.info(
       { workflowId: deliveryWorkflowId(delivery.intent), intents: delivery.rows.length },
       'outbox intents delivered as one start',
     );
   }
-  return outcome;
+  return { outcome, more };
 }
 
 const deliveryWorkflowId = (intent: WorkflowIntent) => ('workflowId' in intent ? intent.workflowId : null);
@@ -218,14 +226,15 @@ async function deliverNow(
         entityKey,
       });
       if (!row) return outcomes;
-      const outcome = await attempt(deps, { rows: [row], intent: row.intent }, REQUEST_DEADLINE_MS, capMs);
-      if (!outcome) {
+      const sent = await attempt(deps, { rows: [row], intent: row.intent }, REQUEST_DEADLINE_MS, capMs);
+      if (!sent) {
         followUp(deps, entityKey, round);
         return outcomes;
       }
-      outcomes.set(row.id, outcome);
-      // A start waiting for a running execution of its id: the relay tries it again later.
-      if (outcome === 'busy') return outcomes;
+      outcomes.set(row.id, sent.outcome);
+      // Nothing more of the entity waits, or a start waits for a running execution of its id (the
+      // relay tries it again later).
+      if (!sent.more || sent.outcome === 'busy') return outcomes;
     }
   } catch (error) {
     deps.logger?.warn({ err: error, entityKey }, 'could not deliver workflow intents now; the relay will');
@@ -234,41 +243,47 @@ async function deliverNow(
   }
 }
 
+type RoundOutcome = 'temporal-down' | 'idle' | 'more';
+
 /**
- * One pass of the relay: claims due intents (the oldest of each entity), plans the deliveries
- * (batched starts of one key united), probes Temporal with the first, and sends the rest only if it
- * answered. True when it should go on at once (more may be due: the next intents of the entities it
- * delivered).
+ * One pass of the relay: asks Temporal whether it answers (a cheap call that risks no intent: while
+ * it is down nothing is claimed, so no row collects a backoff it would still wait out after the
+ * return), claims due intents (the oldest of each entity), plans the deliveries (batched starts of
+ * one key united, those first) and sends them. `more` when it should go on at once (more may be
+ * due: the next intents of the entities it delivered).
  */
-async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<boolean> {
+async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<RoundOutcome> {
   const began = Date.now();
+  try {
+    await deps.temporal.withDeadline(Date.now() + PROBE_DEADLINE_MS, () =>
+      deps.temporal.workflowService.getSystemInfo({}),
+    );
+  } catch (error) {
+    temporalDownUntil.set(deps.temporal, Date.now() + TEMPORAL_DOWN_HOLD_MS);
+    deps.logger?.debug({ err: error }, 'Temporal does not answer; the outbox relay waits');
+    return 'temporal-down';
+  }
   const rows = await claimWorkflowIntents(deps.sequelize, {
     limit: RELAY_BATCH,
     leaseSeconds: LEASE_SECONDS,
   });
-  const [first, ...rest] = planDeliveries(rows);
-  if (!first) return false;
-  const giveBack = (deliveries: Delivery<WorkflowIntentRow>[]) =>
-    releaseWorkflowIntents(deps.sequelize, {
-      ids: deliveries.flatMap((delivery) => delivery.rows.map((row) => row.id)),
-      delayMs: 0,
-      error: null,
-    });
-  if (!(await attempt(deps, first, DELIVERY_DEADLINE_MS, retryCapMs))) {
-    // Temporal did not answer: the others were not tried, so they are due again as they were.
-    await giveBack(rest);
-    return false;
-  }
+  const deliveries = planDeliveries(rows);
+  if (deliveries.length === 0) return 'idle';
   let next = 0;
   const lane = async () => {
-    while (next < rest.length && Date.now() - began < ROUND_BUDGET_MS) {
-      const delivery = rest[next++] as Delivery<WorkflowIntentRow>;
+    while (next < deliveries.length && Date.now() - began < ROUND_BUDGET_MS) {
+      const delivery = deliveries[next++] as Delivery<WorkflowIntentRow>;
       await attempt(deps, delivery, DELIVERY_DEADLINE_MS, retryCapMs);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, rest.length) }, lane));
-  await giveBack(rest.slice(next));
-  return true;
+  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, deliveries.length) }, lane));
+  // Not started within the round's budget: due again as they were.
+  await releaseWorkflowIntents(deps.sequelize, {
+    ids: deliveries.slice(next).flatMap((delivery) => delivery.rows.map((row) => row.id)),
+    delayMs: 0,
+    error: null,
+  });
+  return 'more';
 }
 
 export interface WorkflowOutboxRelay {
@@ -296,12 +311,18 @@ export function startWorkflowOutboxRelay(
     timer.unref();
   };
   const tick = async () => {
+    let outcome: RoundOutcome = 'idle';
     try {
-      while (!stopped && (await relayRound(deps, config.OUTBOX_RETRY_MAX_DELAY_MS)));
+      do outcome = await relayRound(deps, config.OUTBOX_RETRY_MAX_DELAY_MS);
+      while (!stopped && outcome === 'more');
     } catch (error) {
       logger?.warn({ err: error }, 'the outbox relay could not read the outbox; retrying');
     } finally {
-      schedule(config.OUTBOX_POLL_INTERVAL_MS);
+      schedule(
+        outcome === 'temporal-down'
+          ? Math.min(DOWN_POLL_MS, config.OUTBOX_POLL_INTERVAL_MS)
+          : config.OUTBOX_POLL_INTERVAL_MS,
+      );
     }
   };
   schedule(0);
