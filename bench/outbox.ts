@@ -129,7 +129,7 @@ console.log(
 
 // 3. The relay after an outage, with PENDING intents waiting.
 const relay = startWorkflowOutboxRelay({
-  config: { ...config, OUTBOX_POLL_INTERVAL_MS: 200 },
+  config,
   sequelize,
   temporal,
   logger: testLogger,
@@ -177,10 +177,12 @@ await stack().restart.temporal(async () => {
   await new Promise((resolve) => setTimeout(resolve, 3_000));
 });
 returnedAt = process.hrtime.bigint();
+let first = 0;
 let half = 0;
 let p95 = 0;
 for (;;) {
   const left = await backlog();
+  if (!first && left < PENDING) first = ms(returnedAt);
   if (!half && left <= PENDING / 2) half = ms(returnedAt);
   if (left <= PENDING * 0.05) {
     p95 = ms(returnedAt);
@@ -196,7 +198,7 @@ await new Promise((resolve) => setTimeout(resolve, 2_000)); // visibility catche
 const starts = (await countStarts()) - startsBefore;
 console.log(
   `relay after Temporal's return with ${PENDING} pending (${PENDING - UNKEYED} person screenings of ${ORGS} ` +
-    `organizations, ${UNKEYED} that cannot be united): 50 % delivered at ${(half / 1000).toFixed(2)} s, ` +
+    `organizations, ${UNKEYED} that cannot be united): first delivered at ${(first / 1000).toFixed(2)} s, 50 % at ${(half / 1000).toFixed(2)} s, ` +
     `95 % at ${(p95 / 1000).toFixed(2)} s (target p95 ≤ 2 s), all at ${(allMs / 1000).toFixed(2)} s, ` +
     `in ${starts} starts`,
 );
