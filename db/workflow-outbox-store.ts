@@ -74,19 +74,23 @@ export async function deleteWorkflowIntent(db: Db, id: string): Promise<void> {
   await deleteWorkflowIntents(db, [id]);
 }
 
+/** The intents reached Temporal (one united start, docs/architecture.md "The outbox"). */
+export async function deleteWorkflowIntents(db: Db, ids: readonly string[]): Promise<void> {
+  await execute(db, 'DELETE FROM workflow_outbox WHERE id = ANY($ids::bigint[])', { ids: [...ids] });
+}
+
 /**
- * The intents reached Temporal (one intent, or one united start, docs/architecture.md "The outbox").
- * True when more intents of their entities wait (the request that delivered its own goes on).
+ * The request's own intent reached Temporal: deletes it and says whether more intents of its
+ * entity wait (the request goes on with them; usually none, and no further claim is needed).
  */
-export async function deleteWorkflowIntents(db: Db, ids: readonly string[]): Promise<boolean> {
+export async function deleteWorkflowIntentPeekingNext(db: Db, id: string): Promise<boolean> {
   const row = await queryOne<{ more: boolean }>(
     db,
-    `WITH gone AS (DELETE FROM workflow_outbox WHERE id = ANY($ids::bigint[]) RETURNING entity_key)
+    `WITH gone AS (DELETE FROM workflow_outbox WHERE id = $id::bigint RETURNING entity_key)
      SELECT EXISTS (
-       SELECT 1 FROM workflow_outbox o
-       WHERE o.entity_key IN (SELECT entity_key FROM gone) AND o.id <> ALL($ids::bigint[])
+       SELECT 1 FROM workflow_outbox o JOIN gone ON o.entity_key = gone.entity_key WHERE o.id <> $id::bigint
      ) AS more`,
-    { ids: [...ids] },
+    { id },
   );
   return row?.more ?? false;
 }

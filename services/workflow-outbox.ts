@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { Db } from '../db/sql';
 import {
   claimWorkflowIntents,
+  deleteWorkflowIntentPeekingNext,
   deleteWorkflowIntents,
   insertWorkflowIntent,
   releaseWorkflowIntents,
@@ -140,6 +141,7 @@ async function attempt(
   delivery: Delivery<WorkflowIntentRow>,
   deadlineMs: number,
   retryCapMs: number,
+  peekNext = false,
 ): Promise<{ outcome: WorkflowIntentOutcome; more: boolean } | undefined> {
   const { sequelize, temporal, logger } = deps;
   const ids = delivery.rows.map((row) => row.id);
@@ -172,7 +174,10 @@ async function attempt(
     });
     return { outcome, more: false };
   }
-  const more = await deleteWorkflowIntents(sequelize, ids);
+  // A request's own intent: whether its entity has more is asked in the same statement.
+  let more = false;
+  if (ids.length === 1 && peekNext) more = await deleteWorkflowIntentPeekingNext(sequelize, ids[0] as string);
+  else await deleteWorkflowIntents(sequelize, ids);
   if (delivery.rows.length > 1) {
     logger?.info(
       { workflowId: deliveryWorkflowId(delivery.intent), intents: delivery.rows.length },
@@ -226,7 +231,7 @@ async function deliverNow(
         entityKey,
       });
       if (!row) return outcomes;
-      const sent = await attempt(deps, { rows: [row], intent: row.intent }, REQUEST_DEADLINE_MS, capMs);
+      const sent = await attempt(deps, { rows: [row], intent: row.intent }, REQUEST_DEADLINE_MS, capMs, true);
       if (!sent) {
         followUp(deps, entityKey, round);
         return outcomes;
