@@ -237,9 +237,12 @@ async function deliverNow(
         return outcomes;
       }
       outcomes.set(row.id, sent.outcome);
-      // Nothing more of the entity waits, or a start waits for a running execution of its id (the
-      // relay tries it again later).
-      if (!sent.more || sent.outcome === 'busy') return outcomes;
+      // A start waiting for a running execution of its id: tried again later, here and by the relay.
+      if (sent.outcome === 'busy') {
+        followUp(deps, entityKey, round);
+        return outcomes;
+      }
+      if (!sent.more) return outcomes;
     }
   } catch (error) {
     deps.logger?.warn({ err: error, entityKey }, 'could not deliver workflow intents now; the relay will');
