@@ -280,6 +280,63 @@ describe('the outbox relay: united starts, crashes, and the writes it now carrie
     await stack().temporal.workflow.getHandle(first.workflowId).terminate('test cleanup');
   });
 
+  it('a rescreen asked while an execution of its workflow id still runs waits for its end, then runs and fills the run it answered with', async () => {
+    const taskQueue = `outbox-wait-${randomUUID()}`;
+    const overrides: Partial<Config> = {
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      OUTBOX_POLL_INTERVAL_MS: 300,
+      OUTBOX_RETRY_MAX_DELAY_MS: 1_000,
+    };
+    const app = stack().createApp(overrides);
+    const org = await createOrganization('Waiting Rescreen Care');
+    const admin = await createMember(org.id, 'admin');
+    const workflowId = `exclusion-screening/organization/${org.id}`;
+    // An execution of the id that has not recorded a run (no worker polls its queue yet).
+    const earlier = await stack().temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
+      taskQueue: `outbox-nobody-${randomUUID()}`,
+      workflowId,
+      args: [{ kind: 'organization', organizationId: org.id }],
+    });
+    const started = await call(app, 'POST', `/v1/organizations/${org.id}/exclusion-screenings`, {
+      token: admin.token,
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const entity = `exclusion-screening/organization/${org.id}`;
+    const waiting = await queryOne<{ last_error: string | null }>(
+      stack().sequelize,
+      'SELECT last_error FROM workflow_outbox WHERE entity_key = $entity',
+      { entity },
+    );
+    assert.match(waiting?.last_error ?? '', /still running/, 'the start waits for the running execution');
+    const relay = relayFor(overrides);
+    const worker = await stack().createWorker(taskQueue);
+    try {
+      await worker.runUntil(async () => {
+        await earlier.terminate('test: the earlier execution ends');
+        await until(
+          'the requested run finished',
+          async () =>
+            (await call(app, 'GET', started.body.links.self, { token: admin.token })).body.finishedAt !==
+            null,
+          60_000,
+        );
+      });
+    } finally {
+      await relay.stop();
+    }
+    assert.equal(await pendingOf([entity]), 0);
+    const run = await call(app, 'GET', started.body.links.self, { token: admin.token });
+    assert.equal(run.body.trigger, 'manual');
+    assert.ok(['succeeded', 'incomplete'].includes(run.body.status), run.body.status);
+    const runs = await query<{ id: string; workflow_run_id: string }>(
+      stack().sequelize,
+      'SELECT id, workflow_run_id FROM screening_runs WHERE workflow_id = $workflowId',
+      { workflowId },
+    );
+    assert.equal(runs.length, 1);
+    assert.notEqual(runs[0]?.workflow_run_id, earlier.firstExecutionRunId, 'a new execution adopted the run');
+  });
+
   it('a password reset asked while Temporal is down: 202, and the email goes out after its return', async () => {
     const sendgrid = await SendGridStub.start();
     try {
