@@ -207,6 +207,60 @@ describe('the outbox relay: united starts, crashes, and the writes it now carrie
     );
   });
 
+  it('a relay killed after a united start, then a new person of the organization: the next start covers another set, so those people are screened again — a repeat, never a miss', async () => {
+    const taskQueue = `outbox-crash-grown-${randomUUID()}`;
+    const config = { ...stack().config, TEMPORAL_TASK_QUEUE: taskQueue };
+    const org = await createOrganization('Grown Backlog Care');
+    const people: string[] = [];
+    const entities: string[] = [];
+    const addPeople = (count: number, offset: number) =>
+      inTransaction(stack().sequelize, async (tx) => {
+        for (let i = 0; i < count; i++) {
+          const person = await insertEmployee(tx, {
+            organizationId: org.id,
+            kind: 'employee',
+            status: 'active',
+            record: {
+              external_id: `GROWN-${offset + i}`,
+              first_name: 'Ada',
+              last_name: `Grown${offset + i}`,
+            },
+          });
+          await recordEmployeeScreening(tx, config, person);
+          people.push(person.id);
+          entities.push(`employee/${person.id}`);
+        }
+      });
+    await addPeople(3, 0);
+    const claimed = await claimWorkflowIntents(stack().sequelize, { limit: 2000, leaseSeconds: 1 });
+    const [united] = planDeliveries(claimed.filter((row) => entities.includes(row.entity_key)));
+    assert.equal(united?.rows.length, 3);
+    assert.equal(await sendWorkflowIntent(stack().temporal, united?.intent as never), 'delivered');
+    await addPeople(1, 3); // written after the crash, before the lease lapsed
+    await sleep(1_500);
+
+    const worker = await stack().createWorker(taskQueue);
+    const relay = relayFor({ TEMPORAL_TASK_QUEUE: taskQueue, OUTBOX_POLL_INTERVAL_MS: 200 });
+    try {
+      await worker.runUntil(async () => {
+        await until('the intents redelivered', async () => (await pendingOf(entities)) === 0, 60_000);
+        await until(
+          'both screenings finished',
+          async () => (await personScreenings(org.id)).length === 2,
+          60_000,
+        );
+      });
+    } finally {
+      await relay.stop();
+    }
+    const times = timesScreened(await personScreenings(org.id));
+    assert.deepEqual(
+      people.map((id) => times.get(id)),
+      [2, 2, 2, 1],
+      'the first three screened by both starts, the fourth by the second',
+    );
+  });
+
   it('POST …/exclusion-screenings while Temporal is down: 202 with the run, a second request joins it, the rescreen runs after its return', async () => {
     const taskQueue = `outbox-rescreen-${randomUUID()}`;
     const overrides: Partial<Config> = {
