@@ -271,6 +271,8 @@ async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<RoundOu
     deps.logger?.debug({ err: error }, 'Temporal does not answer; the outbox relay waits');
     return 'temporal-down';
   }
+  // Temporal answers: requests deliver their own intents at once again.
+  temporalDownUntil.delete(deps.temporal);
   const rows = await claimWorkflowIntents(deps.sequelize, {
     limit: RELAY_BATCH,
     leaseSeconds: LEASE_SECONDS,
