@@ -42,10 +42,6 @@ export function findPasswordResetForEmail(db: Db, id: string): Promise<PasswordR
   );
 }
 
-export function deletePasswordReset(db: Db, id: string): Promise<number> {
-  return execute(db, 'DELETE FROM password_resets WHERE id = $id', { id });
-}
-
 export type ResetOutcome = 'done' | 'used' | 'expired' | 'unknown';
 
 /**

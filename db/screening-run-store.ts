@@ -18,7 +18,8 @@ export interface ScreeningRunRow {
   matches_resolved: number | null;
   error: string | null;
   workflow_id: string;
-  workflow_run_id: string;
+  /** Null while a requested run waits in the outbox for its execution (migration 1840). */
+  workflow_run_id: string | null;
   started_at: Date;
   finished_at: Date | null;
 }
@@ -36,14 +37,64 @@ VALUES ($organizationId, $trigger, $workflowId, $workflowRunId)
 ON CONFLICT (workflow_id, workflow_run_id) DO UPDATE SET updated_at = r.updated_at
 RETURNING r.id`;
 
+/** The run an execution has already claimed, else the requested run of its workflow id it adopts. */
+const ADOPT_RUN = `
+WITH claimed AS (
+  SELECT id FROM screening_runs WHERE workflow_id = $workflowId AND workflow_run_id = $workflowRunId
+), adopted AS (
+  UPDATE screening_runs SET workflow_run_id = $workflowRunId, started_at = now(), updated_at = now()
+  WHERE workflow_id = $workflowId AND workflow_run_id IS NULL AND NOT EXISTS (SELECT 1 FROM claimed)
+  RETURNING id
+)
+SELECT id FROM claimed UNION ALL SELECT id FROM adopted`;
+
 /**
- * The run of one workflow execution, created by whichever comes first — the API that started the
- * workflow (to answer with the run's id) or the workflow's first activity; both get the same id.
+ * The run of one workflow execution: the one it claimed before (a retried activity), else the run
+ * requested for its workflow id (`requestScreeningRun`, the API answered with its id), else a new
+ * one. Every execution gets exactly one.
  */
 export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
+  const adopted = await queryOne<{ id: string }>(db, ADOPT_RUN, {
+    workflowId: key.workflowId,
+    workflowRunId: key.workflowRunId,
+  });
+  if (adopted) return adopted.id;
   const row = await queryOne<{ id: string }>(db, UPSERT_RUN, { ...key });
   if (!row) throw new Error('the screening run upsert returned no row');
   return row.id;
+}
+
+/**
+ * `POST …/exclusion-screenings` (docs/spec.md §5, §12), in the transaction that records the intent to
+ * start the workflow: the unfinished run of `workflowId` when there is one — requested and not yet
+ * adopted, or running and started within `joinRunningSeconds` (an older one may belong to an
+ * execution an operator terminated) — else a new requested run (`requested: true`: the caller records
+ * the start). Two requests at once get the same run (a transaction-scoped lock on the workflow id).
+ */
+export async function requestScreeningRun(
+  tx: Db,
+  key: Omit<RunKey, 'workflowRunId'> & { joinRunningSeconds: number },
+): Promise<{ id: string; requested: boolean }> {
+  await query(tx, `SELECT pg_advisory_xact_lock(hashtext('screening_runs/' || $workflowId))`, {
+    workflowId: key.workflowId,
+  });
+  const open = await queryOne<{ id: string }>(
+    tx,
+    `SELECT id FROM screening_runs
+     WHERE workflow_id = $workflowId AND finished_at IS NULL
+       AND (workflow_run_id IS NULL OR started_at > now() - make_interval(secs => $joinRunningSeconds))
+     ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1`,
+    { workflowId: key.workflowId, joinRunningSeconds: key.joinRunningSeconds },
+  );
+  if (open) return { id: open.id, requested: false };
+  const row = await queryOne<{ id: string }>(
+    tx,
+    `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id)
+     VALUES ($organizationId, $trigger, $workflowId, NULL) RETURNING id`,
+    { organizationId: key.organizationId, trigger: key.trigger, workflowId: key.workflowId },
+  );
+  if (!row) throw new Error('the screening run insert returned no row');
+  return { id: row.id, requested: true };
 }
 
 /** Records what a run screens: the list versions in force and how many active people are in scope. */

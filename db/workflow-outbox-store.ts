@@ -71,7 +71,28 @@ export async function claimWorkflowIntents(
 
 /** The intent reached Temporal: it is gone from the outbox. */
 export async function deleteWorkflowIntent(db: Db, id: string): Promise<void> {
-  await execute(db, 'DELETE FROM workflow_outbox WHERE id = $id::bigint', { id });
+  await deleteWorkflowIntents(db, [id]);
+}
+
+/** The intents reached Temporal (one united start, docs/architecture.md "The outbox"). */
+export async function deleteWorkflowIntents(db: Db, ids: readonly string[]): Promise<void> {
+  await execute(db, 'DELETE FROM workflow_outbox WHERE id = ANY($ids::bigint[])', { ids: [...ids] });
+}
+
+/**
+ * The request's own intent reached Temporal: deletes it and says whether more intents of its
+ * entity wait (the request goes on with them; usually none, and no further claim is needed).
+ */
+export async function deleteWorkflowIntentPeekingNext(db: Db, id: string): Promise<boolean> {
+  const row = await queryOne<{ more: boolean }>(
+    db,
+    `WITH gone AS (DELETE FROM workflow_outbox WHERE id = $id::bigint RETURNING entity_key)
+     SELECT EXISTS (
+       SELECT 1 FROM workflow_outbox o JOIN gone ON o.entity_key = gone.entity_key WHERE o.id <> $id::bigint
+     ) AS more`,
+    { id },
+  );
+  return row?.more ?? false;
 }
 
 /**
@@ -82,14 +103,23 @@ export async function releaseWorkflowIntent(
   db: Db,
   release: { id: string; delayMs: number; error: string | null },
 ): Promise<void> {
+  await releaseWorkflowIntents(db, { ids: [release.id], delayMs: release.delayMs, error: release.error });
+}
+
+/** `releaseWorkflowIntent` of several claimed intents at once. */
+export async function releaseWorkflowIntents(
+  db: Db,
+  release: { ids: readonly string[]; delayMs: number; error: string | null },
+): Promise<void> {
+  if (release.ids.length === 0) return;
   await execute(
     db,
     `UPDATE workflow_outbox SET leased_until = NULL,
        next_attempt_at = now() + make_interval(secs => $delayMs::double precision / 1000),
        attempts = attempts + CASE WHEN $error::text IS NULL THEN 0 ELSE 1 END,
        last_error = COALESCE($error::text, last_error)
-     WHERE id = $id::bigint`,
-    { id: release.id, delayMs: release.delayMs, error: release.error },
+     WHERE id = ANY($ids::bigint[])`,
+    { ids: [...release.ids], delayMs: release.delayMs, error: release.error },
   );
 }
 

@@ -43,7 +43,14 @@ function connectionOptions(config: TemporalConfig) {
 
 /** Connects lazily, so the API starts (and /ready answers 503) while Temporal is still down. */
 export function createTemporalClient(config: TemporalConfig): Client {
-  const connection = Connection.lazy({ ...connectionOptions(config), connectTimeout: 5_000 });
+  const connection = Connection.lazy({
+    ...connectionOptions(config),
+    connectTimeout: 5_000,
+    // While Temporal is away the channel tries to reconnect at most half a second apart (gRPC's
+    // default backoff grows to two minutes), so the outbox relay sees its return at once
+    // (docs/spec.md §12).
+    channelArgs: { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 500 },
+  });
   const tracing = activeTracing();
   return new Client({
     connection,

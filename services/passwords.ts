@@ -4,11 +4,11 @@ import type { Sequelize } from 'sequelize';
 import {
   changeUserPassword,
   completePasswordReset,
-  deletePasswordReset,
   findPasswordResetForEmail,
   insertPasswordReset,
 } from '../db/password-reset-store';
 import { findUser, findUserByEmail } from '../db/user-store';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { DomainError, GoneError, InvalidInputError } from '../domain/errors';
 import { passwordProblem } from '../domain/password-policy';
 import type { Config } from '../lib/config';
@@ -20,6 +20,7 @@ import {
   type PasswordResetWorkflowInput,
   passwordResetWorkflowId,
 } from '../lib/workflow-contracts';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /**
  * Password reset and change (docs/spec.md §11). The reset request answers alike, in about the same
@@ -29,7 +30,7 @@ import {
 
 /**
  * Every reset request takes at least this long, known address or not: the known one's extra work
- * (a row, a workflow start) finishes inside it, so the answer's timing tells nothing.
+ * (a row and its outbox intent; the start runs after the answer) finishes inside it, so the answer's timing tells nothing.
  */
 export const RESET_REQUEST_FLOOR_MS = 400;
 
@@ -46,27 +47,31 @@ function checkPolicy(password: string, email: string, path: string) {
 }
 
 export function createPasswordService({ config, sequelize, temporal }: PasswordServiceDeps) {
+  /**
+   * Records the reset and the intent to email it in one transaction (docs/spec.md §12: a Temporal
+   * outage delays the email, never loses it), then leaves the delivery to run beside the answer:
+   * the request waits for nothing that depends on Temporal, so its timing tells nothing either.
+   */
   async function startResetEmail(email: string, logger: Logger): Promise<void> {
     const user = await findUserByEmail(sequelize, email);
     if (!user) return;
-    const reset = await insertPasswordReset(
-      sequelize,
-      user.id,
-      new Date(Date.now() + config.RESET_TOKEN_EXPIRE * 1000),
-    );
-    try {
+    const entityKey = `password-reset/${user.id}`;
+    await withWorkflowIntents(sequelize, async (tx) => {
+      const reset = await insertPasswordReset(
+        tx,
+        user.id,
+        new Date(Date.now() + config.RESET_TOKEN_EXPIRE * 1000),
+      );
       const input: PasswordResetWorkflowInput = { resetId: reset.id };
-      await temporal.workflow.start(PASSWORD_RESET_WORKFLOW_TYPE, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
+      await recordWorkflowIntent(tx, entityKey, {
+        kind: 'start',
+        workflowType: PASSWORD_RESET_WORKFLOW_TYPE,
         workflowId: passwordResetWorkflowId(reset.id),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [input],
       });
-    } catch (error) {
-      // The answer must not differ for a known address, so the caller still gets 202; the person
-      // asks again once the workflow service is back. The unsendable reset is removed.
-      logger.error({ err: error, resetId: reset.id }, 'could not start the password-reset workflow');
-      await deletePasswordReset(sequelize, reset.id);
-    }
+    });
+    void deliverWorkflowIntentsOf({ config, sequelize, temporal, logger }, entityKey);
   }
 
   return {

@@ -2,10 +2,11 @@ import type { Client } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { listMatchEvents, type MatchEventRow, recordExclusionMatchReview } from '../db/match-review-store';
 import type { EmployeeRow } from '../db/people-store';
-import { claimScreeningRun } from '../db/screening-run-store';
+import { requestScreeningRun } from '../db/screening-run-store';
 import { type ExclusionMatchView, findExclusionMatch } from '../db/screening-store';
 import type { Db } from '../db/sql';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from '../domain/errors';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { normalizeReviewNote } from '../domain/match-review';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -15,7 +16,7 @@ import {
   type ScreeningScope,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
-import { recordWorkflowIntent } from './workflow-outbox';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 export interface ScreeningDeps {
   temporal: Client;
@@ -24,6 +25,23 @@ export interface ScreeningDeps {
 
 /** The outbox entity of a person: their screenings are started in the order they were changed. */
 export const employeeEntityKey = (employeeId: string) => `employee/${employeeId}`;
+
+/**
+ * People per united screening start: a backlog of person changes (Temporal was down) is screened in
+ * starts of up to this many people of one organization (lib/workflow-intents.ts `StartBatch`), each
+ * one set-based pass in the lists' indexes (db/screening-store.ts, PERSON_MODE_MAX).
+ */
+export const SCREENING_BATCH_MAX = 500;
+
+/** The outbox entity of an organization's rescreen (POST …/exclusion-screenings). */
+export const organizationScreeningEntityKey = (organizationId: string) =>
+  `exclusion-screening/organization/${organizationId}`;
+
+/**
+ * A running rescreen older than this is not joined: its execution may have been terminated by an
+ * operator and never finish its run (a new request then starts after it, if it still runs).
+ */
+const JOIN_RUNNING_RESCREEN_SECONDS = 6 * 3600;
 
 /**
  * Records, in the transaction `tx` of the person's change, the screening of that version of the
@@ -47,14 +65,24 @@ export async function recordEmployeeScreening(
     workflowId,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     args: [scope],
+    // Screening is idempotent and set-based: a backlog of one organization's people is screened in
+    // a few starts (docs/architecture.md, "The outbox").
+    batch: {
+      key: screeningWorkflowId('employees', row.organization_id),
+      field: 'employeeIds',
+      max: SCREENING_BATCH_MAX,
+    },
   });
   return workflowId;
 }
 
 /**
- * Rescreens every active person of the organization; while a rescreen of it runs, answers with the
- * running one (same workflow id). Returns the workflow id and the id of its screening run, claimed
- * here so the caller can link to it before the workflow's first activity runs.
+ * Rescreens every active person of the organization (docs/spec.md §5, §12): records the screening
+ * run and the intent to start it in one transaction, so the request is accepted while Temporal is
+ * down and the rescreen starts when it answers. While a rescreen of the organization is requested
+ * or running, answers with that one (same run, same workflow id). A start that meets an execution
+ * of the id still running waits for its end (intent conflict `wait`): the run it answered with is
+ * adopted by the execution started after the request. Returns the workflow id and the run's id.
  */
 export async function startOrganizationScreening(
   { temporal, config, sequelize, logger }: ScreeningDeps & { sequelize: Sequelize; logger: Logger },
@@ -62,28 +90,28 @@ export async function startOrganizationScreening(
 ): Promise<{ workflowId: string; screeningId: string }> {
   const workflowId = screeningWorkflowId('organization', organizationId);
   const scope: ScreeningScope = { kind: 'organization', organizationId };
-  let workflowRunId: string;
-  try {
-    const handle = await temporal.workflow.start(SCREENING_WORKFLOW_TYPE, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
+  const entityKey = organizationScreeningEntityKey(organizationId);
+  const run = await withWorkflowIntents(sequelize, async (tx) => {
+    const requested = await requestScreeningRun(tx, {
       workflowId,
-      args: [scope],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      organizationId,
+      trigger: SCREENING_TRIGGERS[scope.kind],
+      joinRunningSeconds: JOIN_RUNNING_RESCREEN_SECONDS,
     });
-    // With USE_EXISTING the server answers with the running execution's run id.
-    workflowRunId = handle.firstExecutionRunId;
-  } catch (error) {
-    logger.error({ err: error, organizationId }, 'could not start the exclusion screening');
-    throw new UnavailableError('The workflow service is unavailable; try again shortly.');
-  }
-  const screeningId = await claimScreeningRun(sequelize, {
-    workflowId,
-    workflowRunId,
-    organizationId,
-    trigger: SCREENING_TRIGGERS[scope.kind],
+    if (requested.requested) {
+      await recordWorkflowIntent(tx, entityKey, {
+        kind: 'start',
+        workflowType: SCREENING_WORKFLOW_TYPE,
+        workflowId,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [scope],
+        conflict: 'wait',
+      });
+    }
+    return requested;
   });
-  return { workflowId, screeningId };
+  if (run.requested) await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, entityKey);
+  return { workflowId, screeningId: run.id };
 }
 
 /**

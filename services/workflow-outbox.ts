@@ -3,14 +3,20 @@ import type { Sequelize } from 'sequelize';
 import type { Db } from '../db/sql';
 import {
   claimWorkflowIntents,
-  deleteWorkflowIntent,
+  deleteWorkflowIntentPeekingNext,
+  deleteWorkflowIntents,
   insertWorkflowIntent,
-  releaseWorkflowIntent,
+  releaseWorkflowIntents,
   type WorkflowIntentRow,
 } from '../db/workflow-outbox-store';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
-import type { WorkflowIntent, WorkflowIntentOutcome } from '../lib/workflow-intents';
+import {
+  type Delivery,
+  planDeliveries,
+  type WorkflowIntent,
+  type WorkflowIntentOutcome,
+} from '../lib/workflow-intents';
 
 /**
  * The outbox of docs/spec.md §12. A write that must start or signal a workflow records the intent
@@ -18,7 +24,9 @@ import type { WorkflowIntent, WorkflowIntentOutcome } from '../lib/workflow-inte
  * deliver its entity's intents (`deliverWorkflowIntentsOf`), so with Temporal up nothing changes
  * for the caller; whatever is left — Temporal down, a crash between commit and start — the relay
  * (`startWorkflowOutboxRelay`, in every API process) delivers once Temporal answers again, each
- * entity's intents in the order they were written. docs/architecture.md says where it runs.
+ * entity's intents in the order they were written; starts that declare a batch key are united
+ * (lib/workflow-intents.ts `planDeliveries`), so a backlog costs Temporal a few starts, not one per
+ * write. docs/architecture.md says where it runs.
  */
 
 export interface OutboxDeps {
@@ -29,13 +37,30 @@ export interface OutboxDeps {
 
 /** A claimed intent that is not delivered or given back within this is claimed again by another relay. */
 const LEASE_SECONDS = 60;
+/**
+ * A relay round starts no delivery after this much of its lease: what is left is given back, so a
+ * slow Temporal never lets a lease lapse under a delivery in flight (another relay would repeat it).
+ */
+const ROUND_BUDGET_MS = (LEASE_SECONDS * 1000) / 2;
+/** How long the relay's "does Temporal answer" call may take (the client retries inside it). */
+const PROBE_DEADLINE_MS = 1_000;
+/**
+ * While Temporal does not answer the relay asks again this soon, whatever OUTBOX_POLL_INTERVAL_MS
+ * says: one cheap call, and the backlog starts moving as soon as Temporal is back.
+ */
+const DOWN_POLL_MS = 100;
 /** How long one delivery may take: longer than any healthy start or signal. */
 const DELIVERY_DEADLINE_MS = 10_000;
 /** How long a request waits for its own intent before leaving it to the relay. */
 const REQUEST_DEADLINE_MS = 2_000;
 /** After a failed delivery, requests leave their intents to the relay for this long. */
 const TEMPORAL_DOWN_HOLD_MS = 5_000;
-const RELAY_BATCH = 100;
+/**
+ * Heads claimed per round: enough that a backlog's batched starts of one key meet in one round and
+ * are united up to their `max`, and that the united starts (many intents each) go before the
+ * backlog's single ones (docs/architecture.md, "The outbox"; the claim stays an index walk).
+ */
+const RELAY_BATCH = 10_000;
 const RELAY_CONCURRENCY = 16;
 
 /** Per client: until when a request should not wait on Temporal (a delivery just failed). */
@@ -46,7 +71,11 @@ export function recordWorkflowIntent(tx: Db, entityKey: string, intent: Workflow
   return insertWorkflowIntent(tx, entityKey, intent);
 }
 
-async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowIntentOutcome> {
+/** One call to Temporal for `intent` (exported for the fault tests' relay that dies mid-delivery). */
+export async function sendWorkflowIntent(
+  temporal: Client,
+  intent: WorkflowIntent,
+): Promise<WorkflowIntentOutcome> {
   switch (intent.kind) {
     case 'start':
       try {
@@ -60,11 +89,15 @@ async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowI
               ? 'REJECT_DUPLICATE'
               : intent.reuse === 'allow-duplicate'
                 ? 'ALLOW_DUPLICATE'
-                : undefined,
+                : intent.conflict === 'wait'
+                  ? 'ALLOW_DUPLICATE'
+                  : undefined,
         });
         return 'delivered';
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'already-started';
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          return intent.conflict === 'wait' ? 'busy' : 'already-started';
+        }
         throw error;
       }
     case 'signalWithStart':
@@ -98,35 +131,63 @@ async function send(temporal: Client, intent: WorkflowIntent): Promise<WorkflowI
 /** The wait before a failed intent is due again: doubling from half a second, capped. */
 export const retryDelayMs = (attempts: number, capMs: number) => Math.min(500 * 2 ** attempts, capMs);
 
-/** Delivers one claimed intent and deletes it; on failure gives it back for later. */
+/**
+ * Sends one delivery (one intent, or one united start) and deletes its rows; on failure gives them
+ * back for later. A `busy` start (conflict `wait`) is given back too: Temporal answered, but the
+ * execution it waits for still runs.
+ */
 async function attempt(
   deps: OutboxDeps,
-  row: WorkflowIntentRow,
+  delivery: Delivery<WorkflowIntentRow>,
   deadlineMs: number,
   retryCapMs: number,
-): Promise<WorkflowIntentOutcome | undefined> {
+  peekNext = false,
+): Promise<{ outcome: WorkflowIntentOutcome; more: boolean } | undefined> {
   const { sequelize, temporal, logger } = deps;
+  const ids = delivery.rows.map((row) => row.id);
+  const attempts = Math.max(...delivery.rows.map((row) => row.attempts));
   let outcome: WorkflowIntentOutcome;
   try {
-    outcome = await temporal.withDeadline(Date.now() + deadlineMs, () => send(temporal, row.intent));
+    outcome = await temporal.withDeadline(Date.now() + deadlineMs, () =>
+      sendWorkflowIntent(temporal, delivery.intent),
+    );
   } catch (error) {
     temporalDownUntil.set(temporal, Date.now() + TEMPORAL_DOWN_HOLD_MS);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     logger?.warn(
-      { err: error, intentId: row.id, entityKey: row.entity_key, attempts: row.attempts + 1 },
+      { err: error, intentIds: ids, entityKey: delivery.rows[0]?.entity_key, attempts: attempts + 1 },
       'workflow intent not delivered; the outbox relay retries it',
     );
-    await releaseWorkflowIntent(sequelize, {
-      id: row.id,
-      delayMs: retryDelayMs(row.attempts, retryCapMs),
+    await releaseWorkflowIntents(sequelize, {
+      ids,
+      delayMs: retryDelayMs(attempts, retryCapMs),
       error: message.slice(0, 1000),
     });
     return undefined;
   }
   temporalDownUntil.delete(temporal);
-  await deleteWorkflowIntent(sequelize, row.id);
-  return outcome;
+  if (outcome === 'busy') {
+    await releaseWorkflowIntents(sequelize, {
+      ids,
+      delayMs: retryDelayMs(attempts, retryCapMs),
+      error: 'an execution of the workflow id is still running; started after it ends',
+    });
+    return { outcome, more: false };
+  }
+  // A request's own intent: whether its entity has more is asked in the same statement.
+  let more = false;
+  if (ids.length === 1 && peekNext) more = await deleteWorkflowIntentPeekingNext(sequelize, ids[0] as string);
+  else await deleteWorkflowIntents(sequelize, ids);
+  if (delivery.rows.length > 1) {
+    logger?.info(
+      { workflowId: deliveryWorkflowId(delivery.intent), intents: delivery.rows.length },
+      'outbox intents delivered as one start',
+    );
+  }
+  return { outcome, more };
 }
+
+const deliveryWorkflowId = (intent: WorkflowIntent) => ('workflowId' in intent ? intent.workflowId : null);
 
 type DeliverDeps = OutboxDeps & { config: Pick<Config, 'OUTBOX_RETRY_MAX_DELAY_MS'> };
 
@@ -170,12 +231,18 @@ async function deliverNow(
         entityKey,
       });
       if (!row) return outcomes;
-      const outcome = await attempt(deps, row, REQUEST_DEADLINE_MS, capMs);
-      if (!outcome) {
+      const sent = await attempt(deps, { rows: [row], intent: row.intent }, REQUEST_DEADLINE_MS, capMs, true);
+      if (!sent) {
         followUp(deps, entityKey, round);
         return outcomes;
       }
-      outcomes.set(row.id, outcome);
+      outcomes.set(row.id, sent.outcome);
+      // A start waiting for a running execution of its id: tried again later, here and by the relay.
+      if (sent.outcome === 'busy') {
+        followUp(deps, entityKey, round);
+        return outcomes;
+      }
+      if (!sent.more) return outcomes;
     }
   } catch (error) {
     deps.logger?.warn({ err: error, entityKey }, 'could not deliver workflow intents now; the relay will');
@@ -184,34 +251,49 @@ async function deliverNow(
   }
 }
 
+type RoundOutcome = 'temporal-down' | 'idle' | 'more';
+
 /**
- * One pass of the relay: claims due intents (the oldest of each entity), probes Temporal with the
- * first, and delivers the rest only if it answered. True when it should go on at once (more may be
+ * One pass of the relay: asks Temporal whether it answers (a cheap call that risks no intent: while
+ * it is down nothing is claimed, so no row collects a backoff it would still wait out after the
+ * return), claims due intents (the oldest of each entity), plans the deliveries (batched starts of
+ * one key united, those first) and sends them. `more` when it should go on at once (more may be
  * due: the next intents of the entities it delivered).
  */
-async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<boolean> {
+async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<RoundOutcome> {
+  const began = Date.now();
+  try {
+    await deps.temporal.withDeadline(Date.now() + PROBE_DEADLINE_MS, () =>
+      deps.temporal.workflowService.getSystemInfo({}),
+    );
+  } catch (error) {
+    temporalDownUntil.set(deps.temporal, Date.now() + TEMPORAL_DOWN_HOLD_MS);
+    deps.logger?.debug({ err: error }, 'Temporal does not answer; the outbox relay waits');
+    return 'temporal-down';
+  }
+  // Temporal answers: requests deliver their own intents at once again.
+  temporalDownUntil.delete(deps.temporal);
   const rows = await claimWorkflowIntents(deps.sequelize, {
     limit: RELAY_BATCH,
     leaseSeconds: LEASE_SECONDS,
   });
-  const [first, ...rest] = rows;
-  if (!first) return false;
-  if (!(await attempt(deps, first, DELIVERY_DEADLINE_MS, retryCapMs))) {
-    // Temporal did not answer: the others were not tried, so they are due again as they were.
-    for (const row of rest) {
-      await releaseWorkflowIntent(deps.sequelize, { id: row.id, delayMs: 0, error: null });
-    }
-    return false;
-  }
+  const deliveries = planDeliveries(rows);
+  if (deliveries.length === 0) return 'idle';
   let next = 0;
   const lane = async () => {
-    while (next < rest.length) {
-      const row = rest[next++] as WorkflowIntentRow;
-      await attempt(deps, row, DELIVERY_DEADLINE_MS, retryCapMs);
+    while (next < deliveries.length && Date.now() - began < ROUND_BUDGET_MS) {
+      const delivery = deliveries[next++] as Delivery<WorkflowIntentRow>;
+      await attempt(deps, delivery, DELIVERY_DEADLINE_MS, retryCapMs);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, rest.length) }, lane));
-  return true;
+  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, deliveries.length) }, lane));
+  // Not started within the round's budget: due again as they were.
+  await releaseWorkflowIntents(deps.sequelize, {
+    ids: deliveries.slice(next).flatMap((delivery) => delivery.rows.map((row) => row.id)),
+    delayMs: 0,
+    error: null,
+  });
+  return 'more';
 }
 
 export interface WorkflowOutboxRelay {
@@ -239,12 +321,18 @@ export function startWorkflowOutboxRelay(
     timer.unref();
   };
   const tick = async () => {
+    let outcome: RoundOutcome = 'idle';
     try {
-      while (!stopped && (await relayRound(deps, config.OUTBOX_RETRY_MAX_DELAY_MS)));
+      do outcome = await relayRound(deps, config.OUTBOX_RETRY_MAX_DELAY_MS);
+      while (!stopped && outcome === 'more');
     } catch (error) {
       logger?.warn({ err: error }, 'the outbox relay could not read the outbox; retrying');
     } finally {
-      schedule(config.OUTBOX_POLL_INTERVAL_MS);
+      schedule(
+        outcome === 'temporal-down'
+          ? Math.min(DOWN_POLL_MS, config.OUTBOX_POLL_INTERVAL_MS)
+          : config.OUTBOX_POLL_INTERVAL_MS,
+      );
     }
   };
   schedule(0);

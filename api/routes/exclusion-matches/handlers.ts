@@ -183,7 +183,10 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
       const organizationId = c.var.organization.id;
       const run = await findScreeningRun(sequelize, organizationId, id);
       if (!run) throw new NotFoundError(`Exclusion screening ${id} was not found.`);
-      const alert = await openWorkAlert(sequelize, run.workflow_id, run.workflow_run_id);
+      // A requested run (its start still in the outbox) has no execution, so no alert yet.
+      const alert = run.workflow_run_id
+        ? await openWorkAlert(sequelize, run.workflow_id, run.workflow_run_id)
+        : undefined;
       return c.json(screeningJson(config, organizationId, run, alert), 200);
     });
 }

@@ -267,7 +267,8 @@ export function exclusionMatchRouteDefinitions(secret: string) {
       tags: ['exclusion screening'],
       summary: 'Rescreen every active person of the organization against the LEIE now',
       description:
-        'While a rescreen of the organization is running, a second request answers with the running one.',
+        'While a rescreen of the organization is requested or running, a second request answers with that one. ' +
+        'Accepted while the workflow service is down: the start waits in the outbox and runs when it answers (docs/spec.md §12).',
       request: { params: orgParams },
       responses: {
         202: acceptedResponse(ScreeningAcceptedSchema, 'The rescreen was started'),

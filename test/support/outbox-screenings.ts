@@ -1,0 +1,39 @@
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { query } from '../../db/sql';
+import type { ScreeningScope } from '../../lib/workflow-contracts';
+import { stack } from './stack';
+
+/**
+ * Which people each finished person-change screening of an organization held in its scope, read from
+ * the executions' own start events (the outbox may have united several people's starts into one).
+ */
+export async function personScreenings(organizationId: string) {
+  const runs = await query<{ workflow_id: string; workflow_run_id: string }>(
+    stack().sequelize,
+    `SELECT workflow_id, workflow_run_id FROM screening_runs
+     WHERE organization_id = $organizationId AND trigger = 'person_change' AND finished_at IS NOT NULL`,
+    { organizationId },
+  );
+  return Promise.all(
+    runs.map(async (run) => {
+      const history = await stack()
+        .temporal.workflow.getHandle(run.workflow_id, run.workflow_run_id)
+        .fetchHistory();
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const [scope] = (await decodeArrayFromPayloads(
+        stack().temporal.options.loadedDataConverter,
+        started?.input?.payloads,
+      )) as [Extract<ScreeningScope, { kind: 'employees' }>];
+      return { workflowId: run.workflow_id, employeeIds: scope.employeeIds };
+    }),
+  );
+}
+
+/** How many executions' scopes hold each person. */
+export function timesScreened(screenings: { employeeIds: string[] }[]): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const { employeeIds } of screenings) {
+    for (const id of employeeIds) times.set(id, (times.get(id) ?? 0) + 1);
+  }
+  return times;
+}
