@@ -47,6 +47,13 @@ const db = proxyActivities<Activities>({
 });
 
 /**
+ * KEPT FOR EXECUTIONS STARTED BEFORE THE LEIE MOVED TO THE ONE SYNC WORKFLOW: nothing starts `oigSync`
+ * any more (the Schedule `oig-daily-sync` and `POST /v1/oig/sync` start `exclusionSourceSync` for
+ * `leie`, workflows/exclusion-source-sync.ts); it stays registered, unchanged, so a run started
+ * before finishes and its history replays (test/histories/oigSync-*.json). Delete it, and the
+ * activities only it calls (`recordOigCheck`, `dropOigStaging`, `importOigList`), once no such run
+ * can be open (docs/architecture.md, "Workflows kept for running executions").
+ *
  * oig-sync: read the page's "last update" date → unchanged? record and stop → download the CSV,
  * archive it, COPY what changed into staging and swap it in atomically (with the added/removed
  * keys), in one activity → rescreen.

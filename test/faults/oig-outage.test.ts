@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { query } from '../../db/sql';
 import { insertWorkAlert } from '../../db/work-alert-store';
 import { formatLeieFile, generateLeieRows } from '../../scripts/generate-leie';
-import { oigSync } from '../../workflows/oig-sync';
+import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { OigSiteStub } from '../support/oig-site-stub';
@@ -38,10 +38,10 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
     site.setCsv({ body: formatLeieFile(rows), etag: '"outage"' });
     const taskQueue = `oig-outage-${randomUUID()}`;
     const workflowId = `oig-sync/outage-${randomUUID()}`;
-    const handle = await stack().temporal.workflow.start(oigSync, {
+    const handle = await stack().temporal.workflow.start(exclusionSourceSync, {
       taskQueue,
       workflowId,
-      args: [{ trigger: 'manual', alertAfterSeconds: 3 }],
+      args: [{ sourceId: 'leie', trigger: 'manual', alertAfterSeconds: 3 }],
     });
     const worker = await stack().createWorker(taskQueue, { ...site.config, EMAIL_PROVIDER: 'log' });
     let running: Promise<void> | undefined;

@@ -2,7 +2,7 @@ import type { z } from '@hono/zod-openapi';
 import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
 import { openRetryingAlert } from '../../../db/work-alert-store';
 import { listStateWarning } from '../../../domain/list-state';
-import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
+import { readOigStatus, requestSourceSync } from '../../../services/exclusion-sources';
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
@@ -79,9 +79,10 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
     .openapi(routes.sync, async (c) => {
       // The body is optional: a bare POST is a sync without force.
       const force = (c.req.header('content-type') ? c.req.valid('json')?.force : undefined) ?? false;
-      const { workflowId, runId, alreadyRunning } = await requestOigSync(
-        { config, sequelize, temporal },
-        { force, actorUserId: c.var.user.id },
+      // `/v1/oig/*` are the LEIE's view of the exclusion sources (docs/spec.md §8).
+      const { workflowId, runId, alreadyRunning } = await requestSourceSync(
+        { config, sequelize, temporal, logger },
+        { sourceId: 'leie', force, actorUserId: c.var.user.id, anyway: true },
       );
       return accepted(
         c,

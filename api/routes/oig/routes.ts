@@ -86,7 +86,10 @@ const SyncAcceptedSchema = z
     trigger: z.literal('manual'),
     force: z.boolean(),
     alreadyRunning: z.boolean().openapi({ description: 'A sync was already running; this is that one' }),
-    runId: z.string(),
+    runId: z.string().nullable().openapi({
+      description:
+        'The run that syncs; null while Temporal is unavailable: the request is kept and the sync starts once it answers (docs/spec.md §12)',
+    }),
     ...AcceptedFields,
   })
   .openapi('OigSyncAccepted');
