@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { query } from '../../db/sql';
 import { insertWorkAlert } from '../../db/work-alert-store';
+import type { Config } from '../../lib/config';
+import { oigManualSyncWorkflowId } from '../../lib/workflow-contracts';
 import { formatLeieFile, generateLeieRows } from '../../scripts/generate-leie';
+import { startWorkflowOutboxRelay } from '../../services/workflow-outbox';
 import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { OigSiteStub } from '../support/oig-site-stub';
-import { stack } from '../support/stack';
+import { stack, testLogger } from '../support/stack';
 
 /**
  * docs/spec.md §12 for the OIG sync: Postgres away longer than the alert delay (30 minutes, here
@@ -113,5 +116,67 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
     await stack().sequelize.query('UPDATE work_alerts SET cleared_at = now() WHERE workflow_id = $1', {
       bind: [workflowId],
     });
+  });
+
+  it('POST /v1/oig/sync while Temporal is down answers 202, and the sync runs once Temporal is back', async () => {
+    await resetOigState();
+    const platformAdmin = await createUser({ platformAdmin: true });
+    const rows = [...generateLeieRows(200, 11)];
+    site.setPageDate('12-02-2026');
+    site.setCsv({ body: formatLeieFile(rows), etag: '"outbox"' });
+    const workflowId = oigManualSyncWorkflowId();
+    // A manual sync another test left running on a queue nobody polls would be joined instead.
+    await stack()
+      .temporal.workflow.getHandle(workflowId)
+      .terminate('test setup')
+      .catch(() => {});
+    const taskQueue = `oig-outbox-${randomUUID()}`;
+    const overrides: Partial<Config> = {
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      OUTBOX_POLL_INTERVAL_MS: 500,
+      OUTBOX_RETRY_MAX_DELAY_MS: 2_000,
+    };
+    const app = stack().createApp(overrides);
+    const relay = startWorkflowOutboxRelay({
+      config: { ...stack().config, ...overrides },
+      sequelize: stack().sequelize,
+      temporal: stack().temporal,
+      logger: testLogger,
+    });
+    const worker = await stack().createWorker(taskQueue, site.config);
+    try {
+      let accepted: { status: number; body: any } | undefined;
+      await stack().restart.temporal(async () => {
+        accepted = await call(app, 'POST', '/v1/oig/sync', {
+          token: platformAdmin.token,
+          json: { force: true },
+        });
+      });
+      assert.equal(accepted?.status, 202, JSON.stringify(accepted?.body));
+      assert.equal(accepted?.body.workflowId, workflowId);
+      assert.equal(accepted?.body.runId, null, 'no run yet: Temporal was down');
+      assert.equal(accepted?.body.alreadyRunning, false);
+      assert.equal(accepted?.body.links.self, '/v1/oig/status');
+
+      const result = await worker.runUntil(async () => {
+        for (let tries = 0; ; tries++) {
+          try {
+            return await stack().temporal.workflow.getHandle(workflowId).result();
+          } catch (error) {
+            if (tries > 120) throw error;
+            await sleep(500);
+          }
+        }
+      });
+      assert.equal(result.status, 'imported');
+      assert.equal(result.rowCount, rows.length);
+      const description = await stack().temporal.workflow.getHandle(workflowId).describe();
+      assert.equal(description.type, 'exclusionSourceSync');
+      const status = await call(app, 'GET', '/v1/oig/status', { token: platformAdmin.token });
+      assert.equal(status.body.lastImport.rowCount, rows.length);
+      assert.equal(status.body.lastCheck.workflowId, workflowId);
+    } finally {
+      await relay.stop();
+    }
   });
 });
