@@ -99,10 +99,11 @@ function sourceIdOrNotFound(id: string): ExclusionSourceId {
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
-export function oigCheckAsSourceCheck(row: OigCheckRow): SourceCheck {
+/** A check row of either store in one shape: the LEIE's (oig_exclusions_check) or another list's. */
+export function sourceCheck(row: OigCheckRow | SourceCheckRow): SourceCheck {
   return {
     id: row.id,
-    source: 'leie',
+    source: 'source' in row ? row.source : 'leie',
     checkedAt: iso(row.checked_at),
     trigger: row.trigger,
     sourceUpdatedOn: row.source_updated_on,
@@ -113,32 +114,8 @@ export function oigCheckAsSourceCheck(row: OigCheckRow): SourceCheck {
     rowCount: row.row_count,
     added: row.added,
     removed: row.removed,
-    invalidFields: row.invalid_fields,
-    rejectedRows: null,
-    durationMs: row.duration_ms,
-    archiveKey: row.archive_key,
-    warning: row.warning,
-    error: row.error,
-    workflowId: row.workflow_id,
-  };
-}
-
-export function sourceCheck(row: SourceCheckRow): SourceCheck {
-  return {
-    id: row.id,
-    source: row.source,
-    checkedAt: iso(row.checked_at),
-    trigger: row.trigger,
-    sourceUpdatedOn: row.source_updated_on,
-    etag: row.etag,
-    lastModified: row.last_modified,
-    sha256: row.sha256,
-    status: row.status,
-    rowCount: row.row_count,
-    added: row.added,
-    removed: row.removed,
-    invalidFields: null,
-    rejectedRows: row.rejected_rows,
+    invalidFields: 'invalid_fields' in row ? row.invalid_fields : null,
+    rejectedRows: 'rejected_rows' in row ? row.rejected_rows : null,
     durationMs: row.duration_ms,
     archiveKey: row.archive_key,
     warning: row.warning,
@@ -217,11 +194,11 @@ export async function readSourceStatus(deps: SourceDeps, sourceId: string): Prom
   const base = { id, name: EXCLUSION_SOURCE_NAMES[id], enabled, notConfiguredReason: unconfigured };
   if (id === 'leie') {
     const oig = await readOigStatus(deps);
-    const lastImport = oig.lastImport ? oigCheckAsSourceCheck(oig.lastImport) : null;
+    const lastImport = oig.lastImport ? sourceCheck(oig.lastImport) : null;
     return {
       ...base,
       state: oig.state,
-      lastCheck: oig.lastCheck ? oigCheckAsSourceCheck(oig.lastCheck) : null,
+      lastCheck: oig.lastCheck ? sourceCheck(oig.lastCheck) : null,
       lastImport,
       sourceUpdatedOn: lastImport?.sourceUpdatedOn ?? null,
       rowCount: oig.rowCount,
@@ -270,7 +247,7 @@ export async function listSourceCheckPage(
   after: readonly [string, string] | undefined,
 ): Promise<SourceCheck[]> {
   const id = sourceIdOrNotFound(sourceId);
-  if (id === 'leie') return (await listChecks(deps.sequelize, limit, after)).map(oigCheckAsSourceCheck);
+  if (id === 'leie') return (await listChecks(deps.sequelize, limit, after)).map(sourceCheck);
   return (await listSourceChecks(deps.sequelize, id, limit, after)).map(sourceCheck);
 }
 

@@ -109,7 +109,8 @@ async function sync(input: ExclusionSourceSyncInput): Promise<ExclusionSourceSyn
     const { outcome, ...facts } = imported;
     if (outcome === 'same-file') return await unchanged(facts);
     const { rowCount, added, removed, rejectedRows } = imported;
-    const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check) : null;
+    const rescreenWorkflowId =
+      added + removed > 0 ? await startRescreen(check.sourceId, check.checkId) : null;
     return result(check, 'imported', {
       rowCount,
       added,
@@ -131,12 +132,10 @@ async function sync(input: ExclusionSourceSyncInput): Promise<ExclusionSourceSyn
  * The rescreen of the keys this sync added (and of the matches whose record left), fire-and-forget.
  * The LEIE's changes are in its own store (oig_exclusion_changes), read by the `oig-import` scope.
  */
-async function startRescreen(check: SourceCheckRecord): Promise<string> {
+export async function startRescreen(sourceId: string, checkId: string): Promise<string> {
   const scope: ScreeningScope =
-    check.sourceId === 'leie'
-      ? { kind: 'oig-import', checkId: check.checkId }
-      : { kind: 'source-import', sourceId: check.sourceId, checkId: check.checkId };
-  const workflowId = screeningWorkflowId(scope.kind, check.checkId);
+    sourceId === 'leie' ? { kind: 'oig-import', checkId } : { kind: 'source-import', sourceId, checkId };
+  const workflowId = screeningWorkflowId(scope.kind, checkId);
   await startChild(SCREENING_WORKFLOW_TYPE, {
     workflowId,
     args: [scope],
@@ -165,7 +164,7 @@ function result(
 }
 
 /** What a failed import knew about the file (sha256, archive key, rejected rows), if anything. */
-function fileFacts(error: unknown): Partial<SourceFileFacts> {
+export function fileFacts(error: unknown): Partial<SourceFileFacts> {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   const facts =
     cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<SourceFileFacts>) : undefined;
@@ -180,7 +179,7 @@ function fileFacts(error: unknown): Partial<SourceFileFacts> {
  * `Type: message` of the failure that ended the sync, for the check row. A timeout (a worker lost
  * mid-download, heartbeats missed) says so, with the last attempt's cause when there is one.
  */
-function failureReason(error: unknown): string {
+export function failureReason(error: unknown): string {
   const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
   if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
   const inner = (cause as Error)?.cause as Error | undefined;

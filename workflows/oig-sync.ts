@@ -1,26 +1,8 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  ParentClosePolicy,
-  patched,
-  proxyActivities,
-  startChild,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { PATIENT_RETRY } from '../lib/retry-policy';
-import { screeningSearchAttributes } from '../lib/search-attributes';
-import {
-  type OigCheckRecord,
-  type OigFileFacts,
-  type OigSyncInput,
-  type OigSyncResult,
-  SCREENING_WORKFLOW_TYPE,
-  type ScreeningScope,
-  screeningWorkflowId,
-} from '../lib/workflow-contracts';
+import type { OigCheckRecord, OigSyncInput, OigSyncResult } from '../lib/workflow-contracts';
+import { failureReason, fileFacts, startRescreen } from './exclusion-source-sync';
 import { withWorkAlerts } from './work-alerts';
 
 // The OIG site: a few spaced attempts, then the check fails with the reason (the next daily run
@@ -100,7 +82,7 @@ async function sync(input: OigSyncInput): Promise<OigSyncResult> {
     const { etag, lastModified, sha256, archiveKey, invalidFields } = imported;
     Object.assign(check, { etag, lastModified, sha256, archiveKey, invalidFields });
     const { rowCount, added, removed, updated } = imported;
-    const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check.checkId) : null;
+    const rescreenWorkflowId = added + removed > 0 ? await startRescreen('leie', check.checkId) : null;
     return result(check, 'imported', {
       rowCount,
       added,
@@ -120,23 +102,6 @@ async function sync(input: OigSyncInput): Promise<OigSyncResult> {
   }
 }
 
-/**
- * The rescreen of the keys this import added or removed (oig_exclusion_changes of the check), by
- * type name and fire-and-forget: it outlives this workflow and its failures are its own.
- */
-async function startRescreen(checkId: string): Promise<string> {
-  const workflowId = screeningWorkflowId('oig-import', checkId);
-  const scope: ScreeningScope = { kind: 'oig-import', checkId };
-  await startChild(SCREENING_WORKFLOW_TYPE, {
-    workflowId,
-    args: [scope],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    // Search attributes for the Web UI (docs/spec.md §12); patched, as the command changes.
-    typedSearchAttributes: patched('search-attributes') ? screeningSearchAttributes(scope) : undefined,
-  });
-  return workflowId;
-}
-
 function result(
   check: OigCheckRecord,
   status: OigSyncResult['status'],
@@ -152,21 +117,4 @@ function result(
     rescreenWorkflowId: null,
     ...fields,
   };
-}
-
-/** What a failed import knew about the file (etag, sha256, archive key), if anything. */
-function fileFacts(error: unknown): Partial<OigFileFacts> {
-  const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  const facts =
-    cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<OigFileFacts>) : undefined;
-  if (!facts || typeof facts !== 'object') return {};
-  const { etag, lastModified, sha256, archiveKey } = facts;
-  return { etag, lastModified, sha256, archiveKey };
-}
-
-/** `Type: message` of the failure that ended the sync, for the check row and GET /v1/oig/status. */
-function failureReason(error: unknown): string {
-  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return (cause as Error)?.message ?? String(cause);
 }

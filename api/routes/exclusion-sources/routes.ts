@@ -71,7 +71,8 @@ const SyncRequestSchema = z
   })
   .openapi('ExclusionSourceSyncRequest');
 
-const SyncAcceptedSchema = z
+/** A sync request's 202: also `/v1/oig/sync`'s, without `sourceId` (the LEIE's view, docs/spec.md §8). */
+export const SyncAcceptedSchema = z
   .object({
     sourceId: z.enum(EXCLUSION_SOURCE_IDS),
     trigger: z.literal('manual'),
