@@ -10,7 +10,6 @@ import {
   closeImportSession,
   copyFileProblem,
   findImportedCheck,
-  findOigBaseline,
   type ImportSession,
   insertCheck,
   isDatabaseError,
@@ -56,9 +55,8 @@ export function createLeieListStore(deps: ActivityDeps) {
   const { importOigList } = createOigImportActivities(deps);
   return {
     /** The generic import's answer for the LEIE: the OIG page's date and warning come with the check. */
-    async importList({ check, force }: SourceImportInput): Promise<SourceImport> {
+    async importList({ check, force, baseline = null }: SourceImportInput): Promise<SourceImport> {
       const sourceUpdatedOn = check.sourceUpdatedOn ?? null;
-      const baseline = await findOigBaseline(sequelize);
       const imported = await importOigList({
         check: { ...leieCheck(check), sourceUpdatedOn },
         baseline,

@@ -4,7 +4,12 @@
  * lib/workflow-contracts.ts, whose LEIE ids it keeps. Like it, this module imports nothing else.
  */
 
-import { OIG_SCHEDULE_ID, oigManualSyncWorkflowId, oigScheduledSyncWorkflowId } from './workflow-contracts';
+import {
+  OIG_SCHEDULE_ID,
+  type OigBaseline,
+  oigManualSyncWorkflowId,
+  oigScheduledSyncWorkflowId,
+} from './workflow-contracts';
 
 export const EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE = 'exclusionSourceSync';
 /** One Temporal Schedule per enabled source; the LEIE keeps `oig-daily-sync` (docs/spec.md §8). */
@@ -55,6 +60,8 @@ export interface SourceCheckRecord {
 export interface SourceImportInput {
   check: SourceCheckRecord;
   force: boolean;
+  /** The LEIE: the last good list the workflow compared the page's date with (its ETag, its hash). */
+  baseline?: OigBaseline | null;
 }
 
 /** What an attempt learnt about the file, for the check (a failed one too). */

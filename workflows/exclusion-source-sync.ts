@@ -19,7 +19,12 @@ import type {
 } from '../lib/exclusion-source-contract';
 import { PATIENT_RETRY } from '../lib/retry-policy';
 import { screeningSearchAttributes } from '../lib/search-attributes';
-import { SCREENING_WORKFLOW_TYPE, type ScreeningScope, screeningWorkflowId } from '../lib/workflow-contracts';
+import {
+  type OigBaseline,
+  SCREENING_WORKFLOW_TYPE,
+  type ScreeningScope,
+  screeningWorkflowId,
+} from '../lib/workflow-contracts';
 import { withWorkAlerts } from './work-alerts';
 
 // The one-pass import (download → archive → COPY → swap). It heartbeats every second whatever the
@@ -98,14 +103,20 @@ async function sync(input: ExclusionSourceSyncInput): Promise<ExclusionSourceSyn
     return result(check, 'unchanged', { warning: check.warning ?? null });
   };
   try {
+    let baseline: OigBaseline | null | undefined;
     if (leie) {
-      const [page, baseline] = await Promise.all([site.readOigPage(), db.findOigBaseline()]);
+      const [page, found] = await Promise.all([site.readOigPage(), db.findOigBaseline()]);
+      baseline = found;
       Object.assign(check, { sourceUpdatedOn: page.sourceUpdatedOn, warning: page.warning });
       if (!force && baseline && page.sourceUpdatedOn && page.sourceUpdatedOn === baseline.sourceUpdatedOn) {
         return await unchanged({});
       }
     }
-    const imported = await (leie ? leieImporter : importer).importExclusionSource({ check, force });
+    const imported = await (leie ? leieImporter : importer).importExclusionSource({
+      check,
+      force,
+      ...(leie ? { baseline } : {}),
+    });
     const { outcome, ...facts } = imported;
     if (outcome === 'same-file') return await unchanged(facts);
     const { rowCount, added, removed, rejectedRows } = imported;
