@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { query } from '../../db/sql';
 import { insertWorkAlert } from '../../db/work-alert-store';
 import type { Config } from '../../lib/config';
+import { exclusionSourceSyncWorkflowId } from '../../lib/exclusion-source-contract';
 import { oigManualSyncWorkflowId } from '../../lib/workflow-contracts';
 import { formatLeieFile, generateLeieRows } from '../../scripts/generate-leie';
 import { startWorkflowOutboxRelay } from '../../services/workflow-outbox';
@@ -118,7 +119,7 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
     });
   });
 
-  it('POST /v1/oig/sync while Temporal is down answers 202, and the sync runs once Temporal is back', async () => {
+  it('POST /v1/oig/sync and …/exclusion-sources/{id}/sync while Temporal is down answer 202; the syncs start once it is back', async () => {
     await resetOigState();
     const platformAdmin = await createUser({ platformAdmin: true });
     const rows = [...generateLeieRows(200, 11)];
@@ -131,12 +132,18 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
       .terminate('test setup')
       .catch(() => {});
     const taskQueue = `oig-outbox-${randomUUID()}`;
+    const paWorkflowId = exclusionSourceSyncWorkflowId('pa_medicheck', 'manual');
     const overrides: Partial<Config> = {
       TEMPORAL_TASK_QUEUE: taskQueue,
       OUTBOX_POLL_INTERVAL_MS: 500,
       OUTBOX_RETRY_MAX_DELAY_MS: 2_000,
+      EXCLUSION_SOURCES: ['leie', 'pa_medicheck'],
+      PA_MEDICHECK_URL: 'http://127.0.0.1:9/medicheck.csv',
     };
     const app = stack().createApp(overrides);
+    // Its own queue, which nobody polls: the PA sync is started, never run (no PA check is left behind).
+    const paQueue = `${taskQueue}-pa`;
+    const paApp = stack().createApp({ ...overrides, TEMPORAL_TASK_QUEUE: paQueue });
     const relay = startWorkflowOutboxRelay({
       config: { ...stack().config, ...overrides },
       sequelize: stack().sequelize,
@@ -146,12 +153,19 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
     const worker = await stack().createWorker(taskQueue, site.config);
     try {
       let accepted: { status: number; body: any } | undefined;
+      let paAccepted: { status: number; body: any } | undefined;
       await stack().restart.temporal(async () => {
         accepted = await call(app, 'POST', '/v1/oig/sync', {
           token: platformAdmin.token,
           json: { force: true },
         });
+        paAccepted = await call(paApp, 'POST', '/v1/exclusion-sources/pa_medicheck/sync', {
+          token: platformAdmin.token,
+        });
       });
+      assert.equal(paAccepted?.status, 202, JSON.stringify(paAccepted?.body));
+      assert.equal(paAccepted?.body.workflowId, paWorkflowId);
+      assert.equal(paAccepted?.body.runId, null);
       assert.equal(accepted?.status, 202, JSON.stringify(accepted?.body));
       assert.equal(accepted?.body.workflowId, workflowId);
       assert.equal(accepted?.body.runId, null, 'no run yet: Temporal was down');
@@ -175,8 +189,21 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
       const status = await call(app, 'GET', '/v1/oig/status', { token: platformAdmin.token });
       assert.equal(status.body.lastImport.rowCount, rows.length);
       assert.equal(status.body.lastCheck.workflowId, workflowId);
+      const describePa = () => stack().temporal.workflow.getHandle(paWorkflowId).describe();
+      let pa = await describePa().catch(() => undefined);
+      for (let tries = 0; !pa && tries < 40; tries++) {
+        await sleep(250);
+        pa = await describePa().catch(() => undefined);
+      }
+      assert.ok(pa, 'the PA sync was started');
+      assert.equal(pa.type, 'exclusionSourceSync');
+      assert.equal(pa.taskQueue, paQueue);
     } finally {
       await relay.stop();
+      await stack()
+        .temporal.workflow.getHandle(paWorkflowId)
+        .terminate('test done')
+        .catch(() => {});
     }
   });
 });
