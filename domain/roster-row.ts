@@ -5,6 +5,7 @@
 
 import type { RosterKind } from '../lib/workflow-contracts';
 import { isValidNpi } from './npi';
+import { hasScreenableCharacter, SCREENABLE_NAME_HINT, SCREENED_NAME_COLUMNS } from './screenable-names';
 
 export type ErrorCode =
   | 'required'
@@ -214,7 +215,7 @@ export function parseRosterDate(value: string | Date): string | null {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// At least one letter or digit, so the normalized name is never empty.
+// At least one letter or digit.
 const NAME_CHARACTER = /[\p{L}\p{N}]/u;
 
 /** Postgres text cannot hold U+0000: where such a value is only reported, it shows U+FFFD instead. */
@@ -307,6 +308,14 @@ export function validateRosterRow(
       case 'name':
         if (!NAME_CHARACTER.test(text))
           pushError(errors, column, 'invalid_name', `${nameOf(column)} has no letters.`, text);
+        else if (SCREENED_NAME_COLUMNS.has(column) && !hasScreenableCharacter(text))
+          pushError(
+            errors,
+            column,
+            'invalid_name',
+            `${nameOf(column)} needs a letter ${SCREENABLE_NAME_HINT}.`,
+            text,
+          );
         break;
       case 'names': {
         const names = splitOtherNames(text);

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import type { ReportHeader, ReportPerson } from './screening-report';
 
@@ -6,8 +7,23 @@ import type { ReportHeader, ReportPerson } from './screening-report';
  * organization, the period, each source with the list versions in force, the runs, one line per
  * person and the totals. Pages of people are written only when the client has taken what came
  * before (the stream's pull), and pdfkit hands each finished page on, so the document is never
- * whole in memory. The standard Helvetica font needs no font file; it covers Latin-1 names.
+ * whole in memory.
  */
+
+// The PDF standard fonts (Helvetica) cover Latin-1 only, and a certificate must show each name as
+// the roster spells it (Nguyễn, Łukasz, Дом): text beyond Latin-1 is written in DejaVu Sans (the
+// dejavu-fonts-ttf package, Bitstream Vera licence), of which pdfkit embeds only the glyphs used.
+// Latin-1 text keeps the standard font: an embedded font keeps the layout of every distinct word
+// for the document's life, and most names need none of it.
+const fontFile = (name: string) => createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}`);
+const UNICODE_FONTS = { regular: fontFile('DejaVuSans.ttf'), bold: fontFile('DejaVuSans-Bold.ttf') };
+const BEYOND_LATIN_1 = /[\u{100}-\u{10ffff}]/u;
+
+/** The font that writes `text`: Helvetica when it is Latin-1, DejaVu Sans otherwise. */
+function fontFor(text: string, weight: 'regular' | 'bold' = 'regular'): string {
+  if (BEYOND_LATIN_1.test(text)) return UNICODE_FONTS[weight];
+  return weight === 'bold' ? 'Helvetica-Bold' : 'Helvetica';
+}
 
 const MARGIN = 50;
 const ROW_HEIGHT = 13;
@@ -33,7 +49,8 @@ function writeHeader(doc: PDFKit.PDFDocument, header: ReportHeader) {
   const { organization, period, sources, runs, totals } = header;
   doc.font('Helvetica-Bold').fontSize(16).text('Exclusion screening certificate');
   doc.moveDown(0.5).font('Helvetica').fontSize(10);
-  doc.text(`Organization: ${organization.name} (${organization.subdomain})`);
+  const named = `Organization: ${organization.name} (${organization.subdomain})`;
+  doc.font(fontFor(named)).text(named).font('Helvetica');
   doc.text(`Organization id: ${organization.id}`);
   doc.text(`Period: ${period.from} to ${period.to} (UTC, inclusive)`);
   doc.text(`People: ${totals.people}   Runs: ${totals.runs}`);
@@ -41,7 +58,8 @@ function writeHeader(doc: PDFKit.PDFDocument, header: ReportHeader) {
   doc.moveDown().font('Helvetica-Bold').fontSize(12).text('Exclusion lists in force');
   doc.font('Helvetica').fontSize(9);
   for (const source of sources) {
-    doc.moveDown(0.3).font('Helvetica-Bold').text(`${source.name} [${source.id}]`).font('Helvetica');
+    const title = `${source.name} [${source.id}]`;
+    doc.moveDown(0.3).font(fontFor(title, 'bold')).text(title).font('Helvetica');
     if (source.versions.length === 0) doc.text('No version of this list was loaded in the period.');
     for (const version of source.versions) {
       doc.text(
@@ -90,7 +108,10 @@ function writePeople(doc: PDFKit.PDFDocument, people: ReportPerson[]) {
     ];
     cells.forEach((cell, index) => {
       const column = PEOPLE_COLUMNS[index];
-      if (column) doc.text(cell, column.x, y, { width: column.width, lineBreak: false, ellipsis: true });
+      if (column)
+        doc
+          .font(fontFor(cell))
+          .text(cell, column.x, y, { width: column.width, lineBreak: false, ellipsis: true });
     });
     doc.x = MARGIN;
     doc.y = y + ROW_HEIGHT;

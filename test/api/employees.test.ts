@@ -90,6 +90,14 @@ describe('employees and patients API (real app, Postgres, dev server)', () => {
       nul.body.errors.map((e: any) => [e.path, e.message]),
       [['firstName', 'firstName contains a NUL character (U+0000), which cannot be stored; remove it.']],
     );
+    // A first or last name with no Latin letter could never be screened (the lists are in Latin).
+    const otherScript = await call(api, 'POST', `/v1/organizations/${org.id}/employees`, {
+      token: admin.token,
+      json: { ...body, externalId: '010', firstName: 'Ольга', lastName: 'Петрова' },
+    });
+    assert.equal(otherScript.status, 422);
+    assert.deepEqual(otherScript.body.errors.map((e: any) => e.path).sort(), ['firstName', 'lastName']);
+    assert.match(otherScript.body.errors[0].message, /Latin alphabet/);
     const dup = await call(api, 'POST', `/v1/organizations/${org.id}/employees`, {
       token: admin.token,
       json: body,

@@ -263,6 +263,29 @@ describe('screening report: JSON, CSV and PDF (docs/spec.md §10)', function () 
     assert.match(await pdfText(await pdf.arrayBuffer()), /People: 0/);
   });
 
+  it('writes each name in the PDF as the roster spells it, beyond Latin-1', async () => {
+    const organization = await createOrganization('Đà Nẵng Home Care — Дом Ζωή');
+    const admin = await createMember(organization.id, 'admin');
+    const names = [
+      { label: 'vietnamese', firstName: 'Thị Hồng', lastName: 'Nguyễn' },
+      { label: 'polish', firstName: 'Łukasz', lastName: 'Żółkiewski' },
+      { label: 'nordic', firstName: 'Þórdís', lastName: 'Ørsted-Åberg' },
+      { label: 'turkish', firstName: 'Ğülşah', lastName: 'Işıkoğlu' },
+    ];
+    await insertPeople(organization.id, names);
+    const pdf = await stack()
+      .createApp()
+      .request(`/v1/organizations/${organization.id}/screening-report.pdf`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+    assert.equal(pdf.status, 200);
+    const text = await pdfText(await pdf.arrayBuffer());
+    assert.ok(text.includes('Đà Nẵng Home Care — Дом Ζωή'), 'the organization as it is spelled');
+    for (const { firstName, lastName } of names) {
+      assert.ok(text.includes(`${firstName} ${lastName}`), `the PDF says ${firstName} ${lastName}`);
+    }
+  });
+
   it('answers 422 naming the field for bad dates, a backwards or too long period; 403 for members, 404 elsewhere', async () => {
     const organization = await createOrganization();
     const admin = await createMember(organization.id, 'admin');

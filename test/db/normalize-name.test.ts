@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { query } from '../../db/sql';
+import { hasScreenableCharacter } from '../../domain/screenable-names';
 import { stack } from '../support/stack';
 
 async function normalize(values: (string | null)[]): Promise<(string | null)[]> {
@@ -147,5 +148,24 @@ describe('ale_normalize_name (SQL, docs/spec.md §4.5)', () => {
       ),
       { numRuns: 50 },
     );
+  });
+
+  it('keeps a character of every name the roster validation accepts (each character of the Basic Multilingual Plane)', async () => {
+    const characters: string[] = [];
+    for (let code = 0x20; code <= 0xffff; code++) {
+      if (code < 0xd800 || code > 0xdfff) characters.push(String.fromCodePoint(code));
+    }
+    const accepted = characters.filter((character) => hasScreenableCharacter(character));
+    const normalized = await normalize(accepted);
+    const dropped = accepted.filter((_, i) => normalized[i] === null);
+    assert.deepEqual(dropped, [], 'accepted by the validation, dropped by ale_normalize_name');
+    // The rule is not vacuous: Latin letters with and without accents count, other scripts do not.
+    for (const name of ['Nguyễn', 'Łukasz', 'Øyvind', "O'Brien", 'Straße', 'Ana-María', '3']) {
+      assert.ok(hasScreenableCharacter(name), name);
+    }
+    for (const name of ['Ольга', 'Ζωή', '李小龍', 'محمد', '---', '\u212a']) {
+      assert.ok(!hasScreenableCharacter(name), name);
+      assert.deepEqual(await normalize([name]), [null], `${name} normalizes to nothing`);
+    }
   });
 });

@@ -51,4 +51,36 @@ describe('rosterImport: other names (real dev server, worker, Postgres, moto S3)
     );
     assert.deepEqual(after[0]?.other_names, ['Jane Smith']);
   });
+
+  it('rejects a row whose first or last name has no Latin letter, naming the column; another script beside a Latin name is kept', async () => {
+    const org = await createOrganization();
+    const csv = [
+      'Employee ID,First Name,Middle Name,Last Name,AKA',
+      'E1,Olga,Ивановна,Petrova,Ольга Петрова',
+      'E2,Ольга,,Petrova,',
+      'E3,Zoë,,Ørsted,',
+      'E4,Li,,李,',
+    ].join('\n');
+    const { importId, summary } = await runImport(org.id, csv);
+    assert.equal(summary?.status, 'succeeded');
+    assert.deepEqual(
+      (await importErrors(importId)).map((e) => [e.row_number, e.column, e.code]),
+      [
+        [3, 'first_name', 'invalid_name'],
+        [5, 'last_name', 'invalid_name'],
+      ],
+    );
+    const rows = await query<{ external_id: string; full_name_norm: string }>(
+      stack().sequelize,
+      'SELECT external_id, full_name_norm FROM employees WHERE organization_id = $orgId ORDER BY external_id',
+      { orgId: org.id },
+    );
+    assert.deepEqual(
+      rows.map((row) => [row.external_id, row.full_name_norm]),
+      [
+        ['E1', 'OLGA PETROVA'],
+        ['E3', 'ZOE ORSTED'],
+      ],
+    );
+  });
 });

@@ -6,6 +6,10 @@ import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { csvResponse, jsonBody, jsonResponse, PersonKindParam, problems, UuidParam } from '../../schemas';
 
+/** The rule of domain/screenable-names.ts, as clients read it. */
+const SCREENABLE_NAME_DESCRIPTION =
+  'Holds a letter of the Latin alphabet (accents allowed) or a digit: the exclusion lists are published in Latin letters, so a name only in another script could never be screened (422).';
+
 export const EmployeeSchema = z
   .object({
     id: z.uuid(),
@@ -48,9 +52,9 @@ const ROSTER_DATE = {
 };
 const EditableFields = {
   externalId: optionalText(200).openapi({ description: 'externalId or email identifies the person' }),
-  firstName: z.string().min(1).max(200).openapi({ description: 'Holds at least one letter or digit' }),
+  firstName: z.string().min(1).max(200).openapi({ description: SCREENABLE_NAME_DESCRIPTION }),
   middleName: optionalText(200),
-  lastName: z.string().min(1).max(200).openapi({ description: 'Holds at least one letter or digit' }),
+  lastName: z.string().min(1).max(200).openapi({ description: SCREENABLE_NAME_DESCRIPTION }),
   dateOfBirth: optionalText(10).openapi({ ...ROSTER_DATE, example: '1980-04-01' }),
   npi: optionalText(10).openapi({
     pattern: '^\\d{10}$',
