@@ -2,6 +2,7 @@ import {
   type Client,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
+  type ScheduleOptions,
   type ScheduleOptionsAction,
   ScheduleOverlapPolicy,
   type ScheduleSpec,
@@ -87,6 +88,15 @@ async function ensureSourceSchedule(
     typedSearchAttributes: searchAttributesOfStart(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, [input]),
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW };
+  return createOrUpdate(client, scheduleId, { spec, action, policies });
+}
+
+/** Creates the Schedule, or brings an existing one in line: an update replaces its spec and action. */
+async function createOrUpdate(
+  client: Client,
+  scheduleId: string,
+  { spec, action, policies }: Pick<ScheduleOptions, 'spec' | 'action' | 'policies'>,
+): Promise<'created' | 'updated'> {
   try {
     await client.schedule.create({ scheduleId, spec, action, policies });
     return 'created';
@@ -119,17 +129,5 @@ export async function ensureExclusionSourceWatchSchedule(
     args: [],
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '30 minutes' as Duration };
-  try {
-    await client.schedule.create({ scheduleId: EXCLUSION_SOURCE_WATCH_SCHEDULE_ID, spec, action, policies });
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await client.schedule.getHandle(EXCLUSION_SOURCE_WATCH_SCHEDULE_ID).update((previous) => ({
-    ...previous,
-    spec,
-    action,
-    policies: { ...previous.policies, ...policies },
-  }));
-  return 'updated';
+  return createOrUpdate(client, EXCLUSION_SOURCE_WATCH_SCHEDULE_ID, { spec, action, policies });
 }

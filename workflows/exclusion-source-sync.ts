@@ -48,7 +48,7 @@ const importer = proxyActivities<Activities>({
 // and S3 work is idempotent, so an outage is retried as long as it lasts (docs/spec.md §12); a
 // refused file is non-retryable and any other error stops after a few attempts
 // (workers/patient-retries.ts). A killed worker is noticed within the heartbeat timeout.
-const leieImporter = proxyActivities<Activities>({
+export const leieImporter = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '15 seconds',
   retry: PATIENT_RETRY,
@@ -56,7 +56,7 @@ const leieImporter = proxyActivities<Activities>({
 
 // The OIG page (docs/spec.md §4.4): a few spaced attempts, then the check fails with the reason
 // (the next daily run tries again).
-const site = proxyActivities<Activities>({
+export const site = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 3 },

@@ -2,39 +2,29 @@ import { CancellationScope, proxyActivities, uuid4, workflowInfo } from '@tempor
 import type { Activities } from '../activities/index';
 import { PATIENT_RETRY } from '../lib/retry-policy';
 import type { OigCheckRecord, OigSyncInput, OigSyncResult } from '../lib/workflow-contracts';
-import { failureReason, fileFacts, startRescreen } from './exclusion-source-sync';
+import {
+  failureReason,
+  fileFacts,
+  leieImporter as importer,
+  site,
+  startRescreen,
+} from './exclusion-source-sync';
 import { withWorkAlerts } from './work-alerts';
 
-// The OIG site: a few spaced attempts, then the check fails with the reason (the next daily run
-// tries again). File problems (HTML page, wrong header, oversized…) are non-retryable.
-const site = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 3 },
-});
-
-// The one-pass import (download → archive → COPY → swap): it heartbeats while streaming and
-// applying; a killed worker is noticed within the heartbeat timeout and the retry starts over. Its
-// Postgres and S3 work is idempotent, so an outage is retried as long as it lasts; a refused file
-// is non-retryable and any other error stops after a few attempts (workers/patient-retries.ts).
-const importer = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: PATIENT_RETRY,
-});
-
+// The OIG site's and the one-pass import's activity options are the one sync's, for the LEIE.
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: PATIENT_RETRY,
 });
 
 /**
- * KEPT FOR EXECUTIONS STARTED BEFORE THE LEIE MOVED TO THE ONE SYNC WORKFLOW: nothing starts `oigSync`
- * any more (the Schedule `oig-daily-sync` and `POST /v1/oig/sync` start `exclusionSourceSync` for
- * `leie`, workflows/exclusion-source-sync.ts); it stays registered, unchanged, so a run started
- * before finishes and its history replays (test/histories/oigSync-*.json). Delete it, and the
+ * KEPT FOR EXECUTIONS STARTED BEFORE THE LEIE MOVED TO THE ONE SYNC WORKFLOW: nothing starts
+ * `oigSync` any more (the Schedule `oig-daily-sync` and `POST /v1/oig/sync` start
+ * `exclusionSourceSync` for `leie`, workflows/exclusion-source-sync.ts); it stays registered, its
+ * commands unchanged, so a run started before finishes and its history replays
+ * (test/histories/oigSync-*.json). Delete it, and the
  * activities only it calls (`recordOigCheck`, `dropOigStaging`, `importOigList`), once no such run
- * can be open (docs/architecture.md, "Workflows kept for running executions").
+ * can be open (docs/architecture.md, "Kept for running executions").
  *
  * oig-sync: read the page's "last update" date → unchanged? record and stop → download the CSV,
  * archive it, COPY what changed into staging and swap it in atomically (with the added/removed
