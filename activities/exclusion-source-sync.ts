@@ -39,12 +39,14 @@ import type {
 } from '../lib/exclusion-source-contract';
 import type { ActivityDeps } from './deps';
 import { SPOOL_DIR, sweepSpool } from './oig-download';
+import { createLeieListStore } from './oig-import';
 
 /**
- * The generic sync of a non-LEIE exclusion list (docs/spec.md §8), one activity per attempt:
- * download → archive → parse with the source's adapter → COPY into staging → swap. Pure parsing
- * lives in domain/exclusion-sources; every statement in db/exclusion-source-store.ts and
- * db/exclusion-source-import.ts.
+ * The sync of every exclusion list (docs/spec.md §8), one activity per attempt: download → archive
+ * → parse with the source's adapter → COPY into staging → swap. Pure parsing lives in
+ * domain/exclusion-sources; every statement in db/exclusion-source-store.ts and
+ * db/exclusion-source-import.ts. The LEIE's rows keep their own store (activities/oig-import.ts):
+ * both steps hand its import and its check rows to it.
  */
 
 export const ExclusionSourceSyncFailureType = {
@@ -73,8 +75,10 @@ interface SyncProgress {
   lastModified?: string | null;
 }
 
-export function createExclusionSourceSyncActivities({ config, sequelize, s3, logger }: ActivityDeps) {
+export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
+  const { config, sequelize, s3, logger } = deps;
   const log = logger.child({ component: 'exclusion-source-sync' });
+  const leie = createLeieListStore(deps);
 
   /** Downloads the list into `spool`, hashing and bounding it; a stall of the body is a retryable failure. */
   async function download(id: ExclusionSourceId, spool: string, progress: SyncProgress) {
@@ -232,6 +236,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
     async importExclusionSource(input: SourceImportInput): Promise<SourceImport> {
       const { check, force } = input;
       const id = check.sourceId as ExclusionSourceId;
+      if (id === 'leie') return leie.importList(input);
       const done = await findSourceCheck(sequelize, check.checkId);
       if (done?.status === 'imported') {
         return {
@@ -344,6 +349,7 @@ export function createExclusionSourceSyncActivities({ config, sequelize, s3, log
 
     /** An `unchanged` or `failed` check (idempotent: the check id is the workflow's). */
     async recordExclusionSourceCheck(record: SourceCheckRecord & { status: 'unchanged' | 'failed' }) {
+      if (record.sourceId === 'leie') return leie.recordCheck(record);
       await insertSourceCheck(sequelize, { ...record, rowCount: null });
     },
   };
@@ -360,7 +366,7 @@ function classify(error: unknown): unknown {
 }
 
 /** The failure, carrying what is known of the file for the workflow's `failed` check. */
-function withFacts(error: unknown, facts: SourceFileFacts): ApplicationFailure {
+export function withFacts(error: unknown, facts: Partial<SourceFileFacts>): ApplicationFailure {
   if (error instanceof ApplicationFailure) {
     return ApplicationFailure.create({
       message: error.message,

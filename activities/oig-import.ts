@@ -11,6 +11,7 @@ import {
   copyFileProblem,
   findImportedCheck,
   type ImportSession,
+  insertCheck,
   isDatabaseError,
   type ListHashes,
   openImportSession,
@@ -20,6 +21,7 @@ import {
 import { ConflictError } from '../domain/errors';
 import { LeieFormatError, LeieRecordSplitter, leieArchiveKey } from '../domain/leie';
 import { KeptRecords, recordHash, recordHashHex } from '../domain/leie-record-hashes';
+import type { SourceCheckRecord, SourceImport, SourceImportInput } from '../lib/exclusion-source-contract';
 import {
   OIG_LIST_CHANGED,
   type OigFileFacts,
@@ -27,6 +29,7 @@ import {
   type OigImportInput,
 } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
+import { withFacts } from './exclusion-source-sync';
 import {
   archiveSpool,
   failureFrom,
@@ -41,6 +44,76 @@ import {
 /** The swap heartbeats this often while its transaction runs. */
 const APPLY_HEARTBEAT_MS = 2_000;
 
+/**
+ * The LEIE's list store in the one sync of every list (workflows/exclusion-source-sync.ts, docs/spec.md
+ * §8): its rows keep their own table, oig_employees_exclusion, and its own one-pass import (a
+ * conditional GET, the record-hash difference of db/exclusion-list-store.ts), which keeps the monthly
+ * LEIE sync close to a bare COPY; its checks go to oig_exclusions_check, which /v1/oig/* read.
+ */
+export function createLeieListStore(deps: ActivityDeps) {
+  const { sequelize } = deps;
+  const { importOigList } = createOigImportActivities(deps);
+  return {
+    /** The generic import's answer for the LEIE: the OIG page's date and warning come with the check. */
+    async importList({ check, force, baseline = null }: SourceImportInput): Promise<SourceImport> {
+      const sourceUpdatedOn = check.sourceUpdatedOn ?? null;
+      const imported = await importOigList({
+        check: { ...leieCheck(check), sourceUpdatedOn },
+        baseline,
+        force,
+      });
+      const facts = {
+        rejectedRows: null,
+        sourceUpdatedOn,
+        etag: imported.etag,
+        lastModified: imported.lastModified,
+      };
+      switch (imported.outcome) {
+        case 'not-modified':
+          return { outcome: 'same-file', ...facts, sha256: baseline?.sha256 ?? null, archiveKey: null };
+        case 'same-file':
+          return { outcome: 'same-file', ...facts, sha256: imported.sha256, archiveKey: null };
+        case 'imported': {
+          const { sha256, archiveKey, invalidFields, rowCount, added, removed } = imported;
+          return {
+            outcome: 'imported',
+            ...facts,
+            sha256,
+            archiveKey,
+            invalidFields,
+            rowCount,
+            added,
+            removed,
+          };
+        }
+      }
+    },
+
+    /** An `unchanged` or `failed` check (idempotent: the check id is the workflow's). */
+    async recordCheck(record: SourceCheckRecord & { status: 'unchanged' | 'failed' }): Promise<void> {
+      await insertCheck(sequelize, {
+        ...leieCheck(record),
+        sourceUpdatedOn: record.sourceUpdatedOn ?? null,
+        etag: record.etag,
+        lastModified: record.lastModified,
+        sha256: record.sha256,
+        archiveKey: record.archiveKey,
+        invalidFields: record.invalidFields,
+        error: record.error,
+        status: record.status,
+        rowCount: null,
+      });
+    },
+  };
+}
+
+/** The LEIE's check record from the generic one (the same fields, without `source`). */
+function leieCheck(check: SourceCheckRecord) {
+  const { checkId, trigger, workflowId, startedAt, warning } = check;
+  return { checkId, trigger, workflowId, startedAt, sourceUpdatedOn: null, warning: warning ?? null };
+}
+
+/** `importOigList`: the LEIE's one-pass import; an activity of its own for `oigSync` runs started before. */
 export function createOigImportActivities({ config, sequelize, s3, logger }: ActivityDeps) {
   const log = logger.child({ component: 'oig-sync' });
 
@@ -218,24 +291,4 @@ function applyFailure(error: unknown): unknown {
   if (error instanceof ConflictError) return ApplicationFailure.retryable(error.message, OIG_LIST_CHANGED);
   if (error instanceof LeieFormatError) return failureFrom(error);
   return error;
-}
-
-/** The failure, carrying what is known of the file for the workflow's `failed` check. */
-function withFacts(error: unknown, facts: OigFileFacts): ApplicationFailure {
-  if (error instanceof ApplicationFailure) {
-    return ApplicationFailure.create({
-      message: error.message,
-      type: error.type ?? undefined,
-      nonRetryable: error.nonRetryable ?? undefined,
-      details: [facts],
-      cause: error.cause,
-    });
-  }
-  const cause = error as Error;
-  return ApplicationFailure.create({
-    message: cause?.message ?? String(error),
-    type: cause?.name ?? 'Error',
-    details: [facts],
-    cause,
-  });
 }

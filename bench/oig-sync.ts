@@ -22,12 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEIE_COLUMNS } from '../domain/leie';
-import type { OigSyncInput, OigSyncResult } from '../lib/workflow-contracts';
+import type { ExclusionSourceSyncResult } from '../lib/exclusion-source-contract';
+import type { OigSyncInput } from '../lib/workflow-contracts';
 import { formatLeieLine, generateLeieRows, LEIE_HEADER_LINE, writeLeieFile } from '../scripts/generate-leie';
 import { OigSiteStub } from '../test/support/oig-site-stub';
 import { stack, startTestStack, stopTestStack } from '../test/support/stack';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
-import { oigSync } from '../workflows/oig-sync';
+import { exclusionSourceSync } from '../workflows/exclusion-source-sync';
 import { memoryOf, sampleRss } from './support/process-memory';
 import { median, ms } from './support/timing';
 import { activityTimes } from './support/workflow-steps';
@@ -80,12 +81,12 @@ async function sync(worker: WorkerProcess, taskQueue: string, input: OigSyncInpu
   const rss = sampleRss(worker.child.pid as number);
   const start = process.hrtime.bigint();
   try {
-    const handle = await stack().temporal.workflow.start(oigSync, {
+    const handle = await stack().temporal.workflow.start(exclusionSourceSync, {
       taskQueue,
       workflowId: `oig-sync/bench-${randomUUID()}`,
-      args: [input],
+      args: [{ sourceId: 'leie', ...input }],
     });
-    const result: OigSyncResult = await handle.result();
+    const result: ExclusionSourceSyncResult = await handle.result();
     const elapsed = ms(start);
     // The rescreen the sync started runs on: the next sync starts once it is done (a day later, in
     // production), so no run is measured while the previous one's follow-up work is still running.

@@ -1,24 +1,38 @@
 /**
- * The Temporal contract of the exclusion lists other than the LEIE (docs/spec.md §8): the generic
- * sync workflow and the watch that emails platform admins, beside lib/workflow-contracts.ts (the
- * LEIE's own sync is there). Like it, this module imports nothing of the project.
+ * The Temporal contract of the exclusion lists (docs/spec.md §8): the one sync workflow every list
+ * (the LEIE included) runs through, and the watch that emails platform admins, beside
+ * lib/workflow-contracts.ts, whose LEIE ids it keeps. Like it, this module imports nothing else.
  */
 
+import {
+  OIG_SCHEDULE_ID,
+  type OigBaseline,
+  oigManualSyncWorkflowId,
+  oigScheduledSyncWorkflowId,
+} from './workflow-contracts';
+
 export const EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE = 'exclusionSourceSync';
-/** One Temporal Schedule per enabled non-LEIE source (the LEIE keeps `oig-daily-sync`). */
-export const exclusionSourceScheduleId = (sourceId: string) => `exclusion-source-sync-${sourceId}`;
+/** One Temporal Schedule per enabled source; the LEIE keeps `oig-daily-sync` (docs/spec.md §8). */
+export const exclusionSourceScheduleId = (sourceId: string) =>
+  sourceId === 'leie' ? OIG_SCHEDULE_ID : `exclusion-source-sync-${sourceId}`;
 /**
  * From the source id and the trigger: concurrent manual requests join the running sync; the
- * Schedule appends its fire time.
+ * Schedule appends its fire time. The LEIE keeps the ids of its former own workflow (`oig-sync/…`),
+ * so a request joins a sync started before the LEIE moved to this workflow.
  */
-export const exclusionSourceSyncWorkflowId = (sourceId: string, trigger: 'schedule' | 'manual') =>
-  `exclusion-source-sync/${sourceId}/${trigger === 'schedule' ? 'scheduled' : 'manual'}`;
+export const exclusionSourceSyncWorkflowId = (sourceId: string, trigger: 'schedule' | 'manual') => {
+  if (sourceId === 'leie')
+    return trigger === 'schedule' ? oigScheduledSyncWorkflowId() : oigManualSyncWorkflowId();
+  return `exclusion-source-sync/${sourceId}/${trigger === 'schedule' ? 'scheduled' : 'manual'}`;
+};
 
 export interface ExclusionSourceSyncInput {
   sourceId: string;
   trigger: 'schedule' | 'manual';
   /** Import even when the file is the one last imported, and past the 90 % guard. */
   force?: boolean;
+  /** Seconds before a sync still going counts as retrying (WORK_ALERT_AFTER_SECONDS). */
+  alertAfterSeconds?: number;
 }
 
 /** The check a source sync records: `imported` (with the swap), `unchanged` or `failed`. */
@@ -36,12 +50,18 @@ export interface SourceCheckRecord {
   /** The list's own date: the SAM extract's file name (…_YYDDD.CSV), else the Last-Modified date. */
   sourceUpdatedOn?: string | null;
   rejectedRows?: number | null;
+  /** LEIE: dates that were not valid (the row kept). */
+  invalidFields?: number | null;
+  /** What the check should say without failing: the OIG page's date unreadable, sample data. */
+  warning?: string | null;
   error?: string | null;
 }
 
 export interface SourceImportInput {
   check: SourceCheckRecord;
   force: boolean;
+  /** The LEIE: the last good list the workflow compared the page's date with (its ETag, its hash). */
+  baseline?: OigBaseline | null;
 }
 
 /** What an attempt learnt about the file, for the check (a failed one too). */
@@ -52,6 +72,8 @@ export interface SourceFileFacts {
   etag: string | null;
   lastModified: string | null;
   sourceUpdatedOn: string | null;
+  /** LEIE: dates that were not valid (the row kept). */
+  invalidFields?: number | null;
 }
 
 export type SourceImport =
@@ -65,6 +87,8 @@ export interface ExclusionSourceSyncResult {
   added: number;
   removed: number;
   rejectedRows: number;
+  /** The LEIE: the OIG page's date was unreadable, or the list is the generated sample. */
+  warning?: string | null;
   /** The rescreen of the added keys (and of matches whose record left), when the list changed. */
   rescreenWorkflowId: string | null;
 }

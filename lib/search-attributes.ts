@@ -3,7 +3,6 @@ import { EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE } from './exclusion-source-contract
 import { screeningTriggerOf } from './monthly-screening-contract';
 import {
   LEIE_SOURCE,
-  OIG_SYNC_WORKFLOW_TYPE,
   ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
   SCREENING_TRIGGERS,
   SCREENING_WORKFLOW_TYPE,
@@ -64,8 +63,6 @@ export function searchAttributesOfStart(
       return input && typeof input.kind === 'string' && input.kind in SCREENING_TRIGGERS
         ? screeningSearchAttributes(input as unknown as ScreeningScope)
         : [];
-    case OIG_SYNC_WORKFLOW_TYPE:
-      return [{ key: ExclusionSourceAttribute, value: LEIE_SOURCE }];
     case EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE:
       return typeof input?.sourceId === 'string'
         ? [{ key: ExclusionSourceAttribute, value: input.sourceId }]

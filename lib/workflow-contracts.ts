@@ -11,7 +11,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 export const selfCheckWorkflowId = (checkId: string) => `self-check/${checkId}`;
 
 // ── Work alerts (docs/spec.md §12, workflows/work-alerts.ts): a failed or long-retrying run, shown and emailed.
-export type WorkAlertKind = 'exclusion-screening' | 'oig-sync';
+export type WorkAlertKind = 'exclusion-screening' | 'oig-sync' | 'exclusion-source-sync';
 export type WorkAlertState = 'retrying' | 'failed';
 /** How long a run may go on before it counts as retrying (workflow inputs shorten it in tests). */
 export const WORK_ALERT_AFTER_SECONDS = 30 * 60;
@@ -242,8 +242,10 @@ export function newOrganizationLifecycleInput(
 }
 
 // ── OIG sync (docs/spec.md §4.4) ─────────────────────────────────────────────────────────────────
+// The LEIE syncs through `exclusionSourceSync` (lib/exclusion-source-contract.ts) under these ids;
+// the inputs and results below are those of `oigSync`, kept for runs started before (workflows/oig-sync.ts),
+// and of the activities both call.
 
-export const OIG_SYNC_WORKFLOW_TYPE = 'oigSync';
 /** The Temporal Schedule that runs the sync daily (OIG_SYNC_CRON). */
 export const OIG_SCHEDULE_ID = 'oig-daily-sync';
 /** POST /v1/oig/sync: one id, so concurrent requests join the running sync instead of starting another. */

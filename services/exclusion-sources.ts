@@ -1,7 +1,14 @@
-import { type Client, ScheduleNotFoundError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { Sequelize } from 'sequelize';
 import { recordAudit } from '../db/audit-store';
-import { listChecks, type OigCheckRow } from '../db/exclusion-list-store';
+import {
+  countExclusions,
+  findLastCheck,
+  findLastImport,
+  listChecks,
+  type OigCheckRow,
+} from '../db/exclusion-list-store';
 import {
   countSourceRecords,
   findLastSourceCheck,
@@ -9,6 +16,7 @@ import {
   listSourceChecks,
   type SourceCheckRow,
 } from '../db/exclusion-source-store';
+import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { EXCLUSION_SOURCE_NAMES, notConfiguredReason } from '../domain/exclusion-sources/settings';
 import { EXCLUSION_SOURCE_IDS, type ExclusionSourceId } from '../domain/exclusion-sources/source';
@@ -22,7 +30,7 @@ import {
 } from '../lib/exclusion-source-contract';
 import type { Logger } from '../lib/logger';
 import { OIG_SCHEDULE_ID } from '../lib/workflow-contracts';
-import { readOigStatus, requestOigSync } from './oig-sync';
+import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /** How long the status waits for a Schedule before answering without the next run. */
 const SCHEDULE_DESCRIBE_TIMEOUT_MS = 3_000;
@@ -91,10 +99,11 @@ function sourceIdOrNotFound(id: string): ExclusionSourceId {
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
-export function oigCheckAsSourceCheck(row: OigCheckRow): SourceCheck {
+/** A check row of either store in one shape: the LEIE's (oig_exclusions_check) or another list's. */
+export function sourceCheck(row: OigCheckRow | SourceCheckRow): SourceCheck {
   return {
     id: row.id,
-    source: 'leie',
+    source: 'source' in row ? row.source : 'leie',
     checkedAt: iso(row.checked_at),
     trigger: row.trigger,
     sourceUpdatedOn: row.source_updated_on,
@@ -105,8 +114,8 @@ export function oigCheckAsSourceCheck(row: OigCheckRow): SourceCheck {
     rowCount: row.row_count,
     added: row.added,
     removed: row.removed,
-    invalidFields: row.invalid_fields,
-    rejectedRows: null,
+    invalidFields: 'invalid_fields' in row ? row.invalid_fields : null,
+    rejectedRows: 'rejected_rows' in row ? row.rejected_rows : null,
     durationMs: row.duration_ms,
     archiveKey: row.archive_key,
     warning: row.warning,
@@ -115,31 +124,8 @@ export function oigCheckAsSourceCheck(row: OigCheckRow): SourceCheck {
   };
 }
 
-export function sourceCheck(row: SourceCheckRow): SourceCheck {
-  return {
-    id: row.id,
-    source: row.source,
-    checkedAt: iso(row.checked_at),
-    trigger: row.trigger,
-    sourceUpdatedOn: row.source_updated_on,
-    etag: row.etag,
-    lastModified: row.last_modified,
-    sha256: row.sha256,
-    status: row.status,
-    rowCount: row.row_count,
-    added: row.added,
-    removed: row.removed,
-    invalidFields: null,
-    rejectedRows: row.rejected_rows,
-    durationMs: row.duration_ms,
-    archiveKey: row.archive_key,
-    warning: row.warning,
-    error: row.error,
-    workflowId: row.workflow_id,
-  };
-}
-
-async function nextRun(deps: SourceDeps, scheduleId: string): Promise<Date | null> {
+/** The Schedule's description, or null when it does not exist, Temporal is down or slow to answer. */
+async function describeSchedule(deps: Pick<SourceDeps, 'temporal' | 'logger'>, scheduleId: string) {
   const describe = async () => {
     try {
       return await deps.temporal.schedule.getHandle(scheduleId).describe();
@@ -148,14 +134,55 @@ async function nextRun(deps: SourceDeps, scheduleId: string): Promise<Date | nul
       throw error;
     }
   };
-  const schedule = await Promise.race([
+  return Promise.race([
     describe(),
     new Promise<null>((resolve) => setTimeout(() => resolve(null), SCHEDULE_DESCRIBE_TIMEOUT_MS).unref()),
   ]).catch((error: unknown) => {
     deps.logger.warn({ err: error, scheduleId }, 'could not describe an exclusion-source schedule');
     return null;
   });
-  return schedule?.info.nextActionTimes[0] ?? null;
+}
+
+export interface OigStatus {
+  /** docs/spec.md §8: never, fresh, stale or failed. */
+  state: ListState;
+  lastCheck: OigCheckRow | null;
+  lastImport: OigCheckRow | null;
+  rowCount: number;
+  nextScheduledRunAt: Date | null;
+  /** Null when the Schedule does not exist (no worker started yet) or Temporal is down. */
+  schedule: { id: string; paused: boolean } | null;
+}
+
+/** The LEIE (`/v1/oig/status`): the last check, the last import, the list's size and the Schedule's next run. */
+export async function readOigStatus(
+  deps: Pick<SourceDeps, 'sequelize' | 'temporal' | 'logger'> & {
+    config: Pick<Config, 'EXCLUSION_SOURCE_STALE_AFTER'>;
+  },
+): Promise<OigStatus> {
+  const { config, sequelize } = deps;
+  const [lastCheck, lastImport, rowCount, schedule] = await Promise.all([
+    findLastCheck(sequelize),
+    findLastImport(sequelize),
+    countExclusions(sequelize),
+    describeSchedule(deps, OIG_SCHEDULE_ID),
+  ]);
+  const state = listState(
+    {
+      lastCheck: lastCheck && { status: lastCheck.status, checkedAt: new Date(lastCheck.checked_at) },
+      lastImport: lastImport && { checkedAt: new Date(lastImport.checked_at) },
+    },
+    new Date(),
+    config.EXCLUSION_SOURCE_STALE_AFTER,
+  );
+  return {
+    state,
+    lastCheck,
+    lastImport,
+    rowCount,
+    nextScheduledRunAt: schedule?.info.nextActionTimes[0] ?? null,
+    schedule: schedule ? { id: OIG_SCHEDULE_ID, paused: schedule.state.paused } : null,
+  };
 }
 
 /** One source's state, last check and import, size and next run (docs/spec.md §8). */
@@ -167,11 +194,11 @@ export async function readSourceStatus(deps: SourceDeps, sourceId: string): Prom
   const base = { id, name: EXCLUSION_SOURCE_NAMES[id], enabled, notConfiguredReason: unconfigured };
   if (id === 'leie') {
     const oig = await readOigStatus(deps);
-    const lastImport = oig.lastImport ? oigCheckAsSourceCheck(oig.lastImport) : null;
+    const lastImport = oig.lastImport ? sourceCheck(oig.lastImport) : null;
     return {
       ...base,
       state: oig.state,
-      lastCheck: oig.lastCheck ? oigCheckAsSourceCheck(oig.lastCheck) : null,
+      lastCheck: oig.lastCheck ? sourceCheck(oig.lastCheck) : null,
       lastImport,
       sourceUpdatedOn: lastImport?.sourceUpdatedOn ?? null,
       rowCount: oig.rowCount,
@@ -184,7 +211,7 @@ export async function readSourceStatus(deps: SourceDeps, sourceId: string): Prom
     findLastSourceCheck(sequelize, id),
     findLastSourceImport(sequelize, id),
     countSourceRecords(sequelize, id),
-    unconfigured || !enabled ? Promise.resolve(null) : nextRun(deps, scheduleId),
+    unconfigured || !enabled ? Promise.resolve(null) : describeSchedule(deps, scheduleId),
   ]);
   const state: SourceState = unconfigured
     ? 'not_configured'
@@ -203,7 +230,7 @@ export async function readSourceStatus(deps: SourceDeps, sourceId: string): Prom
     lastImport: lastImport ? sourceCheck(lastImport) : null,
     sourceUpdatedOn: lastImport?.source_updated_on ?? null,
     rowCount,
-    nextScheduledRunAt: next ? next.toISOString() : null,
+    nextScheduledRunAt: next?.info.nextActionTimes[0]?.toISOString() ?? null,
     scheduleId,
   };
 }
@@ -220,53 +247,78 @@ export async function listSourceCheckPage(
   after: readonly [string, string] | undefined,
 ): Promise<SourceCheck[]> {
   const id = sourceIdOrNotFound(sourceId);
-  if (id === 'leie') return (await listChecks(deps.sequelize, limit, after)).map(oigCheckAsSourceCheck);
+  if (id === 'leie') return (await listChecks(deps.sequelize, limit, after)).map(sourceCheck);
   return (await listSourceChecks(deps.sequelize, id, limit, after)).map(sourceCheck);
 }
 
 /**
- * Starts a manual sync of the source, or joins the one already running (one workflow id per source),
- * and audits the request. The LEIE runs its own sync (`oigSync`). A source not enabled or not
- * configured is a ConflictError: there is nothing to sync it from, or nobody screens against it.
+ * Requests a manual sync of the source: the start of `exclusionSourceSync` (the LEIE too) is recorded
+ * in the outbox in the transaction that audits the request, then delivered at once when Temporal
+ * answers — a sync already running under the source's one manual id is joined — and otherwise by the
+ * relay once it is back (docs/spec.md §12: nothing is lost while a dependency is down; `runId` is
+ * then null). A source not enabled or not configured is a ConflictError: there is nothing to sync it
+ * from, or nobody screens against it; `/v1/oig/sync` syncs the LEIE whatever EXCLUSION_SOURCES says,
+ * as it always did (`anyway`).
  */
 export async function requestSourceSync(
   deps: SourceDeps,
-  request: { sourceId: string; force: boolean; actorUserId: string },
-): Promise<{ sourceId: ExclusionSourceId; workflowId: string; runId: string; alreadyRunning: boolean }> {
+  request: { sourceId: string; force: boolean; actorUserId: string; anyway?: boolean },
+): Promise<{
+  sourceId: ExclusionSourceId;
+  workflowId: string;
+  runId: string | null;
+  alreadyRunning: boolean;
+}> {
   const id = sourceIdOrNotFound(request.sourceId);
-  const { config, temporal } = deps;
+  const { config, sequelize, temporal, logger } = deps;
   const { force } = request;
-  if (!config.EXCLUSION_SOURCES.includes(id)) {
-    throw new ConflictError(`The exclusion source ${id} is not enabled (EXCLUSION_SOURCES).`);
+  if (!request.anyway) {
+    if (!config.EXCLUSION_SOURCES.includes(id)) {
+      throw new ConflictError(`The exclusion source ${id} is not enabled (EXCLUSION_SOURCES).`);
+    }
+    const unconfigured = notConfiguredReason(config, id);
+    if (unconfigured)
+      throw new ConflictError(`The exclusion source ${id} is not configured: ${unconfigured}.`);
   }
-  const unconfigured = notConfiguredReason(config, id);
-  if (unconfigured) throw new ConflictError(`The exclusion source ${id} is not configured: ${unconfigured}.`);
-  if (id === 'leie')
-    return { sourceId: id, ...(await requestOigSync(deps, { force, actorUserId: request.actorUserId })) };
 
   const workflowId = exclusionSourceSyncWorkflowId(id, 'manual');
   const input: ExclusionSourceSyncInput = { sourceId: id, trigger: 'manual', force };
-  let alreadyRunning = false;
-  let runId: string;
-  try {
-    const handle = await temporal.workflow.start(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, {
+  // Each request its own outbox entity: requests need no order among themselves (the first start
+  // wins, the others join it), and each learns what became of its own start.
+  const entityKey = `${workflowId}/${randomUUID()}`;
+  const intentId = await withWorkflowIntents(sequelize, async (tx) => {
+    await recordAudit(tx, {
+      actorUserId: request.actorUserId,
+      ...(id === 'leie'
+        ? { action: 'oig.sync.requested', entityType: 'oig_sync' }
+        : { action: 'exclusion_source.sync.requested', entityType: 'exclusion_source' }),
+      entityId: null,
+      organizationId: null,
+      details: { source: id, force, workflowId },
+    });
+    return recordWorkflowIntent(tx, entityKey, {
+      kind: 'start',
+      workflowType: EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
       workflowId,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       args: [input],
     });
-    runId = handle.firstExecutionRunId;
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    alreadyRunning = true;
-    runId = (await temporal.workflow.getHandle(workflowId).describe()).runId;
-  }
-  await recordAudit(deps.sequelize, {
-    actorUserId: request.actorUserId,
-    action: 'exclusion_source.sync.requested',
-    entityType: 'exclusion_source',
-    entityId: null,
-    organizationId: null,
-    details: { source: id, force, workflowId, runId, alreadyRunning },
   });
-  return { sourceId: id, workflowId, runId, alreadyRunning };
+  const outcome = (await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, entityKey)).get(
+    intentId,
+  );
+  let runId: string | null = null;
+  if (outcome) {
+    runId = await temporal.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then(
+        (description) => description.runId,
+        (error: unknown) => {
+          logger.warn({ err: error, workflowId }, 'could not describe the sync just started');
+          return null;
+        },
+      );
+  }
+  return { sourceId: id, workflowId, runId, alreadyRunning: outcome === 'already-started' };
 }

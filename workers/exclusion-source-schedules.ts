@@ -2,13 +2,14 @@ import {
   type Client,
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
+  type ScheduleOptions,
   type ScheduleOptionsAction,
   ScheduleOverlapPolicy,
   type ScheduleSpec,
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { scheduledSources, sourceSyncCron } from '../domain/exclusion-sources/settings';
-import { EXCLUSION_SOURCE_IDS } from '../domain/exclusion-sources/source';
+import { EXCLUSION_SOURCE_IDS, type ExclusionSourceId } from '../domain/exclusion-sources/source';
 import type { Config } from '../lib/config';
 import {
   EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
@@ -20,14 +21,17 @@ import {
 } from '../lib/exclusion-source-contract';
 import { searchAttributesOfStart } from '../lib/search-attributes';
 
-/** As for `oig-daily-sync`: a missed run is made up within half the daily period. */
+/**
+ * A run missed while Temporal was down is still made up within this window; shorter than the daily
+ * period, so a late catch-up never lands on top of the next day's run.
+ */
 const CATCHUP_WINDOW: Duration = '12 hours';
 
 /**
- * One Schedule `exclusion-source-sync-<id>` per enabled, configured non-LEIE source (docs/spec.md
- * §8; the LEIE keeps `oig-daily-sync`), created or brought in line with the configuration at every
- * worker start; the Schedule of a source disabled or unconfigured since is deleted, so nothing
- * syncs a list nobody screens against. Returns what was done per source.
+ * One Schedule `exclusion-source-sync-<id>` per enabled, configured source other than the LEIE
+ * (docs/spec.md §8; the LEIE's `oig-daily-sync` is `ensureOigSchedule`), created or brought in line
+ * with the configuration at every worker start; the Schedule of a source disabled or unconfigured
+ * since is deleted, so nothing syncs a list nobody screens against. Returns what was done per source.
  */
 export async function ensureExclusionSourceSchedules(
   client: Client,
@@ -37,44 +41,75 @@ export async function ensureExclusionSourceSchedules(
   const done: Record<string, 'created' | 'updated' | 'deleted' | 'absent'> = {};
   for (const id of EXCLUSION_SOURCE_IDS) {
     if (id === 'leie') continue;
-    const scheduleId = exclusionSourceScheduleId(id);
-    if (!wanted.has(id)) {
-      try {
-        await client.schedule.getHandle(scheduleId).delete();
-        done[id] = 'deleted';
-      } catch (error) {
-        if (!(error instanceof ScheduleNotFoundError)) throw error;
-        done[id] = 'absent';
-      }
+    if (wanted.has(id)) {
+      done[id] = await ensureSourceSchedule(client, config, id, sourceSyncCron(config, id));
       continue;
     }
-    const spec: ScheduleSpec = { cronExpressions: [sourceSyncCron(config, id)], timezone: 'UTC' };
-    const input: ExclusionSourceSyncInput = { sourceId: id, trigger: 'schedule', force: false };
-    const action: ScheduleOptionsAction = {
-      type: 'startWorkflow',
-      workflowType: EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
-      workflowId: exclusionSourceSyncWorkflowId(id, 'schedule'),
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [input],
-      typedSearchAttributes: searchAttributesOfStart(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, [input]),
-    };
-    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW };
     try {
-      await client.schedule.create({ scheduleId, spec, action, policies });
-      done[id] = 'created';
-      continue;
+      await client.schedule.getHandle(exclusionSourceScheduleId(id)).delete();
+      done[id] = 'deleted';
     } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+      done[id] = 'absent';
     }
-    await client.schedule.getHandle(scheduleId).update((previous) => ({
-      ...previous,
-      spec,
-      action,
-      policies: { ...previous.policies, ...policies },
-    }));
-    done[id] = 'updated';
   }
   return done;
+}
+
+/**
+ * The LEIE's Schedule `oig-daily-sync` (OIG_SYNC_CRON, docs/spec.md §4.4): it starts the one sync
+ * workflow for `leie`. Kept whatever EXCLUSION_SOURCES says, as it always was; an existing Schedule
+ * (one that started `oigSync` before) is updated, so a deployed environment switches at its next
+ * worker start.
+ */
+export function ensureOigSchedule(
+  client: Client,
+  config: Pick<Config, 'OIG_SYNC_CRON' | 'TEMPORAL_TASK_QUEUE'>,
+): Promise<'created' | 'updated'> {
+  return ensureSourceSchedule(client, config, 'leie', config.OIG_SYNC_CRON);
+}
+
+/** Creates the source's Schedule, or brings an existing one in line (cron, action, policies). */
+async function ensureSourceSchedule(
+  client: Client,
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
+  id: ExclusionSourceId,
+  cron: string,
+): Promise<'created' | 'updated'> {
+  const scheduleId = exclusionSourceScheduleId(id);
+  const spec: ScheduleSpec = { cronExpressions: [cron], timezone: 'UTC' };
+  const input: ExclusionSourceSyncInput = { sourceId: id, trigger: 'schedule', force: false };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE,
+    workflowId: exclusionSourceSyncWorkflowId(id, 'schedule'),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    args: [input],
+    typedSearchAttributes: searchAttributesOfStart(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, [input]),
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: CATCHUP_WINDOW };
+  return createOrUpdate(client, scheduleId, { spec, action, policies });
+}
+
+/** Creates the Schedule, or brings an existing one in line: an update replaces its spec and action. */
+async function createOrUpdate(
+  client: Client,
+  scheduleId: string,
+  { spec, action, policies }: Pick<ScheduleOptions, 'spec' | 'action' | 'policies'>,
+): Promise<'created' | 'updated'> {
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies });
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await client.schedule.getHandle(scheduleId).update((previous) => ({
+    ...previous,
+    spec,
+    action,
+    policies: { ...previous.policies, ...policies },
+  }));
+  return 'updated';
 }
 
 /** Hourly: a failed or stale list reaches platform admins within the hour (docs/spec.md §8). */
@@ -94,17 +129,5 @@ export async function ensureExclusionSourceWatchSchedule(
     args: [],
   };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '30 minutes' as Duration };
-  try {
-    await client.schedule.create({ scheduleId: EXCLUSION_SOURCE_WATCH_SCHEDULE_ID, spec, action, policies });
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await client.schedule.getHandle(EXCLUSION_SOURCE_WATCH_SCHEDULE_ID).update((previous) => ({
-    ...previous,
-    spec,
-    action,
-    policies: { ...previous.policies, ...policies },
-  }));
-  return 'updated';
+  return createOrUpdate(client, EXCLUSION_SOURCE_WATCH_SCHEDULE_ID, { spec, action, policies });
 }

@@ -10,8 +10,8 @@ import { createWorker } from './create-worker';
 import {
   ensureExclusionSourceSchedules,
   ensureExclusionSourceWatchSchedule,
+  ensureOigSchedule,
 } from './exclusion-source-schedules';
-import { ensureOigSchedule } from './oig-schedule';
 import { ensureMonthlyScreeningSchedule } from './screening-schedule';
 import { bundleWorkflows } from './workflow-bundle';
 

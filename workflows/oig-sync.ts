@@ -1,52 +1,31 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  ParentClosePolicy,
-  patched,
-  proxyActivities,
-  startChild,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index';
 import { PATIENT_RETRY } from '../lib/retry-policy';
-import { screeningSearchAttributes } from '../lib/search-attributes';
+import type { OigCheckRecord, OigSyncInput, OigSyncResult } from '../lib/workflow-contracts';
 import {
-  type OigCheckRecord,
-  type OigFileFacts,
-  type OigSyncInput,
-  type OigSyncResult,
-  SCREENING_WORKFLOW_TYPE,
-  type ScreeningScope,
-  screeningWorkflowId,
-} from '../lib/workflow-contracts';
+  failureReason,
+  fileFacts,
+  leieImporter as importer,
+  site,
+  startRescreen,
+} from './exclusion-source-sync';
 import { withWorkAlerts } from './work-alerts';
 
-// The OIG site: a few spaced attempts, then the check fails with the reason (the next daily run
-// tries again). File problems (HTML page, wrong header, oversized…) are non-retryable.
-const site = proxyActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 3, maximumAttempts: 3 },
-});
-
-// The one-pass import (download → archive → COPY → swap): it heartbeats while streaming and
-// applying; a killed worker is noticed within the heartbeat timeout and the retry starts over. Its
-// Postgres and S3 work is idempotent, so an outage is retried as long as it lasts; a refused file
-// is non-retryable and any other error stops after a few attempts (workers/patient-retries.ts).
-const importer = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: PATIENT_RETRY,
-});
-
+// The OIG site's and the one-pass import's activity options are the one sync's, for the LEIE.
 const db = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   retry: PATIENT_RETRY,
 });
 
 /**
+ * KEPT FOR EXECUTIONS STARTED BEFORE THE LEIE MOVED TO THE ONE SYNC WORKFLOW: nothing starts
+ * `oigSync` any more (the Schedule `oig-daily-sync` and `POST /v1/oig/sync` start
+ * `exclusionSourceSync` for `leie`, workflows/exclusion-source-sync.ts); it stays registered, its
+ * commands unchanged, so a run started before finishes and its history replays
+ * (test/histories/oigSync-*.json). Delete it, and the
+ * activities only it calls (`recordOigCheck`, `dropOigStaging`, `importOigList`), once no such run
+ * can be open (docs/architecture.md, "Kept for running executions").
+ *
  * oig-sync: read the page's "last update" date → unchanged? record and stop → download the CSV,
  * archive it, COPY what changed into staging and swap it in atomically (with the added/removed
  * keys), in one activity → rescreen.
@@ -93,7 +72,7 @@ async function sync(input: OigSyncInput): Promise<OigSyncResult> {
     const { etag, lastModified, sha256, archiveKey, invalidFields } = imported;
     Object.assign(check, { etag, lastModified, sha256, archiveKey, invalidFields });
     const { rowCount, added, removed, updated } = imported;
-    const rescreenWorkflowId = added + removed > 0 ? await startRescreen(check.checkId) : null;
+    const rescreenWorkflowId = added + removed > 0 ? await startRescreen('leie', check.checkId) : null;
     return result(check, 'imported', {
       rowCount,
       added,
@@ -113,23 +92,6 @@ async function sync(input: OigSyncInput): Promise<OigSyncResult> {
   }
 }
 
-/**
- * The rescreen of the keys this import added or removed (oig_exclusion_changes of the check), by
- * type name and fire-and-forget: it outlives this workflow and its failures are its own.
- */
-async function startRescreen(checkId: string): Promise<string> {
-  const workflowId = screeningWorkflowId('oig-import', checkId);
-  const scope: ScreeningScope = { kind: 'oig-import', checkId };
-  await startChild(SCREENING_WORKFLOW_TYPE, {
-    workflowId,
-    args: [scope],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    // Search attributes for the Web UI (docs/spec.md §12); patched, as the command changes.
-    typedSearchAttributes: patched('search-attributes') ? screeningSearchAttributes(scope) : undefined,
-  });
-  return workflowId;
-}
-
 function result(
   check: OigCheckRecord,
   status: OigSyncResult['status'],
@@ -145,21 +107,4 @@ function result(
     rescreenWorkflowId: null,
     ...fields,
   };
-}
-
-/** What a failed import knew about the file (etag, sha256, archive key), if anything. */
-function fileFacts(error: unknown): Partial<OigFileFacts> {
-  const cause = error instanceof ActivityFailure ? error.cause : undefined;
-  const facts =
-    cause instanceof ApplicationFailure ? (cause.details?.[0] as Partial<OigFileFacts>) : undefined;
-  if (!facts || typeof facts !== 'object') return {};
-  const { etag, lastModified, sha256, archiveKey } = facts;
-  return { etag, lastModified, sha256, archiveKey };
-}
-
-/** `Type: message` of the failure that ended the sync, for the check row and GET /v1/oig/status. */
-function failureReason(error: unknown): string {
-  const cause = error instanceof ActivityFailure && error.cause ? error.cause : error;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return (cause as Error)?.message ?? String(cause);
 }

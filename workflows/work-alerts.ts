@@ -30,6 +30,7 @@ const email = proxyActivities<Activities>({
 const WHAT: Record<WorkAlertKind, string> = {
   'exclusion-screening': 'An exclusion screening',
   'oig-sync': 'The OIG exclusion list sync',
+  'exclusion-source-sync': 'An exclusion list sync',
 };
 
 export interface WorkAlertOptions {

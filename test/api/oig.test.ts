@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { OIG_SCHEDULE_ID, oigManualSyncWorkflowId } from '../../lib/workflow-contracts';
-import { ensureOigSchedule } from '../../workers/oig-schedule';
+import { ensureOigSchedule } from '../../workers/exclusion-source-schedules';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
@@ -199,7 +199,7 @@ describe('OIG API', () => {
       assert.deepEqual([a.body.alreadyRunning, b.body.alreadyRunning].sort(), [false, true]);
       assert.equal(a.body.links.self, '/v1/oig/status');
       const description = await stack().temporal.workflow.getHandle(a.body.workflowId).describe();
-      assert.equal(description.type, 'oigSync');
+      assert.equal(description.type, 'exclusionSourceSync');
       assert.equal(description.taskQueue, taskQueue);
       assert.equal(description.status.name, 'RUNNING');
     });

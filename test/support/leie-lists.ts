@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { OigSyncResult } from '../../lib/workflow-contracts';
+import type { ExclusionSourceSyncResult } from '../../lib/exclusion-source-contract';
 import { formatLeieFile } from '../../scripts/generate-leie';
-import { oigSync } from '../../workflows/oig-sync';
+import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
 import { call } from './http';
 import type { OigSiteStub } from './oig-site-stub';
 import { stack } from './stack';
@@ -32,23 +32,23 @@ export function leieIndividual(last: string, first: string, dob: string, npi = '
 }
 
 /**
- * Publishes `rows` on the OIG site stub as of `pageDate` and runs the real oigSync workflow, then the
+ * Publishes `rows` on the OIG site stub as of `pageDate` and runs the real sync workflow for `leie`, then the
  * rescreen it starts, to the end: a list load (or reload) as production does it.
  */
 export async function loadLeieList(
   site: OigSiteStub,
   rows: string[][],
   pageDate: string,
-): Promise<OigSyncResult> {
+): Promise<ExclusionSourceSyncResult> {
   site.setPageDate(pageDate);
   site.setCsv({ body: formatLeieFile(rows), etag: `"${randomUUID()}"` });
   const taskQueue = `leie-load-${randomUUID()}`;
   const worker = await stack().createWorker(taskQueue, site.config);
   return worker.runUntil(async () => {
-    const result = await stack().temporal.workflow.execute(oigSync, {
+    const result = await stack().temporal.workflow.execute(exclusionSourceSync, {
       taskQueue,
       workflowId: `oig-sync/test-${randomUUID()}`,
-      args: [{ trigger: 'manual', force: true }],
+      args: [{ sourceId: 'leie', trigger: 'manual', force: true }],
     });
     assert.equal(result.status, 'imported', JSON.stringify(result));
     if (result.rescreenWorkflowId) {

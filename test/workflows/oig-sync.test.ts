@@ -11,7 +11,8 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import pg from 'pg';
 import { QueryTypes } from 'sequelize';
 import type { Config } from '../../lib/config';
-import { type OigSyncInput, type OigSyncResult, screeningWorkflowId } from '../../lib/workflow-contracts';
+import type { ExclusionSourceSyncResult } from '../../lib/exclusion-source-contract';
+import { type OigSyncInput, screeningWorkflowId } from '../../lib/workflow-contracts';
 import {
   formatLeieFile,
   formatLeieLine,
@@ -19,7 +20,7 @@ import {
   LEIE_HEADER_LINE,
   writeLeieFile,
 } from '../../scripts/generate-leie';
-import { oigSync } from '../../workflows/oig-sync';
+import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
 import { createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { OigSiteStub, repeatingStream } from '../support/oig-site-stub';
@@ -201,13 +202,17 @@ async function runSync(
   site: OigSiteStub,
   input: OigSyncInput = { trigger: 'manual' },
   overrides: Partial<Config> = {},
-): Promise<{ workflowId: string; result?: OigSyncResult; error?: unknown }> {
+): Promise<{ workflowId: string; result?: ExclusionSourceSyncResult; error?: unknown }> {
   const taskQueue = `oig-${randomUUID()}`;
   const workflowId = `oig-sync/test-${randomUUID()}`;
   const worker = await stack().createWorker(taskQueue, { ...site.config, ...overrides });
   const outcome = await worker.runUntil(
     stack()
-      .temporal.workflow.execute(oigSync, { taskQueue, workflowId, args: [input] })
+      .temporal.workflow.execute(exclusionSourceSync, {
+        taskQueue,
+        workflowId,
+        args: [{ sourceId: 'leie', ...input }],
+      })
       .then(
         (result) => ({ result }),
         (error: unknown) => ({ error }),
@@ -224,7 +229,7 @@ function activityFailure(error: unknown): ApplicationFailure {
   return error.cause.cause;
 }
 
-describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site stubbed on 127.0.0.1)', function () {
+describe('exclusionSourceSync workflow for the LEIE (real worker, dev server, Postgres, moto; OIG site stubbed on 127.0.0.1)', function () {
   this.timeout(180_000);
   let site: OigSiteStub;
 
@@ -734,10 +739,10 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
 
     const taskQueue = `oig-kill-${randomUUID()}`;
     const workflowId = `oig-sync/test-${randomUUID()}`;
-    const handle = await stack().temporal.workflow.start(oigSync, {
+    const handle = await stack().temporal.workflow.start(exclusionSourceSync, {
       taskQueue,
       workflowId,
-      args: [{ trigger: 'manual' }],
+      args: [{ sourceId: 'leie', trigger: 'manual' }],
     });
     // A separate process (the real workers/main.ts), so it can die with SIGKILL like a crashed worker.
     const doomed = await startWorkerProcess(taskQueue, site.config);
@@ -772,7 +777,7 @@ describe('oigSync workflow (real worker, dev server, Postgres, moto; OIG site st
     );
     const history = await handle.fetchHistory();
     const loads = (history.events ?? []).filter(
-      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'importOigList',
+      (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'importExclusionSource',
     );
     assert.equal(loads.length, 1);
     const started = (history.events ?? []).find(

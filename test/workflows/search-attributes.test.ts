@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE } from '../../lib/exclusion-source-contract';
 import { ensureSearchAttributes } from '../../lib/temporal';
 import {
   invitationWorkflowId,
-  OIG_SYNC_WORKFLOW_TYPE,
   ORGANIZATION_LIFECYCLE_WORKFLOW_TYPE,
   rosterImportWorkflowId,
   SCREENING_WORKFLOW_TYPE,
@@ -83,10 +83,10 @@ describe('search attributes for the Web UI (docs/spec.md §12)', () => {
         args: [{ kind: 'organization', organizationId }],
       }),
     ];
-    const sync = await temporal.workflow.start(OIG_SYNC_WORKFLOW_TYPE, {
+    const sync = await temporal.workflow.start(EXCLUSION_SOURCE_SYNC_WORKFLOW_TYPE, {
       taskQueue,
       workflowId: `oig-sync/test-${randomUUID()}`,
-      args: [{ trigger: 'manual' }],
+      args: [{ sourceId: 'leie', trigger: 'manual' }],
     });
     try {
       const ids = started.map((handle) => handle.workflowId).sort();

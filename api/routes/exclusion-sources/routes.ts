@@ -71,13 +71,17 @@ const SyncRequestSchema = z
   })
   .openapi('ExclusionSourceSyncRequest');
 
-const SyncAcceptedSchema = z
+/** A sync request's 202: also `/v1/oig/sync`'s, without `sourceId` (the LEIE's view, docs/spec.md §8). */
+export const SyncAcceptedSchema = z
   .object({
     sourceId: z.enum(EXCLUSION_SOURCE_IDS),
     trigger: z.literal('manual'),
     force: z.boolean(),
     alreadyRunning: z.boolean().openapi({ description: 'A sync was already running; this is that one' }),
-    runId: z.string(),
+    runId: z.string().nullable().openapi({
+      description:
+        'The run that syncs; null while Temporal is unavailable: the request is kept and the sync starts once it answers (docs/spec.md §12)',
+    }),
     ...AcceptedFields,
   })
   .openapi('ExclusionSourceSyncAccepted');

@@ -2,32 +2,16 @@ import type { z } from '@hono/zod-openapi';
 import { listChecks, type OigCheckRow, searchExclusions } from '../../../db/exclusion-list-store';
 import { openRetryingAlert } from '../../../db/work-alert-store';
 import { listStateWarning } from '../../../domain/list-state';
-import { readOigStatus, requestOigSync } from '../../../services/oig-sync';
+import { readOigStatus, requestSourceSync, sourceCheck } from '../../../services/exclusion-sources';
 import { accepted, acceptedBody } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
 import { LEIE_FIELDS, type OigCheckSchema, type OigExclusionSchema, oigRouteDefinitions } from './routes';
 
+/** A check as `/v1/oig/*` show it: the LEIE's check of `/v1/exclusion-sources/leie/checks`, without its source. */
 function checkJson(row: OigCheckRow): z.infer<typeof OigCheckSchema> {
-  return {
-    id: row.id,
-    checkedAt: new Date(row.checked_at).toISOString(),
-    trigger: row.trigger,
-    sourceUpdatedOn: row.source_updated_on,
-    etag: row.etag,
-    lastModified: row.last_modified,
-    sha256: row.sha256,
-    status: row.status,
-    rowCount: row.row_count,
-    added: row.added,
-    removed: row.removed,
-    invalidFields: row.invalid_fields,
-    durationMs: row.duration_ms,
-    archiveKey: row.archive_key,
-    warning: row.warning,
-    error: row.error,
-    workflowId: row.workflow_id,
-  };
+  const { source: _source, rejectedRows: _rejectedRows, ...check } = sourceCheck(row);
+  return check;
 }
 
 export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
@@ -79,9 +63,10 @@ export function oigRoutes({ config, sequelize, temporal, logger }: AppDeps) {
     .openapi(routes.sync, async (c) => {
       // The body is optional: a bare POST is a sync without force.
       const force = (c.req.header('content-type') ? c.req.valid('json')?.force : undefined) ?? false;
-      const { workflowId, runId, alreadyRunning } = await requestOigSync(
-        { config, sequelize, temporal },
-        { force, actorUserId: c.var.user.id },
+      // `/v1/oig/*` are the LEIE's view of the exclusion sources (docs/spec.md §8).
+      const { workflowId, runId, alreadyRunning } = await requestSourceSync(
+        { config, sequelize, temporal, logger },
+        { sourceId: 'leie', force, actorUserId: c.var.user.id, anyway: true },
       );
       return accepted(
         c,

@@ -1,35 +1,20 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { LEIE_COLUMNS } from '../../../domain/leie';
-import { AcceptedFields, acceptedResponse } from '../../accepted';
+import { acceptedResponse } from '../../accepted';
 import { authenticate, requirePlatformAdmin } from '../../middleware/authenticate';
 import { listSchema, PageQuery } from '../../paging';
 import { bearerAuth, jsonBody, jsonResponse, problems } from '../../schemas';
+import {
+  SourceCheckSchema,
+  SyncAcceptedSchema as SourceSyncAcceptedSchema,
+} from '../exclusion-sources/routes';
 
 export const LEIE_FIELDS = LEIE_COLUMNS.map((column) => column.toLowerCase());
 
-export const OigCheckSchema = z
-  .object({
-    id: z.uuid(),
-    checkedAt: z.string(),
-    trigger: z.enum(['schedule', 'manual']),
-    sourceUpdatedOn: z.string().nullable().openapi({ description: 'The "last update" date on the OIG page' }),
-    etag: z.string().nullable(),
-    lastModified: z.string().nullable(),
-    sha256: z.string().nullable(),
-    status: z.enum(['unchanged', 'imported', 'failed']),
-    rowCount: z.number().int().nullable(),
-    added: z.number().int().nullable(),
-    removed: z.number().int().nullable(),
-    invalidFields: z.number().int().nullable().openapi({
-      description: 'Dates in the file that were not valid YYYYMMDD; the rows were kept with the field empty',
-    }),
-    durationMs: z.number().int().nullable(),
-    archiveKey: z.string().nullable(),
-    warning: z.string().nullable(),
-    error: z.string().nullable(),
-    workflowId: z.string().nullable(),
-  })
-  .openapi('OigCheck');
+/** A check of `/v1/oig/*`: the LEIE's check of `/v1/exclusion-sources/leie/checks`, without its source. */
+export const OigCheckSchema = SourceCheckSchema.omit({ source: true, rejectedRows: true }).openapi(
+  'OigCheck',
+);
 
 const OigStatusSchema = z
   .object({
@@ -81,15 +66,7 @@ const SyncRequestSchema = z
   })
   .openapi('OigSyncRequest');
 
-const SyncAcceptedSchema = z
-  .object({
-    trigger: z.literal('manual'),
-    force: z.boolean(),
-    alreadyRunning: z.boolean().openapi({ description: 'A sync was already running; this is that one' }),
-    runId: z.string(),
-    ...AcceptedFields,
-  })
-  .openapi('OigSyncAccepted');
+const SyncAcceptedSchema = SourceSyncAcceptedSchema.omit({ sourceId: true }).openapi('OigSyncAccepted');
 
 /** The OIG routes' contract: what each accepts and answers (the OpenAPI document comes from here). */
 export function oigRouteDefinitions(jwtSecret: string) {
