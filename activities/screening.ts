@@ -115,7 +115,7 @@ export function createScreeningActivities({ config, sequelize, logger }: Activit
         if (counts) return { ...progress, chunks: 1, ...counts };
       }
       const size = input.chunkSize ?? DEFAULT_SCREENING_CHUNK_SIZE;
-      // Only a comparison against a loaded list makes a person screened (last_screened_at).
+      // Only a comparison against a loaded list makes a person screened (db/last-screened-store.ts).
       const markScreened = Object.keys(await listVersionsInForce()).length > 0;
       for (;;) {
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;

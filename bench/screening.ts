@@ -2,7 +2,11 @@
  * Exclusion screening benchmark (docs/spec.md §4.5): 100k employees in 50 organizations against an 82k-row
  * generated LEIE, in a throw-away embedded Postgres on loopback.
  *
- *   npx tsx bench/screening.ts [--employees 100000] [--leie 82000] [--added 500]
+ *   npx tsx bench/screening.ts [--employees 100000] [--leie 82000] [--added 500] [--seed 0.5]
+ *
+ * The data come from Postgres's random() seeded with `--seed` (in [-1, 1]): every run with the same
+ * options screens the same names, dates and NPIs, so the matches opened per reason are the same run
+ * to run and a change to the screening can be checked against them.
  *
  * Prints: the full rescreen (first run, then the steady-state weekly rerun), the incremental rescreen
  * of an OIG import adding keys, EXPLAIN ANALYZE of the main join, and the ratio to the baseline —
@@ -18,10 +22,10 @@ import { DEFAULT_SCREENING_CHUNK_SIZE } from '../activities/screening';
 import { migrateUp } from '../db/migrator';
 import { scopeSql, screenSql } from '../db/screening-match-sql';
 import {
+  applyScreeningSettings,
   FIRST_EMPLOYEE_ID,
   nextChunk,
   resolveLapsedMatches,
-  SCREENING_WORK_MEM,
   screenAddedExclusions,
   screenChunk,
 } from '../db/screening-store';
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     added: { type: 'string', default: '500' },
     organizations: { type: 'string', default: '50' },
     'loop-sample': { type: 'string', default: '1000' },
+    seed: { type: 'string', default: '0.5' },
   },
 });
 const EMPLOYEES = Number(values.employees);
@@ -46,6 +51,7 @@ const LEIE = Number(values.leie);
 const ADDED = Number(values.added);
 const ORGANIZATIONS = Number(values.organizations);
 const LOOP_SAMPLE = Number(values['loop-sample']);
+const SEED = Number(values.seed);
 const TARGET_FULL_MS = 3000;
 const TARGET_INCREMENTAL_MS = 200;
 
@@ -71,12 +77,20 @@ async function screen(sequelize: Sequelize, scope: ScreeningScope) {
   return total;
 }
 
+/** Seeds random() for the statements that follow in the same query: the `n`th generating statement. */
+const seeded = (n: number) => `SELECT setseed(${(SEED + n / 100) % 1});`;
+
 /** Synthetic upper-case names: `pool` distinct values, e.g. SEIOUB. */
 const nameSql = (prefix: string, pool: number) =>
   `'${prefix}' || translate(lpad(floor(random() * ${pool})::int::text, 5, '0'), '0123456789', 'AEIOUBCDFG')`;
 
 async function generate(sequelize: Sequelize) {
-  const q = (sql: string) => execute(sequelize, sql);
+  // Each statement seeds its own session (the pool may hand the next one another connection).
+  let statement = 0;
+  const q = (sql: string) => {
+    statement += 1;
+    return execute(sequelize, `${seeded(statement)} ${sql}`);
+  };
   await q(`INSERT INTO organizations (name, subdomain, status, dns_status)
            SELECT 'Agency ' || g, 'bench-' || g, 'active', 'in_sync' FROM generate_series(1, ${ORGANIZATIONS}) g`);
   // The LEIE: 8 % business-only rows, 1 % reinstated, 5 % without DOB, 20 % with an NPI, 4 % hyphenated.
@@ -124,7 +138,7 @@ FROM (
   LEFT JOIN planted p ON g % 100 = 0 AND p.n = g / 100
 ) s
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM organizations) o ON o.k = g % ${ORGANIZATIONS}`);
-  await q('VACUUM ANALYZE');
+  await execute(sequelize, 'VACUUM ANALYZE');
 }
 
 /** An OIG import that adds `ADDED` keys: 10 % copies of current employees, the rest random people. */
@@ -136,7 +150,7 @@ async function addExclusions(sequelize: Sequelize): Promise<string> {
   const checkId = (check as { id: string }).id;
   await execute(
     sequelize,
-    `
+    `${seeded(99)}
 INSERT INTO oig_employees_exclusion
   (exclusion_key, lastname, firstname, npi, dob, general, excltype, excldate, state,
    last_name_norm, first_name_norm, full_name_norm)
@@ -147,8 +161,8 @@ FROM (
     coalesce(e.first_name, ${nameSql('F', 1000)}) AS firstname,
     CASE WHEN e.id IS NOT NULL THEN e.date_of_birth ELSE date '1950-01-01' + (random() * 18000)::int END AS dob
   FROM generate_series(1, ${ADDED}) g
-  LEFT JOIN (SELECT id, first_name, last_name, date_of_birth, row_number() OVER (ORDER BY id) AS n
-             FROM employees ORDER BY id LIMIT ${Math.ceil(ADDED / 10)}) e ON g % 10 = 0 AND e.n = g / 10
+  LEFT JOIN (SELECT id, first_name, last_name, date_of_birth, row_number() OVER (ORDER BY external_id) AS n
+             FROM employees ORDER BY external_id LIMIT ${Math.ceil(ADDED / 10)}) e ON g % 10 = 0 AND e.n = g / 10
 ) s;
 INSERT INTO oig_exclusion_changes (check_id, exclusion_key, change)
 SELECT '${checkId}', 'bench-added-' || g, 'added' FROM generate_series(1, ${ADDED}) g;
@@ -239,7 +253,7 @@ try {
   const transaction = await sequelize.transaction();
   let plan: string;
   try {
-    await execute(transaction, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    await applyScreeningSettings(transaction);
     const rows = await query<{ 'QUERY PLAN': string }>(
       transaction,
       `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${screenSql(scope, 'hash')}`,
@@ -253,7 +267,7 @@ try {
   const probeTransaction = await sequelize.transaction();
   let probePlan: string;
   try {
-    await execute(probeTransaction, `SET LOCAL work_mem = '${SCREENING_WORK_MEM}'`);
+    await applyScreeningSettings(probeTransaction);
     const rows = await query<{ 'QUERY PLAN': string }>(
       probeTransaction,
       `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${screenSql(probeScope, 'probe')}`,

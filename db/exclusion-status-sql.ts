@@ -1,9 +1,11 @@
+import { lastScreenedAtSql, screenedSinceChangeSql } from './last-screened-store';
+
 /**
  * A person's `exclusionStatus` (docs/spec.md §10) as SQL text over `exclusion_matches`, for the
  * stores that read people (db/people-store.ts filters the list by it, db/screening-store.ts reports
  * it): `excluded` with a confirmed match, `possible_match` with one open or under review (dismissed
  * and resolved matches do not count); otherwise `clear` only when the person was compared against a
- * whole loaded list since their last change (`last_screened_at`), else `not_screened` — empty is not
+ * whole loaded list since their last change (db/last-screened-store.ts), else `not_screened` — empty is not
  * clear (docs/features.md, "Empty is not clear").
  */
 
@@ -12,10 +14,6 @@ export type ExclusionStatus = (typeof EXCLUSION_STATUSES)[number];
 
 const PENDING = `('open', 'under_review')`;
 
-/** Compared against a whole loaded list since the person's last change. */
-const screenedSql = (alias: string) =>
-  `(${alias}.last_screened_at IS NOT NULL AND ${alias}.last_screened_at >= ${alias}.updated_at)`;
-
 /** The status of the person `alias` (a row of employees) as a CASE expression. */
 export function exclusionStatusSql(alias: string): string {
   return `CASE
@@ -23,7 +21,7 @@ export function exclusionStatusSql(alias: string): string {
       THEN 'excluded'
     WHEN EXISTS (SELECT 1 FROM exclusion_matches xm WHERE xm.employee_id = ${alias}.id AND xm.status IN ${PENDING})
       THEN 'possible_match'
-    WHEN ${screenedSql(alias)} THEN 'clear'
+    WHEN ${screenedSinceChangeSql(alias)} THEN 'clear'
     ELSE 'not_screened' END`;
 }
 
@@ -44,7 +42,8 @@ export function exclusionStatusCondition(alias: string, status: ExclusionStatus,
       return `${withStatus(PENDING)} AND NOT ${confirmed}`;
     case 'clear':
     case 'not_screened': {
-      const screened = status === 'clear' ? screenedSql(alias) : `NOT ${screenedSql(alias)}`;
+      const screened =
+        status === 'clear' ? screenedSinceChangeSql(alias) : `NOT ${screenedSinceChangeSql(alias)}`;
       return `${screened} AND NOT EXISTS (SELECT 1 FROM exclusion_matches xm
         WHERE xm.employee_id = ${alias}.id AND xm.status IN ('open', 'under_review', 'confirmed'))`;
     }
@@ -64,7 +63,7 @@ export type ScreeningResult = (typeof SCREENING_RESULTS)[number];
 /**
  * The report's result of the person `alias` as a CASE expression: a confirmed match, then one open
  * or under review, then a dismissed one, and otherwise `clear` once compared against a whole loaded
- * list (`last_screened_at`) or `not_screened`.
+ * list (db/last-screened-store.ts) or `not_screened`.
  */
 export function screeningResultSql(alias: string): string {
   const has = (statuses: string) =>
@@ -73,6 +72,6 @@ export function screeningResultSql(alias: string): string {
     WHEN ${has(`('confirmed')`)} THEN 'confirmed'
     WHEN ${has(PENDING)} THEN 'possible_match'
     WHEN ${has(`('dismissed')`)} THEN 'dismissed'
-    WHEN ${alias}.last_screened_at IS NOT NULL THEN 'clear'
+    WHEN ${lastScreenedAtSql(alias)} IS NOT NULL THEN 'clear'
     ELSE 'not_screened' END`;
 }

@@ -1,4 +1,5 @@
 import { type ScreeningResult, screeningResultSql } from './exclusion-status-sql';
+import { lastScreenedAtSql } from './last-screened-store';
 import { type Db, query } from './sql';
 
 /**
@@ -36,7 +37,8 @@ export function reportPeoplePage(
   const { after } = page;
   return query<ReportPersonRow>(
     db,
-    `SELECT e.id, e.kind, e.external_id, e.first_name, e.middle_name, e.last_name, e.last_screened_at,
+    `SELECT e.id, e.kind, e.external_id, e.first_name, e.middle_name, e.last_name,
+       ${lastScreenedAtSql('e')} AS last_screened_at,
        ${screeningResultSql('e')} AS result
      FROM employees e
      WHERE ${ACTIVE_IN_PERIOD}

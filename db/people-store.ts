@@ -1,8 +1,8 @@
 import type { Sequelize } from 'sequelize';
 import { ConflictError } from '../domain/errors';
 import { type ExclusionStatus, exclusionStatusCondition } from './exclusion-status-sql';
-import type { ScopeSql } from './screening-match-sql';
-import { type Db, execute, query, queryOne } from './sql';
+import { lastScreenedAtSql } from './last-screened-store';
+import { type Db, query, queryOne } from './sql';
 
 /**
  * The people of an organization as the API reads and edits them: employees and caregivers
@@ -31,6 +31,7 @@ export interface EmployeeRow {
   last_name_norm: string;
   full_name_norm: string;
   last_import_id: string | null;
+  /** When last compared against a whole loaded list (db/last-screened-store.ts), null if never. */
   last_screened_at: Date | string | null;
   /** Text when read with `timestampsAsText` (the search). */
   created_at: Date | string;
@@ -220,26 +221,10 @@ export function searchEmployeesSql(filters: {
   return nameOrderedPageSql('employees', 'e', where, {
     searching: Boolean(filters.q),
     after: Boolean(filters.after),
-    columns: SEARCH_COLUMNS.map((column) => `e.${column}`).join(', '),
+    columns: SEARCH_COLUMNS.map((column) =>
+      column === 'last_screened_at' ? `${lastScreenedAtSql('e')} AS last_screened_at` : `e.${column}`,
+    ).join(', '),
   });
-}
-
-/**
- * Stamps `last_screened_at` on the active people of one screened chunk (the same range and scope
- * the screening statement read), inside the chunk's transaction (docs/spec.md §10).
- */
-export async function markPeopleScreened(
-  db: Db,
-  scope: Pick<ScopeSql, 'employees' | 'bind'>,
-  chunk: { after: string; upto: string | null },
-): Promise<void> {
-  await execute(
-    db,
-    `UPDATE employees e SET last_screened_at = now()
-     WHERE e.status = 'active' AND e.id > $after::uuid AND ($upto::uuid IS NULL OR e.id <= $upto::uuid)
-       AND ${scope.employees}`,
-    { ...scope.bind, after: chunk.after, upto: chunk.upto },
-  );
 }
 
 /** One page of the organization's employees and caregivers matching `filters`, in name order. */
@@ -269,11 +254,16 @@ export async function searchEmployees(
 }
 
 export function findEmployee(db: Db, organizationId: string, id: string): Promise<EmployeeRow | undefined> {
-  return queryOne<EmployeeRow>(db, 'SELECT * FROM employees WHERE id = $id AND organization_id = $org', {
-    id,
-    org: organizationId,
-  });
+  return queryOne<EmployeeRow>(
+    db,
+    `SELECT e.*, ${lastScreenedAtSql('e')} AS last_screened_at FROM employees e
+     WHERE e.id = $id AND e.organization_id = $org`,
+    { id, org: organizationId },
+  );
 }
+
+/** A written employees row as EmployeeRow. */
+const EMPLOYEE_RETURNING = `*, ${lastScreenedAtSql('employees')} AS last_screened_at`;
 
 // full_name_norm is generated from these two (migration 1000).
 const normalized = `coalesce(ale_normalize_name($first), ''), coalesce(ale_normalize_name($last), '')`;
@@ -315,7 +305,7 @@ export async function insertEmployee(
       `INSERT INTO employees (organization_id, kind, ${EMPLOYEE_RECORD_COLUMNS.join(', ')}, status,
          first_name_norm, last_name_norm)
        VALUES ($org, $kind, ${EMPLOYEE_RECORD_COLUMNS.map(recordValue).join(', ')}, $status, ${normalized})
-       RETURNING *`,
+       RETURNING ${EMPLOYEE_RETURNING}`,
       { org: person.organizationId, kind: person.kind, status: person.status, ...bindRecord(person.record) },
     ),
   );
@@ -338,7 +328,7 @@ export function updateEmployee(
       db,
       `UPDATE employees SET ${EMPLOYEE_RECORD_COLUMNS.map((col) => `${col} = ${recordValue(col)}`).join(', ')}, status = $status,
          (first_name_norm, last_name_norm) = (SELECT ${normalized}), updated_at = now()
-       WHERE id = $id AND organization_id = $org RETURNING *`,
+       WHERE id = $id AND organization_id = $org RETURNING ${EMPLOYEE_RETURNING}`,
       { id: person.id, org: person.organizationId, status: person.status, ...bindRecord(person.record) },
     ),
   );
@@ -354,7 +344,7 @@ export function deactivateEmployee(
     db,
     `UPDATE employees SET status = 'inactive',
        updated_at = CASE WHEN status = 'inactive' THEN updated_at ELSE now() END
-     WHERE id = $id AND organization_id = $org RETURNING *`,
+     WHERE id = $id AND organization_id = $org RETURNING ${EMPLOYEE_RETURNING}`,
     { id, org: organizationId },
   );
 }

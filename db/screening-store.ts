@@ -4,7 +4,7 @@ import type { MatchStatus } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
 import { SOURCE_RECORD_JSON } from './exclusion-source-store';
 import { type ExclusionStatus, exclusionStatusSql } from './exclusion-status-sql';
-import { markPeopleScreened } from './people-store';
+import { markPeopleScreened } from './last-screened-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
 import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
@@ -107,7 +107,7 @@ async function runScreen(
 /**
  * Screens one chunk of the scope's employees against every LEIE row in scope. With `markScreened`
  * (a whole list is loaded and the scope compares its people against all of it), the chunk's people
- * get `last_screened_at` in the same transaction.
+ * are stamped screened (db/last-screened-store.ts) in the same transaction.
  */
 export async function screenChunk(
   sequelize: Sequelize,

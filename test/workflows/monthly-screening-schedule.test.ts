@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { execute, query, queryOne } from '../../db/sql';
+import { findEmployee } from '../../db/people-store';
+import { execute, query } from '../../db/sql';
 import { MONTHLY_SCREENING_WORKFLOW_TYPE } from '../../lib/monthly-screening-contract';
 import {
   deleteRetiredWeeklySchedule,
@@ -122,13 +123,8 @@ describe('monthly-screening schedule (docs/spec.md §10)', () => {
         );
       }
       const screenedAt = async (organizationId: string) =>
-        (
-          await queryOne<{ last_screened_at: Date | null }>(
-            stack().sequelize,
-            'SELECT last_screened_at FROM employees WHERE id = $id',
-            { id: people.get(organizationId) },
-          )
-        )?.last_screened_at;
+        (await findEmployee(stack().sequelize, organizationId, people.get(organizationId) as string))
+          ?.last_screened_at;
       assert.ok((await screenedAt(active[0]?.id as string)) instanceof Date);
       assert.equal(await screenedAt(deleted.id), null, 'a deleted organization is not rescreened');
       const deletedRuns = await query(
