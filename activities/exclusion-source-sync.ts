@@ -38,6 +38,7 @@ import type {
   SourceImportInput,
 } from '../lib/exclusion-source-contract';
 import type { ActivityDeps } from './deps';
+import { withFacts } from './failure-facts';
 import { SPOOL_DIR, sweepSpool } from './oig-download';
 import { createLeieListStore } from './oig-import';
 
@@ -363,24 +364,4 @@ function classify(error: unknown): unknown {
     return ApplicationFailure.nonRetryable(error.message, ExclusionSourceFailureType.tooFewRows);
   }
   return error;
-}
-
-/** The failure, carrying what is known of the file for the workflow's `failed` check. */
-export function withFacts(error: unknown, facts: Partial<SourceFileFacts>): ApplicationFailure {
-  if (error instanceof ApplicationFailure) {
-    return ApplicationFailure.create({
-      message: error.message,
-      type: error.type ?? undefined,
-      nonRetryable: error.nonRetryable ?? undefined,
-      details: [facts],
-      cause: error.cause,
-    });
-  }
-  const cause = error as Error;
-  return ApplicationFailure.create({
-    message: cause?.message ?? String(error),
-    type: cause?.name ?? 'Error',
-    details: [facts],
-    cause,
-  });
 }

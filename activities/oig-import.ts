@@ -29,7 +29,7 @@ import {
   type OigImportInput,
 } from '../lib/workflow-contracts';
 import type { ActivityDeps } from './deps';
-import { withFacts } from './exclusion-source-sync';
+import { withFacts } from './failure-facts';
 import {
   archiveSpool,
   failureFrom,

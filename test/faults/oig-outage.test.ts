@@ -8,7 +8,7 @@ import { oigManualSyncWorkflowId } from '../../lib/workflow-contracts';
 import { formatLeieFile, generateLeieRows } from '../../scripts/generate-leie';
 import { startWorkflowOutboxRelay } from '../../services/workflow-outbox';
 import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
-import { createUser } from '../support/fixtures';
+import { createUser, workAlertEmails } from '../support/fixtures';
 import { call } from '../support/http';
 import { OigSiteStub } from '../support/oig-site-stub';
 import { stack, testLogger } from '../support/stack';
@@ -86,11 +86,7 @@ describe('the OIG sync through a Postgres outage (docs/spec.md §12)', function 
     assert.equal(alerts[0]?.state, 'retrying');
     assert.match(alerts[0]?.reason ?? '', /still retrying: .*\(attempt \d+\)/);
     assert.ok(alerts[0]?.cleared_at);
-    const emails = await query<{ subject: string }>(
-      stack().sequelize,
-      `SELECT subject FROM email_messages WHERE template = 'work-alert' AND to_address = $to AND idempotency_key LIKE $key`,
-      { to: platformAdmin.user.email, key: `work-alert/${workflowId}/%` },
-    );
+    const emails = await workAlertEmails(workflowId, platformAdmin.user.email);
     assert.deepEqual(
       emails.map((email) => email.subject),
       ['ALE: The OIG exclusion list sync is still retrying'],

@@ -111,3 +111,23 @@ export function emailMessagesAbout(entityId: string): Promise<EmailMessageRow[]>
     { entityId },
   );
 }
+
+/** The work-alert emails (docs/spec.md §12) sent to `to` about one workflow, oldest first. */
+export function workAlertEmails(workflowId: string, to: string) {
+  return query<{ subject: string; status: string }>(
+    stack().sequelize,
+    `SELECT subject, status FROM email_messages WHERE template = 'work-alert' AND to_address = $to
+       AND idempotency_key LIKE $key ORDER BY created_at, id`,
+    { to, key: `work-alert/${workflowId}/%` },
+  );
+}
+
+/** A roster import's counts when every one of its `rows` rows was new. */
+export const allRowsInserted = (rows: number) => ({
+  total: rows,
+  inserted: rows,
+  updated: 0,
+  unchanged: 0,
+  deactivated: 0,
+  rejected: 0,
+});

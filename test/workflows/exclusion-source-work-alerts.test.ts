@@ -4,7 +4,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { query } from '../../db/sql';
 import type { Config } from '../../lib/config';
 import { exclusionSourceSync } from '../../workflows/exclusion-source-sync';
-import { createUser } from '../support/fixtures';
+import { createUser, workAlertEmails } from '../support/fixtures';
 import { ListSiteStub } from '../support/list-site-stub';
 import { stack } from '../support/stack';
 
@@ -56,11 +56,7 @@ describe('work alerts of the exclusion-source sync (docs/spec.md §12)', functio
       [['exclusion-source-sync', 'failed']],
     );
     assert.match(alerts[0]?.reason ?? '', /^ExclusionSourceNotCsv: /);
-    const emails = await query<{ subject: string }>(
-      stack().sequelize,
-      `SELECT subject FROM email_messages WHERE template = 'work-alert' AND to_address = $to AND idempotency_key LIKE $key`,
-      { to: platformAdmin.user.email, key: `work-alert/${workflowId}/%` },
-    );
+    const emails = await workAlertEmails(workflowId, platformAdmin.user.email);
     assert.deepEqual(
       emails.map((email) => email.subject),
       ['ALE: An exclusion list sync failed'],

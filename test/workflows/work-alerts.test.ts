@@ -12,7 +12,7 @@ import {
   leieTag,
   PEOPLE,
 } from '../fixtures/screening';
-import { createMember, createOrganization, createUser } from '../support/fixtures';
+import { createMember, createOrganization, createUser, workAlertEmails } from '../support/fixtures';
 import { call } from '../support/http';
 import { SendGridStub } from '../support/sendgrid-stub';
 import { stack } from '../support/stack';
@@ -35,14 +35,6 @@ const alertsOf = (workflowId: string) =>
     stack().sequelize,
     'SELECT state, reason, cleared_at FROM work_alerts WHERE workflow_id = $workflowId ORDER BY since',
     { workflowId },
-  );
-
-const workAlertEmails = (workflowId: string, to: string) =>
-  query<{ subject: string; status: string }>(
-    stack().sequelize,
-    `SELECT subject, status FROM email_messages WHERE template = 'work-alert' AND to_address = $to
-       AND idempotency_key LIKE $key`,
-    { to, key: `work-alert/${workflowId}/%` },
   );
 
 describe('work alerts of screenings (docs/spec.md §12)', function () {
