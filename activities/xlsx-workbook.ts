@@ -151,6 +151,19 @@ async function spool(chunks: AsyncIterable<Buffer>): Promise<FileHandle> {
 }
 
 /**
+ * The spooled bytes read back by plain reads, not a ReadStream: a stream reads ahead and its last
+ * read can still hold the handle after the read has stopped, so the file would outlive the import.
+ */
+async function* readBack(handle: FileHandle): AsyncGenerator<Buffer> {
+  for (let position = 0; ; ) {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/**
  * The rows of the first worksheet, unzipped and inflated here with every part capped. The worksheet
  * is read as it arrives when the parts it needs came first; otherwise (Excel writes it before the
  * shared strings) it is spooled to a temporary file and read at the end of the archive.
@@ -223,7 +236,6 @@ export async function* firstWorksheetRows(body: Readable): AsyncGenerator<ExcelJ
   }
 
   let spooled: { handle: FileHandle; sheetNo: string } | undefined;
-  let spooledXml: Readable | undefined;
   const seen = new Set<string>();
   try {
     for await (const entry of unlessFailed(zip as AsyncIterable<Entry>, failed)) {
@@ -245,14 +257,12 @@ export async function* firstWorksheetRows(body: Readable): AsyncGenerator<ExcelJ
       else await drain(inflate(entry, Number.POSITIVE_INFINITY, false));
     }
     if (!spooled) throw new RosterFileError('NotXlsx', 'The XLSX workbook has no worksheet.');
-    spooledXml = spooled.handle.createReadStream({ start: 0, autoClose: false });
-    yield* worksheet(spooledXml, spooled.sheetNo);
+    yield* worksheet(readBack(spooled.handle), spooled.sheetNo);
   } catch (error) {
     if (error instanceof RosterFileError) throw error;
     if (downloadError) throw downloadError;
     throw new RosterFileError('NotXlsx', `The XLSX workbook could not be read: ${(error as Error).message}`);
   } finally {
-    spooledXml?.destroy();
     await spooled?.handle.close();
     zip.destroy();
     body.destroy();
