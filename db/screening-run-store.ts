@@ -37,16 +37,31 @@ VALUES ($organizationId, $trigger, $workflowId, $workflowRunId)
 ON CONFLICT (workflow_id, workflow_run_id) DO UPDATE SET updated_at = r.updated_at
 RETURNING r.id`;
 
-/** The run an execution has already claimed, else the requested run of its workflow id it adopts. */
+/**
+ * The run an execution has already claimed, else the unfinished requested run of its workflow id it
+ * adopts. Only one execution of a workflow id runs at a time, so an unfinished run of another
+ * execution of the id belongs to one that ended without finishing it (terminated, timed out): it is
+ * closed as failed, never left `running` for ever.
+ */
 const ADOPT_RUN = `
 WITH claimed AS (
   SELECT id FROM screening_runs WHERE workflow_id = $workflowId AND workflow_run_id = $workflowRunId
 ), adopted AS (
   UPDATE screening_runs SET workflow_run_id = $workflowRunId, started_at = now(), updated_at = now()
-  WHERE workflow_id = $workflowId AND workflow_run_id IS NULL AND NOT EXISTS (SELECT 1 FROM claimed)
+  WHERE workflow_id = $workflowId AND workflow_run_id IS NULL AND finished_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM claimed)
   RETURNING id
+), abandoned AS (
+  UPDATE screening_runs SET status = 'failed', error = $abandonedError, finished_at = now(), updated_at = now()
+  WHERE workflow_id = $workflowId AND finished_at IS NULL
+    AND workflow_run_id IS NOT NULL AND workflow_run_id <> $workflowRunId
 )
 SELECT id FROM claimed UNION ALL SELECT id FROM adopted`;
+
+const ABANDONED_RUN_ERROR =
+  'Its workflow execution ended before it finished the run (terminated or timed out); a later execution replaced it.';
+const NEVER_STARTED_RUN_ERROR =
+  'No workflow execution recorded this requested run within the join window; a later request replaced it.';
 
 /**
  * The run of one workflow execution: the one it claimed before (a retried activity), else the run
@@ -57,6 +72,7 @@ export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
   const adopted = await queryOne<{ id: string }>(db, ADOPT_RUN, {
     workflowId: key.workflowId,
     workflowRunId: key.workflowRunId,
+    abandonedError: ABANDONED_RUN_ERROR,
   });
   if (adopted) return adopted.id;
   const row = await queryOne<{ id: string }>(db, UPSERT_RUN, { ...key });
@@ -66,27 +82,35 @@ export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
 
 /**
  * `POST …/exclusion-screenings` (docs/spec.md §5, §12), in the transaction that records the intent to
- * start the workflow: the unfinished run of `workflowId` when there is one — requested and not yet
- * adopted, or running and started within `joinRunningSeconds` (an older one may belong to an
- * execution an operator terminated) — else a new requested run (`requested: true`: the caller records
- * the start). Two requests at once get the same run (a transaction-scoped lock on the workflow id).
+ * start the workflow: the unfinished run of `workflowId` started within `joinRunningSeconds` when
+ * there is one — requested and not yet adopted, or `running` (the caller then makes sure its
+ * execution still runs) — else a new requested run (`requested: true`: the caller records the
+ * start). A requested run older than that was never adopted (its execution ended before its first
+ * activity): it is closed as failed, so it cannot hold later requests for ever. Two requests at once
+ * get the same run (a transaction-scoped lock on the workflow id).
  */
 export async function requestScreeningRun(
   tx: Db,
   key: Omit<RunKey, 'workflowRunId'> & { joinRunningSeconds: number },
-): Promise<{ id: string; requested: boolean }> {
-  await query(tx, `SELECT pg_advisory_xact_lock(hashtext('screening_runs/' || $workflowId))`, {
-    workflowId: key.workflowId,
-  });
-  const open = await queryOne<{ id: string }>(
+): Promise<{ id: string; requested: boolean; running: boolean }> {
+  const window = { workflowId: key.workflowId, joinRunningSeconds: key.joinRunningSeconds };
+  await query(tx, `SELECT pg_advisory_xact_lock(hashtext('screening_runs/' || $workflowId))`, window);
+  await execute(
     tx,
-    `SELECT id FROM screening_runs
-     WHERE workflow_id = $workflowId AND finished_at IS NULL
-       AND (workflow_run_id IS NULL OR started_at > now() - make_interval(secs => $joinRunningSeconds))
-     ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1`,
-    { workflowId: key.workflowId, joinRunningSeconds: key.joinRunningSeconds },
+    `UPDATE screening_runs SET status = 'failed', error = $error, finished_at = now(), updated_at = now()
+     WHERE workflow_id = $workflowId AND workflow_run_id IS NULL AND finished_at IS NULL
+       AND started_at <= now() - make_interval(secs => $joinRunningSeconds)`,
+    { ...window, error: NEVER_STARTED_RUN_ERROR },
   );
-  if (open) return { id: open.id, requested: false };
+  const open = await queryOne<{ id: string; running: boolean }>(
+    tx,
+    `SELECT id, workflow_run_id IS NOT NULL AS running FROM screening_runs
+     WHERE workflow_id = $workflowId AND finished_at IS NULL
+       AND started_at > now() - make_interval(secs => $joinRunningSeconds)
+     ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1`,
+    window,
+  );
+  if (open) return { id: open.id, requested: false, running: open.running };
   const row = await queryOne<{ id: string }>(
     tx,
     `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id)
@@ -94,7 +118,7 @@ export async function requestScreeningRun(
     { organizationId: key.organizationId, trigger: key.trigger, workflowId: key.workflowId },
   );
   if (!row) throw new Error('the screening run insert returned no row');
-  return { id: row.id, requested: true };
+  return { id: row.id, requested: true, running: false };
 }
 
 /** Records what a run screens: the list versions in force and how many active people are in scope. */

@@ -34,6 +34,8 @@ import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbo
 
 /** How long the status waits for a Schedule before answering without the next run. */
 const SCHEDULE_DESCRIBE_TIMEOUT_MS = 3_000;
+/** How long `POST …/sync` waits for the run id of the sync it started before answering without it. */
+const RUN_ID_DEADLINE_MS = 2_000;
 
 export type SourceState = ListState | 'not_configured';
 
@@ -309,9 +311,9 @@ export async function requestSourceSync(
   );
   let runId: string | null = null;
   if (outcome) {
-    runId = await temporal.workflow
-      .getHandle(workflowId)
-      .describe()
+    // The answer waits at most a moment for the run id: the sync is started either way.
+    runId = await temporal
+      .withDeadline(Date.now() + RUN_ID_DEADLINE_MS, () => temporal.workflow.getHandle(workflowId).describe())
       .then(
         (description) => description.runId,
         (error: unknown) => {

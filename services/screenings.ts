@@ -82,7 +82,10 @@ export async function recordEmployeeScreening(
  * down and the rescreen starts when it answers. While a rescreen of the organization is requested
  * or running, answers with that one (same run, same workflow id). A start that meets an execution
  * of the id still running waits for its end (intent conflict `wait`): the run it answered with is
- * adopted by the execution started after the request. Returns the workflow id and the run's id.
+ * adopted by the execution started after the request. Joining a running run still records a start
+ * that uses the running execution: if an operator terminated it, a new one starts and closes the
+ * dead run (db/screening-run-store.ts), so a rescreen is never held back by an execution that is
+ * gone. Returns the workflow id and the run's id.
  */
 export async function startOrganizationScreening(
   { temporal, config, sequelize, logger }: ScreeningDeps & { sequelize: Sequelize; logger: Logger },
@@ -98,19 +101,21 @@ export async function startOrganizationScreening(
       trigger: SCREENING_TRIGGERS[scope.kind],
       joinRunningSeconds: JOIN_RUNNING_RESCREEN_SECONDS,
     });
-    if (requested.requested) {
+    if (requested.requested || requested.running) {
       await recordWorkflowIntent(tx, entityKey, {
         kind: 'start',
         workflowType: SCREENING_WORKFLOW_TYPE,
         workflowId,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [scope],
-        conflict: 'wait',
+        conflict: requested.requested ? 'wait' : 'use-existing',
       });
     }
     return requested;
   });
-  if (run.requested) await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, entityKey);
+  if (run.requested || run.running) {
+    await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, entityKey);
+  }
   return { workflowId, screeningId: run.id };
 }
 

@@ -63,6 +63,9 @@ const TEMPORAL_DOWN_HOLD_MS = 5_000;
 const RELAY_BATCH = 10_000;
 const RELAY_CONCURRENCY = 16;
 
+/** The memo key naming the outbox row that started an execution (`sendWorkflowIntent`). */
+const OUTBOX_INTENT_MEMO = 'outboxIntentId';
+
 /** Per client: until when a request should not wait on Temporal (a delivery just failed). */
 const temporalDownUntil = new WeakMap<Client, number>();
 
@@ -71,10 +74,17 @@ export function recordWorkflowIntent(tx: Db, entityKey: string, intent: Workflow
   return insertWorkflowIntent(tx, entityKey, intent);
 }
 
-/** One call to Temporal for `intent` (exported for the fault tests' relay that dies mid-delivery). */
+/**
+ * One call to Temporal for `intent`, the outbox row `intentId` (exported for the fault tests' relay
+ * that dies mid-delivery). A start that waits for a running execution (conflict `wait`) names its
+ * row in the execution's memo: when an earlier attempt started it and its answer was lost, the
+ * retry finds its own execution running and counts it as started, not as one to wait for (which
+ * would run the rescreen a second time after it).
+ */
 export async function sendWorkflowIntent(
   temporal: Client,
   intent: WorkflowIntent,
+  intentId?: string,
 ): Promise<WorkflowIntentOutcome> {
   switch (intent.kind) {
     case 'start':
@@ -83,6 +93,7 @@ export async function sendWorkflowIntent(
           workflowId: intent.workflowId,
           taskQueue: intent.taskQueue,
           args: intent.args,
+          memo: intent.conflict === 'wait' && intentId ? { [OUTBOX_INTENT_MEMO]: intentId } : undefined,
           workflowIdConflictPolicy: intent.conflict === 'use-existing' ? 'USE_EXISTING' : undefined,
           workflowIdReusePolicy:
             intent.reuse === 'reject-duplicate'
@@ -95,10 +106,10 @@ export async function sendWorkflowIntent(
         });
         return 'delivered';
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) {
-          return intent.conflict === 'wait' ? 'busy' : 'already-started';
-        }
-        throw error;
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        if (intent.conflict !== 'wait') return 'already-started';
+        const { memo } = await temporal.workflow.getHandle(intent.workflowId).describe();
+        return intentId && memo?.[OUTBOX_INTENT_MEMO] === intentId ? 'already-started' : 'busy';
       }
     case 'signalWithStart':
       await temporal.workflow.signalWithStart(intent.workflowType, {
@@ -149,7 +160,7 @@ async function attempt(
   let outcome: WorkflowIntentOutcome;
   try {
     outcome = await temporal.withDeadline(Date.now() + deadlineMs, () =>
-      sendWorkflowIntent(temporal, delivery.intent),
+      sendWorkflowIntent(temporal, delivery.intent, ids.length === 1 ? ids[0] : undefined),
     );
   } catch (error) {
     temporalDownUntil.set(temporal, Date.now() + TEMPORAL_DOWN_HOLD_MS);
