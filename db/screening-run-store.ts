@@ -81,18 +81,17 @@ export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
 }
 
 /**
- * `POST …/exclusion-screenings` (docs/spec.md §5, §12), in the transaction that records the intent to
- * start the workflow: the unfinished run of `workflowId` started within `joinRunningSeconds` when
- * there is one — requested and not yet adopted, or `running` (the caller then makes sure its
- * execution still runs) — else a new requested run (`requested: true`: the caller records the
- * start). A requested run older than that was never adopted (its execution ended before its first
+ * `POST …/exclusion-screenings` (docs/spec.md §5, §12), in the transaction that records the intent
+ * to start the workflow: the unfinished run of `workflowId` started within `joinRunningSeconds` when
+ * there is one — requested and not yet adopted, or running — else a new requested run
+ * (`requested: true`: the caller records the start). A requested run older than that was never adopted (its execution ended before its first
  * activity): it is closed as failed, so it cannot hold later requests for ever. Two requests at once
  * get the same run (a transaction-scoped lock on the workflow id).
  */
 export async function requestScreeningRun(
   tx: Db,
   key: Omit<RunKey, 'workflowRunId'> & { joinRunningSeconds: number },
-): Promise<{ id: string; requested: boolean; running: boolean }> {
+): Promise<{ id: string; requested: boolean }> {
   const window = { workflowId: key.workflowId, joinRunningSeconds: key.joinRunningSeconds };
   await query(tx, `SELECT pg_advisory_xact_lock(hashtext('screening_runs/' || $workflowId))`, window);
   await execute(
@@ -102,15 +101,15 @@ export async function requestScreeningRun(
        AND started_at <= now() - make_interval(secs => $joinRunningSeconds)`,
     { ...window, error: NEVER_STARTED_RUN_ERROR },
   );
-  const open = await queryOne<{ id: string; running: boolean }>(
+  const open = await queryOne<{ id: string }>(
     tx,
-    `SELECT id, workflow_run_id IS NOT NULL AS running FROM screening_runs
+    `SELECT id FROM screening_runs
      WHERE workflow_id = $workflowId AND finished_at IS NULL
        AND started_at > now() - make_interval(secs => $joinRunningSeconds)
      ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1`,
     window,
   );
-  if (open) return { id: open.id, requested: false, running: open.running };
+  if (open) return { id: open.id, requested: false };
   const row = await queryOne<{ id: string }>(
     tx,
     `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id)
@@ -118,7 +117,7 @@ export async function requestScreeningRun(
     { organizationId: key.organizationId, trigger: key.trigger, workflowId: key.workflowId },
   );
   if (!row) throw new Error('the screening run insert returned no row');
-  return { id: row.id, requested: true, running: false };
+  return { id: row.id, requested: true };
 }
 
 /** Records what a run screens: the list versions in force and how many active people are in scope. */

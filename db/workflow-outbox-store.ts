@@ -40,6 +40,16 @@ export async function insertWorkflowIntent(
   return row.id;
 }
 
+/** Whether any intent of `entityKey` waits in the outbox (claimed or not). */
+export async function hasWorkflowIntents(db: Db, entityKey: string): Promise<boolean> {
+  const row = await queryOne<{ pending: boolean }>(
+    db,
+    'SELECT EXISTS (SELECT 1 FROM workflow_outbox WHERE entity_key = $entityKey) AS pending',
+    { entityKey },
+  );
+  return row?.pending ?? false;
+}
+
 /**
  * Claims up to `limit` due intents for `leaseSeconds`, oldest first, each the oldest row of its
  * entity (so one entity's intents are delivered one after another, in order), skipping rows another

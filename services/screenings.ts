@@ -5,7 +5,7 @@ import type { EmployeeRow } from '../db/people-store';
 import { requestScreeningRun } from '../db/screening-run-store';
 import { type ExclusionMatchView, findExclusionMatch } from '../db/screening-store';
 import type { Db } from '../db/sql';
-import { withWorkflowIntents } from '../db/workflow-outbox-store';
+import { hasWorkflowIntents, withWorkflowIntents } from '../db/workflow-outbox-store';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { normalizeReviewNote } from '../domain/match-review';
 import type { Config } from '../lib/config';
@@ -82,10 +82,10 @@ export async function recordEmployeeScreening(
  * down and the rescreen starts when it answers. While a rescreen of the organization is requested
  * or running, answers with that one (same run, same workflow id). A start that meets an execution
  * of the id still running waits for its end (intent conflict `wait`): the run it answered with is
- * adopted by the execution started after the request. Joining a running run still records a start
- * that uses the running execution: if an operator terminated it, a new one starts and closes the
- * dead run (db/screening-run-store.ts), so a rescreen is never held back by an execution that is
- * gone. Returns the workflow id and the run's id.
+ * adopted by the execution started after the request. Joining a run whose start has left the
+ * outbox still records a start that uses the running execution: if an operator terminated it, a new
+ * one starts, adopts the requested run or closes the dead one (db/screening-run-store.ts), so a
+ * rescreen is never held back by an execution that is gone. Returns the workflow id and the run's id.
  */
 export async function startOrganizationScreening(
   { temporal, config, sequelize, logger }: ScreeningDeps & { sequelize: Sequelize; logger: Logger },
@@ -101,7 +101,9 @@ export async function startOrganizationScreening(
       trigger: SCREENING_TRIGGERS[scope.kind],
       joinRunningSeconds: JOIN_RUNNING_RESCREEN_SECONDS,
     });
-    if (requested.requested || requested.running) {
+    // Joining: unless a start is still on its way, make sure an execution runs to fill the run.
+    const ensure = !requested.requested && !(await hasWorkflowIntents(tx, entityKey));
+    if (requested.requested || ensure) {
       await recordWorkflowIntent(tx, entityKey, {
         kind: 'start',
         workflowType: SCREENING_WORKFLOW_TYPE,
@@ -111,11 +113,9 @@ export async function startOrganizationScreening(
         conflict: requested.requested ? 'wait' : 'use-existing',
       });
     }
-    return requested;
+    return { ...requested, recorded: requested.requested || ensure };
   });
-  if (run.requested || run.running) {
-    await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, entityKey);
-  }
+  if (run.recorded) await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, entityKey);
   return { workflowId, screeningId: run.id };
 }
 

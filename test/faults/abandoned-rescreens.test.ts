@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { insertEmployee } from '../../db/people-store';
+import { query, queryOne } from '../../db/sql';
+import type { Config } from '../../lib/config';
+import { SCREENING_WORKFLOW_TYPE } from '../../lib/workflow-contracts';
+import type { WorkflowIntent } from '../../lib/workflow-intents';
+import { sendWorkflowIntent } from '../../services/workflow-outbox';
+import { createMember, createOrganization } from '../support/fixtures';
+import { call } from '../support/http';
+import { stack } from '../support/stack';
+
+/**
+ * A rescreen whose execution is gone never holds later requests back (docs/spec.md §5, §12;
+ * db/screening-run-store.ts): an operator terminates the execution, a requested run waits longer
+ * than the join window, or the answer to a start that waits for a running execution is lost.
+ */
+
+interface RunRow {
+  id: string;
+  status: string;
+  error: string | null;
+  workflow_run_id: string | null;
+  finished_at: Date | null;
+}
+
+const runsOf = (workflowId: string) =>
+  query<RunRow>(
+    stack().sequelize,
+    `SELECT id, status, error, workflow_run_id, finished_at FROM screening_runs
+     WHERE workflow_id = $workflowId ORDER BY started_at, id`,
+    { workflowId },
+  );
+
+async function organizationWithOnePerson(name: string) {
+  const org = await createOrganization(name);
+  const admin = await createMember(org.id, 'admin');
+  await insertEmployee(stack().sequelize, {
+    organizationId: org.id,
+    kind: 'employee',
+    status: 'active',
+    record: { external_id: 'A-1', first_name: 'Ada', last_name: 'Abandoned' },
+  });
+  return {
+    org,
+    admin,
+    workflowId: `exclusion-screening/organization/${org.id}`,
+    path: `/v1/organizations/${org.id}/exclusion-screenings`,
+  };
+}
+
+describe('rescreens whose execution is gone (docs/spec.md §12)', function () {
+  this.timeout(120_000);
+
+  it('an execution terminated before it adopted the requested run: the next request joins the run and starts an execution that fills it', async () => {
+    const taskQueue = `abandoned-requested-${randomUUID()}`;
+    const overrides: Partial<Config> = { TEMPORAL_TASK_QUEUE: taskQueue };
+    const app = stack().createApp(overrides);
+    const { admin, workflowId, path } = await organizationWithOnePerson('Terminated Early Care');
+    // No worker polls the queue yet: the execution starts but never reaches its first activity.
+    const first = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    const started = await stack().temporal.workflow.getHandle(workflowId).describe();
+    assert.equal(started.status.name, 'RUNNING');
+    await stack().temporal.workflow.getHandle(workflowId).terminate('test: an operator terminates it');
+
+    const again = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(again.status, 202);
+    assert.equal(again.body.id, first.body.id, 'the requested run is joined, not duplicated');
+    const restarted = await stack().temporal.workflow.getHandle(workflowId).describe();
+    assert.equal(restarted.status.name, 'RUNNING', 'a new execution runs for the joined run');
+    assert.notEqual(restarted.runId, started.runId);
+
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
+    const runs = await runsOf(workflowId);
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]?.workflow_run_id, restarted.runId);
+    assert.ok(['succeeded', 'incomplete'].includes(runs[0]?.status ?? ''), runs[0]?.status);
+  });
+
+  it('a running run whose execution was terminated: a request starts a new execution, which closes the dead run as failed and screens in a run of its own', async () => {
+    const taskQueue = `abandoned-running-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const { org, admin, workflowId, path } = await organizationWithOnePerson('Terminated Midway Care');
+    // The row an execution leaves when it is terminated after recording its run.
+    const dead = await queryOne<{ id: string }>(
+      stack().sequelize,
+      `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id, started_at)
+       VALUES ($orgId, 'manual', $workflowId, $runId, now() - interval '5 minutes') RETURNING id`,
+      { orgId: org.id, workflowId, runId: randomUUID() },
+    );
+
+    const joined = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(joined.status, 202);
+    assert.equal(joined.body.id, dead?.id, 'a run started within the join window is joined');
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
+
+    const [closed, fresh, ...rest] = await runsOf(workflowId);
+    assert.equal(rest.length, 0);
+    assert.equal(closed?.id, dead?.id);
+    assert.equal(closed?.status, 'failed');
+    assert.match(closed?.error ?? '', /ended before it finished the run/);
+    assert.ok(closed?.finished_at);
+    assert.ok(['succeeded', 'incomplete'].includes(fresh?.status ?? ''), fresh?.status);
+    const shown = await call(app, 'GET', `${path}/${dead?.id}`, { token: admin.token });
+    assert.equal(shown.body.status, 'failed');
+  });
+
+  it('a requested run no execution adopted within the join window is closed as failed; the next request is a new rescreen', async () => {
+    const taskQueue = `abandoned-window-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const { org, admin, workflowId, path } = await organizationWithOnePerson('Never Adopted Care');
+    const stale = await queryOne<{ id: string }>(
+      stack().sequelize,
+      `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id, started_at)
+       VALUES ($orgId, 'manual', $workflowId, NULL, now() - interval '7 hours') RETURNING id`,
+      { orgId: org.id, workflowId },
+    );
+
+    const next = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(next.status, 202);
+    assert.notEqual(next.body.id, stale?.id);
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
+
+    const runs = await runsOf(workflowId);
+    assert.deepEqual(
+      runs.map((run) => run.id),
+      [stale?.id, next.body.id],
+    );
+    assert.equal(runs[0]?.status, 'failed');
+    assert.match(runs[0]?.error ?? '', /No workflow execution recorded this requested run/);
+    assert.equal(runs[0]?.workflow_run_id, null);
+    assert.ok(['succeeded', 'incomplete'].includes(runs[1]?.status ?? ''), runs[1]?.status);
+  });
+
+  it('a waiting start whose answer was lost: sent again, it finds its own execution (started), not one to wait for', async () => {
+    const organizationId = randomUUID();
+    const workflowId = `exclusion-screening/organization/${organizationId}`;
+    const intent: WorkflowIntent = {
+      kind: 'start',
+      workflowType: SCREENING_WORKFLOW_TYPE,
+      workflowId,
+      // No worker polls this queue: the execution stays running.
+      taskQueue: `abandoned-nobody-${randomUUID()}`,
+      args: [{ kind: 'organization', organizationId }],
+      conflict: 'wait',
+    };
+    try {
+      assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9001'), 'delivered');
+      assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9001'), 'already-started');
+      assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9002'), 'busy');
+    } finally {
+      await stack().temporal.workflow.getHandle(workflowId).terminate('test cleanup');
+    }
+  });
+});
