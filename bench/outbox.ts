@@ -24,9 +24,9 @@ import { insertWorkflowIntent } from '../db/workflow-outbox-store';
 import { hashPassword } from '../lib/passwords';
 import { SCREENING_WORKFLOW_TYPE, screeningWorkflowId } from '../lib/workflow-contracts';
 import { createEmployee } from '../services/people';
-import { recordEmployeeScreening } from '../services/screenings';
 import { startWorkflowOutboxRelay } from '../services/workflow-outbox';
 import { sessionToken } from '../test/support/fixtures';
+import { recordUndeliveredScreening } from '../test/support/outbox-screenings';
 import { stack, startTestStack, stopTestStack, testLogger } from '../test/support/stack';
 import { ms } from './support/timing';
 
@@ -191,7 +191,7 @@ await stack().restart.temporal(async () => {
           continue;
         }
         // The intent of a person's write (its row is not needed: no worker runs the screening).
-        await recordEmployeeScreening(
+        await recordUndeliveredScreening(
           tx,
           { TEMPORAL_TASK_QUEUE: taskQueue },
           {

@@ -40,6 +40,31 @@ export async function insertWorkflowIntent(
   return row.id;
 }
 
+/**
+ * `insertWorkflowIntent` for a request that delivers the intent itself after its commit: the row is
+ * leased to it for `leaseSeconds` when it is its entity's only intent (`leased`), so the request
+ * sends it by id without claiming it and a relay leaves it alone until the lease lapses; behind an
+ * older intent of its entity it waits its turn unleased.
+ */
+export async function insertWorkflowIntentForRequest(
+  db: Db,
+  entityKey: string,
+  intent: WorkflowIntent,
+  leaseSeconds: number,
+): Promise<{ id: string; leased: boolean }> {
+  const row = await queryOne<{ id: string; leased: boolean }>(
+    db,
+    `INSERT INTO workflow_outbox (entity_key, intent, leased_until)
+     SELECT $entityKey, $intent::jsonb,
+       CASE WHEN EXISTS (SELECT 1 FROM workflow_outbox WHERE entity_key = $entityKey) THEN NULL
+            ELSE clock_timestamp() + make_interval(secs => $leaseSeconds) END
+     RETURNING id::text AS id, leased_until IS NOT NULL AS leased`,
+    { entityKey, intent: JSON.stringify(intent), leaseSeconds },
+  );
+  if (!row) throw new Error('the outbox insert returned no row');
+  return row;
+}
+
 /** Whether any intent of `entityKey` waits in the outbox (claimed or not). */
 export async function hasWorkflowIntents(db: Db, entityKey: string): Promise<boolean> {
   const row = await queryOne<{ pending: boolean }>(

@@ -11,8 +11,8 @@ import {
 import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { InvalidInputError, NotFoundError } from '../domain/errors';
 import { type RowError, validateRosterRow } from '../domain/roster-row';
-import { employeeEntityKey, recordEmployeeScreening, type ScreeningDeps } from './screenings';
-import { deliverWorkflowIntentsOf } from './workflow-outbox';
+import { recordEmployeeScreening, type ScreeningDeps } from './screenings';
+import { deliverRecordedIntent } from './workflow-outbox';
 
 type RecordColumn = (typeof EMPLOYEE_RECORD_COLUMNS)[number];
 type Status = 'active' | 'inactive';
@@ -100,10 +100,10 @@ export async function createEmployee(
       entityId: employee.id,
       organizationId: employee.organization_id,
     });
-    return { employee, workflowId: await recordEmployeeScreening(tx, deps.config, employee) };
+    return { employee, ...(await recordEmployeeScreening(tx, deps.config, employee)) };
   });
-  await deliverWorkflowIntentsOf(deps, employeeEntityKey(screened.employee.id));
-  return screened;
+  await deliverRecordedIntent(deps, screened.recorded);
+  return { employee: screened.employee, workflowId: screened.workflowId };
 }
 
 /**
@@ -146,10 +146,10 @@ export async function updateEmployee(
       organizationId: employee.organization_id,
       details: { fields: Object.keys(input.fields) },
     });
-    return { employee, workflowId: await recordEmployeeScreening(tx, deps.config, employee) };
+    return { employee, ...(await recordEmployeeScreening(tx, deps.config, employee)) };
   });
-  await deliverWorkflowIntentsOf(deps, employeeEntityKey(id));
-  return screened;
+  await deliverRecordedIntent(deps, screened.recorded);
+  return { employee: screened.employee, workflowId: screened.workflowId };
 }
 
 /** Marks a person inactive; the row and its exclusion-match history are kept. */

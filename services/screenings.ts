@@ -16,7 +16,12 @@ import {
   type ScreeningScope,
   screeningWorkflowId,
 } from '../lib/workflow-contracts';
-import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
+import {
+  deliverWorkflowIntentsOf,
+  type RecordedIntent,
+  recordWorkflowIntent,
+  recordWorkflowIntentToDeliver,
+} from './workflow-outbox';
 
 export interface ScreeningDeps {
   temporal: Client;
@@ -46,20 +51,20 @@ const JOIN_RUNNING_RESCREEN_SECONDS = 6 * 3600;
 /**
  * Records, in the transaction `tx` of the person's change, the screening of that version of the
  * person (docs/spec.md §12: delivered by the outbox); the same version never starts twice.
- * Returns the workflow id.
+ * Returns the workflow id, and the intent for the request to deliver after its commit.
  */
 export async function recordEmployeeScreening(
   tx: Db,
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
   row: Pick<EmployeeRow, 'id' | 'organization_id' | 'updated_at'>,
-): Promise<string> {
+): Promise<{ workflowId: string; recorded: RecordedIntent }> {
   const workflowId = screeningWorkflowId('employees', `${row.id}-${new Date(row.updated_at).getTime()}`);
   const scope: ScreeningScope = {
     kind: 'employees',
     organizationId: row.organization_id,
     employeeIds: [row.id],
   };
-  await recordWorkflowIntent(tx, employeeEntityKey(row.id), {
+  const recorded = await recordWorkflowIntentToDeliver(tx, employeeEntityKey(row.id), {
     kind: 'start',
     workflowType: SCREENING_WORKFLOW_TYPE,
     workflowId,
@@ -73,7 +78,7 @@ export async function recordEmployeeScreening(
       max: SCREENING_BATCH_MAX,
     },
   });
-  return workflowId;
+  return { workflowId, recorded };
 }
 
 /**

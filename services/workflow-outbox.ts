@@ -6,6 +6,7 @@ import {
   deleteWorkflowIntentPeekingNext,
   deleteWorkflowIntents,
   insertWorkflowIntent,
+  insertWorkflowIntentForRequest,
   releaseWorkflowIntents,
   type WorkflowIntentRow,
 } from '../db/workflow-outbox-store';
@@ -72,6 +73,30 @@ const temporalDownUntil = new WeakMap<Client, number>();
 /** Records `intent` for `entityKey` (the order of delivery is per entity) in the caller's transaction. */
 export function recordWorkflowIntent(tx: Db, entityKey: string, intent: WorkflowIntent): Promise<string> {
   return insertWorkflowIntent(tx, entityKey, intent);
+}
+
+/** An intent the request that recorded it delivers itself, right after its commit. */
+export interface RecordedIntent {
+  id: string;
+  entityKey: string;
+  intent: WorkflowIntent;
+  /** Leased to the request (its entity's only intent): delivered by id, with no claim. */
+  leased: boolean;
+}
+
+/**
+ * `recordWorkflowIntent` for a request that hands the result to `deliverRecordedIntent` after its
+ * commit: the row is leased to the request when it is its entity's only intent, which spares the
+ * claim statement on the busiest write path (docs/benchmarks.md, "The outbox's own cost"). A request
+ * that dies before delivering leaves it to the relay when the lease lapses.
+ */
+export async function recordWorkflowIntentToDeliver(
+  tx: Db,
+  entityKey: string,
+  intent: WorkflowIntent,
+): Promise<RecordedIntent> {
+  const { id, leased } = await insertWorkflowIntentForRequest(tx, entityKey, intent, LEASE_SECONDS);
+  return { id, entityKey, intent, leased };
 }
 
 /**
@@ -216,6 +241,41 @@ export function deliverWorkflowIntentsOf(
   entityKey: string,
 ): Promise<Map<string, WorkflowIntentOutcome>> {
   return deliverNow(deps, entityKey, 0);
+}
+
+/**
+ * Right after the commit of the request that recorded it (`recordWorkflowIntentToDeliver`): delivers
+ * `recorded`, and after it the entity's intents that came since; an intent recorded behind older
+ * ones of its entity is delivered in its turn with them, oldest first, stopping at the first that
+ * fails. Never throws: the intent is
+ * committed either way. Returns its outcome, or undefined when it was not delivered now. What it
+ * could not deliver, the relay delivers; this process also looks again a few times (the relay of
+ * another replica, or none in a test's app, may be slower).
+ */
+export async function deliverRecordedIntent(
+  deps: DeliverDeps,
+  recorded: RecordedIntent,
+): Promise<WorkflowIntentOutcome | undefined> {
+  const { id, entityKey, intent } = recorded;
+  if (!recorded.leased) return (await deliverWorkflowIntentsOf(deps, entityKey)).get(id);
+  try {
+    if ((temporalDownUntil.get(deps.temporal) ?? 0) > Date.now()) {
+      // Temporal just failed a delivery: the relay takes it from here, at once.
+      await releaseWorkflowIntents(deps.sequelize, { ids: [id], delayMs: 0, error: null });
+      followUp(deps, entityKey, 0);
+      return undefined;
+    }
+    const row: WorkflowIntentRow = { id, entity_key: entityKey, intent, attempts: 0 };
+    const capMs = deps.config.OUTBOX_RETRY_MAX_DELAY_MS;
+    const sent = await attempt(deps, { rows: [row], intent }, REQUEST_DEADLINE_MS, capMs, true);
+    if (!sent || sent.outcome === 'busy') followUp(deps, entityKey, 0);
+    else if (sent.more) await deliverWorkflowIntentsOf(deps, entityKey);
+    return sent?.outcome;
+  } catch (error) {
+    // The lease lapses and the relay delivers it.
+    deps.logger?.warn({ err: error, entityKey }, 'could not deliver a workflow intent now; the relay will');
+    return undefined;
+  }
 }
 
 function followUp(deps: DeliverDeps, entityKey: string, round: number) {

@@ -4,6 +4,7 @@ import {
   claimWorkflowIntents,
   deleteWorkflowIntent,
   insertWorkflowIntent,
+  insertWorkflowIntentForRequest,
   releaseWorkflowIntent,
 } from '../../db/workflow-outbox-store';
 import type { WorkflowIntent } from '../../lib/workflow-intents';
@@ -66,6 +67,33 @@ describe('workflow outbox store', () => {
     assert.deepEqual(await claim(), [], 'not due before its backoff');
     await releaseWorkflowIntent(db, { id, delayMs: 0, error: 'Unavailable' });
     assert.equal((await claim())[0]?.attempts, 2);
+  });
+
+  it("a request's own intent is leased to it when it is its entity's only one; behind another it waits unleased", async () => {
+    const db = stack().sequelize;
+    const entity = `test-entity/${randomUUID()}`;
+    const claim = () => claimWorkflowIntents(db, { limit: 10, leaseSeconds: 60, entityKey: entity });
+    const own = await insertWorkflowIntentForRequest(db, entity, signal(1), 60);
+    assert.equal(own.leased, true);
+    const behind = await insertWorkflowIntentForRequest(db, entity, signal(2), 60);
+    assert.equal(behind.leased, false);
+    assert.deepEqual(
+      await claim(),
+      [],
+      'a relay leaves the leased head alone, and the second waits behind it',
+    );
+    // The request could not deliver: it gives its intent back, and the relay takes the entity in order.
+    await releaseWorkflowIntent(db, { id: own.id, delayMs: 0, error: 'Unavailable' });
+    assert.deepEqual(
+      (await claim()).map((row) => row.id),
+      [own.id],
+    );
+    // A request that died after its commit: once its lease lapses, a relay delivers the intent.
+    const orphanEntity = `test-entity/${randomUUID()}`;
+    const orphan = await insertWorkflowIntentForRequest(db, orphanEntity, signal(3), 0);
+    assert.equal(orphan.leased, true);
+    const [lapsed] = await claimWorkflowIntents(db, { limit: 1, leaseSeconds: 60, entityKey: orphanEntity });
+    assert.equal(lapsed?.id, orphan.id);
   });
 
   it('backoff doubles from half a second up to its cap', () => {

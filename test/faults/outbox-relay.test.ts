@@ -6,11 +6,10 @@ import { claimWorkflowIntents, insertWorkflowIntent } from '../../db/workflow-ou
 import type { Config } from '../../lib/config';
 import { SCREENING_WORKFLOW_TYPE, type ScreeningScope } from '../../lib/workflow-contracts';
 import { planDeliveries } from '../../lib/workflow-intents';
-import { recordEmployeeScreening } from '../../services/screenings';
 import { sendWorkflowIntent, startWorkflowOutboxRelay } from '../../services/workflow-outbox';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
-import { personScreenings, timesScreened } from '../support/outbox-screenings';
+import { personScreenings, recordUndeliveredScreening, timesScreened } from '../support/outbox-screenings';
 import { SendGridStub } from '../support/sendgrid-stub';
 import { stack, testLogger } from '../support/stack';
 import { until } from '../workflows/organization-support';
@@ -165,7 +164,7 @@ describe('the outbox relay: united starts, crashes, and the writes it now carrie
           status: 'active',
           record: { external_id: `CRASH-${i}`, first_name: 'Ada', last_name: `Crash${i}` },
         });
-        await recordEmployeeScreening(tx, config, person);
+        await recordUndeliveredScreening(tx, config, person);
         people.push(person.id);
         entities.push(`employee/${person.id}`);
       }
@@ -226,7 +225,7 @@ describe('the outbox relay: united starts, crashes, and the writes it now carrie
               last_name: `Grown${offset + i}`,
             },
           });
-          await recordEmployeeScreening(tx, config, person);
+          await recordUndeliveredScreening(tx, config, person);
           people.push(person.id);
           entities.push(`employee/${person.id}`);
         }

@@ -1,7 +1,24 @@
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import type { Db } from '../../db/sql';
 import { query } from '../../db/sql';
+import { releaseWorkflowIntents } from '../../db/workflow-outbox-store';
+import type { Config } from '../../lib/config';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
+import { recordEmployeeScreening } from '../../services/screenings';
 import { stack } from './stack';
+
+/**
+ * What a person's write leaves in the outbox when its request could not deliver the screening start
+ * (Temporal down, or the request died): the intent, given back for the relay.
+ */
+export async function recordUndeliveredScreening(
+  tx: Db,
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
+  person: Parameters<typeof recordEmployeeScreening>[2],
+): Promise<void> {
+  const { recorded } = await recordEmployeeScreening(tx, config, person);
+  await releaseWorkflowIntents(tx, { ids: [recorded.id], delayMs: 0, error: null });
+}
 
 /**
  * Which people each finished person-change screening of an organization held in its scope, read from
