@@ -357,13 +357,16 @@ async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<RoundOu
       await attempt(deps, delivery, DELIVERY_DEADLINE_MS, retryCapMs);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, deliveries.length) }, lane));
-  // Not started within the round's budget: due again as they were.
-  await releaseWorkflowIntents(deps.sequelize, {
-    ids: deliveries.slice(next).flatMap((delivery) => delivery.rows.map((row) => row.id)),
-    delayMs: 0,
-    error: null,
-  });
+  try {
+    await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, deliveries.length) }, lane));
+  } finally {
+    // Not started within the round's budget, or left when a lane failed: due again as they were.
+    await releaseWorkflowIntents(deps.sequelize, {
+      ids: deliveries.slice(next).flatMap((delivery) => delivery.rows.map((row) => row.id)),
+      delayMs: 0,
+      error: null,
+    });
+  }
   return 'more';
 }
 
