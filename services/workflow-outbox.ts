@@ -245,12 +245,9 @@ export function deliverWorkflowIntentsOf(
 
 /**
  * Right after the commit of the request that recorded it (`recordWorkflowIntentToDeliver`): delivers
- * `recorded`, and after it the entity's intents that came since; an intent recorded behind older
- * ones of its entity is delivered in its turn with them, oldest first, stopping at the first that
- * fails. Never throws: the intent is
- * committed either way. Returns its outcome, or undefined when it was not delivered now. What it
- * could not deliver, the relay delivers; this process also looks again a few times (the relay of
- * another replica, or none in a test's app, may be slower).
+ * `recorded`, then the entity's intents that came since; one recorded behind older intents of its
+ * entity goes in its turn, as `deliverWorkflowIntentsOf` does. Never throws. Returns its outcome, or
+ * undefined when it was not delivered now: the follow-ups and the relay deliver it.
  */
 export async function deliverRecordedIntent(
   deps: DeliverDeps,
