@@ -37,10 +37,38 @@ export function createS3Client(config: S3Config): S3Client {
   });
 }
 
-export function createRoute53Client(config: AwsConfig): Route53Client {
-  return new Route53Client({ region: config.AWS_REGION, ...endpointOverrides(config) });
+/** How long a connection may take, and a socket may stay silent, before the request fails. */
+export interface AwsTimeouts {
+  connectionMs: number;
+  socketMs: number;
 }
 
-export function createSqsClient(config: AwsConfig): SQSClient {
-  return new SQSClient({ region: config.AWS_REGION, ...endpointOverrides(config) });
+/**
+ * Route 53 and SQS get the same guard as S3 (the SDK sets none): a hung endpoint fails the call —
+ * an activity attempt is retried, the S3 event consumer logs and polls again — instead of waiting
+ * for ever. SQS's long poll keeps its socket silent for up to 20 s (services/s3-event-queue.ts), so
+ * its socket timeout leaves room above that.
+ */
+const ROUTE53_TIMEOUTS: AwsTimeouts = { connectionMs: 5_000, socketMs: 30_000 };
+const SQS_TIMEOUTS: AwsTimeouts = { connectionMs: 5_000, socketMs: 30_000 };
+
+const requestHandler = (timeouts: AwsTimeouts) => ({
+  connectionTimeout: timeouts.connectionMs,
+  socketTimeout: timeouts.socketMs,
+});
+
+export function createRoute53Client(config: AwsConfig, timeouts = ROUTE53_TIMEOUTS): Route53Client {
+  return new Route53Client({
+    region: config.AWS_REGION,
+    requestHandler: requestHandler(timeouts),
+    ...endpointOverrides(config),
+  });
+}
+
+export function createSqsClient(config: AwsConfig, timeouts = SQS_TIMEOUTS): SQSClient {
+  return new SQSClient({
+    region: config.AWS_REGION,
+    requestHandler: requestHandler(timeouts),
+    ...endpointOverrides(config),
+  });
 }

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
+import { ListHostedZonesCommand } from '@aws-sdk/client-route-53';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../lib/aws';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { createRoute53Client, createS3Client, createSqsClient } from '../../lib/aws';
 import { loadConfig } from '../../lib/config';
 import { isOutageError } from '../../lib/outage-errors';
 
@@ -85,5 +87,60 @@ describe('the S3 client does not wait forever on S3 that hangs', () => {
       s3.destroy();
       await server.close();
     }
+  });
+});
+
+describe('Route 53 and SQS do not wait forever either', () => {
+  const quick = { connectionMs: 300, socketMs: 300 };
+
+  async function timesOut(send: () => Promise<unknown>) {
+    const started = Date.now();
+    const error = await send().then(
+      () => assert.fail('a request nobody answered succeeded'),
+      (caught: unknown) => caught as Error,
+    );
+    assert.equal(error.name, 'TimeoutError', String(error));
+    assert.ok(isOutageError(error));
+    assert.ok(Date.now() - started < 10_000);
+  }
+
+  it('a Route 53 call nobody answers fails as a TimeoutError', async () => {
+    const server = await stallingServer(() => undefined);
+    const route53 = createRoute53Client(loadConfig({ AWS_ENDPOINT_URL: server.endpoint }), quick);
+    try {
+      await timesOut(() => route53.send(new ListHostedZonesCommand({})));
+    } finally {
+      route53.destroy();
+      await server.close();
+    }
+  });
+
+  it('an SQS receive nobody answers fails as a TimeoutError (the consumer then polls again)', async () => {
+    const server = await stallingServer(() => undefined);
+    const sqs = createSqsClient(loadConfig({ AWS_ENDPOINT_URL: server.endpoint }), quick);
+    try {
+      await timesOut(() =>
+        sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: `${server.endpoint}/000000000000/q`, WaitTimeSeconds: 0 }),
+        ),
+      );
+    } finally {
+      sqs.destroy();
+      await server.close();
+    }
+  });
+
+  it('by default, both have timeouts, and SQS waits longer than its 20 s long poll', async () => {
+    const config = loadConfig({});
+    const handlerOf = async (client: { config: { requestHandler: unknown } }) =>
+      (client.config.requestHandler as { configProvider: Promise<Record<string, number>> }).configProvider;
+    const route53 = await handlerOf(createRoute53Client(config));
+    const sqs = await handlerOf(createSqsClient(config));
+    assert.ok(
+      (route53.connectionTimeout ?? 0) > 0 && (route53.socketTimeout ?? 0) > 0,
+      JSON.stringify(route53),
+    );
+    assert.ok((sqs.connectionTimeout ?? 0) > 0, JSON.stringify(sqs));
+    assert.ok((sqs.socketTimeout ?? 0) > 20_000, JSON.stringify(sqs));
   });
 });
