@@ -7,7 +7,7 @@ import { type AppDeps, createRouter, provideDatabase } from './env';
 import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle, passwordResetThrottle } from './middleware/login-throttle';
-import { httpMetrics, metricsEndpoint } from './middleware/metrics';
+import { httpMetrics, metricsEndpoint, outboxMetrics } from './middleware/metrics';
 import { requestRateLimit } from './middleware/rate-limit';
 import { requestLogger } from './middleware/request-logger';
 import { withEdgeProblems } from './openapi';
@@ -42,6 +42,7 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestId());
   app.use('*', provideDatabase(deps.sequelize));
   app.use('*', httpMetrics(registry));
+  outboxMetrics(registry, deps.sequelize);
   app.use('*', requestLogger(deps.logger));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
   app.use(

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Db } from '../../db/sql';
+import { workflowOutboxBacklog } from '../../db/workflow-outbox-store';
 import { sameSecret } from '../../lib/same-secret';
 import type { AppEnv } from '../env';
 import { problemResponse } from '../problem';
@@ -28,6 +30,41 @@ export function httpMetrics(registry: Registry) {
     duration.observe(labels, (performance.now() - started) / 1000);
   });
   return middleware;
+}
+
+/**
+ * The outbox's backlog at each scrape (docs/spec.md §12): starts and signals waiting for Temporal.
+ * A backlog whose oldest intent keeps ageing while Temporal answers is an intent Temporal refuses
+ * (the API log says why: "workflow intent not delivered"); alert on it. Unchanged when Postgres
+ * does not answer (the scrape still succeeds).
+ */
+export function outboxMetrics(registry: Registry, db: Db) {
+  let backlog: ReturnType<typeof workflowOutboxBacklog> | undefined;
+  // One query per scrape for both gauges.
+  const read = () => {
+    backlog ??= workflowOutboxBacklog(db).finally(() => {
+      backlog = undefined;
+    });
+    return backlog;
+  };
+  new Gauge({
+    name: 'ale_workflow_outbox_pending',
+    help: 'Workflow starts and signals recorded by the API and not yet delivered to Temporal',
+    registers: [registry],
+    async collect() {
+      const current = await read().catch(() => undefined);
+      if (current) this.set(current.pending);
+    },
+  });
+  new Gauge({
+    name: 'ale_workflow_outbox_oldest_seconds',
+    help: 'Age of the oldest undelivered workflow start or signal (0 when none waits)',
+    registers: [registry],
+    async collect() {
+      const current = await read().catch(() => undefined);
+      if (current) this.set(current.oldestSeconds ?? 0);
+    },
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { findLastCheck, findLastImport } from '../../../db/exclusion-list-store';
 import { pingDatabase } from '../../../db/health-store';
+import { workflowOutboxBacklog } from '../../../db/workflow-outbox-store';
 import { type ListState, listState, listStateWarning } from '../../../domain/list-state';
 import { type AppDeps, createRouter } from '../../env';
 import { healthRouteDefinitions as routes } from './routes';
@@ -42,12 +43,18 @@ export function healthRoutes({ config, sequelize, temporal }: AppDeps) {
       ]);
       const ok = postgres.ok && temporalCheck.ok;
       // A missing or old list does not make the process unready, but it makes every "clear" doubtful.
-      const state = postgres.ok ? await leieState().catch(() => null) : null;
+      const [state, outbox] = postgres.ok
+        ? await Promise.all([
+            leieState().catch(() => null),
+            workflowOutboxBacklog(sequelize).catch(() => null),
+          ])
+        : [null, null];
       const warning = state ? listStateWarning(state) : null;
       const body = {
         status: ok ? ('ready' as const) : ('unavailable' as const),
         checks: { postgres, temporal: temporalCheck },
         ...(state ? { lists: { leie: { state } } } : {}),
+        ...(outbox ? { outbox } : {}),
         warnings: warning ? [`leie: ${warning}`] : [],
       };
       return ok ? c.json(body, 200) : c.json(body, 503);

@@ -15,6 +15,16 @@ const ReadySchema = z
         description:
           'Each exclusion list’s state (docs/spec.md §8), when Postgres answers; never a reason for 503',
       }),
+    outbox: z
+      .object({
+        pending: z.number().int(),
+        oldestSeconds: z.number().nullable(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'Workflow starts and signals recorded and not yet delivered to Temporal (docs/spec.md §12), when Postgres answers: `oldestSeconds` growing while Temporal answers means an intent Temporal refuses (the API log says why)',
+      }),
     warnings: z.array(z.string()).openapi({
       description: 'What works but needs attention, e.g. no exclusion list loaded (screenings mean nothing)',
     }),
