@@ -38,28 +38,34 @@ ON CONFLICT (workflow_id, workflow_run_id) DO UPDATE SET updated_at = r.updated_
 RETURNING r.id`;
 
 /**
- * The run an execution has already claimed, else the unfinished requested run of its workflow id it
- * adopts. Only one execution of a workflow id runs at a time, so an unfinished run of another
- * execution of the id belongs to one that ended without finishing it (terminated, timed out): it is
- * closed as failed, never left `running` for ever.
+ * The run an execution has already claimed; else it adopts an unfinished run of its workflow id —
+ * the requested one, else the latest left by an execution that ended without finishing it
+ * (terminated, timed out: only one execution of an id runs at a time, so such a run's execution is
+ * gone), whose requests it thereby answers. Any other run a dead execution left is closed as
+ * failed, never left `running` for ever.
  */
 const ADOPT_RUN = `
 WITH claimed AS (
   SELECT id FROM screening_runs WHERE workflow_id = $workflowId AND workflow_run_id = $workflowRunId
+), candidate AS (
+  SELECT id FROM screening_runs
+  WHERE workflow_id = $workflowId AND finished_at IS NULL AND workflow_run_id IS DISTINCT FROM $workflowRunId
+    AND NOT EXISTS (SELECT 1 FROM claimed)
+  ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1
 ), adopted AS (
   UPDATE screening_runs SET workflow_run_id = $workflowRunId, started_at = now(), updated_at = now()
-  WHERE workflow_id = $workflowId AND workflow_run_id IS NULL AND finished_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM claimed)
+  WHERE id IN (SELECT id FROM candidate)
   RETURNING id
 ), abandoned AS (
   UPDATE screening_runs SET status = 'failed', error = $abandonedError, finished_at = now(), updated_at = now()
   WHERE workflow_id = $workflowId AND finished_at IS NULL
     AND workflow_run_id IS NOT NULL AND workflow_run_id <> $workflowRunId
+    AND id NOT IN (SELECT id FROM candidate)
 )
 SELECT id FROM claimed UNION ALL SELECT id FROM adopted`;
 
 const ABANDONED_RUN_ERROR =
-  'Its workflow execution ended before it finished the run (terminated or timed out); a later execution replaced it.';
+  'Its workflow execution ended before it finished the run (terminated or timed out); a later execution screened in a run of its own.';
 const NEVER_STARTED_RUN_ERROR =
   'No workflow execution recorded this requested run within the join window; a later request replaced it.';
 
@@ -82,30 +88,36 @@ export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
 
 /**
  * `POST …/exclusion-screenings` (docs/spec.md §5, §12), in the transaction that records the intent
- * to start the workflow: the unfinished run of `workflowId` started within `joinRunningSeconds` when
- * there is one — requested and not yet adopted, or running — else a new requested run
- * (`requested: true`: the caller records the start). A requested run older than that was never adopted (its execution ended before its first
- * activity): it is closed as failed, so it cannot hold later requests for ever. Two requests at once
- * get the same run (a transaction-scoped lock on the workflow id).
+ * to start the workflow: the unfinished run of `workflowId` when there is one — started within
+ * `joinRunningSeconds`, or requested while its start still waits in the outbox (`startPending`) —
+ * else a new requested run (`requested: true`: the caller records the start). A requested run past
+ * that window with no start waiting was never adopted (its execution ended before its first
+ * activity): it is closed as failed, so it cannot hold later requests for ever. Two requests at
+ * once get the same run (a transaction-scoped lock on the workflow id).
  */
 export async function requestScreeningRun(
   tx: Db,
-  key: Omit<RunKey, 'workflowRunId'> & { joinRunningSeconds: number },
+  key: Omit<RunKey, 'workflowRunId'> & { joinRunningSeconds: number; startPending: boolean },
 ): Promise<{ id: string; requested: boolean }> {
-  const window = { workflowId: key.workflowId, joinRunningSeconds: key.joinRunningSeconds };
+  const window = {
+    workflowId: key.workflowId,
+    joinRunningSeconds: key.joinRunningSeconds,
+    startPending: key.startPending,
+  };
   await query(tx, `SELECT pg_advisory_xact_lock(hashtext('screening_runs/' || $workflowId))`, window);
   await execute(
     tx,
     `UPDATE screening_runs SET status = 'failed', error = $error, finished_at = now(), updated_at = now()
      WHERE workflow_id = $workflowId AND workflow_run_id IS NULL AND finished_at IS NULL
-       AND started_at <= now() - make_interval(secs => $joinRunningSeconds)`,
+       AND started_at <= now() - make_interval(secs => $joinRunningSeconds) AND NOT $startPending`,
     { ...window, error: NEVER_STARTED_RUN_ERROR },
   );
   const open = await queryOne<{ id: string }>(
     tx,
     `SELECT id FROM screening_runs
      WHERE workflow_id = $workflowId AND finished_at IS NULL
-       AND started_at > now() - make_interval(secs => $joinRunningSeconds)
+       AND (started_at > now() - make_interval(secs => $joinRunningSeconds)
+            OR (workflow_run_id IS NULL AND $startPending))
      ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1`,
     window,
   );

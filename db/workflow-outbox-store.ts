@@ -44,7 +44,10 @@ export async function insertWorkflowIntent(
  * `insertWorkflowIntent` for a request that delivers the intent itself after its commit: the row is
  * leased to it for `leaseSeconds` when it is its entity's only intent (`leased`), so the request
  * sends it by id without claiming it and a relay leaves it alone until the lease lapses; behind an
- * older intent of its entity it waits its turn unleased.
+ * older intent of its entity it waits its turn unleased. The check cannot see another transaction's
+ * uncommitted intent: the caller's transaction must lock its entity first (a person's write locks
+ * the person's row), or two intents of one entity could both be leased and sent out of order. The
+ * lease runs from the insert, so it must outlast the rest of the transaction as well.
  */
 export async function insertWorkflowIntentForRequest(
   db: Db,

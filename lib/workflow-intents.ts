@@ -36,8 +36,11 @@ export type WorkflowIntent =
        * after it ended — the start's own work must not be merged into work that began before it.
        */
       conflict?: 'fail' | 'use-existing' | 'wait';
-      /** `reject-duplicate`: never start the id again once an execution of it has closed. */
-      reuse?: 'allow-duplicate' | 'reject-duplicate';
+      /**
+       * `reject-duplicate`: never start the id again once an execution of it has closed;
+       * `allow-duplicate-failed-only`: again only after one that failed, timed out or was terminated.
+       */
+      reuse?: 'allow-duplicate' | 'allow-duplicate-failed-only' | 'reject-duplicate';
       /** May be delivered together with other starts of the same key. */
       batch?: StartBatch;
     }

@@ -89,8 +89,8 @@ export async function recordEmployeeScreening(
  * of the id still running waits for its end (intent conflict `wait`): the run it answered with is
  * adopted by the execution started after the request. Joining a run whose start has left the
  * outbox still records a start that uses the running execution: if an operator terminated it, a new
- * one starts, adopts the requested run or closes the dead one (db/screening-run-store.ts), so a
- * rescreen is never held back by an execution that is gone. Returns the workflow id and the run's id.
+ * one starts and adopts the run (db/screening-run-store.ts), so a rescreen is never held back by an
+ * execution that is gone. Returns the workflow id and the run's id.
  */
 export async function startOrganizationScreening(
   { temporal, config, sequelize, logger }: ScreeningDeps & { sequelize: Sequelize; logger: Logger },
@@ -100,14 +100,16 @@ export async function startOrganizationScreening(
   const scope: ScreeningScope = { kind: 'organization', organizationId };
   const entityKey = organizationScreeningEntityKey(organizationId);
   const run = await withWorkflowIntents(sequelize, async (tx) => {
+    const startPending = await hasWorkflowIntents(tx, entityKey);
     const requested = await requestScreeningRun(tx, {
       workflowId,
       organizationId,
       trigger: SCREENING_TRIGGERS[scope.kind],
       joinRunningSeconds: JOIN_RUNNING_RESCREEN_SECONDS,
+      startPending,
     });
     // Joining: unless a start is still on its way, make sure an execution runs to fill the run.
-    const ensure = !requested.requested && !(await hasWorkflowIntents(tx, entityKey));
+    const ensure = !requested.requested && !startPending;
     if (requested.requested || ensure) {
       await recordWorkflowIntent(tx, entityKey, {
         kind: 'start',
@@ -115,7 +117,11 @@ export async function startOrganizationScreening(
         workflowId,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [scope],
-        conflict: requested.requested ? 'wait' : 'use-existing',
+        // Joining: the running execution is the answer, a completed one too; one that failed or was
+        // terminated is started again.
+        ...(requested.requested
+          ? { conflict: 'wait' as const }
+          : { conflict: 'use-existing' as const, reuse: 'allow-duplicate-failed-only' as const }),
       });
     }
     return { ...requested, recorded: requested.requested || ensure };

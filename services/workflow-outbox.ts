@@ -102,9 +102,9 @@ export async function recordWorkflowIntentToDeliver(
 /**
  * One call to Temporal for `intent`, the outbox row `intentId` (exported for the fault tests' relay
  * that dies mid-delivery). A start that waits for a running execution (conflict `wait`) names its
- * row in the execution's memo: when an earlier attempt started it and its answer was lost, the
- * retry finds its own execution running and counts it as started, not as one to wait for (which
- * would run the rescreen a second time after it).
+ * row in the execution's memo and first looks at the latest execution of its id: when an earlier
+ * attempt started it and the answer was lost, running or finished, it counts as started — not as
+ * one to wait for, nor as one to start again after (the rescreen would run twice).
  */
 export async function sendWorkflowIntent(
   temporal: Client,
@@ -112,30 +112,24 @@ export async function sendWorkflowIntent(
   intentId?: string,
 ): Promise<WorkflowIntentOutcome> {
   switch (intent.kind) {
-    case 'start':
+    case 'start': {
+      const waits = intent.conflict === 'wait' && intentId !== undefined;
+      if (waits && (await latestStartedBy(temporal, intent.workflowId)) === intentId) return 'already-started';
       try {
         await temporal.workflow.start(intent.workflowType, {
           workflowId: intent.workflowId,
           taskQueue: intent.taskQueue,
           args: intent.args,
-          memo: intent.conflict === 'wait' && intentId ? { [OUTBOX_INTENT_MEMO]: intentId } : undefined,
+          memo: waits ? { [OUTBOX_INTENT_MEMO]: intentId } : undefined,
           workflowIdConflictPolicy: intent.conflict === 'use-existing' ? 'USE_EXISTING' : undefined,
-          workflowIdReusePolicy:
-            intent.reuse === 'reject-duplicate'
-              ? 'REJECT_DUPLICATE'
-              : intent.reuse === 'allow-duplicate'
-                ? 'ALLOW_DUPLICATE'
-                : intent.conflict === 'wait'
-                  ? 'ALLOW_DUPLICATE'
-                  : undefined,
+          workflowIdReusePolicy: reusePolicy(intent),
         });
         return 'delivered';
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        if (intent.conflict !== 'wait') return 'already-started';
-        const { memo } = await temporal.workflow.getHandle(intent.workflowId).describe();
-        return intentId && memo?.[OUTBOX_INTENT_MEMO] === intentId ? 'already-started' : 'busy';
+        return intent.conflict === 'wait' ? 'busy' : 'already-started';
       }
+    }
     case 'signalWithStart':
       await temporal.workflow.signalWithStart(intent.workflowType, {
         workflowId: intent.workflowId,
@@ -161,6 +155,29 @@ export async function sendWorkflowIntent(
         if (error instanceof WorkflowNotFoundError) return 'not-running';
         throw error;
       }
+  }
+}
+
+function reusePolicy(intent: Extract<WorkflowIntent, { kind: 'start' }>) {
+  switch (intent.reuse) {
+    case 'reject-duplicate':
+      return 'REJECT_DUPLICATE';
+    case 'allow-duplicate-failed-only':
+      return 'ALLOW_DUPLICATE_FAILED_ONLY';
+    case 'allow-duplicate':
+      return 'ALLOW_DUPLICATE';
+    default:
+      return intent.conflict === 'wait' ? 'ALLOW_DUPLICATE' : undefined;
+  }
+}
+
+/** The outbox row named in the memo of the workflow id's latest execution, if any. */
+async function latestStartedBy(temporal: Client, workflowId: string): Promise<unknown> {
+  try {
+    return (await temporal.workflow.getHandle(workflowId).describe()).memo?.[OUTBOX_INTENT_MEMO];
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
   }
 }
 
@@ -354,16 +371,18 @@ async function relayRound(deps: OutboxDeps, retryCapMs: number): Promise<RoundOu
       await attempt(deps, delivery, DELIVERY_DEADLINE_MS, retryCapMs);
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(RELAY_CONCURRENCY, deliveries.length) }, lane));
-  } finally {
-    // Not started within the round's budget, or left when a lane failed: due again as they were.
-    await releaseWorkflowIntents(deps.sequelize, {
-      ids: deliveries.slice(next).flatMap((delivery) => delivery.rows.map((row) => row.id)),
-      delayMs: 0,
-      error: null,
-    });
-  }
+  // Every lane ends before the rest is given back: a lane still sending must not see its rows released.
+  const lanes = await Promise.allSettled(
+    Array.from({ length: Math.min(RELAY_CONCURRENCY, deliveries.length) }, lane),
+  );
+  // Not started within the round's budget, or left when a lane failed: due again as they were.
+  await releaseWorkflowIntents(deps.sequelize, {
+    ids: deliveries.slice(next).flatMap((delivery) => delivery.rows.map((row) => row.id)),
+    delayMs: 0,
+    error: null,
+  });
+  const failed = lanes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
   return 'more';
 }
 

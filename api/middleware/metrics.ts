@@ -35,8 +35,8 @@ export function httpMetrics(registry: Registry) {
 /**
  * The outbox's backlog at each scrape (docs/spec.md §12): starts and signals waiting for Temporal.
  * A backlog whose oldest intent keeps ageing while Temporal answers is an intent Temporal refuses
- * (the API log says why: "workflow intent not delivered"); alert on it. Unchanged when Postgres
- * does not answer (the scrape still succeeds).
+ * (the API log says why: "workflow intent not delivered"); alert on it. NaN when Postgres does not
+ * answer (the scrape still succeeds, with no stale figure).
  */
 export function outboxMetrics(registry: Registry, db: Db) {
   let backlog: ReturnType<typeof workflowOutboxBacklog> | undefined;
@@ -53,7 +53,7 @@ export function outboxMetrics(registry: Registry, db: Db) {
     registers: [registry],
     async collect() {
       const current = await read().catch(() => undefined);
-      if (current) this.set(current.pending);
+      this.set(current ? current.pending : Number.NaN);
     },
   });
   new Gauge({
@@ -62,7 +62,7 @@ export function outboxMetrics(registry: Registry, db: Db) {
     registers: [registry],
     async collect() {
       const current = await read().catch(() => undefined);
-      if (current) this.set(current.oldestSeconds ?? 0);
+      this.set(current ? (current.oldestSeconds ?? 0) : Number.NaN);
     },
   });
 }

@@ -1,8 +1,9 @@
 import type { Migration } from '../migrator';
 
 /**
- * A requested screening run that no execution adopted within the join window is closed as failed
- * (db/screening-run-store.ts `requestScreeningRun`) and keeps its null `workflow_run_id`: the
+ * A requested screening run that no execution adopted within the join window, with no start of it
+ * waiting in the outbox, is closed as failed (db/screening-run-store.ts `requestScreeningRun`) and
+ * keeps its null `workflow_run_id`: the
  * "one requested run per workflow id" of migration 1840 now counts unfinished ones only, so a later
  * request can record its own.
  */

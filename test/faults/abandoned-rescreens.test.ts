@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { insertEmployee } from '../../db/people-store';
-import { query, queryOne } from '../../db/sql';
+import { execute, query, queryOne } from '../../db/sql';
+import { insertWorkflowIntent } from '../../db/workflow-outbox-store';
 import type { Config } from '../../lib/config';
 import { SCREENING_WORKFLOW_TYPE } from '../../lib/workflow-contracts';
 import type { WorkflowIntent } from '../../lib/workflow-intents';
+import { organizationScreeningEntityKey } from '../../services/screenings';
 import { sendWorkflowIntent } from '../../services/workflow-outbox';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
@@ -31,6 +33,21 @@ const runsOf = (workflowId: string) =>
      WHERE workflow_id = $workflowId ORDER BY started_at, id`,
     { workflowId },
   );
+
+/** A screening run row as an execution (`runId`) or a request (`runId: null`) left it `age` ago. */
+async function insertRun(
+  organizationId: string,
+  workflowId: string,
+  row: { runId: string | null; age: string },
+): Promise<string> {
+  const inserted = await queryOne<{ id: string }>(
+    stack().sequelize,
+    `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id, started_at)
+     VALUES ($organizationId, 'manual', $workflowId, $runId, now() - $age::interval) RETURNING id`,
+    { organizationId, workflowId, ...row },
+  );
+  return inserted?.id as string;
+}
 
 async function organizationWithOnePerson(name: string) {
   const org = await createOrganization(name);
@@ -79,56 +96,67 @@ describe('rescreens whose execution is gone (docs/spec.md §12)', function () {
     assert.ok(['succeeded', 'incomplete'].includes(runs[0]?.status ?? ''), runs[0]?.status);
   });
 
-  it('a running run whose execution was terminated: a request starts a new execution, which closes the dead run as failed and screens in a run of its own', async () => {
+  it('a running run whose execution was terminated: a request starts a new execution, which adopts the run it answered with', async () => {
     const taskQueue = `abandoned-running-${randomUUID()}`;
     const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
     const { org, admin, workflowId, path } = await organizationWithOnePerson('Terminated Midway Care');
     // The row an execution leaves when it is terminated after recording its run.
-    const dead = await queryOne<{ id: string }>(
-      stack().sequelize,
-      `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id, started_at)
-       VALUES ($orgId, 'manual', $workflowId, $runId, now() - interval '5 minutes') RETURNING id`,
-      { orgId: org.id, workflowId, runId: randomUUID() },
-    );
+    const dead = await insertRun(org.id, workflowId, { runId: randomUUID(), age: '5 minutes' });
 
     const joined = await call(app, 'POST', path, { token: admin.token });
     assert.equal(joined.status, 202);
-    assert.equal(joined.body.id, dead?.id, 'a run started within the join window is joined');
-    const worker = await stack().createWorker(taskQueue);
-    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
-
-    const [closed, fresh, ...rest] = await runsOf(workflowId);
-    assert.equal(rest.length, 0);
-    assert.equal(closed?.id, dead?.id);
-    assert.equal(closed?.status, 'failed');
-    assert.match(closed?.error ?? '', /ended before it finished the run/);
-    assert.ok(closed?.finished_at);
-    assert.ok(['succeeded', 'incomplete'].includes(fresh?.status ?? ''), fresh?.status);
-    const shown = await call(app, 'GET', `${path}/${dead?.id}`, { token: admin.token });
-    assert.equal(shown.body.status, 'failed');
-  });
-
-  it('a requested run no execution adopted within the join window is closed as failed; the next request is a new rescreen', async () => {
-    const taskQueue = `abandoned-window-${randomUUID()}`;
-    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
-    const { org, admin, workflowId, path } = await organizationWithOnePerson('Never Adopted Care');
-    const stale = await queryOne<{ id: string }>(
-      stack().sequelize,
-      `INSERT INTO screening_runs (organization_id, trigger, workflow_id, workflow_run_id, started_at)
-       VALUES ($orgId, 'manual', $workflowId, NULL, now() - interval '7 hours') RETURNING id`,
-      { orgId: org.id, workflowId },
-    );
-
-    const next = await call(app, 'POST', path, { token: admin.token });
-    assert.equal(next.status, 202);
-    assert.notEqual(next.body.id, stale?.id);
+    assert.equal(joined.body.id, dead, 'a run started within the join window is joined');
     const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
 
     const runs = await runsOf(workflowId);
     assert.deepEqual(
       runs.map((run) => run.id),
-      [stale?.id, next.body.id],
+      [dead],
+    );
+    assert.ok(['succeeded', 'incomplete'].includes(runs[0]?.status ?? ''), runs[0]?.status);
+    const shown = await call(app, 'GET', `${path}/${dead}`, { token: admin.token });
+    assert.notEqual(shown.body.finishedAt, null, 'the run the client holds finishes');
+  });
+
+  it('a dead execution’s run past the join window: the next request is a new rescreen, whose execution closes the dead run as failed', async () => {
+    const taskQueue = `abandoned-old-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const { org, admin, workflowId, path } = await organizationWithOnePerson('Long Dead Care');
+    const dead = await insertRun(org.id, workflowId, { runId: randomUUID(), age: '7 hours' });
+
+    const next = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(next.status, 202);
+    assert.notEqual(next.body.id, dead);
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
+
+    const [closed, fresh, ...rest] = await runsOf(workflowId);
+    assert.equal(rest.length, 0);
+    assert.equal(closed?.id, dead);
+    assert.equal(closed?.status, 'failed');
+    assert.match(closed?.error ?? '', /ended before it finished the run/);
+    assert.ok(closed?.finished_at);
+    assert.equal(fresh?.id, next.body.id);
+    assert.ok(['succeeded', 'incomplete'].includes(fresh?.status ?? ''), fresh?.status);
+  });
+
+  it('a requested run no execution adopted within the join window is closed as failed; the next request is a new rescreen', async () => {
+    const taskQueue = `abandoned-window-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const { org, admin, workflowId, path } = await organizationWithOnePerson('Never Adopted Care');
+    const stale = await insertRun(org.id, workflowId, { runId: null, age: '7 hours' });
+
+    const next = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(next.status, 202);
+    assert.notEqual(next.body.id, stale);
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
+
+    const runs = await runsOf(workflowId);
+    assert.deepEqual(
+      runs.map((run) => run.id),
+      [stale, next.body.id],
     );
     assert.equal(runs[0]?.status, 'failed');
     assert.match(runs[0]?.error ?? '', /No workflow execution recorded this requested run/);
@@ -136,7 +164,52 @@ describe('rescreens whose execution is gone (docs/spec.md §12)', function () {
     assert.ok(['succeeded', 'incomplete'].includes(runs[1]?.status ?? ''), runs[1]?.status);
   });
 
-  it('a waiting start whose answer was lost: sent again, it finds its own execution (started), not one to wait for', async () => {
+  it('a requested run past the join window whose start still waits in the outbox (Temporal down for hours) is joined, not closed', async () => {
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: `abandoned-pending-${randomUUID()}` });
+    const { org, admin, workflowId, path } = await organizationWithOnePerson('Long Outage Care');
+    const waiting = await insertRun(org.id, workflowId, { runId: null, age: '7 hours' });
+    const entityKey = organizationScreeningEntityKey(org.id);
+    const intentId = await insertWorkflowIntent(stack().sequelize, entityKey, {
+      kind: 'start',
+      workflowType: SCREENING_WORKFLOW_TYPE,
+      workflowId,
+      taskQueue: 'abandoned-pending',
+      args: [{ kind: 'organization', organizationId: org.id }],
+      conflict: 'wait',
+    });
+    try {
+      // Not due for an hour: still waiting when the request comes.
+      await execute(
+        stack().sequelize,
+        `UPDATE workflow_outbox SET next_attempt_at = now() + interval '1 hour' WHERE id = $id::bigint`,
+        { id: intentId },
+      );
+      const joined = await call(app, 'POST', path, { token: admin.token });
+      assert.equal(joined.status, 202);
+      assert.equal(joined.body.id, waiting);
+      const runs = await runsOf(workflowId);
+      assert.deepEqual(
+        runs.map((run) => [run.id, run.finished_at]),
+        [[waiting, null]],
+      );
+      const intents = await query<{ id: string }>(
+        stack().sequelize,
+        'SELECT id::text AS id FROM workflow_outbox WHERE entity_key = $entityKey',
+        { entityKey },
+      );
+      assert.deepEqual(
+        intents.map((row) => row.id),
+        [intentId],
+        'no second start is recorded behind the waiting one',
+      );
+    } finally {
+      await execute(stack().sequelize, 'DELETE FROM workflow_outbox WHERE entity_key = $entityKey', {
+        entityKey,
+      });
+    }
+  });
+
+  it('a waiting start whose answer was lost: sent again, it finds its own execution, running or ended (started), not one to wait for', async () => {
     const organizationId = randomUUID();
     const workflowId = `exclusion-screening/organization/${organizationId}`;
     const intent: WorkflowIntent = {
@@ -152,6 +225,10 @@ describe('rescreens whose execution is gone (docs/spec.md §12)', function () {
       assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9001'), 'delivered');
       assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9001'), 'already-started');
       assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9002'), 'busy');
+      // Its execution ended before the answer got through: still its own, not started again.
+      await stack().temporal.workflow.getHandle(workflowId).terminate('test: it ends');
+      assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9001'), 'already-started');
+      assert.equal(await sendWorkflowIntent(stack().temporal, intent, '9003'), 'delivered');
     } finally {
       await stack().temporal.workflow.getHandle(workflowId).terminate('test cleanup');
     }
