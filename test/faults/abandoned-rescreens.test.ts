@@ -7,7 +7,7 @@ import type { Config } from '../../lib/config';
 import { SCREENING_WORKFLOW_TYPE } from '../../lib/workflow-contracts';
 import type { WorkflowIntent } from '../../lib/workflow-intents';
 import { organizationScreeningEntityKey } from '../../services/screenings';
-import { sendWorkflowIntent } from '../../services/workflow-outbox';
+import { sendWorkflowIntent } from '../../services/send-workflow-intent';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';

@@ -6,7 +6,8 @@ import { claimWorkflowIntents, insertWorkflowIntent } from '../../db/workflow-ou
 import type { Config } from '../../lib/config';
 import { SCREENING_WORKFLOW_TYPE, type ScreeningScope } from '../../lib/workflow-contracts';
 import { planDeliveries } from '../../lib/workflow-intents';
-import { sendWorkflowIntent, startWorkflowOutboxRelay } from '../../services/workflow-outbox';
+import { sendWorkflowIntent } from '../../services/send-workflow-intent';
+import { startWorkflowOutboxRelay } from '../../services/workflow-outbox';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { personScreenings, recordUndeliveredScreening, timesScreened } from '../support/outbox-screenings';
