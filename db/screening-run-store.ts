@@ -54,7 +54,8 @@ WITH claimed AS (
   ORDER BY workflow_run_id IS NULL DESC, started_at DESC LIMIT 1
 ), adopted AS (
   UPDATE screening_runs SET workflow_run_id = $workflowRunId, started_at = now(), updated_at = now()
-  WHERE id IN (SELECT id FROM candidate)
+  -- Checked again on the row: a request may have closed it while this waited for its lock.
+  WHERE id IN (SELECT id FROM candidate) AND finished_at IS NULL
   RETURNING id
 ), abandoned AS (
   UPDATE screening_runs SET status = 'failed', error = $abandonedError, finished_at = now(), updated_at = now()

@@ -119,6 +119,35 @@ describe('rescreens whose execution is gone (docs/spec.md §12)', function () {
     assert.notEqual(shown.body.finishedAt, null, 'the run the client holds finishes');
   });
 
+  it('joining a run whose execution completed starts nothing more: a finished rescreen is not run again', async () => {
+    const taskQueue = `abandoned-completed-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const { org, admin, workflowId, path } = await organizationWithOnePerson('Completed Care');
+    const first = await call(app, 'POST', path, { token: admin.token });
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(stack().temporal.workflow.getHandle(workflowId).result());
+    const completed = await stack().temporal.workflow.getHandle(workflowId).describe();
+    assert.equal(completed.status.name, 'COMPLETED');
+    // A run row that still reads unfinished although its execution completed.
+    const unfinished = await insertRun(org.id, workflowId, { runId: randomUUID(), age: '1 minute' });
+
+    const joined = await call(app, 'POST', path, { token: admin.token });
+    assert.equal(joined.status, 202);
+    assert.equal(joined.body.id, unfinished);
+    assert.notEqual(joined.body.id, first.body.id);
+    const latest = await stack().temporal.workflow.getHandle(workflowId).describe();
+    assert.equal(latest.runId, completed.runId, 'no execution was started after the completed one');
+    assert.equal(
+      await queryOne<{ n: number }>(
+        stack().sequelize,
+        'SELECT count(*)::int AS n FROM workflow_outbox WHERE entity_key = $entityKey',
+        { entityKey: organizationScreeningEntityKey(org.id) },
+      ).then((row) => row?.n),
+      0,
+      'the joining start was delivered as already started',
+    );
+  });
+
   it('a dead execution’s run past the join window: the next request is a new rescreen, whose execution closes the dead run as failed', async () => {
     const taskQueue = `abandoned-old-${randomUUID()}`;
     const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
