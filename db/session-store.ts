@@ -12,19 +12,35 @@ export type RevokeReason = 'logout' | 'refresh_reuse' | 'password_reset' | 'pass
 
 /** A new open session of the user; its id. */
 export async function insertSession(db: Db, userId: string, method: SessionMethod): Promise<string> {
-  // Spent and expired refresh tokens are kept until they expire (a spent one presented again must
-  // still be recognised); after that each login removes a bounded batch of them.
-  await execute(
-    db,
-    `DELETE FROM refresh_tokens WHERE token_hash IN (
-       SELECT token_hash FROM refresh_tokens WHERE expires_at < now() LIMIT 100)`,
-  );
   const row = await queryOne<{ id: string }>(
     db,
     'INSERT INTO sessions (user_id, method) VALUES ($userId, $method) RETURNING id',
     { userId, method },
   );
   return (row as { id: string }).id;
+}
+
+/**
+ * Housekeeping at each login, a bounded batch: refresh tokens that expired (spent ones are kept
+ * until then, so one presented again is still recognised) once no access token handed out with them
+ * can be valid either (`accessTokenSeconds`), and with its last such token the session — ended or
+ * abandoned, it can no longer be used.
+ */
+export async function forgetExpiredSessions(db: Db, accessTokenSeconds: number): Promise<void> {
+  await execute(
+    db,
+    `WITH expired AS (
+       DELETE FROM refresh_tokens WHERE token_hash IN (
+         SELECT token_hash FROM refresh_tokens
+         WHERE expires_at < now() AND created_at < now() - make_interval(secs => $accessTokenSeconds)
+         LIMIT 100)
+       RETURNING session_id, token_hash)
+     DELETE FROM sessions s WHERE s.id IN (SELECT session_id FROM expired)
+       AND NOT EXISTS (
+         SELECT 1 FROM refresh_tokens t
+         WHERE t.session_id = s.id AND t.token_hash NOT IN (SELECT token_hash FROM expired))`,
+    { accessTokenSeconds },
+  );
 }
 
 /** Stores the hash of a refresh token handed to the session. */

@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import {
+  forgetExpiredSessions,
   insertRefreshToken,
   insertSession,
   revokeSession,
@@ -51,6 +52,7 @@ export function createSessionService({ config, sequelize }: { config: SessionCon
   return {
     /** Opens a session for the user and hands out its first token pair. `db` may be a transaction. */
     async start(userId: string, method: SessionMethod, db: Db = sequelize): Promise<TokenPair> {
+      await forgetExpiredSessions(db, config.ACCESS_TOKEN_EXPIRE);
       const sessionId = await insertSession(db, userId, method);
       const refreshToken = newOpaqueToken();
       await insertRefreshToken(db, {

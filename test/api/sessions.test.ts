@@ -173,12 +173,12 @@ describe('sessions across two API processes on one database', () => {
 });
 
 describe('sessions: housekeeping', () => {
-  it('a login removes refresh tokens that expired; live ones stay', async () => {
-    const app = stack().createApp({ REFRESH_TOKEN_EXPIRE: 1 });
+  it('a login removes refresh tokens that expired, once their access tokens did too; live ones stay', async () => {
+    const app = stack().createApp({ REFRESH_TOKEN_EXPIRE: 1, ACCESS_TOKEN_EXPIRE: 1 });
     const short = await login(app);
     const live = await login();
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    await login();
+    await login(app);
     const count = async (token: string) =>
       (
         await stack().sequelize.query(
@@ -187,5 +187,33 @@ describe('sessions: housekeeping', () => {
       )[0] as { n: number }[];
     assert.equal((await count(short.refreshToken))[0]?.n, 0);
     assert.equal((await count(live.refreshToken))[0]?.n, 1);
+  });
+
+  it('the session whose refresh tokens all expired goes with them once its access tokens did; a live token keeps one', async () => {
+    const short = stack().createApp({ REFRESH_TOKEN_EXPIRE: 1, ACCESS_TOKEN_EXPIRE: 1 });
+    const ended = await login(short);
+    const mixed = await login();
+    const sessionOf = (accessToken: string) => decodeJwt(accessToken).sid as string;
+    // An expired token of a session that also holds a live one (an earlier refresh of it).
+    await stack().sequelize.query(
+      `INSERT INTO refresh_tokens (token_hash, session_id, expires_at, created_at)
+       VALUES (sha256(gen_random_uuid()::text::bytea), $1, now() - interval '1 minute', now() - interval '2 days')`,
+      { bind: [sessionOf(mixed.accessToken)] },
+    );
+    await sleep(1_200);
+    const exists = async (accessToken: string) =>
+      (
+        (await stack().sequelize.query('SELECT count(*)::int AS n FROM sessions WHERE id = $1', {
+          bind: [sessionOf(accessToken)],
+        })) as [{ n: number }[], unknown]
+      )[0][0]?.n === 1;
+    // Where access tokens live an hour, one handed out a second ago may still be in use: kept.
+    await login(stack().createApp({ ACCESS_TOKEN_EXPIRE: 3600 }));
+    assert.equal(await exists(ended.accessToken), true, 'an access token of it may still be valid');
+    // Where they live a second, it is gone with its expired refresh token.
+    await login(short);
+    assert.equal(await exists(ended.accessToken), false, 'no live refresh or access token: gone');
+    assert.equal(await exists(mixed.accessToken), true, 'a live refresh token keeps its session');
+    assert.equal((await call(mixed.app, 'GET', '/v1/auth/me', { token: mixed.accessToken })).status, 200);
   });
 });
