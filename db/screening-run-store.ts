@@ -66,14 +66,14 @@ WITH claimed AS (
 SELECT id FROM claimed UNION ALL SELECT id FROM adopted`;
 
 const ABANDONED_RUN_ERROR =
-  'Its workflow execution ended before it finished the run (terminated or timed out); a later execution screened in a run of its own.';
+  'Its workflow execution ended before it finished the run (terminated or timed out); a later execution of the same workflow id screened in another run.';
 const NEVER_STARTED_RUN_ERROR =
   'No workflow execution recorded this requested run within the join window; a later request replaced it.';
 
 /**
  * The run of one workflow execution: the one it claimed before (a retried activity), else the run
- * requested for its workflow id (`requestScreeningRun`, the API answered with its id), else a new
- * one. Every execution gets exactly one.
+ * requested for its workflow id (`requestScreeningRun`, the API answered with its id) or one a dead
+ * execution of the id left unfinished (`ADOPT_RUN`), else a new one. Every execution gets exactly one.
  */
 export async function claimScreeningRun(db: Db, key: RunKey): Promise<string> {
   const adopted = await queryOne<{ id: string }>(db, ADOPT_RUN, {
