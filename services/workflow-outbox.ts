@@ -179,32 +179,30 @@ export function deliverWorkflowIntentsOf(
 /**
  * Right after the commit of the request that recorded it (`recordWorkflowIntentToDeliver`): delivers
  * `recorded`, then the entity's intents that came since; one recorded behind older intents of its
- * entity goes in its turn, as `deliverWorkflowIntentsOf` does. Never throws. Returns its outcome, or
- * undefined when it was not delivered now: the follow-ups and the relay deliver it.
+ * entity goes in its turn, as `deliverWorkflowIntentsOf` does. Never throws: what it could not
+ * deliver now, the follow-ups and the relay deliver.
  */
-export async function deliverRecordedIntent(
-  deps: DeliverDeps,
-  recorded: RecordedIntent,
-): Promise<WorkflowIntentOutcome | undefined> {
+export async function deliverRecordedIntent(deps: DeliverDeps, recorded: RecordedIntent): Promise<void> {
   const { id, entityKey, intent } = recorded;
-  if (!recorded.leased) return (await deliverWorkflowIntentsOf(deps, entityKey)).get(id);
+  if (!recorded.leased) {
+    await deliverWorkflowIntentsOf(deps, entityKey);
+    return;
+  }
   try {
     if ((temporalDownUntil.get(deps.temporal) ?? 0) > Date.now()) {
       // Temporal just failed a delivery: the relay takes it from here, at once.
       await releaseWorkflowIntents(deps.sequelize, { ids: [id], delayMs: 0, error: null });
       followUp(deps, entityKey, 0);
-      return undefined;
+      return;
     }
     const row: WorkflowIntentRow = { id, entity_key: entityKey, intent, attempts: 0 };
     const capMs = deps.config.OUTBOX_RETRY_MAX_DELAY_MS;
     const sent = await attempt(deps, { rows: [row], intent }, REQUEST_DEADLINE_MS, capMs, true);
     if (!sent || sent.outcome === 'busy') followUp(deps, entityKey, 0);
     else if (sent.more) await deliverWorkflowIntentsOf(deps, entityKey);
-    return sent?.outcome;
   } catch (error) {
     // The lease lapses and the relay delivers it.
     deps.logger?.warn({ err: error, entityKey }, 'could not deliver a workflow intent now; the relay will');
-    return undefined;
   }
 }
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { insertEmployee } from '../../db/people-store';
 import { execute, query, queryOne } from '../../db/sql';
 import { insertWorkflowIntent } from '../../db/workflow-outbox-store';
 import type { Config } from '../../lib/config';
@@ -8,8 +7,8 @@ import { SCREENING_WORKFLOW_TYPE } from '../../lib/workflow-contracts';
 import type { WorkflowIntent } from '../../lib/workflow-intents';
 import { organizationScreeningEntityKey } from '../../services/screenings';
 import { sendWorkflowIntent } from '../../services/send-workflow-intent';
-import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
+import { organizationWithOnePerson } from '../support/outbox-screenings';
 import { stack } from '../support/stack';
 
 /**
@@ -47,23 +46,6 @@ async function insertRun(
     { organizationId, workflowId, ...row },
   );
   return inserted?.id as string;
-}
-
-async function organizationWithOnePerson(name: string) {
-  const org = await createOrganization(name);
-  const admin = await createMember(org.id, 'admin');
-  await insertEmployee(stack().sequelize, {
-    organizationId: org.id,
-    kind: 'employee',
-    status: 'active',
-    record: { external_id: 'A-1', first_name: 'Ada', last_name: 'Abandoned' },
-  });
-  return {
-    org,
-    admin,
-    workflowId: `exclusion-screening/organization/${org.id}`,
-    path: `/v1/organizations/${org.id}/exclusion-screenings`,
-  };
 }
 
 describe('rescreens whose execution is gone (docs/spec.md §12)', function () {

@@ -10,7 +10,12 @@ import { sendWorkflowIntent } from '../../services/send-workflow-intent';
 import { startWorkflowOutboxRelay } from '../../services/workflow-outbox';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
-import { personScreenings, recordUndeliveredScreening, timesScreened } from '../support/outbox-screenings';
+import {
+  organizationWithOnePerson,
+  personScreenings,
+  recordUndeliveredScreening,
+  timesScreened,
+} from '../support/outbox-screenings';
 import { SendGridStub } from '../support/sendgrid-stub';
 import { stack, testLogger } from '../support/stack';
 import { until } from '../workflows/organization-support';
@@ -269,15 +274,7 @@ describe('the outbox relay: united starts, crashes, and the writes it now carrie
       OUTBOX_RETRY_MAX_DELAY_MS: 2_000,
     };
     const app = stack().createApp(overrides);
-    const org = await createOrganization('Rescreen Outage Care');
-    const admin = await createMember(org.id, 'admin');
-    await insertEmployee(stack().sequelize, {
-      organizationId: org.id,
-      kind: 'employee',
-      status: 'active',
-      record: { external_id: 'R-1', first_name: 'Ada', last_name: 'Rescreened' },
-    });
-    const path = `/v1/organizations/${org.id}/exclusion-screenings`;
+    const { org, admin, path } = await organizationWithOnePerson('Rescreen Outage Care');
     let first: any;
     await stack().restart.temporal(async () => {
       const started = await call(app, 'POST', path, { token: admin.token });

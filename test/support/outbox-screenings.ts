@@ -1,11 +1,31 @@
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { insertEmployee } from '../../db/people-store';
 import type { Db } from '../../db/sql';
 import { query } from '../../db/sql';
 import { releaseWorkflowIntents } from '../../db/workflow-outbox-store';
 import type { Config } from '../../lib/config';
-import type { ScreeningScope } from '../../lib/workflow-contracts';
+import { type ScreeningScope, screeningWorkflowId } from '../../lib/workflow-contracts';
 import { recordEmployeeScreening } from '../../services/screenings';
+import { createMember, createOrganization } from './fixtures';
 import { stack } from './stack';
+
+/** An organization with an admin and one active person: what an organization rescreen needs. */
+export async function organizationWithOnePerson(name: string) {
+  const org = await createOrganization(name);
+  const admin = await createMember(org.id, 'admin');
+  await insertEmployee(stack().sequelize, {
+    organizationId: org.id,
+    kind: 'employee',
+    status: 'active',
+    record: { external_id: 'P-1', first_name: 'Ada', last_name: 'Rescreened' },
+  });
+  return {
+    org,
+    admin,
+    workflowId: screeningWorkflowId('organization', org.id),
+    path: `/v1/organizations/${org.id}/exclusion-screenings`,
+  };
+}
 
 /**
  * What a person's write leaves in the outbox when its request could not deliver the screening start
