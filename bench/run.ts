@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- name…]`: runs each benchmark in bench/ in its own process, one after another
- * (each starts its own local stack on free ports and prints its figures and baseline ratios).
+ * `npm run bench [-- name… [--option value…]]`: runs each benchmark in bench/ in its own process, one
+ * after another (each starts its own local stack on free ports and prints its figures and baseline
+ * ratios). Options after the names are passed to every benchmark run (each file's header lists its own).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((arg) => arg.startsWith('--'));
+const wanted = firstOption < 0 ? args : args.slice(0, firstOption);
+const options = firstOption < 0 ? [] : args.slice(firstOption);
 const benches = fs
   .readdirSync(here)
   .filter((file) => file.endsWith('.ts') && file !== 'run.ts')
@@ -22,7 +26,7 @@ let failed = 0;
 for (const name of benches) {
   console.log(`\n=== bench/${name}.ts ===`);
   const started = Date.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, `${name}.ts`)], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, `${name}.ts`), ...options], {
     stdio: 'inherit',
   });
   console.log(
