@@ -67,7 +67,7 @@ const ZIP_MAGIC = 0x04034b50;
 
 /** What the attempt heartbeats: once archived, a retry reads the archive instead of downloading again. */
 interface SyncProgress {
-  phase: 'download' | 'archived' | 'load' | 'swap';
+  phase: 'download' | 'load' | 'swap';
   sha256?: string;
   archiveKey?: string;
   bytes?: number;
@@ -227,6 +227,17 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
     return key;
   }
 
+  /** The import's own session, holding the source's lock, and the list in force read on it. */
+  async function openListSession(id: ExclusionSourceId) {
+    const session = await openSourceImportSession(config.DATABASE_URL);
+    try {
+      return { session, list: await readSourceHashes(session, id) };
+    } catch (error) {
+      await closeSourceImportSession(session);
+      throw error;
+    }
+  }
+
   return {
     /**
      * One attempt of a source's import. A retry after a lost completion finds the check committed;
@@ -269,6 +280,10 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       };
       await sweepSpool();
       const spool = path.join(SPOOL_DIR, `${id}-${randomUUID()}`);
+      // The list in force is read (under the source's lock) while the file downloads.
+      const opened = openListSession(id);
+      opened.catch(() => {});
+      let archived: Promise<unknown> = Promise.resolve();
       try {
         let file: { sha256: string; bytes: number; etag?: string | null; lastModified?: string | null };
         if (
@@ -291,58 +306,67 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
         }
         facts.sha256 = file.sha256;
         Object.assign(progress, { sha256: file.sha256 });
+        // Archived while the file is read, refused files too: what the site served is kept for
+        // whoever looks into it, and nothing is swapped in before its archive is written.
+        if (!facts.archiveKey) {
+          archived = archive(id, spool, file.sha256, file.bytes, zip).then((key) => {
+            facts.archiveKey = key;
+            Object.assign(progress, { archiveKey: key });
+            context.heartbeat(progress);
+          });
+          archived.catch(() => {});
+        }
         const baseline = await findSourceBaselineSha256(sequelize, id);
-        // Archived first, refused files too: what the site served is kept for whoever looks into it.
-        facts.archiveKey ??= await archive(id, spool, file.sha256, file.bytes, zip);
-        Object.assign(progress, { phase: 'archived', archiveKey: facts.archiveKey });
-        context.heartbeat(progress);
         if (zip) await refuseNonZip(spool);
         if (!force && baseline === file.sha256) {
+          await archived;
           return { outcome: 'same-file', ...facts };
         }
 
-        const session = await openSourceImportSession(config.DATABASE_URL);
-        try {
-          const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, id));
-          const reader = new ExclusionListReader(adapter);
-          // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
-          let csv: Readable = fs.createReadStream(spool);
-          if (zip) {
-            const inner = await openZippedCsv(await fs.promises.readFile(spool), {
-              label: adapter.name,
-              maxUncompressedBytes: config.EXCLUSION_SOURCE_MAX_CSV_BYTES,
-            });
-            csv = inner.stream;
-            facts.sourceUpdatedOn = extractDateOfName(inner.name) ?? facts.sourceUpdatedOn;
-          }
-          progress.phase = 'load';
-          let staged: StagedList;
-          try {
-            for await (const batch of reader.read(csv)) {
-              for (const { record } of batch) await copy.add(record);
-              progress.records = reader.records;
-            }
-            staged = await copy.end();
-          } catch (error) {
-            copy.abort();
-            throw error;
-          } finally {
-            facts.rejectedRows = reader.rejectedCount;
-          }
-          progress.phase = 'swap';
-          const record: SourceCheckRecord = { ...check, ...facts };
-          const swapped = await swapSourceList(session, { record, force, staged });
-          log.info(
-            { source: id, checkId: check.checkId, ...swapped, rejectedRows: reader.rejectedCount },
-            'list swapped in',
-          );
-          return { outcome: 'imported', ...facts, ...swapped };
-        } finally {
-          await closeSourceImportSession(session);
+        const { session, list } = await opened;
+        const copy = await SourceStagingCopy.begin(session, list);
+        const reader = new ExclusionListReader(adapter);
+        // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
+        let csv: Readable = fs.createReadStream(spool);
+        if (zip) {
+          const inner = await openZippedCsv(await fs.promises.readFile(spool), {
+            label: adapter.name,
+            maxUncompressedBytes: config.EXCLUSION_SOURCE_MAX_CSV_BYTES,
+          });
+          csv = inner.stream;
+          facts.sourceUpdatedOn = extractDateOfName(inner.name) ?? facts.sourceUpdatedOn;
         }
+        progress.phase = 'load';
+        let staged: StagedList;
+        try {
+          for await (const batch of reader.read(csv, { keep: (hash) => copy.keep(hash) })) {
+            for (const { record, hash } of batch) await copy.add(record, hash);
+            progress.records = reader.records;
+          }
+          staged = await copy.end();
+        } catch (error) {
+          copy.abort();
+          throw error;
+        } finally {
+          facts.rejectedRows = reader.rejectedCount;
+        }
+        await archived;
+        progress.phase = 'swap';
+        const record: SourceCheckRecord = { ...check, ...facts };
+        const swapped = await swapSourceList(session, { record, force, staged });
+        log.info(
+          { source: id, checkId: check.checkId, ...swapped, rejectedRows: reader.rejectedCount },
+          'list swapped in',
+        );
+        return { outcome: 'imported', ...facts, ...swapped };
       } catch (error) {
+        await archived.catch(() => {});
         throw withFacts(classify(error), facts);
       } finally {
+        await opened.then(
+          ({ session }) => closeSourceImportSession(session),
+          () => {},
+        );
         clearInterval(beat);
         await fs.promises.rm(spool, { force: true });
       }

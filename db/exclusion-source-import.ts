@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ExclusionRecord } from '../domain/exclusion-sources/source';
-import { RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
+import { type RecordHash, RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
 import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
 import { insertSourceCheck } from './exclusion-source-store';
 import { execute, queryOne } from './sql';
@@ -48,10 +48,22 @@ const NORMALIZE_NAMES = `
 CREATE TEMP TABLE exclusion_source_norms ON COMMIT DROP AS
 SELECT d.name, ale_normalize_name(d.name) AS norm
 FROM (
-  SELECT DISTINCT unnest(ARRAY[n.first_name, n.middle_name, n.last_name, n.business_name] || n.aliases) AS name
-  FROM exclusion_source_next n
+  SELECT DISTINCT unnest(ARRAY[s.first_name, s.middle_name, s.last_name, s.business_name] || s.aliases) AS name
+  FROM exclusion_source_staging s
 ) d
 WHERE d.name IS NOT NULL`;
+
+/**
+ * The records the swap writes: the staged ones, a key staged twice once (its first record), each
+ * with its normalized names.
+ */
+const NEXT_RECORDS = `
+CREATE TEMP TABLE exclusion_source_next ON COMMIT DROP AS
+SELECT DISTINCT ON (n.exclusion_key) n.*,
+  ${NORMALIZED.last} AS last_name_norm, ${NORMALIZED.first} AS first_name_norm,
+  ${NORMALIZED.full} AS full_name_norm, ${NORMALIZED.search} AS search_norm
+FROM exclusion_source_staging n ${NORM_JOINS}
+ORDER BY n.exclusion_key, n.line`;
 
 // ── The import: a session of its own, COPY into staging, one transaction to swap ────────────────
 
@@ -63,6 +75,10 @@ export async function openSourceImportSession(databaseUrl: string): Promise<Sour
   try {
     await client.connect();
     await execute(client, `SET temp_buffers = '64MB'`);
+    // The swap joins a few thousand staged records to the list by its keys, whose index pages are
+    // in memory: at the default cost of a random page (4, a spinning disk's) the planner reads the
+    // source's whole list in every statement instead.
+    await execute(client, 'SET random_page_cost = 1.1');
     return client;
   } catch (error) {
     await client.end().catch(() => {});
@@ -77,24 +93,27 @@ export async function closeSourceImportSession(session: SourceImportSession): Pr
 /** The lock a source's swap holds; the import session holds it from reading the hashes on. */
 const SOURCE_LOCK = `hashtext('exclusion_source_records:' || $source)`;
 
+/** The list in force as a sync reads it: its size, and its records' hashes (rows without one are rewritten). */
+export interface SourceList {
+  records: number;
+  hashes: RecordHashMultiset;
+}
+
 /**
  * The record hashes of the source's list, read under the source's advisory lock held for the rest of
  * the session (released when it closes, or dies with a killed worker): no other sync of the source
  * swaps in between, so the hashes still describe the list when this session swaps. A concurrent
  * sync of the same source waits here.
  */
-export async function readSourceHashes(
-  session: SourceImportSession,
-  source: string,
-): Promise<RecordHashMultiset> {
+export async function readSourceHashes(session: SourceImportSession, source: string): Promise<SourceList> {
   await execute(session, `SELECT pg_advisory_lock(${SOURCE_LOCK})`, { source });
-  const row = await queryOne<{ hashes: Buffer | null }>(
+  const row = await queryOne<{ hashes: Buffer | null; records: number }>(
     session,
-    `SELECT string_agg(record_hash, ''::bytea) AS hashes FROM exclusion_source_records
-     WHERE source = $source AND record_hash IS NOT NULL`,
+    `SELECT string_agg(record_hash, ''::bytea) AS hashes, count(*)::int AS records
+     FROM exclusion_source_records WHERE source = $source`,
     { source },
   );
-  return new RecordHashMultiset(row?.hashes ?? Buffer.alloc(0));
+  return { records: row?.records ?? 0, hashes: new RecordHashMultiset(row?.hashes ?? Buffer.alloc(0)) };
 }
 
 const STAGING_COLUMNS = [
@@ -152,6 +171,8 @@ const COPY_BATCH_BYTES = 256 * 1024;
 
 /** What the staging left for the swap: the list's records the file holds unchanged, and the others. */
 export interface StagedList {
+  /** Records of the list in force (read with its hashes, under the source's lock). */
+  previous: number;
   /** Records of the list the file holds as they are: not staged, not rewritten. */
   kept: number;
   /** Hashes (hex) of the list's records the file does not hold as they are: removed or changed. */
@@ -159,26 +180,27 @@ export interface StagedList {
 }
 
 /**
- * The COPY of a file's records into the session's staging table, fed a record at a time: a record
- * whose hash the list holds is counted as kept and goes no further.
+ * The COPY of a file's records into the session's staging table. A record the list holds as it is
+ * is counted as kept and goes no further: recognised by the hash of its bytes before it is parsed
+ * (`keep`, from the reader), or by the hash of its content when it comes without one.
  */
 export class SourceStagingCopy {
   private out: string[] = [];
   private outBytes = 0;
   readonly done: Promise<void>;
-  records = 0;
+  kept = 0;
   staged = 0;
 
   private constructor(
     private readonly stream: Writable,
-    private readonly list: RecordHashMultiset,
+    private readonly list: SourceList,
   ) {
     this.done = finished(stream);
     this.done.catch(() => {});
   }
 
-  /** `list`: the hashes of the list in force, from readSourceHashes on the same session. */
-  static async begin(session: SourceImportSession, list: RecordHashMultiset): Promise<SourceStagingCopy> {
+  /** `list`: the list in force, from readSourceHashes on the same session. */
+  static async begin(session: SourceImportSession, list: SourceList): Promise<SourceStagingCopy> {
     await execute(
       session,
       `CREATE TEMP TABLE IF NOT EXISTS exclusion_source_staging (
@@ -195,12 +217,24 @@ export class SourceStagingCopy {
     );
   }
 
-  /** Queues one record unless the list holds it; resolves once the stream can take more (backpressure). */
-  async add(record: ExclusionRecord): Promise<void> {
-    this.records += 1;
+  /** True (and counted as kept) when the list holds a record of this hash not taken yet. */
+  keep(hash: RecordHash): boolean {
+    if (this.list.hashes.take(hash) < 0) return false;
+    this.kept += 1;
+    return true;
+  }
+
+  /**
+   * Queues one record; resolves once the stream can take more (backpressure). `hash`: the hash of
+   * the record's bytes that `keep` already refused; without it, the hash of its content, and a
+   * record the list holds is kept instead.
+   */
+  async add(record: ExclusionRecord, hash?: RecordHash): Promise<void> {
     const fields = copyFields(record);
-    const hash = recordHash(fields);
-    if (this.list.take(hash) >= 0) return;
+    if (hash === undefined) {
+      hash = recordHash(fields);
+      if (this.keep(hash)) return;
+    }
     const line = `\\\\x${recordHashHex(hash)}\t${fields}\n`;
     this.out.push(line);
     this.outBytes += line.length;
@@ -220,7 +254,7 @@ export class SourceStagingCopy {
     await this.flush();
     this.stream.end();
     await this.done;
-    return { kept: this.records - this.staged, gone: this.list.untaken() };
+    return { previous: this.list.records, kept: this.kept, gone: this.list.hashes.untaken() };
   }
 
   /** Stops the COPY (the file was refused): the session is closed right after. */
@@ -228,6 +262,9 @@ export class SourceStagingCopy {
     this.stream.destroy();
   }
 }
+
+/** The share of the list a swap changes past which it refreshes the table's statistics (autovacuum's default). */
+const ANALYZE_AFTER_CHANGED_SHARE = 0.1;
 
 /** Raised inside the swap: the new file is shorter than MIN_ROW_RATIO of the list in force. */
 export class ShortListError extends Error {
@@ -250,11 +287,47 @@ export interface SourceSwap {
 }
 
 /**
+ * Staged records whose key a kept record holds: the file repeats the identity of a record the list
+ * keeps (the reader numbers repeated keys among the records it parses, and the kept ones were not
+ * parsed).
+ */
+const STAGED_KEY_CLASHES = `
+  SELECT n.exclusion_key, split_part(n.exclusion_key, '#', 1) AS base, n.line
+  FROM exclusion_source_next n
+  JOIN exclusion_source_records r ON r.source = $source AND r.exclusion_key = n.exclusion_key
+  WHERE r.record_hash IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM exclusion_source_gone g WHERE g.record_hash = r.record_hash)`;
+
+/**
+ * Such records are numbered on past every key of their identity the kept and staged records hold, in
+ * file order (`#n`, as the reader numbers): a kept record keeps its key, and the decisions on it.
+ */
+const RENUMBER_CLASHES = `
+  WITH clash AS (${STAGED_KEY_CLASHES}),
+  taken AS (
+    SELECT split_part(k.key, '#', 1) AS base,
+           max(coalesce(substring(k.key FROM '#([0-9]+)$')::int, 1)) AS top
+    FROM (SELECT r.exclusion_key AS key FROM exclusion_source_records r
+          WHERE r.source = $source AND r.record_hash IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM exclusion_source_gone g WHERE g.record_hash = r.record_hash)
+          UNION ALL
+          SELECT exclusion_key FROM exclusion_source_next) k
+    WHERE split_part(k.key, '#', 1) IN (SELECT base FROM clash)
+    GROUP BY 1),
+  renumbered AS (
+    SELECT c.exclusion_key,
+           c.base || '#' || (t.top + row_number() OVER (PARTITION BY c.base ORDER BY c.line)) AS key
+    FROM clash c JOIN taken t USING (base))
+  UPDATE exclusion_source_next n SET exclusion_key = r.key
+  FROM renumbered r WHERE n.exclusion_key = r.exclusion_key`;
+
+/**
  * The swap: one transaction under the source's advisory lock — refused when the file's records (kept
  * plus staged) are fewer than MIN_ROW_RATIO of the list in force (unless `force`) or none; otherwise
  * the records gone from the file deleted, the changed ones updated, the new ones inserted, the
  * added/removed keys logged and the `imported` check written. Readers see the old list until COMMIT.
- * A key repeated in the file counts once (its first record wins; a kept record's key is taken).
+ * A key staged twice counts once (its first record wins); a staged key a kept record holds is
+ * numbered on (RENUMBER_CLASHES).
  */
 export async function swapSourceList(
   session: SourceImportSession,
@@ -274,35 +347,29 @@ export async function swapSourceList(
       { gone: staged.gone },
     );
     await execute(session, 'ANALYZE exclusion_source_gone');
-    await execute(
-      session,
-      `CREATE TEMP TABLE exclusion_source_next ON COMMIT DROP AS
-         SELECT DISTINCT ON (s.exclusion_key) s.* FROM exclusion_source_staging s
-         WHERE NOT EXISTS (
-           SELECT 1 FROM exclusion_source_records r
-           WHERE r.source = $source AND r.exclusion_key = s.exclusion_key AND r.record_hash IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM exclusion_source_gone g WHERE g.record_hash = r.record_hash))
-         ORDER BY s.exclusion_key, s.line`,
-      { source },
-    );
+    await execute(session, NORMALIZE_NAMES);
+    await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_norms (name)');
+    await execute(session, 'ANALYZE exclusion_source_norms');
+    await execute(session, NEXT_RECORDS);
     await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_next (exclusion_key)');
     await execute(session, 'ANALYZE exclusion_source_next');
+    if ((await count(`SELECT count(*)::int AS n FROM (${STAGED_KEY_CLASHES}) c`)) > 0) {
+      await execute(session, RENUMBER_CLASHES, { source });
+    }
     const next = staged.kept + (await count('SELECT count(*)::int AS n FROM exclusion_source_next'));
-    const previous = await count(
-      'SELECT count(*)::int AS n FROM exclusion_source_records WHERE source = $source',
-    );
+    const { previous } = staged;
     if (next === 0 || (!force && previous > 0 && next < previous * MIN_ROW_RATIO)) {
       throw new ShortListError(previous, next);
     }
     await insertSourceCheck(session, { ...record, status: 'imported', rowCount: next });
-    await execute(session, NORMALIZE_NAMES);
-    await execute(session, 'CREATE UNIQUE INDEX ON exclusion_source_norms (name)');
-    await execute(session, 'ANALYZE exclusion_source_norms');
     const removed = await count(
       `WITH gone AS (
-         DELETE FROM exclusion_source_records r WHERE r.source = $source
-           AND (r.record_hash IS NULL
-                OR r.record_hash IN (SELECT record_hash FROM exclusion_source_gone))
+         DELETE FROM exclusion_source_records r
+         WHERE r.id IN (
+             SELECT o.id FROM exclusion_source_gone g
+             JOIN exclusion_source_records o ON o.source = $source AND o.record_hash = g.record_hash
+             UNION ALL
+             SELECT o.id FROM exclusion_source_records o WHERE o.source = $source AND o.record_hash IS NULL)
            AND NOT EXISTS (SELECT 1 FROM exclusion_source_next n WHERE n.exclusion_key = r.exclusion_key)
          RETURNING r.exclusion_key),
        logged AS (
@@ -317,10 +384,10 @@ export async function swapSourceList(
          middle_name = n.middle_name, last_name = n.last_name, business_name = n.business_name,
          aliases = n.aliases, npi = n.npi, dob = n.dob,
          state = n.state, exclusion_type = n.exclusion_type, starts_on = n.starts_on, ends_on = n.ends_on,
-         last_name_norm = ${NORMALIZED.last}, first_name_norm = ${NORMALIZED.first},
-         full_name_norm = ${NORMALIZED.full}, search_norm = ${NORMALIZED.search},
+         last_name_norm = n.last_name_norm, first_name_norm = n.first_name_norm,
+         full_name_norm = n.full_name_norm, search_norm = n.search_norm,
          record_hash = n.record_hash, updated_at = now()
-       FROM exclusion_source_next n ${NORM_JOINS}
+       FROM exclusion_source_next n
        WHERE r.source = $source AND r.exclusion_key = n.exclusion_key
          AND r.record_hash IS DISTINCT FROM n.record_hash`,
       { source },
@@ -333,9 +400,8 @@ export async function swapSourceList(
          SELECT $source, n.exclusion_key, n.entity_kind, n.first_name, n.middle_name, n.last_name,
            n.business_name, n.aliases, n.npi, n.dob, n.state,
            n.exclusion_type, n.starts_on, n.ends_on,
-           ${NORMALIZED.last}, ${NORMALIZED.first}, ${NORMALIZED.full}, ${NORMALIZED.search},
-           n.record_hash
-         FROM exclusion_source_next n ${NORM_JOINS}
+           n.last_name_norm, n.first_name_norm, n.full_name_norm, n.search_norm, n.record_hash
+         FROM exclusion_source_next n
          WHERE NOT EXISTS (SELECT 1 FROM exclusion_source_records r
                            WHERE r.source = $source AND r.exclusion_key = n.exclusion_key)
          RETURNING exclusion_key),
@@ -353,6 +419,11 @@ export async function swapSourceList(
       { id: record.checkId, added, removed, startedAt: record.startedAt },
     );
     await execute(session, 'COMMIT');
+    // A big change (a first import) leaves the planner's statistics describing the old list until
+    // autovacuum gets to it; the rescreen that follows and the next sync join against this list now.
+    if (added + removed > previous * ANALYZE_AFTER_CHANGED_SHARE) {
+      await execute(session, 'ANALYZE exclusion_source_records');
+    }
     return { rowCount: next, added, removed };
   } catch (error) {
     await execute(session, 'ROLLBACK').catch(() => {});

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { hashWord, slotOf } from './hash-table';
 
 /** Bytes of a record hash (`row_hash`): the first 16 bytes of the sha256 of the CSV record. */
@@ -12,6 +12,38 @@ export type RecordHash = string;
 
 export function recordHash(record: Buffer | string): RecordHash {
   return hash('sha256', record, 'binary').slice(0, RECORD_HASH_BYTES);
+}
+
+/**
+ * Record hashes under a salt — sha256(salt ‖ record), the salt a digest of what decides how the
+ * record's bytes are read (a list's header, reader and adapter revisions) — through one scratch
+ * buffer, not a buffer per record.
+ */
+export class SaltedHasher {
+  private scratch = Buffer.alloc(0);
+  private saltBytes = 0;
+
+  /** Starts hashing under the digest of these parts. */
+  salt(...parts: (string | Buffer)[]): Buffer {
+    const digest = createHash('sha256');
+    for (const part of parts) digest.update(part);
+    const salt = digest.digest();
+    this.saltBytes = salt.length;
+    this.scratch = Buffer.allocUnsafe(salt.length + 4096);
+    salt.copy(this.scratch);
+    return salt;
+  }
+
+  hash(record: Buffer): RecordHash {
+    const bytes = this.saltBytes + record.length;
+    if (bytes > this.scratch.length) {
+      const grown = Buffer.allocUnsafe(bytes * 2);
+      this.scratch.copy(grown, 0, 0, this.saltBytes);
+      this.scratch = grown;
+    }
+    record.copy(this.scratch, this.saltBytes);
+    return recordHash(this.scratch.subarray(0, bytes));
+  }
 }
 
 export const recordHashHex = (rowHash: RecordHash): string => Buffer.from(rowHash, 'latin1').toString('hex');

@@ -94,6 +94,7 @@ function parseMediCalRow(row: Record<string, string>): ExclusionRecord | Rejecte
 export const caMediCalAdapter: ExclusionSourceAdapter = {
   id: 'ca_medi_cal',
   name: 'California Medi-Cal Suspended and Ineligible Providers',
+  revision: 1,
   container: 'csv',
   readHeader: (header) => namedColumns(CA_MEDI_CAL_COLUMNS, header),
   parseRow: parseMediCalRow,

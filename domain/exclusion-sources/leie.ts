@@ -71,6 +71,7 @@ function parseLeieRow(row: Record<string, string>): ExclusionRecord {
 export const leieAdapter: ExclusionSourceAdapter = {
   id: 'leie',
   name: 'HHS-OIG LEIE',
+  revision: 1,
   container: 'csv',
   readHeader(header) {
     const problem = leieHeaderProblem(header.join(','));

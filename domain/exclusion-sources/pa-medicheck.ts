@@ -84,6 +84,7 @@ function parseMedicheckRow(row: Record<string, string>): ExclusionRecord | Rejec
 export const paMedicheckAdapter: ExclusionSourceAdapter = {
   id: 'pa_medicheck',
   name: 'Pennsylvania Medicheck',
+  revision: 1,
   container: 'csv',
   readHeader: (header) => namedColumns(REQUIRED, header),
   parseRow: parseMedicheckRow,

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { CsvError, type Options, parse } from 'csv-parse';
+import { type RecordHash, SaltedHasher } from '../leie-record-hashes';
+import { CsvRecordSplitter } from './csv-records';
 import { ExclusionSourceFailureType, ExclusionSourceFormatError, looksLikeMarkup } from './failures';
 import type { ExclusionRecord, ExclusionSourceAdapter } from './source';
 import { ListTranscoder } from './transcoder';
@@ -16,6 +18,14 @@ import { ListTranscoder } from './transcoder';
 export interface ListRecord {
   row: number;
   record: ExclusionRecord;
+  /** The record's hash as the file holds it (its bytes under the header): what the list stores. */
+  hash?: RecordHash;
+}
+
+/** A record as csv-parse gives it with `info`: its fields and where it ends in the bytes read. */
+interface ParsedRecord {
+  record: string[];
+  info: { bytes: number };
 }
 
 export interface RowRejection {
@@ -43,11 +53,38 @@ function compactKey(key: string): string {
   return HEX_KEY.test(key) ? Buffer.from(key, 'hex').toString('latin1', 0, 16) : key;
 }
 
+/**
+ * Bumped when the reader turns the same bytes into other records (its csv-parse options, the
+ * cutting of records in csv-records.ts): a list's record hashes are of its bytes under this revision
+ * and the adapter's, so records stored by an older reader are all read again once.
+ */
+const READER_REVISION = 1;
+
+export interface ReadOptions {
+  /**
+   * Asked with each data record's hash (its bytes under this header, reader and adapter) before it
+   * is parsed: true when the list in force holds that record as it is. Such a record is counted as
+   * kept and not parsed at all: a month's file differs from the list by a few percent.
+   */
+  keep?: (hash: RecordHash) => boolean;
+}
+
+/** A record fed to the parser, waiting for its fields: where it lies in the fed bytes, its hash and row. */
+interface FedRecord {
+  start: number;
+  end: number;
+  hash: RecordHash;
+  row: number;
+}
+
 /** One reader per file: it numbers repeated keys and counts across the whole file. */
 export class ExclusionListReader {
-  /** Data rows read (records yielded plus rows rejected). */
+  /** Data rows read (records parsed, kept, or rejected). */
   rows = 0;
+  /** Records read: parsed and yielded, or kept as the list holds them. */
   records = 0;
+  /** Records the list holds as they are (`keep`), not parsed. */
+  kept = 0;
   rejectedCount = 0;
   /** The first MAX_REJECTIONS_KEPT rejections, in file order. */
   readonly rejections: RowRejection[] = [];
@@ -62,8 +99,12 @@ export class ExclusionListReader {
     return this.transcoder.encoding;
   }
 
-  /** Throws `ExclusionSourceFormatError` for a body that is no CSV, a bad header or broken CSV. */
-  async *read(body: Readable): AsyncGenerator<ListRecord[]> {
+  /**
+   * The records the list does not hold as they are, in batches, each with its hash when the file
+   * shows it (absent when the record was read in pass-through, csv-records.ts). Throws
+   * `ExclusionSourceFormatError` for a body that is no CSV, a bad header or broken CSV.
+   */
+  async *read(body: Readable, options: ReadOptions = {}): AsyncGenerator<ListRecord[]> {
     const parser = parse({
       bom: true,
       relax_column_count: true,
@@ -73,20 +114,33 @@ export class ExclusionListReader {
       // Both line ends, even in one file (a list appended to by another tool).
       record_delimiter: ['\r\n', '\n'],
       max_record_size: MAX_LIST_RECORD_BYTES,
+      // Each record's end in the fed bytes, to tie it to the record the splitter hashed.
+      info: true,
       // Passed on to the stream: room for a whole batch of parsed records.
       readableHighWaterMark: BATCH_RECORDS,
     } as Options);
-    const source = ReadableStream.from(this.utf8(body), { objectMode: false });
+    const fed: FedRecord[] = [];
+    const source = ReadableStream.from(this.parserInput(body, fed, options.keep), { objectMode: false });
     source.on('error', (error) => parser.destroy(error));
     source.pipe(parser);
     let columns: ((row: string[]) => Record<string, string>) | undefined;
     let width = 0;
     let row = 0;
+    let parsedTo = 0;
+    let next = 0;
     try {
       for await (const first of parser) {
         const batch: ListRecord[] = [];
-        for (let fields: string[] | null = first; fields !== null; fields = parser.read()) {
-          row++;
+        for (let parsed: ParsedRecord | null = first; parsed !== null; parsed = parser.read()) {
+          const { record: fields, info } = parsed;
+          // The fed record this one is, when it is exactly one (not cut or joined by the parser).
+          while (next < fed.length && (fed[next] as FedRecord).end < info.bytes) next++;
+          const mine = fed[next];
+          const whole = mine !== undefined && mine.end === info.bytes && mine.start === parsedTo;
+          if (mine !== undefined && mine.end === info.bytes) next++;
+          if (next > 4096) next -= fed.splice(0, next).length;
+          parsedTo = info.bytes;
+          row = mine !== undefined && mine.end === info.bytes ? mine.row : row + 1;
           if (columns === undefined) {
             const header = this.adapter.readHeader(fields);
             if ('problem' in header) {
@@ -104,13 +158,16 @@ export class ExclusionListReader {
             this.reject(row, `has ${fields.length} fields, the header has ${width}`);
             continue;
           }
-          const parsed = this.adapter.parseRow(columns(fields));
-          if ('rejected' in parsed) {
-            this.reject(row, parsed.rejected);
+          const record = this.adapter.parseRow(columns(fields));
+          if ('rejected' in record) {
+            this.reject(row, record.rejected);
             continue;
           }
           this.records++;
-          batch.push({ row, record: this.numbered(parsed) });
+          const numbered = this.numbered(record);
+          batch.push(
+            whole ? { row, record: numbered, hash: (mine as FedRecord).hash } : { row, record: numbered },
+          );
           if (batch.length >= BATCH_RECORDS) break;
         }
         if (batch.length > 0) yield batch;
@@ -133,6 +190,58 @@ export class ExclusionListReader {
         `${this.adapter.name}: the file is empty`,
       );
     }
+  }
+
+  /**
+   * The bytes the parser reads: the body as UTF-8, cut into records; the header and every record
+   * `keep` does not claim are fed (and listed in `fed`), the kept ones counted and dropped.
+   */
+  private async *parserInput(
+    body: Readable,
+    fed: FedRecord[],
+    keep: ReadOptions['keep'],
+  ): AsyncGenerator<Buffer> {
+    let out: Buffer[] = [];
+    let offset = 0;
+    let rows = 0;
+    let salt: Buffer | null = null;
+    const hasher = new SaltedHasher();
+    const feed = (bytes: Buffer) => {
+      out.push(bytes);
+      offset += bytes.length;
+    };
+    const splitter = new CsvRecordSplitter(
+      {
+        record: (bytes) => {
+          rows++;
+          if (salt === null) {
+            salt = hasher.salt(`${READER_REVISION}:${this.adapter.id}:${this.adapter.revision}:`, bytes);
+            feed(bytes);
+            return;
+          }
+          const hash = hasher.hash(bytes);
+          if (keep?.(hash)) {
+            this.rows++;
+            this.records++;
+            this.kept++;
+            return;
+          }
+          fed.push({ start: offset, end: offset + bytes.length, hash, row: rows });
+          feed(bytes);
+        },
+        passThrough: feed,
+      },
+      MAX_LIST_RECORD_BYTES,
+    );
+    for await (const chunk of this.utf8(body)) {
+      splitter.push(chunk);
+      if (out.length > 0) {
+        yield out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+        out = [];
+      }
+    }
+    splitter.end();
+    if (out.length > 0) yield Buffer.concat(out);
   }
 
   private reject(row: number, reason: string) {

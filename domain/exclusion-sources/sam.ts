@@ -148,6 +148,7 @@ function parseSamRow(row: Record<string, string>): ExclusionRecord | RejectedRow
 export const samAdapter: ExclusionSourceAdapter = {
   id: 'sam',
   name: 'SAM.gov Exclusions',
+  revision: 1,
   container: 'zip',
   readHeader: (header) => namedColumns(REQUIRED, header),
   parseRow: parseSamRow,

@@ -42,6 +42,13 @@ export interface ExclusionSourceAdapter {
   id: ExclusionSourceId;
   /** The list's name as users read it ("SAM.gov Exclusions"). */
   name: string;
+  /**
+   * Bumped whenever `parseRow` turns the same row into another record (or rejects it): a list's
+   * records are recognised by the hash of their bytes under this revision, so after a bump every
+   * record is parsed again once (docs/exclusion-sources.md). A test holds each revision to its
+   * fixture's parsed records.
+   */
+  revision: number;
   /** `zip`: the download is a ZIP holding exactly one CSV. */
   container: 'csv' | 'zip';
   /**
