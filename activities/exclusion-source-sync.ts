@@ -67,7 +67,7 @@ const ZIP_MAGIC = 0x04034b50;
 
 /** What the attempt heartbeats: once archived, a retry reads the archive instead of downloading again. */
 interface SyncProgress {
-  phase: 'download' | 'load' | 'swap';
+  phase: 'download' | 'archived' | 'load' | 'swap';
   sha256?: string;
   archiveKey?: string;
   bytes?: number;
@@ -283,7 +283,6 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       // The list in force is read (under the source's lock) while the file downloads.
       const opened = openListSession(id);
       opened.catch(() => {});
-      let archived: Promise<unknown> = Promise.resolve();
       try {
         let file: { sha256: string; bytes: number; etag?: string | null; lastModified?: string | null };
         if (
@@ -306,20 +305,13 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
         }
         facts.sha256 = file.sha256;
         Object.assign(progress, { sha256: file.sha256 });
-        // Archived while the file is read, refused files too: what the site served is kept for
-        // whoever looks into it, and nothing is swapped in before its archive is written.
-        if (!facts.archiveKey) {
-          archived = archive(id, spool, file.sha256, file.bytes, zip).then((key) => {
-            facts.archiveKey = key;
-            Object.assign(progress, { archiveKey: key });
-            context.heartbeat(progress);
-          });
-          archived.catch(() => {});
-        }
         const baseline = await findSourceBaselineSha256(sequelize, id);
+        // Archived first, refused files too: what the site served is kept for whoever looks into it.
+        facts.archiveKey ??= await archive(id, spool, file.sha256, file.bytes, zip);
+        Object.assign(progress, { phase: 'archived', archiveKey: facts.archiveKey });
+        context.heartbeat(progress);
         if (zip) await refuseNonZip(spool);
         if (!force && baseline === file.sha256) {
-          await archived;
           return { outcome: 'same-file', ...facts };
         }
 
@@ -350,7 +342,6 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
         } finally {
           facts.rejectedRows = reader.rejectedCount;
         }
-        await archived;
         progress.phase = 'swap';
         const record: SourceCheckRecord = { ...check, ...facts };
         const swapped = await swapSourceList(session, { record, force, staged });
@@ -360,7 +351,6 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
         );
         return { outcome: 'imported', ...facts, ...swapped };
       } catch (error) {
-        await archived.catch(() => {});
         throw withFacts(classify(error), facts);
       } finally {
         await opened.then(

@@ -13,6 +13,7 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
+const BOM = [0xef, 0xbb, 0xbf];
 
 /** Where a field stands after the bytes seen so far. */
 enum State {
@@ -35,7 +36,9 @@ export class CsvRecordSplitter {
   private carryBytes = 0;
   private state = State.FieldStart;
   private through = false;
-  private atStart = true;
+  /** Bytes of a leading byte-order mark seen so far; 3 once the file's start is behind. */
+  private bomAt = 0;
+  private first = true;
 
   constructor(
     private readonly sink: CsvRecordSink,
@@ -56,10 +59,18 @@ export class CsvRecordSplitter {
     let state = this.state;
     let start = 0;
     const length = chunk.length;
+    let i = 0;
     // A byte-order mark is not the first field's text (csv-parse's `bom`): a quote after it opens.
-    const bom = this.atStart && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
-    this.atStart = false;
-    for (let i = bom; i < length; i++) {
+    while (this.bomAt < BOM.length && i < length) {
+      if (chunk[i] !== BOM[this.bomAt]) {
+        if (this.bomAt > 0) state = State.Unquoted;
+        this.bomAt = BOM.length;
+        break;
+      }
+      this.bomAt++;
+      i++;
+    }
+    for (; i < length; i++) {
       const byte = chunk[i] as number;
       if (state === State.Quoted) {
         if (byte === QUOTE) state = State.QuoteInQuoted;
@@ -107,7 +118,9 @@ export class CsvRecordSplitter {
         : chunk.subarray(from, to);
     this.carry = [];
     this.carryBytes = 0;
-    if (!isEmptyLine(bytes)) this.sink.record(bytes);
+    const first = this.first;
+    this.first = false;
+    if (!isEmptyLine(first && startsWithBom(bytes) ? bytes.subarray(BOM.length) : bytes)) this.sink.record(bytes);
   }
 
   /** Leaves the rules: what is held and the rest of the chunk go to the parser as they are. */
@@ -119,6 +132,8 @@ export class CsvRecordSplitter {
     if (held.length > 0) this.sink.passThrough(held);
   }
 }
+
+const startsWithBom = (bytes: Buffer) => bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2];
 
 /** A line holding nothing but its line end: csv-parse's `skip_empty_lines` skips it. */
 function isEmptyLine(bytes: Buffer): boolean {

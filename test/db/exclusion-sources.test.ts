@@ -220,6 +220,42 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
     assert.deepEqual([back.added, back.removed, back.rowCount], [0, 1, LIST.length]);
   });
 
+  it('numbers on a new record that repeats the identity of a kept one; a kept record keeps its key', async () => {
+    const rows = async () =>
+      (
+        await query<{ exclusion_key: string; state: string | null; version: string }>(
+          stack().sequelize,
+          `SELECT exclusion_key, state, xmin::text AS version FROM exclusion_source_records
+           WHERE source = $source AND exclusion_key LIKE 'k-twin%' ORDER BY exclusion_key`,
+          { source: SOURCE },
+        )
+      ).map(({ exclusion_key, state, version }) => ({ key: exclusion_key, state, version }));
+    const twin = record('k-twin', { firstName: 'Tess', lastName: 'Twin', state: 'OR' });
+    // The same identity (so the same key) with another address: the file's second record of it.
+    const other = { ...twin, state: 'WA' };
+    await load([...LIST, twin]);
+    const [kept] = await rows();
+    const swap = await load([...LIST, twin, other]);
+    assert.deepEqual([swap.added, swap.removed], [1, 0]);
+    const after = await rows();
+    assert.deepEqual(
+      after.map(({ key, state }) => ({ key, state })),
+      [
+        { key: 'k-twin', state: 'OR' },
+        { key: 'k-twin#2', state: 'WA' },
+      ],
+    );
+    assert.equal(after[0]?.version, kept?.version, 'the kept record is not rewritten');
+    // The first leaves the list; the second, unchanged, keeps its key (and the decisions on it).
+    const left = await load([...LIST, other]);
+    assert.deepEqual([left.added, left.removed], [0, 1]);
+    assert.deepEqual(
+      (await rows()).map(({ key, state }) => ({ key, state })),
+      [{ key: 'k-twin#2', state: 'WA' }],
+    );
+    await load(LIST, true);
+  });
+
   it('screens people against the list: individuals in force only, each match with its source, beside the LEIE', async () => {
     await insertLeieRows([{ label: 'leie-quentin', lastname: 'MARLOWE-FINCH', firstname: 'QUENTIN' }], tag);
     const organization = await createOrganization();

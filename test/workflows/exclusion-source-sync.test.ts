@@ -248,8 +248,25 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
       'ADDEDLATER,LATECOMER,,,,,,,,,Precluded,02/01/2024 00:00:00,,02/02/2024 00:00:00,Erie',
     ]).replace(/GENERATED1,PERSON[^\r]*\r\n/, '');
     site.set(PATHS.pa_medicheck, { body: next, contentType: 'text/csv' });
+    const versions = async () =>
+      new Map(
+        (
+          await query<{ exclusion_key: string; version: string }>(
+            stack().sequelize,
+            `SELECT exclusion_key, xmin::text AS version FROM exclusion_source_records WHERE source = 'pa_medicheck'`,
+          )
+        ).map((row) => [row.exclusion_key, row.version]),
+      );
+    const before = await versions();
     const run = await runSync('pa_medicheck');
     assert.deepEqual([run.result?.added, run.result?.removed], [1, 1]);
+    const after = await versions();
+    assert.equal(after.size, before.size);
+    assert.deepEqual(
+      [...after].filter(([key, version]) => before.has(key) && before.get(key) !== version),
+      [],
+      'the records the file holds as they were are neither parsed again nor rewritten',
+    );
     assert.deepEqual(
       (await matchesOf(organization.id)).map((m) => [m.first_name, m.status, m.resolution]),
       [
