@@ -120,7 +120,8 @@ export class CsvRecordSplitter {
     this.carryBytes = 0;
     const first = this.first;
     this.first = false;
-    if (!isEmptyLine(first && startsWithBom(bytes) ? bytes.subarray(BOM.length) : bytes)) this.sink.record(bytes);
+    if (!isEmptyLine(first && startsWithBom(bytes) ? bytes.subarray(BOM.length) : bytes))
+      this.sink.record(bytes);
   }
 
   /** Leaves the rules: what is held and the rest of the chunk go to the parser as they are. */
