@@ -104,6 +104,24 @@ export async function verifyAccessToken(token: string, secret: string): Promise<
 }
 
 /**
+ * The user of an access token signed by us, expired or not (a client refreshes once its access token
+ * expired); null for anything else. Only to check who presents a refresh token, never to authorize.
+ */
+export async function accessTokenUser(token: string, secret: string): Promise<string | null> {
+  try {
+    const { payload } = await jwtVerify(token, await verifyKey(secret), {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      audience: ACCESS_TOKEN_AUDIENCE,
+      currentDate: new Date(0),
+    });
+    return payload.typ === 'access' && typeof payload.sub === 'string' ? payload.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * An opaque token (refresh, reset link, SSO exchange code): 32 random bytes, base64url. Only its
  * SHA-256 is stored, so a copy of the database opens nothing.
  */

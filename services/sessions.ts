@@ -65,15 +65,20 @@ export function createSessionService({ config, sequelize }: { config: SessionCon
 
     /**
      * Spends `refreshToken` for a new pair of the same session. A token used before ends the whole
-     * session (a copy is in someone else's hands); every refusal is the same 401.
+     * session (a copy is in someone else's hands); every refusal is the same 401. `presentedBy`: the
+     * user of the access token sent along, if any — another user's is refused and the refresh token
+     * stays spent, so its owner's next refresh ends the session as a reuse.
      */
-    async refresh(refreshToken: string): Promise<TokenPair> {
+    async refresh(refreshToken: string, presentedBy: string | null = null): Promise<TokenPair> {
       const next = newOpaqueToken();
       const outcome = await rotateRefreshToken(sequelize, opaqueTokenHash(refreshToken), {
         tokenHash: opaqueTokenHash(next),
         expiresAt: refreshExpiry(),
       });
       if (outcome.kind !== 'rotated') throw new UnauthenticatedError(REFRESH_REFUSED);
+      if (presentedBy !== null && presentedBy !== outcome.userId) {
+        throw new UnauthenticatedError(REFRESH_REFUSED);
+      }
       return pair(outcome.userId, outcome.sessionId, next);
     },
 

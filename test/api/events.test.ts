@@ -86,6 +86,38 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     assert.ok(token);
   });
 
+  it('announces an invitation created and revoked through the API (invitation.updated), ids and status only', async () => {
+    const { organization, auth } = await orgAdmin();
+    const stream = await open(`${b.url}/v1/organizations/${organization.id}/events`, auth);
+    await stream.until(() => stream.comments.includes('connected'));
+    const email = `invitee-${randomUUID()}@example.test`;
+    const invitations = `${a.url}/v1/organizations/${organization.id}/invitations`;
+    const created = await fetch(invitations, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ email, role: 'member' }),
+    });
+    assert.equal(created.status, 202, await created.clone().text());
+    const { id } = (await created.json()) as { id: string };
+    const revoked = await fetch(`${invitations}/${id}`, { method: 'DELETE', headers: auth });
+    assert.equal(revoked.status, 202, await revoked.clone().text());
+    const statuses = () =>
+      stream.events.filter((e) => e.event === 'invitation.updated').map((e) => dataOf(e).status);
+    await stream.until(() => statuses().includes('revoked'), 5000, 'the revocation');
+    assert.equal(statuses()[0], 'pending');
+    const first = stream.events.find((e) => e.event === 'invitation.updated');
+    assert.deepEqual(dataOf(first as never), {
+      invitationId: id,
+      organizationId: organization.id,
+      status: 'pending',
+      role: 'member',
+    });
+    assert.ok(
+      stream.events.every((e) => !e.data.includes(email)),
+      'no email address in any event',
+    );
+  });
+
   it("does not send another organization's events, and sends heartbeat comments", async () => {
     const mine = await orgAdmin();
     const other = await orgAdmin();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { isSessionOpen } from '../../db/session-store';
+import { signAccessToken } from '../../lib/tokens';
 import { startApiProcess } from '../support/api-process';
 import { createMember, createOrganization, createUser, TEST_PASSWORD } from '../support/fixtures';
 import { call } from '../support/http';
@@ -91,16 +92,34 @@ describe('sessions: login and refresh', () => {
     assert.equal(wrongType.status, 422);
   });
 
-  it('a refresh token yields tokens of its own user only, whoever presents it', async () => {
+  it("refuses a refresh token presented with another user's access token; its owner's next refresh ends the session", async () => {
     const alice = await login();
     const bob = await login(alice.app);
     const response = await call(alice.app, 'POST', '/v1/auth/refresh', {
       token: bob.accessToken,
       json: { refreshToken: alice.refreshToken },
     });
-    assert.equal(response.status, 200);
-    assert.equal(decodeJwt(response.body.accessToken).sub, alice.user.id);
-    assert.notEqual(decodeJwt(response.body.accessToken).sub, bob.user.id);
+    assert.equal(response.status, 401);
+    assert.equal(response.body.accessToken, undefined);
+    assert.equal((await refresh(alice.app, alice.refreshToken)).status, 401, 'spent: a reuse now');
+    assert.equal((await call(alice.app, 'GET', '/v1/auth/me', { token: alice.accessToken })).status, 401);
+    assert.equal((await call(alice.app, 'GET', '/v1/auth/me', { token: bob.accessToken })).status, 200);
+  });
+
+  it("refreshes with the own user's access token sent along, expired or not", async () => {
+    const alice = await login();
+    const expired = await signAccessToken(
+      { userId: alice.user.id, sessionId: decodeJwt(alice.accessToken).sid as string },
+      { secret: stack().config.AUTH_JWT_SECRET, expiresInSeconds: -60 },
+    );
+    assert.ok((decodeJwt(expired).exp as number) < Date.now() / 1000);
+    let refreshToken = alice.refreshToken;
+    for (const token of [alice.accessToken, expired]) {
+      const response = await call(alice.app, 'POST', '/v1/auth/refresh', { token, json: { refreshToken } });
+      assert.equal(response.status, 200);
+      assert.equal(decodeJwt(response.body.accessToken).sub, alice.user.id);
+      refreshToken = response.body.refreshToken;
+    }
   });
 });
 

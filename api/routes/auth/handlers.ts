@@ -6,6 +6,7 @@ import {
   needsRehash,
   verifyPassword,
 } from '../../../lib/passwords';
+import { accessTokenUser } from '../../../lib/tokens';
 import { createPasswordService } from '../../../services/passwords';
 import { createSessionService } from '../../../services/sessions';
 import { type AppDeps, createRouter } from '../../env';
@@ -37,7 +38,9 @@ export function authRoutes({ config, sequelize, temporal }: AppDeps) {
       return c.json(await sessions.start(user.id, 'password'), 200);
     })
     .openapi(routes.refresh, async (c) => {
-      return c.json(await sessions.refresh(c.req.valid('json').refreshToken), 200);
+      const bearer = /^Bearer (\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      const presentedBy = bearer ? await accessTokenUser(bearer, config.AUTH_JWT_SECRET) : null;
+      return c.json(await sessions.refresh(c.req.valid('json').refreshToken, presentedBy), 200);
     })
     .openapi(routes.logout, async (c) => {
       await sessions.logout(c.var.user.sessionId);

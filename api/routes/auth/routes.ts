@@ -83,7 +83,8 @@ export function authRouteDefinitions(secret: string) {
       tags: ['auth'],
       summary: 'Spend a refresh token for a new token pair of the same session',
       description:
-        'Each refresh token works once. Presenting one that was already used ends its whole session (401).',
+        'Each refresh token works once. Presenting one that was already used ends its whole session (401). ' +
+        "An access token sent along (expired or not) must be of the same user: another user's is refused (401) and the refresh token stays spent.",
       request: { body: jsonBody(RefreshSchema) },
       responses: {
         200: jsonResponse(TokenSchema, 'A new pair; the presented refresh token is spent'),
