@@ -11,6 +11,7 @@ import {
   openSourceImportSession,
   readSourceHashes,
   ShortListError,
+  type SourceImportSession,
   SourceStagingCopy,
   type StagedList,
   swapSourceList,
@@ -227,17 +228,6 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
     return key;
   }
 
-  /** The import's own session, holding the source's lock, and the list in force read on it. */
-  async function openListSession(id: ExclusionSourceId) {
-    const session = await openSourceImportSession(config.DATABASE_URL);
-    try {
-      return { session, list: await readSourceHashes(session, id) };
-    } catch (error) {
-      await closeSourceImportSession(session);
-      throw error;
-    }
-  }
-
   return {
     /**
      * One attempt of a source's import. A retry after a lost completion finds the check committed;
@@ -280,9 +270,7 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       };
       await sweepSpool();
       const spool = path.join(SPOOL_DIR, `${id}-${randomUUID()}`);
-      // The list in force is read (under the source's lock) while the file downloads.
-      const opened = openListSession(id);
-      opened.catch(() => {});
+      let session: SourceImportSession | undefined;
       try {
         let file: { sha256: string; bytes: number; etag?: string | null; lastModified?: string | null };
         if (
@@ -315,8 +303,8 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
           return { outcome: 'same-file', ...facts };
         }
 
-        const { session, list } = await opened;
-        const copy = await SourceStagingCopy.begin(session, list);
+        session = await openSourceImportSession(config.DATABASE_URL);
+        const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, id));
         const reader = new ExclusionListReader(adapter);
         // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
         let csv: Readable = fs.createReadStream(spool);
@@ -353,10 +341,7 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       } catch (error) {
         throw withFacts(classify(error), facts);
       } finally {
-        await opened.then(
-          ({ session }) => closeSourceImportSession(session),
-          () => {},
-        );
+        if (session) await closeSourceImportSession(session);
         clearInterval(beat);
         await fs.promises.rm(spool, { force: true });
       }

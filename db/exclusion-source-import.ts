@@ -72,6 +72,9 @@ export type SourceImportSession = pg.Client;
 
 export async function openSourceImportSession(databaseUrl: string): Promise<SourceImportSession> {
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'exclusion-source-sync' });
+  // A connection that drops while the session waits fails its next statement; unheard, pg's
+  // 'error' event would end the worker process.
+  client.on('error', () => {});
   try {
     await client.connect();
     await execute(client, `SET temp_buffers = '64MB'`);
@@ -300,7 +303,8 @@ const STAGED_KEY_CLASHES = `
 
 /**
  * Such records are numbered on past every key of their identity the kept and staged records hold, in
- * file order (`#n`, as the reader numbers): a kept record keeps its key, and the decisions on it.
+ * file order (`#n`, as the reader numbers): a kept record keeps its key, and the decisions on it; the
+ * renumbered one keeps its hash, so next time it is kept under its new key.
  */
 const RENUMBER_CLASHES = `
   WITH clash AS (${STAGED_KEY_CLASHES}),

@@ -25,9 +25,9 @@ enum State {
 }
 
 export interface CsvRecordSink {
-  /** A whole record with its line end, as in the file; empty lines are not passed on. */
+  /** A whole record with its line end, as in the file; empty lines after the first record are dropped. */
   record(bytes: Buffer): void;
-  /** Bytes to hand to the parser as they are (pass-through). */
+  /** Bytes to hand to the parser as they are: empty lines before the first record, and pass-through. */
   passThrough(bytes: Buffer): void;
 }
 
@@ -118,10 +118,15 @@ export class CsvRecordSplitter {
         : chunk.subarray(from, to);
     this.carry = [];
     this.carryBytes = 0;
-    const first = this.first;
-    this.first = false;
-    if (!isEmptyLine(first && startsWithBom(bytes) ? bytes.subarray(BOM.length) : bytes))
+    const empty = isEmptyLine(this.first && startsWithBom(bytes) ? bytes.subarray(BOM.length) : bytes);
+    if (!empty) {
+      this.first = false;
       this.sink.record(bytes);
+    } else if (this.first) {
+      // Before the first record the parser must see it: whether a byte-order mark is at its input's
+      // start decides how it reads the header.
+      this.sink.passThrough(bytes);
+    }
   }
 
   /** Leaves the rules: what is held and the rest of the chunk go to the parser as they are. */

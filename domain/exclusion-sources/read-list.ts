@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { CsvError, type Options, parse } from 'csv-parse';
-import { type RecordHash, SaltedHasher } from '../leie-record-hashes';
+import { DigestSet } from '../hash-table';
+import { type RecordHash, recordHash, SaltedHasher } from '../leie-record-hashes';
 import { CsvRecordSplitter } from './csv-records';
 import { ExclusionSourceFailureType, ExclusionSourceFormatError, looksLikeMarkup } from './failures';
 import type { ExclusionRecord, ExclusionSourceAdapter } from './source';
@@ -120,7 +121,11 @@ export class ExclusionListReader {
       readableHighWaterMark: BATCH_RECORDS,
     } as Options);
     const fed: FedRecord[] = [];
-    const source = ReadableStream.from(this.parserInput(body, fed, options.keep), { objectMode: false });
+    // Records the splitter counted before it turned to pass-through: rows go on from there.
+    const passedThrough = { fromRow: 0 };
+    const source = ReadableStream.from(this.parserInput(body, fed, options.keep, passedThrough), {
+      objectMode: false,
+    });
     source.on('error', (error) => parser.destroy(error));
     source.pipe(parser);
     let columns: ((row: string[]) => Record<string, string>) | undefined;
@@ -140,7 +145,10 @@ export class ExclusionListReader {
           if (mine !== undefined && mine.end === info.bytes) next++;
           if (next > 4096) next -= fed.splice(0, next).length;
           parsedTo = info.bytes;
-          row = mine !== undefined && mine.end === info.bytes ? mine.row : row + 1;
+          row =
+            mine !== undefined && mine.end === info.bytes
+              ? mine.row
+              : Math.max(row, passedThrough.fromRow) + 1;
           if (columns === undefined) {
             const header = this.adapter.readHeader(fields);
             if ('problem' in header) {
@@ -200,12 +208,17 @@ export class ExclusionListReader {
     body: Readable,
     fed: FedRecord[],
     keep: ReadOptions['keep'],
+    passedThrough: { fromRow: number },
   ): AsyncGenerator<Buffer> {
     let out: Buffer[] = [];
     let offset = 0;
     let rows = 0;
     let salt: Buffer | null = null;
     const hasher = new SaltedHasher();
+    // A file may repeat a record byte for byte: each copy gets its own hash, so the list's rows
+    // never share one (a sync deletes the rows whose hash the file no longer holds).
+    const seen = new DigestSet();
+    const copies = new Map<RecordHash, number>();
     const feed = (bytes: Buffer) => {
       out.push(bytes);
       offset += bytes.length;
@@ -216,10 +229,16 @@ export class ExclusionListReader {
           rows++;
           if (salt === null) {
             salt = hasher.salt(`${READER_REVISION}:${this.adapter.id}:${this.adapter.revision}:`, bytes);
+            fed.push({ start: offset, end: offset + bytes.length, hash: '', row: rows });
             feed(bytes);
             return;
           }
-          const hash = hasher.hash(bytes);
+          let hash = hasher.hash(bytes);
+          if (!seen.add(hash)) {
+            const copy = (copies.get(hash) ?? 1) + 1;
+            copies.set(hash, copy);
+            hash = recordHash(`${hash}#${copy}`);
+          }
           if (keep?.(hash)) {
             this.rows++;
             this.records++;
@@ -229,7 +248,10 @@ export class ExclusionListReader {
           fed.push({ start: offset, end: offset + bytes.length, hash, row: rows });
           feed(bytes);
         },
-        passThrough: feed,
+        passThrough: (bytes) => {
+          if (splitter.passingThrough && passedThrough.fromRow === 0) passedThrough.fromRow = rows;
+          feed(bytes);
+        },
       },
       MAX_LIST_RECORD_BYTES,
     );

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   closeSourceImportSession,
   openSourceImportSession,
@@ -21,11 +22,14 @@ import {
   screenChunk,
 } from '../../db/screening-store';
 import { execute, query } from '../../db/sql';
+import { caMediCalAdapter } from '../../domain/exclusion-sources/ca-medi-cal';
+import { ExclusionListReader } from '../../domain/exclusion-sources/read-list';
 import type { ExclusionRecord } from '../../domain/exclusion-sources/source';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import { deleteLeieRows, insertLeieRows, insertPeople, leieTag } from '../fixtures/screening';
 import { createOrganization } from '../support/fixtures';
 import { stack } from '../support/stack';
+import { fixture } from '../unit/exclusion-sources/read-all';
 
 /** The list these tests own: nothing else in a test run writes `ca_medi_cal` records directly. */
 const SOURCE = 'ca_medi_cal';
@@ -63,6 +67,28 @@ async function load(records: ExclusionRecord[], force = false) {
       staged,
     });
     return { checkId, ...swap };
+  } finally {
+    await closeSourceImportSession(session);
+  }
+}
+
+/** Reads a CA Medi-Cal file with the real reader and loads it as the sync does (records the list holds kept unparsed). */
+async function loadFile(csv: string) {
+  const session = await openSourceImportSession(stack().config.DATABASE_URL);
+  try {
+    const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, SOURCE));
+    const reader = new ExclusionListReader(caMediCalAdapter);
+    for await (const batch of reader.read(Readable.from([Buffer.from(csv)]), { keep: (h) => copy.keep(h) }))
+      for (const { record, hash } of batch) await copy.add(record, hash);
+    const staged = await copy.end();
+    const record = {
+      checkId: randomUUID(),
+      sourceId: SOURCE,
+      trigger: 'manual' as const,
+      workflowId: 'test',
+      startedAt: Date.now(),
+    };
+    return await swapSourceList(session, { record, force: true, staged });
   } finally {
     await closeSourceImportSession(session);
   }
@@ -253,6 +279,30 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
       (await rows()).map(({ key, state }) => ({ key, state })),
       [{ key: 'k-twin#2', state: 'WA' }],
     );
+    await load(LIST, true);
+  });
+
+  it('keeps the copy a file still holds of a record it repeated byte for byte, and drops only the other', async () => {
+    const [header, jordan, , casey] = fixture('ca-medi-cal.csv').toString().split('\n');
+    const rows = async () =>
+      (
+        await query<{ exclusion_key: string; first_name: string }>(
+          stack().sequelize,
+          `SELECT exclusion_key, first_name FROM exclusion_source_records WHERE source = $source ORDER BY exclusion_key`,
+          { source: SOURCE },
+        )
+      )
+        .map((row) => row.exclusion_key.replace(/^[0-9a-f]{64}/, row.first_name))
+        .sort();
+    const twice = await loadFile([header, jordan, casey, jordan, ''].join('\n'));
+    assert.deepEqual([twice.rowCount, twice.added], [3, 3]);
+    assert.deepEqual(await rows(), ['CASEY', 'JORDAN', 'JORDAN#2']);
+    const once = await loadFile([header, jordan, casey, ''].join('\n'));
+    assert.deepEqual([once.rowCount, once.added, once.removed], [2, 0, 1]);
+    assert.deepEqual(await rows(), ['CASEY', 'JORDAN'], 'the first copy stays; the second left');
+    const again = await loadFile([header, casey, jordan, jordan, ''].join('\n'));
+    assert.deepEqual([again.rowCount, again.added, again.removed], [3, 1, 0]);
+    assert.deepEqual(await rows(), ['CASEY', 'JORDAN', 'JORDAN#2']);
     await load(LIST, true);
   });
 

@@ -83,6 +83,24 @@ describe('records the list holds as they are (read-list.ts keep)', () => {
     assert.ok(records.length > 0);
   });
 
+  it('gives each copy of a record the file repeats byte for byte its own hash', async () => {
+    const thrice = Buffer.from([...lines.slice(0, 2), lines[1], lines[1], ...lines.slice(2)].join('\n'));
+    const { records } = await read(thrice, new RecordHashMultiset(Buffer.alloc(0)));
+    const copies = records.filter((item) => item.record.firstName === 'SAMPLE');
+    assert.equal(copies.length, 3);
+    assert.equal(new Set(copies.map((item) => item.hash)).size, 3);
+  });
+
+  it('numbers rows on after a turn to pass-through, counting the kept records before it', async () => {
+    const list = await listOf(sam);
+    const broken = [...lines];
+    broken.splice(3, 0, '"Individual"x,"",""');
+    const { reader } = await read(Buffer.from(broken.join('\n')), list).catch((error) => {
+      throw error;
+    });
+    assert.equal(reader.rejections[0]?.row, 4, 'the broken line is the file’s fourth record');
+  });
+
   it('keeps a record repeated in the file as often as the list holds it', async () => {
     const twice = Buffer.from([...lines.slice(0, 2), lines[1], ...lines.slice(2)].join('\n'));
     const list = await listOf(sam);
