@@ -11,7 +11,6 @@ import {
   openSourceImportSession,
   readSourceHashes,
   ShortListError,
-  type SourceImportSession,
   SourceStagingCopy,
   type StagedList,
   swapSourceList,
@@ -228,6 +227,17 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
     return key;
   }
 
+  /** The import's own session, and the list in force read on it if the source's lock was free. */
+  async function openListSession(id: ExclusionSourceId) {
+    const session = await openSourceImportSession(config.DATABASE_URL);
+    try {
+      return { session, list: await readSourceHashes(session, id, { wait: false }) };
+    } catch (error) {
+      await closeSourceImportSession(session);
+      throw error;
+    }
+  }
+
   return {
     /**
      * One attempt of a source's import. A retry after a lost completion finds the check committed;
@@ -270,7 +280,10 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       };
       await sweepSpool();
       const spool = path.join(SPOOL_DIR, `${id}-${randomUUID()}`);
-      let session: SourceImportSession | undefined;
+      // The list in force is read while the file downloads, unless another sync of the source holds
+      // its lock (then after the download, waiting for it, as the swap must).
+      const early = openListSession(id);
+      early.catch(() => {});
       try {
         let file: { sha256: string; bytes: number; etag?: string | null; lastModified?: string | null };
         if (
@@ -303,8 +316,8 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
           return { outcome: 'same-file', ...facts };
         }
 
-        session = await openSourceImportSession(config.DATABASE_URL);
-        const copy = await SourceStagingCopy.begin(session, await readSourceHashes(session, id));
+        const { session, list } = await early;
+        const copy = await SourceStagingCopy.begin(session, list ?? (await readSourceHashes(session, id)));
         const reader = new ExclusionListReader(adapter);
         // The ZIP reader takes the archive in memory (a list's ZIP is a few MB); its CSV streams.
         let csv: Readable = fs.createReadStream(spool);
@@ -341,7 +354,10 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       } catch (error) {
         throw withFacts(classify(error), facts);
       } finally {
-        if (session) await closeSourceImportSession(session);
+        await early.then(
+          ({ session }) => closeSourceImportSession(session),
+          () => {},
+        );
         clearInterval(beat);
         await fs.promises.rm(spool, { force: true });
       }

@@ -106,10 +106,28 @@ export interface SourceList {
  * The record hashes of the source's list, read under the source's advisory lock held for the rest of
  * the session (released when it closes, or dies with a killed worker): no other sync of the source
  * swaps in between, so the hashes still describe the list when this session swaps. A concurrent
- * sync of the same source waits here.
+ * sync of the same source waits here — or, with `wait: false`, gets null at once.
  */
-export async function readSourceHashes(session: SourceImportSession, source: string): Promise<SourceList> {
-  await execute(session, `SELECT pg_advisory_lock(${SOURCE_LOCK})`, { source });
+export async function readSourceHashes(session: SourceImportSession, source: string): Promise<SourceList>;
+export async function readSourceHashes(
+  session: SourceImportSession,
+  source: string,
+  options: { wait: false },
+): Promise<SourceList | null>;
+export async function readSourceHashes(
+  session: SourceImportSession,
+  source: string,
+  options: { wait: boolean } = { wait: true },
+): Promise<SourceList | null> {
+  if (options.wait) await execute(session, `SELECT pg_advisory_lock(${SOURCE_LOCK})`, { source });
+  else {
+    const locked = await queryOne<{ locked: boolean }>(
+      session,
+      `SELECT pg_try_advisory_lock(${SOURCE_LOCK}) AS locked`,
+      { source },
+    );
+    if (!locked?.locked) return null;
+  }
   const row = await queryOne<{ hashes: Buffer | null; records: number }>(
     session,
     `SELECT string_agg(record_hash, ''::bytea) AS hashes, count(*)::int AS records

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   closeSourceImportSession,
   openSourceImportSession,
@@ -304,6 +305,24 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
     assert.deepEqual([again.rowCount, again.added, again.removed], [3, 1, 0]);
     assert.deepEqual(await rows(), ['CASEY', 'JORDAN', 'JORDAN#2']);
     await load(LIST, true);
+  });
+
+  it('reads the list under the source lock: without waiting, nothing while another import holds it', async () => {
+    const holder = await openSourceImportSession(stack().config.DATABASE_URL);
+    const other = await openSourceImportSession(stack().config.DATABASE_URL);
+    try {
+      const held = await readSourceHashes(holder, SOURCE, { wait: false });
+      assert.equal(held?.records, LIST.length);
+      assert.equal(await readSourceHashes(other, SOURCE, { wait: false }), null);
+      const waiting = readSourceHashes(other, SOURCE);
+      const first = await Promise.race([waiting.then(() => 'read'), sleep(300).then(() => 'waiting')]);
+      assert.equal(first, 'waiting', 'the waiting read waits for the holder');
+      await closeSourceImportSession(holder);
+      assert.equal((await waiting).records, LIST.length);
+    } finally {
+      await closeSourceImportSession(holder);
+      await closeSourceImportSession(other);
+    }
   });
 
   it('screens people against the list: individuals in force only, each match with its source, beside the LEIE', async () => {
