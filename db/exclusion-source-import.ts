@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ExclusionRecord } from '../domain/exclusion-sources/source';
+import { DigestSet } from '../domain/hash-table';
 import { type RecordHash, RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
 import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
 import { insertSourceCheck } from './exclusion-source-store';
@@ -173,6 +174,8 @@ export class SourceStagingCopy {
   readonly done: Promise<void>;
   kept = 0;
   staged = 0;
+  private readonly contents = new DigestSet();
+  private readonly copies = new Map<RecordHash, number>();
 
   private constructor(
     private readonly stream: Writable,
@@ -215,7 +218,7 @@ export class SourceStagingCopy {
   async add(record: ExclusionRecord, hash?: RecordHash): Promise<void> {
     const fields = copyFields(record);
     if (hash === undefined) {
-      hash = recordHash(fields);
+      hash = this.contentHash(record);
       if (this.keep(hash)) return;
     }
     const line = `\\\\x${recordHashHex(hash)}\t${fields}\n`;
@@ -223,6 +226,21 @@ export class SourceStagingCopy {
     this.outBytes += line.length;
     this.staged += 1;
     if (this.outBytes >= COPY_BATCH_BYTES) await this.flush();
+  }
+
+  /**
+   * A record's hash when its bytes gave none: of its content under its identity's key, not the `#n`
+   * the reader numbered it with (that number moves when a record before it is kept unparsed), each
+   * copy of the same content its own, as for bytes.
+   */
+  private contentHash(record: ExclusionRecord): RecordHash {
+    const hash = recordHash(
+      copyFields({ ...record, exclusionKey: record.exclusionKey.replace(/#\d+$/, '') }),
+    );
+    if (this.contents.add(hash)) return hash;
+    const copy = (this.copies.get(hash) ?? 1) + 1;
+    this.copies.set(hash, copy);
+    return recordHash(`${hash}#${copy}`);
   }
 
   async flush(): Promise<void> {

@@ -307,6 +307,34 @@ describe('exclusion sources: generic records, swap and screening (real Postgres,
     await load(LIST, true);
   });
 
+  it('keeps the keys of a repeated identity stable in a file that turns to pass-through midway', async () => {
+    const [header, jordan, , casey, sam] = fixture('ca-medi-cal.csv').toString().split('\n');
+    const moved = (jordan as string).replace('1 EXAMPLE AVE', '9 OTHER AVE');
+    // A closing quote followed by text: the reader hands the rest of the file to csv-parse as it is.
+    const broken = '"SAMPLERSON"x,JORDAN';
+    const keys = async () =>
+      (
+        await query<{ exclusion_key: string }>(
+          stack().sequelize,
+          `SELECT exclusion_key FROM exclusion_source_records WHERE source = $source ORDER BY 1`,
+          { source: SOURCE },
+        )
+      ).map((row) => row.exclusion_key);
+    await loadFile([header, jordan, ''].join('\n'));
+    const file = [header, moved, jordan, broken, moved];
+    await loadFile([...file, ''].join('\n'));
+    const before = await keys();
+    assert.equal(before.length, 3);
+    const next = await loadFile([...file, casey, sam, ''].join('\n'));
+    assert.deepEqual([next.added, next.removed], [2, 0], 'only the two new records');
+    assert.deepEqual(
+      (await keys()).filter((key) => before.includes(key)),
+      before,
+      'every record the file still holds keeps its key',
+    );
+    await load(LIST, true);
+  });
+
   it('reads the list under the source lock: without waiting, nothing while another import holds it', async () => {
     const holder = await openSourceImportSession(stack().config.DATABASE_URL);
     const other = await openSourceImportSession(stack().config.DATABASE_URL);
