@@ -4,8 +4,13 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ExclusionRecord } from '../domain/exclusion-sources/source';
-import { DigestSet } from '../domain/hash-table';
-import { type RecordHash, RecordHashMultiset, recordHash, recordHashHex } from '../domain/leie-record-hashes';
+import {
+  type RecordHash,
+  RecordHashCopies,
+  RecordHashMultiset,
+  recordHash,
+  recordHashHex,
+} from '../domain/leie-record-hashes';
 import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
 import { insertSourceCheck } from './exclusion-source-store';
 import {
@@ -174,8 +179,7 @@ export class SourceStagingCopy {
   readonly done: Promise<void>;
   kept = 0;
   staged = 0;
-  private readonly contents = new DigestSet();
-  private readonly copies = new Map<RecordHash, number>();
+  private readonly copies = new RecordHashCopies();
 
   private constructor(
     private readonly stream: Writable,
@@ -234,13 +238,9 @@ export class SourceStagingCopy {
    * copy of the same content its own, as for bytes.
    */
   private contentHash(record: ExclusionRecord): RecordHash {
-    const hash = recordHash(
-      copyFields({ ...record, exclusionKey: record.exclusionKey.replace(/#\d+$/, '') }),
+    return this.copies.own(
+      recordHash(copyFields({ ...record, exclusionKey: record.exclusionKey.replace(/#\d+$/, '') })),
     );
-    if (this.contents.add(hash)) return hash;
-    const copy = (this.copies.get(hash) ?? 1) + 1;
-    this.copies.set(hash, copy);
-    return recordHash(`${hash}#${copy}`);
   }
 
   async flush(): Promise<void> {

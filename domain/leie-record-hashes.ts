@@ -1,5 +1,5 @@
 import { createHash, hash } from 'node:crypto';
-import { hashWord, slotOf } from './hash-table';
+import { DigestSet, hashWord, slotOf } from './hash-table';
 
 /** Bytes of a record hash (`row_hash`): the first 16 bytes of the sha256 of the CSV record. */
 export const RECORD_HASH_BYTES = 16;
@@ -43,6 +43,23 @@ export class SaltedHasher {
     }
     record.copy(this.scratch, this.saltBytes);
     return recordHash(this.scratch.subarray(0, bytes));
+  }
+}
+
+/**
+ * Gives each copy of a record a list file repeats its own hash (the first keeps its hash, the n-th
+ * gets the hash of `<hash>#n`), so the list's rows never share one: a sync deletes the rows whose
+ * hash the file no longer holds, and a shared hash would take every copy with it.
+ */
+export class RecordHashCopies {
+  private readonly seen = new DigestSet();
+  private readonly copies = new Map<RecordHash, number>();
+
+  own(hash: RecordHash): RecordHash {
+    if (this.seen.add(hash)) return hash;
+    const copy = (this.copies.get(hash) ?? 1) + 1;
+    this.copies.set(hash, copy);
+    return recordHash(`${hash}#${copy}`);
   }
 }
 

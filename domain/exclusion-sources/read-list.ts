@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { CsvError, type Options, parse } from 'csv-parse';
-import { DigestSet } from '../hash-table';
-import { type RecordHash, recordHash, SaltedHasher } from '../leie-record-hashes';
+import { type RecordHash, RecordHashCopies, SaltedHasher } from '../leie-record-hashes';
 import { CsvRecordSplitter } from './csv-records';
 import { ExclusionSourceFailureType, ExclusionSourceFormatError, looksLikeMarkup } from './failures';
 import type { ExclusionRecord, ExclusionSourceAdapter } from './source';
@@ -215,10 +214,7 @@ export class ExclusionListReader {
     let rows = 0;
     let salt: Buffer | null = null;
     const hasher = new SaltedHasher();
-    // A file may repeat a record byte for byte: each copy gets its own hash, so the list's rows
-    // never share one (a sync deletes the rows whose hash the file no longer holds).
-    const seen = new DigestSet();
-    const copies = new Map<RecordHash, number>();
+    const copies = new RecordHashCopies();
     const feed = (bytes: Buffer) => {
       out.push(bytes);
       offset += bytes.length;
@@ -233,12 +229,7 @@ export class ExclusionListReader {
             feed(bytes);
             return;
           }
-          let hash = hasher.hash(bytes);
-          if (!seen.add(hash)) {
-            const copy = (copies.get(hash) ?? 1) + 1;
-            copies.set(hash, copy);
-            hash = recordHash(`${hash}#${copy}`);
-          }
+          const hash = copies.own(hasher.hash(bytes));
           if (keep?.(hash)) {
             this.rows++;
             this.records++;
