@@ -162,6 +162,10 @@ export function createRosterActivities({
       if (imp.mode !== 'replace' || imp.force || imp.status !== 'running' || imp.rows_processed > 0) {
         return null;
       }
+      const target = { organizationId: imp.organization_id, kind: imp.kind };
+      // A roster with no active member has no one a replace could deactivate: no file to read.
+      const before = await countRosterMembersInKeys(sequelize, target, { externalIds: [], emails: [] });
+      if (before.active === 0) return before;
       const source: RosterSource = {
         bucket: imp.source_bucket,
         key: imp.source_key,
@@ -189,11 +193,10 @@ export function createRosterActivities({
       } catch (error) {
         throw fileFailure(error);
       }
-      const counts = await countRosterMembersInKeys(
-        sequelize,
-        { organizationId: imp.organization_id, kind: imp.kind },
-        { externalIds: [...externalIds], emails },
-      );
+      const counts = await countRosterMembersInKeys(sequelize, target, {
+        externalIds: [...externalIds],
+        emails,
+      });
       const refusal = deactivationRefusal({ kind: imp.kind, ...counts, force: imp.force });
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'DeactivationGuard');
       return counts;
