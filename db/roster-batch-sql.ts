@@ -50,16 +50,15 @@ function inputCte(shape: TableShape) {
   );
   // unnest() in the select list runs the arrays in step, row by row; in FROM it would first copy every
   // row into a tuplestore.
-  // A person's other names arrive as the cell's text and are stored as a list (split on `;`/`|`).
   const unnested = [`unnest(${P.accepted}) AS accepted`, `unnest(${P.ids}) AS id`].concat(
-    arrays.map((array, i) =>
-      shape.columns[i] === 'other_names'
-        ? `ale_split_names(unnest(${array})) AS other_names`
-        : `unnest(${array}) AS ${shape.columns[i]}`,
-    ),
+    arrays.map((array, i) => `unnest(${array}) AS ${shape.columns[i]}`),
+  );
+  // A person's other names arrive as the cell's text and are stored as a list (split on `;`/`|`).
+  const selected = shape.columns.map((c) =>
+    c === 'other_names' ? 'ale_split_names(other_names) AS other_names' : c,
   );
   return `input AS (
-  SELECT id, ${shape.columns.join(', ')} FROM (SELECT ${unnested.join(', ')}) r WHERE accepted
+  SELECT id, ${selected.join(', ')} FROM (SELECT ${unnested.join(', ')}) r WHERE accepted
 )`;
 }
 

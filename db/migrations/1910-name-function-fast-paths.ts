@@ -1,9 +1,9 @@
 import type { Migration } from '../migrator';
 
 /**
- * Plain names take a short way through the three name functions every roster row and list record
- * calls when it is written (`employees.first_name_norm` and `last_name_norm` through the roster
- * batch, `match_names` as a generated column, `ale_name_keys(match_names)` in the GIN indexes).
+ * Plain names take a short way through the name functions every roster row and list record calls
+ * when it is written (`employees.first_name_norm`, `last_name_norm` and `other_names` through the
+ * roster batch, `match_names` as a generated column, `ale_name_keys(match_names)` in the GIN indexes).
  * Each function becomes a SQL `CASE` that Postgres inlines into the statement (no function call a
  * row) and hands every other input to its former definition, kept under a `_general` name:
  * - `ale_normalize_name`: a value of ASCII letters only is its upper case (no accent, punctuation,
@@ -11,7 +11,8 @@ import type { Migration } from '../migrator';
  *   character);
  * - `ale_match_names`: a person with no other names and no hyphen in the last name has one entry,
  *   `LAST|FIRST|M|P`;
- * - `ale_name_keys`: a single entry's key is its first two fields.
+ * - `ale_name_keys`: a single entry's key is its first two fields;
+ * - `ale_split_names`: a cell with no `;` or `|` is one name, or none when blank.
  * Our functions are named with their schema: Postgres 17 evaluates index expressions in maintenance
  * (CREATE INDEX, VACUUM) with only pg_catalog on the search path.
  * The results are those of the general definitions for every input (test/db/name-function-fast-paths.test.ts
@@ -26,6 +27,7 @@ const FUNCTIONS = [
     returns: 'text[]',
   },
   { name: 'ale_name_keys', args: 'match_names text[]', types: 'text[]', returns: 'text[]' },
+  { name: 'ale_split_names', args: 'value text', types: 'text', returns: 'text[]' },
 ] as const;
 
 type NameFunction = (typeof FUNCTIONS)[number];
@@ -52,6 +54,13 @@ const FAST_PATHS: Record<NameFunction['name'], string> = {
     WHEN 0 THEN '{}'::text[]
     WHEN 1 THEN ARRAY[split_part(match_names[1], '|', 1) || '|' || split_part(match_names[1], '|', 2)]
     ELSE public.ale_name_keys_general(match_names)
+  END`,
+  ale_split_names: `
+  SELECT CASE
+    WHEN value IS NULL THEN '{}'::text[]
+    WHEN strpos(value, ';') = 0 AND strpos(value, '|') = 0
+      THEN CASE WHEN btrim(value) = '' THEN '{}'::text[] ELSE ARRAY[btrim(value)] END
+    ELSE public.ale_split_names_general(value)
   END`,
 };
 

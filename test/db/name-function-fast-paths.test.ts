@@ -70,6 +70,10 @@ const otherName = fc.oneof(
     'Ann Jr',
   ),
 );
+/** A roster cell of other names: `;` or `|` between them, blanks and separators of its own. */
+const otherNamesCell = fc
+  .array(fc.oneof(otherName, fc.constantFrom('', '  ', '|')), { maxLength: 4 })
+  .map((parts) => parts.join(';'));
 const person: fc.Arbitrary<Person> = fc.record({
   first: normalizedName,
   middle: rawName,
@@ -80,11 +84,12 @@ const entry = fc
   .tuple(word, word, fc.constantFrom('', 'Q'), fc.constantFrom('P', 'A'))
   .map((parts) => parts.join('|'));
 
-/** The three functions' results on the same inputs, from whatever definitions `db` holds. */
+/** The four functions' results on the same inputs, from whatever definitions `db` holds. */
 async function results(db: Sequelize, names: (string | null)[], people: Person[], entries: string[][]) {
-  const normalized = await query<{ value: string | null }>(
+  const normalized = await query<{ value: string | null; split: string[] }>(
     db,
-    'SELECT ale_normalize_name(v) AS value FROM unnest($names::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i',
+    `SELECT ale_normalize_name(v) AS value, ale_split_names(v) AS split
+     FROM unnest($names::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i`,
     { names },
   );
   const matchNames = await query<{ value: string[] }>(
@@ -104,11 +109,15 @@ async function results(db: Sequelize, names: (string | null)[], people: Person[]
 }
 
 /** Migration 1910: the name functions' fast paths give the former definitions' results. */
-describe('migration 1910: fast paths of ale_normalize_name, ale_match_names, ale_name_keys', () => {
+describe('migration 1910: fast paths of ale_normalize_name, ale_match_names, ale_name_keys, ale_split_names', () => {
   const database = useMigrationDatabase('ale_migration_1910', '1900-exclusion-source-record-hash-index');
 
   it('gives the same results as the definitions before it on generated names, and goes down and up again', async () => {
-    const names = [...fc.sample(rawName, 3000), ...fc.sample(normalizedName, 500)];
+    const names = [
+      ...fc.sample(rawName, 3000),
+      ...fc.sample(normalizedName, 500),
+      ...fc.sample(otherNamesCell, 1000),
+    ];
     const people = fc.sample(person, 3000);
     const entries = fc.sample(fc.array(entry, { maxLength: 4 }), 500);
     const before = await results(database(), names, people, entries);
@@ -117,6 +126,7 @@ describe('migration 1910: fast paths of ale_normalize_name, ale_match_names, ale
     assert.ok(before.matchNames.some((row) => row.value.length === 1));
     assert.ok(before.matchNames.some((row) => row.value.some((e) => e.endsWith('|A'))));
     assert.ok(before.keys.some((row) => row.value.length > 1));
+    assert.ok(before.normalized.some((row) => row.split.length > 1));
 
     await createMigrator(database()).up({ to: '1910-name-function-fast-paths' });
     assert.deepEqual(await results(database(), names, people, entries), before);
