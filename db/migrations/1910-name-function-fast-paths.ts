@@ -6,9 +6,9 @@ import type { Migration } from '../migrator';
  * roster batch, `match_names` as a generated column, `ale_name_keys(match_names)` in the GIN indexes).
  * Each function becomes a SQL `CASE` that Postgres inlines into the statement (no function call a
  * row) and hands every other input to its former definition, kept under a `_general` name:
- * - `ale_normalize_name`: a value of ASCII letters only is its upper case (no accent, punctuation,
- *   space, hyphen or suffix for the general passes to act on; unaccent's rules start with no ASCII
- *   character);
+ * - `ale_normalize_name`: a value of ASCII letters and digits only is its upper case (no accent,
+ *   punctuation, space, hyphen or suffix for the general passes to act on; unaccent's rules start
+ *   with no ASCII character);
  * - `ale_match_names`: a person with no other names and no hyphen in the last name has one entry,
  *   `LAST|FIRST|M|P`;
  * - `ale_name_keys`: a single entry's key is its first two fields;
@@ -32,13 +32,14 @@ const FUNCTIONS = [
 
 type NameFunction = (typeof FUNCTIONS)[number];
 
-const ASCII_LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** The characters the normalization keeps as they are, but for the case of the letters. */
+const KEPT_AS_THEY_ARE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 const FAST_PATHS: Record<NameFunction['name'], string> = {
   ale_normalize_name: `
   SELECT CASE
     WHEN value IS NULL OR value = '' THEN NULL
-    WHEN ltrim(value, '${ASCII_LETTERS}') = '' THEN upper(value)
+    WHEN ltrim(value, '${KEPT_AS_THEY_ARE}') = '' THEN upper(value)
     ELSE public.ale_normalize_name_general(value)
   END`,
   ale_match_names: `

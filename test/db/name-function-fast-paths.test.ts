@@ -56,7 +56,7 @@ const rawName = fc.oneof(
     'ı',
   ),
   fc.string({ maxLength: 12 }),
-  fc.stringMatching(/^[A-Za-z]{1,12}$/),
+  fc.stringMatching(/^[A-Za-z0-9]{1,12}$/),
 );
 const otherName = fc.oneof(
   rawName,
