@@ -43,9 +43,9 @@ import { SPOOL_DIR, sweepSpool } from './oig-download';
 import { createLeieListStore } from './oig-import';
 
 /**
- * The sync of every exclusion list (docs/spec.md §8), one activity per attempt: download → archive
- * → parse with the source's adapter → COPY into staging → swap. Pure parsing lives in
- * domain/exclusion-sources; every statement in db/exclusion-source-store.ts and
+ * The sync of every exclusion list (docs/spec.md §8), one activity per attempt: download → parse
+ * with the source's adapter and COPY into staging while the file is archived → swap. Pure parsing
+ * lives in domain/exclusion-sources; every statement in db/exclusion-source-store.ts and
  * db/exclusion-source-import.ts. The LEIE's rows keep their own store (activities/oig-import.ts):
  * both steps hand its import and its check rows to it.
  */
@@ -65,9 +65,9 @@ const CONNECT_TIMEOUT_MS = 30_000;
 const HEARTBEAT_MS = 1_000;
 const ZIP_MAGIC = 0x04034b50;
 
-/** What the attempt heartbeats: once archived, a retry reads the archive instead of downloading again. */
+/** What the attempt heartbeats: once `archiveKey` is set, a retry reads the archive instead of downloading again. */
 interface SyncProgress {
-  phase: 'download' | 'archived' | 'load' | 'swap';
+  phase: 'download' | 'load' | 'swap';
   sha256?: string;
   archiveKey?: string;
   bytes?: number;
@@ -284,6 +284,7 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
       // its lock (then after the download, waiting for it, as the swap must).
       const early = openListSession(id);
       early.catch(() => {});
+      let archived: Promise<void> = Promise.resolve();
       try {
         let file: { sha256: string; bytes: number; etag?: string | null; lastModified?: string | null };
         if (
@@ -305,14 +306,22 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
           Object.assign(progress, { etag: file.etag, lastModified: file.lastModified });
         }
         facts.sha256 = file.sha256;
-        Object.assign(progress, { sha256: file.sha256 });
+        Object.assign(progress, { phase: 'load', sha256: file.sha256 });
+        // Archived whatever the file turns out to be, refused files too: what the site served is kept
+        // for whoever looks into it. The file is read meanwhile; nothing is swapped in, and no failure
+        // is reported, before the archive is stored.
+        archived = facts.archiveKey
+          ? Promise.resolve()
+          : archive(id, spool, file.sha256, file.bytes, zip).then((key) => {
+              facts.archiveKey = key;
+              Object.assign(progress, { archiveKey: key });
+              context.heartbeat(progress);
+            });
+        archived.catch(() => {});
         const baseline = await findSourceBaselineSha256(sequelize, id);
-        // Archived first, refused files too: what the site served is kept for whoever looks into it.
-        facts.archiveKey ??= await archive(id, spool, file.sha256, file.bytes, zip);
-        Object.assign(progress, { phase: 'archived', archiveKey: facts.archiveKey });
-        context.heartbeat(progress);
         if (zip) await refuseNonZip(spool);
         if (!force && baseline === file.sha256) {
+          await archived;
           return { outcome: 'same-file', ...facts };
         }
 
@@ -329,7 +338,6 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
           csv = inner.stream;
           facts.sourceUpdatedOn = extractDateOfName(inner.name) ?? facts.sourceUpdatedOn;
         }
-        progress.phase = 'load';
         let staged: StagedList;
         try {
           for await (const batch of reader.read(csv, { keep: (hash) => copy.keep(hash) })) {
@@ -343,6 +351,7 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
         } finally {
           facts.rejectedRows = reader.rejectedCount;
         }
+        await archived;
         progress.phase = 'swap';
         const record: SourceCheckRecord = { ...check, ...facts };
         const swapped = await swapSourceList(session, { record, force, staged });
@@ -352,6 +361,7 @@ export function createExclusionSourceSyncActivities(deps: ActivityDeps) {
         );
         return { outcome: 'imported', ...facts, ...swapped };
       } catch (error) {
+        await archived.catch(() => {});
         throw withFacts(classify(error), facts);
       } finally {
         await early.then(

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { countSourceRecords } from '../../db/exclusion-source-store';
 import { execute, query } from '../../db/sql';
 import { exclusionSourceAdapter } from '../../domain/exclusion-sources';
@@ -39,6 +40,14 @@ function paFile(count: number, extra: string[] = []): string {
     );
   }
   return `${[...lines, ...extra].join('\r\n')}\r\n`;
+}
+
+/** What the running import attempt last heartbeated (its progress), as the server holds it. */
+async function heartbeatOf(handle: WorkflowHandle): Promise<{ archiveKey?: string } | undefined> {
+  const { raw } = await handle.describe();
+  const payloads = raw.pendingActivities?.[0]?.heartbeatDetails?.payloads;
+  const [progress] = await decodeArrayFromPayloads(stack().temporal.options.loadedDataConverter, payloads);
+  return progress as { archiveKey?: string } | undefined;
 }
 
 async function checkOf(workflowId: string) {
@@ -333,21 +342,27 @@ describe('exclusionSourceSync workflow (real worker, dev server, Postgres, moto;
     // The real cap: the 1 MiB of the other tests is for their ZIP bomb.
     const killOverrides = { ...overrides, EXCLUSION_SOURCE_MAX_CSV_BYTES: undefined };
     const doomed = await startWorkerProcess(taskQueue, killOverrides);
+    // Killed mid-COPY once the attempt has recorded the archive (which it stores while reading the file).
+    let archived = false;
     let copied = 0;
     try {
       const deadline = Date.now() + 150_000;
       while (copied === 0 && Date.now() < deadline && doomed.child.exitCode === null) {
-        const [progress] = await query<{ n: number }>(
-          stack().sequelize,
-          `SELECT coalesce(max(tuples_processed), 0)::int AS n FROM pg_stat_progress_copy
-            WHERE relid::regclass::text LIKE '%exclusion_source_staging%'`,
-        );
-        copied = progress?.n ?? 0;
+        archived ||= (await heartbeatOf(handle))?.archiveKey !== undefined;
+        if (archived) {
+          const [progress] = await query<{ n: number }>(
+            stack().sequelize,
+            `SELECT coalesce(max(tuples_processed), 0)::int AS n FROM pg_stat_progress_copy
+              WHERE relid::regclass::text LIKE '%exclusion_source_staging%'`,
+          );
+          copied = progress?.n ?? 0;
+        }
         if (copied === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
     } finally {
       await doomed.kill9();
     }
+    assert.ok(archived, 'the attempt recorded the archive before the kill');
     assert.ok(copied > 0 && copied < expected.size, `the worker was killed mid-COPY (${copied} rows copied)`);
 
     const worker = await stack().createWorker(taskQueue, {
