@@ -6,6 +6,7 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { LiveEventHub } from '../services/live-events';
+import { malformedCursor } from './paging';
 import { INVALID_REQUEST, problemResponse, zodFieldErrors } from './problem';
 
 export interface AuthUser {
@@ -65,6 +66,7 @@ export function createRouter() {
       }
       const nulAt = nulCharacterPath(result.data);
       if (!nulAt) return;
+      if (result.target === 'query' && nulAt[0] === 'cursor') throw malformedCursor();
       const path = [prefix, ...nulAt].filter(Boolean).join('.') || '(body)';
       return problemResponse(c, 422, INVALID_REQUEST, {
         errors: [

@@ -70,7 +70,12 @@ export function decodeCursor<const F extends readonly CursorField[]>(
       return values as CursorValues<F>;
     }
   } catch {}
-  throw new ProblemError(400, 'The cursor is not valid; use nextCursor from the previous page.', {
+  throw malformedCursor();
+}
+
+/** docs/spec.md §12: a cursor this API did not issue is 400, whatever is wrong with it. */
+export function malformedCursor(): ProblemError {
+  return new ProblemError(400, 'The cursor is not valid; use nextCursor from the previous page.', {
     errors: [{ path: 'query.cursor', message: 'not a cursor issued by this API' }],
   });
 }

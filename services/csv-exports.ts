@@ -43,6 +43,8 @@ function pagedCsv<T, K>(
 }
 
 const timestamp = (value: Date | string | null) => (value === null ? null : isoTimestamp(value));
+/** A text field of a list's record (its JSON holds strings or nulls). */
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 export const EMPLOYEE_CSV_COLUMNS = [
   'id',
@@ -116,6 +118,7 @@ export const MATCH_CSV_COLUMNS = [
   'employeeFirstName',
   'employeeLastName',
   'employeeStatus',
+  'source',
   'exclusionKey',
   'exclusionLastName',
   'exclusionFirstName',
@@ -123,6 +126,7 @@ export const MATCH_CSV_COLUMNS = [
   'exclusionType',
   'exclusionDate',
   'reinstatementDate',
+  'exclusionEndsOn',
 ] as const;
 
 /** The organization's matches (of one status, or all), newest first, as CSV. */
@@ -153,13 +157,16 @@ export function exclusionMatchesCsv(
         row.e_first_name,
         row.e_last_name,
         row.e_status,
+        row.source,
         row.exclusion_key,
-        row.x?.lastname ?? null,
-        row.x?.firstname ?? null,
-        row.x?.npi ?? null,
-        row.x?.excltype ?? null,
-        row.x?.excldate ?? null,
+        // The LEIE's row as the OIG writes it, or another list's record (db/exclusion-source-store.ts).
+        row.x?.lastname ?? text(row.r?.lastName),
+        row.x?.firstname ?? text(row.r?.firstName),
+        row.x?.npi ?? text(row.r?.npi),
+        row.x?.excltype ?? text(row.r?.exclusionType),
+        row.x?.excldate ?? text(row.r?.startsOn),
         row.x?.reindate ?? null,
+        text(row.r?.endsOn),
       ]),
   );
 }

@@ -80,6 +80,8 @@ describe('exclusion sources API (docs/spec.md §8)', () => {
     const app = stack().createApp({ EXCLUSION_SOURCES: ['leie', 'sam'], SAM_API_KEY: undefined });
     const response = await call(app, 'GET', '/v1/exclusion-sources', { token: member.token });
     assert.equal(response.status, 200);
+    assert.deepEqual(Object.keys(response.body), ['items', 'nextCursor'], 'a list, as every list is');
+    assert.equal(response.body.nextCursor, null);
     const byId = new Map(response.body.items.map((item: { id: string }) => [item.id, item]));
     assert.deepEqual([...byId.keys()], ['leie', 'sam', 'pa_medicheck', 'ca_medi_cal']);
     assert.deepEqual(

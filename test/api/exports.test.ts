@@ -131,7 +131,51 @@ describe('CSV exports, streamed and neutralized (docs/spec.md §10)', () => {
     assert.ok(dismissed.every((row) => row.status === 'dismissed'));
 
     assert.equal((await call(app, 'GET', `${base}?status=maybe`, { token: admin.token })).status, 422);
+    assert.ok(rows.every((row) => row.source === 'leie'));
     const member = await createMember(organization.id, 'member');
     assert.equal((await call(app, 'GET', base, { token: member.token })).status, 403);
+  });
+
+  it('GET …/exclusion-matches.csv: each row names its list, and a SAM match carries its record', async () => {
+    const organization = await createOrganization();
+    const admin = await createMember(organization.id, 'admin');
+    const people = await insertPeople(organization.id, [{ label: 'p', firstName: 'Jane', lastName: 'Roe' }]);
+    const key = `export-test/${randomUUID()}`;
+    await execute(
+      stack().sequelize,
+      `INSERT INTO exclusion_source_records (source, exclusion_key, entity_kind, first_name, last_name, npi,
+         exclusion_type, starts_on, ends_on, last_name_norm, first_name_norm, full_name_norm, search_norm)
+       VALUES ('sam', $key, 'individual', 'JANE', 'ROE', '1234567893', 'Prohibition/Restriction',
+         '2024-03-01', '2031-02-28', 'ROE', 'JANE', 'JANE ROE', 'JANE ROE')`,
+      { key },
+    );
+    await execute(
+      stack().sequelize,
+      `INSERT INTO exclusion_matches (organization_id, employee_id, source, exclusion_key, reason, score)
+       VALUES ($orgId, $employeeId, 'sam', $key, 'name', 0.60)`,
+      { orgId: organization.id, employeeId: people.get('p'), key },
+    );
+    const response = await call(
+      stack().createApp(),
+      'GET',
+      `/v1/organizations/${organization.id}/exclusion-matches.csv`,
+      { token: admin.token },
+    );
+    assert.equal(response.status, 200);
+    const [row] = records(response.body);
+    assert.deepEqual(
+      [
+        row?.source,
+        row?.exclusionKey,
+        row?.exclusionLastName,
+        row?.exclusionFirstName,
+        row?.exclusionNpi,
+        row?.exclusionType,
+        row?.exclusionDate,
+        row?.reinstatementDate,
+        row?.exclusionEndsOn,
+      ],
+      ['sam', key, 'ROE', 'JANE', '1234567893', 'Prohibition/Restriction', '2024-03-01', '', '2031-02-28'],
+    );
   });
 });

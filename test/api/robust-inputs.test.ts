@@ -31,7 +31,7 @@ describe('the answers of docs/spec.md §12', () => {
       '/v1/oig/checks',
       '/v1/oig/exclusions',
     ]) {
-      for (const cursor of ['nonsense', 'W10', '%F0%9F%92%A9', 'A'.repeat(1001)]) {
+      for (const cursor of ['nonsense', 'W10', '%F0%9F%92%A9', '%00', 'W10%00', 'A'.repeat(1001)]) {
         const response = await call(api, 'GET', `${path}?cursor=${cursor}`, { token: platformAdmin.token });
         assert.equal(response.status, 400, `${path}?cursor=${cursor}: ${JSON.stringify(response.body)}`);
         assert.deepEqual(

@@ -227,7 +227,9 @@ export function exclusionMatchRouteDefinitions(secret: string) {
         'The matches as CSV, newest first, streamed (cells starting with = + - @ tab CR are neutralized)',
       request: { params: orgParams, query: z.object({ status: z.enum(MATCH_STATUSES).optional() }) },
       responses: {
-        200: csvResponse('One row per match: status, reason, score, review, the person and the LEIE row'),
+        200: csvResponse(
+          'One row per match: status, reason, score, review, the person, and the list (`source`) and its record',
+        ),
         422: problems[422],
       },
     }),

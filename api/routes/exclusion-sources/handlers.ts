@@ -14,7 +14,9 @@ export function exclusionSourceRoutes({ config, sequelize, temporal, logger }: A
   const routes = exclusionSourceRouteDefinitions(config.AUTH_JWT_SECRET);
   const deps = { config, sequelize, temporal, logger };
   return createRouter()
-    .openapi(routes.list, async (c) => c.json({ items: await readAllSourceStatuses(deps) }, 200))
+    .openapi(routes.list, async (c) =>
+      c.json({ items: await readAllSourceStatuses(deps), nextCursor: null }, 200),
+    )
     .openapi(routes.one, async (c) =>
       c.json(await readSourceStatus(deps, c.req.valid('param').sourceId), 200),
     )

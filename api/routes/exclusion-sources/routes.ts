@@ -98,7 +98,13 @@ export function exclusionSourceRouteDefinitions(jwtSecret: string) {
       security: bearerAuth,
       middleware: [auth] as const,
       responses: {
-        200: jsonResponse(z.object({ items: z.array(SourceSchema) }), 'Every source'),
+        200: jsonResponse(
+          z.object({
+            items: z.array(SourceSchema),
+            nextCursor: z.null().openapi({ description: 'Always null: every source is on one page' }),
+          }),
+          'Every source',
+        ),
         401: problems[401],
       },
     }),
