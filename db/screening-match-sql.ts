@@ -255,7 +255,9 @@ xd AS MATERIALIZED (SELECT * FROM xn WHERE dob IS NOT NULL),${TIERS}`;
  * - upserts a match per candidate: new → open; already known → last_seen_at (and tier) refreshed;
  *   resolved → reopened; dismissed and confirmed keep the reviewer's decision;
  * - when the scope compares its people against the whole list, resolves the chunk's open matches that
- *   no longer match (`no_longer_matches`, e.g. a corrected date of birth).
+ *   no longer match (`no_longer_matches`, e.g. a corrected date of birth) — unless a reviewer moved
+ *   the match to `open` (a reopen: reviewed_by is set only by reviews), which stays open until a
+ *   reviewer closes it (docs/spec.md §10: decisions survive rescreens).
  */
 export function screenSql(scope: ScopeSql, mode: MatchMode): string {
   const resolveStale = scope.wholeList && mode !== 'probe';
@@ -285,7 +287,7 @@ stale AS (${
   UPDATE exclusion_matches m
   SET status = 'resolved', resolution = 'no_longer_matches', updated_at = now()
   FROM emp e
-  WHERE m.employee_id = e.id AND m.status = 'open' AND m.source = ANY($sources::text[])
+  WHERE m.employee_id = e.id AND m.status = 'open' AND m.reviewed_by IS NULL AND m.source = ANY($sources::text[])
     AND NOT EXISTS (SELECT 1 FROM best b WHERE b.employee_id = m.employee_id AND b.source = m.source
                     AND b.exclusion_key = m.exclusion_key)
   RETURNING m.id`

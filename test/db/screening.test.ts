@@ -7,6 +7,7 @@ import {
   screenAddedExclusions,
   screenChunk,
 } from '../../db/screening-store';
+import { recordExclusionMatchReview } from '../../db/match-review-store';
 import { query } from '../../db/sql';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {
@@ -20,7 +21,7 @@ import {
   PEOPLE,
   realBusinessRows,
 } from '../fixtures/screening';
-import { createOrganization } from '../support/fixtures';
+import { createOrganization, createUser } from '../support/fixtures';
 import { stack } from '../support/stack';
 
 /** Runs the set-based screening of `scope` the way the activity does: resolve lapsed, then chunk by chunk. */
@@ -269,6 +270,33 @@ describe('exclusion screening SQL (real Postgres, docs/spec.md §4.5)', () => {
     const byEmployee = new Map((await matchesOf(organization.id)).map((m) => [m.employee_id, m]));
     assert.equal(byEmployee.get(people.get('corrected') as string)?.resolution, 'no_longer_matches');
     assert.equal(byEmployee.get(people.get('leaves-company') as string)?.status, 'open');
+  });
+
+  it('keeps open a match a reviewer reopened, when the person no longer matches (a decision survives rescreens)', async () => {
+    const organization = await createOrganization();
+    const reviewer = await createUser();
+    const people = await insertPeople(organization.id, [
+      { label: 'reopened', firstName: 'Lucille', lastName: 'Pemberton', dateOfBirth: '1965-03-14' },
+    ]);
+    const scope: ScreeningScope = { kind: 'organization', organizationId: organization.id };
+    assert.equal((await screen(scope)).opened, 1);
+    const [match] = await matchesOf(organization.id);
+    for (const status of ['dismissed', 'open'] as const) {
+      const review = { organizationId: organization.id, id: match?.id as string, userId: reviewer.user.id };
+      const outcome = await recordExclusionMatchReview(stack().sequelize, {
+        ...review,
+        status,
+        note: `${status} by the reviewer`,
+      });
+      assert.equal(outcome.kind, 'reviewed');
+    }
+    await sql(`UPDATE employees SET date_of_birth = '1966-03-14' WHERE id = $id`, {
+      id: people.get('reopened'),
+    });
+    const result = await screen(scope);
+    assert.equal(result.resolved, 0);
+    const [after] = await matchesOf(organization.id);
+    assert.deepEqual([after?.status, after?.resolution], ['open', null], 'the reopen stands');
   });
 
   it('employee and import scopes screen only their people', async () => {
