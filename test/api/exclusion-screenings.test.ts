@@ -45,6 +45,13 @@ async function rescreen(organizationId: string, token: string) {
     token,
   });
   assert.equal(started.status, 202);
+  // docs/spec.md §5: the 202 is the run's fields (as GET shows them) plus workflowId and links.
+  const { status, trigger, peopleScreened, finishedAt, kind, startedAt } = started.body;
+  assert.deepEqual(
+    { status, trigger, peopleScreened, finishedAt, kind },
+    { status: 'running', trigger: 'manual', peopleScreened: null, finishedAt: null, kind: 'organization' },
+  );
+  assert.ok(!Number.isNaN(Date.parse(startedAt)), startedAt);
   const worker = await stack().createWorker(taskQueue);
   await worker.runUntil(stack().temporal.workflow.getHandle(started.body.workflowId).result());
   const run = await call(app, 'GET', started.body.links.self, { token });

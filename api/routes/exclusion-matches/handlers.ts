@@ -127,6 +127,18 @@ async function screeningSummary(sequelize: AppDeps['sequelize'], organizationId:
 
 export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
   const routes = exclusionMatchRouteDefinitions(config.AUTH_JWT_SECRET);
+
+  /** One screening run as the API shows it, with its open alert. */
+  async function screeningRun(organizationId: string, id: string) {
+    const run = await findScreeningRun(sequelize, organizationId, id);
+    if (!run) throw new NotFoundError(`Exclusion screening ${id} was not found.`);
+    // A requested run (its start still in the outbox) has no execution, so no alert yet.
+    const alert = run.workflow_run_id
+      ? await openWorkAlert(sequelize, run.workflow_id, run.workflow_run_id)
+      : undefined;
+    return screeningJson(config, organizationId, run, alert);
+  }
+
   return createRouter()
     .openapi(routes.list, async (c) => {
       const { limit, cursor, status } = c.req.valid('query');
@@ -168,25 +180,19 @@ export function exclusionMatchRoutes({ config, sequelize, temporal }: AppDeps) {
         { temporal, config, sequelize, logger: c.var.logger },
         organizationId,
       );
+      // docs/spec.md §5: the answer carries the run as GET shows it (the one requested, or the one joined).
+      const run = await screeningRun(organizationId, screeningId);
       return accepted(
         c,
         acceptedBody(
           config,
-          { id: screeningId, organizationId, kind: 'organization' as const },
+          { ...run, kind: 'organization' as const },
           workflowId,
           screeningPath(organizationId, screeningId),
         ),
       );
     })
-    .openapi(routes.screening, async (c) => {
-      const { id } = c.req.valid('param');
-      const organizationId = c.var.organization.id;
-      const run = await findScreeningRun(sequelize, organizationId, id);
-      if (!run) throw new NotFoundError(`Exclusion screening ${id} was not found.`);
-      // A requested run (its start still in the outbox) has no execution, so no alert yet.
-      const alert = run.workflow_run_id
-        ? await openWorkAlert(sequelize, run.workflow_id, run.workflow_run_id)
-        : undefined;
-      return c.json(screeningJson(config, organizationId, run, alert), 200);
-    });
+    .openapi(routes.screening, async (c) =>
+      c.json(await screeningRun(c.var.organization.id, c.req.valid('param').id), 200),
+    );
 }

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { AGREED_FIELDS, MATCH_REASONS } from '../../../domain/match-reasons';
 import { MATCH_STATUSES, NOTE_MAX_LENGTH } from '../../../domain/match-review';
-import { AcceptedFields, acceptedResponse } from '../../accepted';
+import { acceptedResponse } from '../../accepted';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { csvResponse, jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
@@ -142,15 +142,6 @@ const ReviewSchema = z
   })
   .openapi('ExclusionMatchReview');
 
-const ScreeningAcceptedSchema = z
-  .object({
-    id: z.uuid().openapi({ description: 'The screening run: GET …/exclusion-screenings/{id}' }),
-    organizationId: z.uuid(),
-    kind: z.literal('organization'),
-    ...AcceptedFields,
-  })
-  .openapi('ExclusionScreeningAccepted');
-
 export const ScreeningRunSchema = z
   .object({
     id: z.uuid(),
@@ -183,6 +174,11 @@ export const ScreeningRunSchema = z
     links: z.object({ self: z.string(), temporalUi: z.url() }),
   })
   .openapi('ExclusionScreening');
+
+/** The 202 of a rescreen: the run requested (or joined), as GET …/exclusion-screenings/{id} shows it. */
+const ScreeningAcceptedSchema = ScreeningRunSchema.extend({
+  kind: z.literal('organization').openapi({ description: 'What was rescreened: the whole organization' }),
+}).openapi('ExclusionScreeningAccepted');
 
 const MatchListSchema = listSchema(ExclusionMatchSchema)
   .extend({
