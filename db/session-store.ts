@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { type Db, execute, inTransaction, queryOne } from './sql';
+import { type Db, execute, inTransaction, query, queryOne } from './sql';
 
 /**
  * Every statement on `sessions` and `refresh_tokens` (docs/spec.md §11). The per-request check that
@@ -129,6 +129,16 @@ export function revokeUserSessions(
         AND ($keep::uuid IS NULL OR id <> $keep::uuid)`,
     { userId, reason, keep: keepSessionId },
   );
+}
+
+/** Which of these sessions are still open (services/live-events.ts ends the streams of the others). */
+export async function openSessionIds(db: Db, sessionIds: readonly string[]): Promise<Set<string>> {
+  const rows = await query<{ id: string }>(
+    db,
+    'SELECT id FROM sessions WHERE id = ANY($ids::uuid[]) AND revoked_at IS NULL',
+    { ids: [...sessionIds] },
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 /** Whether the session exists and is open (for tests and the logout answer). */

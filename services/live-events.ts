@@ -7,6 +7,7 @@ import {
   listenForLiveEvents,
   liveEventsAfter,
 } from '../db/live-event-store';
+import { openSessionIds } from '../db/session-store';
 import type { Logger } from '../lib/logger';
 
 /**
@@ -14,7 +15,10 @@ import type { Logger } from '../lib/logger';
  * with the first subscriber and closed with the last. A notification (an event id, never PHI) wakes
  * one read of the rows after the replica's cursor, fanned out to the streams whose filter they
  * match; a slow poll is the safety net for a notification lost while the connection was down.
- * Every replica reads every committed event, so a client on any replica sees every event.
+ * Every replica reads every committed event, so a client on any replica sees every event. Each
+ * stream belongs to a session: once a second the replica asks which of its streams' sessions are
+ * still open, and ends the streams of the others (docs/spec.md §11: a logout or a revoked session
+ * stops its tokens at once — a stream opened before is no exception).
  */
 export interface LiveEventHubOptions {
   databaseUrl: string;
@@ -24,15 +28,23 @@ export interface LiveEventHubOptions {
   pollIntervalMs?: number;
 }
 
+/** How a subscriber is ended: on shutdown (closeAll), or when its session is no longer open. */
+export interface Subscription {
+  end?: () => void;
+  /** The session the stream was opened with; its end ends the stream. */
+  sessionId?: string;
+}
+
 type Listener = (event: LiveEvent) => void;
 
 const PAGE = 500;
 const RETENTION_EVERY_MS = 10 * 60_000;
+const SESSION_CHECK_EVERY_MS = 1000;
 
 export class LiveEventHub {
   private readonly listeners = new Set<Listener>();
-  /** How to end each stream when the process shuts down (closeAll). */
-  private readonly enders = new Map<Listener, () => void>();
+  /** How each stream is ended, and its session. */
+  private readonly subscriptions = new Map<Listener, Subscription>();
   private connection: LiveEventListener | undefined;
   private starting: Promise<void> | undefined;
   private cursor = '0';
@@ -43,19 +55,19 @@ export class LiveEventHub {
   constructor(private readonly options: LiveEventHubOptions) {}
 
   /** Adds a listener of every event committed from now on; resolves once the replica listens. */
-  async subscribe(listener: Listener, end?: () => void): Promise<() => void> {
+  async subscribe(listener: Listener, subscription: Subscription = {}): Promise<() => void> {
     this.listeners.add(listener);
-    if (end) this.enders.set(listener, end);
+    this.subscriptions.set(listener, subscription);
     try {
       await this.start();
     } catch (error) {
       this.listeners.delete(listener);
-      this.enders.delete(listener);
+      this.subscriptions.delete(listener);
       throw error;
     }
     return () => {
       this.listeners.delete(listener);
-      this.enders.delete(listener);
+      this.subscriptions.delete(listener);
       if (this.listeners.size === 0) void this.stop();
     };
   }
@@ -65,8 +77,23 @@ export class LiveEventHub {
    * LISTEN connection: on shutdown, since a server waiting for its streams to end would never stop.
    */
   async closeAll(): Promise<void> {
-    for (const end of [...this.enders.values()]) end();
+    for (const { end } of [...this.subscriptions.values()]) end?.();
     await this.stop();
+  }
+
+  /** Ends the streams whose session was ended (logout, revocation) since they opened. */
+  private async endClosedSessions() {
+    const sessions = new Set<string>();
+    for (const { sessionId } of this.subscriptions.values()) if (sessionId) sessions.add(sessionId);
+    if (sessions.size === 0) return;
+    try {
+      const open = await openSessionIds(this.options.sequelize, [...sessions]);
+      for (const { sessionId, end } of [...this.subscriptions.values()]) {
+        if (sessionId && !open.has(sessionId)) end?.();
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'live events: could not check the streams’ sessions');
+    }
   }
 
   get subscriberCount() {
@@ -101,9 +128,11 @@ export class LiveEventHub {
         logger.warn({ err: error }, 'live events: could not delete expired events'),
       );
     }, RETENTION_EVERY_MS);
+    const sessions = setInterval(() => this.endClosedSessions(), SESSION_CHECK_EVERY_MS);
     poll.unref();
     retention.unref();
-    this.timers = [poll, retention];
+    sessions.unref();
+    this.timers = [poll, retention, sessions];
     await deleteExpiredLiveEvents(sequelize).catch(() => {});
   }
 
@@ -175,8 +204,13 @@ export class LiveEventHub {
 export interface LiveEventStreamOptions {
   /** Only this organization's events; undefined for every event (platform admins). */
   organizationId?: string;
-  /** Resume after this id (Last-Event-ID); undefined starts with the events after now. */
+  /**
+   * Resume after this id (Last-Event-ID); undefined — or an id past the newest event (one of
+   * another database) — starts with the events after now.
+   */
   lastEventId?: string;
+  /** The session the stream is opened with: the stream ends when it does. */
+  sessionId?: string;
   heartbeatMs: number;
   /** A client this many bytes behind is dropped (it reconnects and resumes with Last-Event-ID). */
   maxQueuedBytes: number;
@@ -238,13 +272,18 @@ export function liveEventStream(hub: LiveEventHub, sequelize: Sequelize, options
             pendingBytes += JSON.stringify(event.data).length + 64;
             if (pendingBytes > options.maxQueuedBytes) drop('a client catching up fell too far behind');
           },
-          () => {
-            if (closed) return;
-            close();
-            controller.close();
+          {
+            sessionId: options.sessionId,
+            end: () => {
+              if (closed) return;
+              close();
+              controller.close();
+            },
           },
         );
-        lastSent = BigInt(options.lastEventId ?? (await latestLiveEventId(sequelize)));
+        const newest = BigInt(await latestLiveEventId(sequelize));
+        const resumeAfter = options.lastEventId === undefined ? newest : BigInt(options.lastEventId);
+        lastSent = resumeAfter > newest ? newest : resumeAfter;
         // Sent at once so the client sees the headers; `retry` paces EventSource's reconnects.
         enqueue(': connected\nretry: 2000\n\n');
         heartbeat = setInterval(() => enqueue(': heartbeat\n\n'), options.heartbeatMs);

@@ -245,6 +245,41 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     }
   });
 
+  it('resumes from now after a Last-Event-ID past the newest event (one of another database)', async () => {
+    const { organization, auth } = await orgAdmin();
+    const stream = await open(`${a.url}/v1/organizations/${organization.id}/events`, {
+      ...auth,
+      'last-event-id': '999999999999999',
+    });
+    assert.equal(stream.status, 200);
+    await stream.until(() => stream.comments.includes('connected'));
+    await publishLiveEvent(stack().sequelize, {
+      type: 'invitation.updated',
+      organizationId: organization.id,
+      subjectId: null,
+      data: { after: 'a future id' },
+    });
+    await stream.until(() => stream.events.some((e) => e.event === 'invitation.updated'));
+    assert.deepEqual(stream.events.map(dataOf), [{ after: 'a future id' }]);
+  });
+
+  it('ends a stream when its session ends (logout), at once; a stream of another session goes on', async () => {
+    const { organization, token, auth } = await orgAdmin();
+    const stream = await open(`${a.url}/v1/organizations/${organization.id}/events`, auth);
+    const other = await orgAdmin();
+    const kept = await open(`${b.url}/v1/organizations/${other.organization.id}/events`, other.auth);
+    await stream.until(() => stream.comments.includes('connected'));
+    await kept.until(() => kept.comments.includes('connected'));
+
+    const loggedOut = await call(stack().createApp(), 'POST', '/v1/auth/logout', { token });
+    assert.equal(loggedOut.status, 204);
+    const started = Date.now();
+    await stream.until(() => stream.ended, 5000, 'the stream to end');
+    assert.ok(Date.now() - started < 3000, `ended ${Date.now() - started} ms after the logout`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(kept.ended, false, 'the other session’s stream is still open');
+  });
+
   it('streams an import’s progress at most twice a second, then import.finished with the counts', async () => {
     const { organization, auth } = await orgAdmin();
     const stream = await open(`${a.url}/v1/organizations/${organization.id}/events`, auth);
@@ -446,14 +481,20 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
       workflowId: `test-${checkId}`,
     } as never);
     const samCheckId = randomUUID();
-    await insertSourceCheck(stack().sequelize, {
-      checkId: samCheckId,
-      sourceId: 'sam',
-      trigger: 'manual',
-      workflowId: `test-${samCheckId}`,
-      startedAt: Date.now(),
-      status: 'unchanged',
-      rowCount: null,
+    // As an import records its check: inserted, then its counts written, in one transaction.
+    await inTransaction(stack().sequelize, async (tx) => {
+      await insertSourceCheck(tx, {
+        checkId: samCheckId,
+        sourceId: 'sam',
+        trigger: 'manual',
+        workflowId: `test-${samCheckId}`,
+        startedAt: Date.now(),
+        status: 'imported',
+        rowCount: 1,
+      });
+      await execute(tx, 'UPDATE exclusion_source_checks SET added = 1, removed = 0 WHERE id = $id', {
+        id: samCheckId,
+      });
     });
     await publishLiveEvent(stack().sequelize, {
       type: 'match.updated',
@@ -463,9 +504,10 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
     });
     await stream.until(() => stream.events.some((e) => e.event === 'match.updated'));
     const checks = stream.events.filter((e) => e.event === 'source.check').map(dataOf);
+    // One event per check: writing its counts is no second announcement.
     assert.deepEqual(checks, [
       { checkId, source: 'leie', status: 'failed' },
-      { checkId: samCheckId, source: 'sam', status: 'unchanged' },
+      { checkId: samCheckId, source: 'sam', status: 'imported' },
     ]);
   });
 

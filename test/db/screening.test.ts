@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { recordExclusionMatchReview } from '../../db/match-review-store';
 import {
   type ChunkCounts,
   FIRST_EMPLOYEE_ID,
@@ -7,7 +8,6 @@ import {
   screenAddedExclusions,
   screenChunk,
 } from '../../db/screening-store';
-import { recordExclusionMatchReview } from '../../db/match-review-store';
 import { query } from '../../db/sql';
 import type { ScreeningScope } from '../../lib/workflow-contracts';
 import {

@@ -107,6 +107,7 @@ export function eventRoutes(deps: AppDeps) {
       liveEventStream(hub, sequelize, {
         organizationId,
         lastEventId: lastEventId(c),
+        sessionId: c.var.user.sessionId,
         heartbeatMs: config.EVENTS_HEARTBEAT_INTERVAL * 1000,
         maxQueuedBytes: config.EVENTS_MAX_QUEUED_BYTES,
         logger: c.var.logger ?? logger,
