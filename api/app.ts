@@ -1,9 +1,10 @@
+import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Registry } from 'prom-client';
-import { type AppDeps, createRouter, provideDatabase } from './env';
+import { type AppDeps, type AppEnv, createRouter, provideDatabase } from './env';
 import { explainUnsupportedMediaType } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle, passwordResetThrottle } from './middleware/login-throttle';
@@ -45,6 +46,14 @@ export function createApp(deps: AppDeps) {
   outboxMetrics(registry, deps.sequelize);
   app.use('*', requestLogger(deps.logger));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: false }));
+  // Every route but the uploads of a file, authenticated or not, reads at most the JSON limit
+  // whatever the content type and method. A preflight (OPTIONS) is answered by cors(), so it is
+  // capped before; every other request after, so that a 413 carries the CORS headers a browser needs.
+  const capBody: MiddlewareHandler<AppEnv> = (c, next) =>
+    UPLOAD_PATH.test(c.req.path) && FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '')
+      ? next()
+      : jsonLimit(c, next);
+  app.use('*', (c, next) => (c.req.method === 'OPTIONS' ? capBody(c, next) : next()));
   app.use(
     '*',
     cors({
@@ -59,12 +68,7 @@ export function createApp(deps: AppDeps) {
       ],
     }),
   );
-  // Every other route, authenticated or not, reads at most the JSON limit whatever the content type.
-  app.use('*', (c, next) =>
-    UPLOAD_PATH.test(c.req.path) && FILE_CONTENT_TYPE.test(c.req.header('content-type') ?? '')
-      ? next()
-      : jsonLimit(c, next),
-  );
+  app.use('*', (c, next) => (c.req.method === 'OPTIONS' ? next() : capBody(c, next)));
   app.use(
     '*',
     methodNotAllowed({

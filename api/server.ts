@@ -12,6 +12,7 @@ import { LiveEventHub } from '../services/live-events';
 import { startS3EventQueue } from '../services/s3-event-queue';
 import { startWorkflowOutboxRelay } from '../services/workflow-outbox';
 import { createApp } from './app';
+import { serveApi } from './http-server';
 import { metricsApp } from './middleware/metrics';
 
 const config = loadConfigOrExit();
@@ -50,7 +51,7 @@ const liveEvents = new LiveEventHub({ databaseUrl: config.DATABASE_URL, sequeliz
 const app = createApp({ config, sequelize, temporal, logger, metricsRegistry, liveEvents });
 // Starts and signals that a Temporal outage (or a crash after a commit) left in the outbox.
 const outboxRelay = startWorkflowOutboxRelay({ config, sequelize, temporal, logger });
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
+const server = serveApi({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) =>
   logger.info(
     { host: config.HOST, port: info.port },
     `API listening on http://${config.HOST}:${info.port} (docs at /docs)`,

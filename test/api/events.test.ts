@@ -503,6 +503,10 @@ describe('live events (Server-Sent Events, docs/spec.md §12)', () => {
       data: { matchId: checkId },
     });
     await stream.until(() => stream.events.some((e) => e.event === 'match.updated'));
+    // An imported list's check makes the list loaded for every later screening: gone again.
+    await execute(stack().sequelize, 'DELETE FROM exclusion_source_checks WHERE id = $id', {
+      id: samCheckId,
+    });
     const checks = stream.events.filter((e) => e.event === 'source.check').map(dataOf);
     // One event per check: writing its counts is no second announcement.
     assert.deepEqual(checks, [
