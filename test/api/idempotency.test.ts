@@ -167,6 +167,33 @@ describe('Idempotency-Key on creating POSTs (docs/spec.md §12)', () => {
     assert.match(JSON.stringify(tooLong.body.errors), /idempotency-key/i);
   });
 
+  it('a rescreen request honours it: the same key answers with the first run, even once that run ended', async () => {
+    const api = app();
+    const org = await createOrganization();
+    const admin = await createMember(org.id, 'admin');
+    const key = randomUUID();
+    const rescreen = (headers: Record<string, string> = {}) =>
+      call(api, 'POST', `/v1/organizations/${org.id}/exclusion-screenings`, { token: admin.token, headers });
+    const first = await rescreen({ 'Idempotency-Key': key });
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    // The run ends: a request without the key now asks for a new one.
+    await execute(
+      stack().sequelize,
+      `UPDATE screening_runs SET status = 'succeeded', finished_at = now() WHERE id = $id`,
+      { id: first.body.id },
+    );
+    const again = await rescreen({ 'Idempotency-Key': key });
+    assert.deepEqual(
+      [again.status, again.body.id, again.headers.get('idempotent-replayed')],
+      [202, first.body.id, 'true'],
+    );
+    const fresh = await rescreen();
+    assert.equal(fresh.status, 202);
+    assert.notEqual(fresh.body.id, first.body.id);
+    const invalid = await rescreen({ 'Idempotency-Key': 'a b' });
+    assert.equal(invalid.status, 422);
+  });
+
   it('the OpenAPI document states the header on every creating POST', async () => {
     const doc = (await call(app(), 'GET', '/openapi.json')).body;
     for (const path of [
@@ -174,6 +201,7 @@ describe('Idempotency-Key on creating POSTs (docs/spec.md §12)', () => {
       '/v1/organizations/{orgId}/employees',
       '/v1/organizations/{orgId}/invitations',
       '/v1/organizations/{orgId}/imports',
+      '/v1/organizations/{orgId}/exclusion-screenings',
     ]) {
       const names = (doc.paths[path].post.parameters ?? []).map(
         (p: { name: string; in: string }) => `${p.in}:${p.name}`,

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { AGREED_FIELDS, MATCH_REASONS } from '../../../domain/match-reasons';
 import { MATCH_STATUSES, NOTE_MAX_LENGTH } from '../../../domain/match-review';
 import { acceptedResponse } from '../../accepted';
+import { IdempotencyHeaders, idempotentCreate } from '../../middleware/idempotency';
 import { orgRouteFor } from '../../org-route';
 import { listSchema, PageQuery } from '../../paging';
 import { csvResponse, jsonBody, jsonResponse, problems, UuidParam } from '../../schemas';
@@ -267,7 +268,8 @@ export function exclusionMatchRouteDefinitions(secret: string) {
       description:
         'While a rescreen of the organization is requested or running, a second request answers with that one. ' +
         'Accepted while the workflow service is down: the start waits in the outbox and runs when it answers (docs/spec.md §12).',
-      request: { params: orgParams },
+      middleware: [idempotentCreate()],
+      request: { params: orgParams, headers: IdempotencyHeaders },
       responses: {
         202: acceptedResponse(ScreeningAcceptedSchema, 'The rescreen was started'),
         503: problems[503],
