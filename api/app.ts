@@ -5,7 +5,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Registry } from 'prom-client';
 import { type AppDeps, type AppEnv, createRouter, provideDatabase } from './env';
-import { explainUnsupportedMediaType } from './media-types';
+import { explainUnsupportedMediaType, refuseEncodedBodies } from './media-types';
 import { JSON_BODY_LIMIT_BYTES, limitBody } from './middleware/body-limit';
 import { loginThrottle, passwordResetThrottle } from './middleware/login-throttle';
 import { httpMetrics, metricsEndpoint, outboxMetrics } from './middleware/metrics';
@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.use('*', (c, next) => (c.req.method === 'OPTIONS' ? next() : capBody(c, next)));
+  app.use('*', refuseEncodedBodies());
   app.use(
     '*',
     methodNotAllowed({

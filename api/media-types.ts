@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context, Env } from 'hono';
-import { ProblemError } from './problem';
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import { ProblemError, problemResponse } from './problem';
 
 const isJson = (mediaType: string) => /^application\/([\w.-]+\+)?json$/i.test(mediaType);
 
@@ -74,5 +74,23 @@ export function explainUnsupportedMediaType<E extends Env>(app: OpenAPIHono<E>) 
     operations ??= declared().sort((a, b) => a.parameters - b.parameters);
     const operation = operations.find((op) => op.method === c.req.method && op.pattern.test(c.req.path));
     return operation ? unsupportedMediaType(c, operation.accepted) : undefined;
+  };
+}
+
+/**
+ * A body sent compressed (`Content-Encoding: gzip`, …) is refused with 415 (RFC 9110 §15.5.16)
+ * before anything reads it: no route inflates bodies, and read as it is, a gzipped JSON body would
+ * be answered "not valid JSON".
+ */
+export function refuseEncodedBodies(): MiddlewareHandler {
+  return async (c, next) => {
+    const encoding = c.req.header('content-encoding')?.trim().toLowerCase();
+    if (!encoding || encoding === 'identity') return next();
+    return problemResponse(
+      c,
+      415,
+      `Content-Encoding ${encoding} is not accepted: send the body uncompressed (no Content-Encoding).`,
+      { headers: { 'Accept-Encoding': 'identity', Connection: 'close' } },
+    );
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { createMember, createOrganization } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
@@ -72,6 +73,30 @@ describe('415: the accepted types and a call that works', () => {
       response.body.example,
       "curl -H 'Content-Type: application/json' --data @body.json 'http://localhost/v1/auth/login'",
     );
+  });
+
+  it('a compressed body (Content-Encoding: gzip) is 415 saying to send it uncompressed, not "not valid JSON"', async () => {
+    const { app, importsPath, admin, importCount } = await setup();
+    const before = await importCount();
+    const login = await call(app, 'POST', '/v1/auth/login', {
+      body: gzipSync(JSON.stringify({ email: 'a@example.test', password: 'x'.repeat(12) })),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    });
+    assert.equal(login.status, 415);
+    assert.equal(login.headers.get('content-type'), 'application/problem+json');
+    assert.match(login.body.detail, /Content-Encoding gzip is not accepted: send the body uncompressed/);
+    const upload = await call(app, 'POST', `${importsPath}?kind=employees`, {
+      token: admin.token,
+      body: gzipSync(employeeCsv(2)),
+      headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip' },
+    });
+    assert.equal(upload.status, 415);
+    assert.equal(await importCount(), before, 'nothing was imported');
+    const plain = await call(app, 'POST', '/v1/auth/login', {
+      json: { email: 'a@example.test', password: 'x'.repeat(12) },
+      headers: { 'content-encoding': 'identity' },
+    });
+    assert.equal(plain.status, 401);
   });
 
   it('a logo sent as a multipart form, or as a file that is no image, is shown the raw PUT', async () => {
