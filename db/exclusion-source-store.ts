@@ -45,7 +45,10 @@ const CHECK_COLUMNS = `id, source, checked_at, trigger, source_updated_on::text 
 
 // ── Checks ───────────────────────────────────────────────────────────────────────────────────────
 
-/** Records a check; idempotent on the check id (a retried activity writes it once). */
+/**
+ * Records a check; idempotent on the check id (a retried activity writes it once). An `unchanged`
+ * check counts the list it verified, as the LEIE's do.
+ */
 export async function insertSourceCheck(
   db: Db,
   record: SourceCheckRecord & {
@@ -60,7 +63,10 @@ export async function insertSourceCheck(
     `INSERT INTO exclusion_source_checks
        (id, source, trigger, source_updated_on, sha256, etag, last_modified, status, row_count, added, removed,
         rejected_rows, duration_ms, archive_key, error, workflow_id)
-     VALUES ($id, $source, $trigger, $sourceUpdatedOn::date, $sha256, $etag, $lastModified, $status, $rowCount, $added, $removed,
+     VALUES ($id, $source, $trigger, $sourceUpdatedOn::date, $sha256, $etag, $lastModified, $status,
+        coalesce($rowCount, CASE WHEN $status = 'unchanged'
+          THEN (SELECT count(*) FROM exclusion_source_records WHERE source = $source) END),
+        $added, $removed,
         $rejectedRows, ((extract(epoch FROM clock_timestamp()) * 1000)::bigint - $startedAt)::int,
         $archiveKey, $error, $workflowId)
      ON CONFLICT (id) DO NOTHING`,
