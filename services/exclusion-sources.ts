@@ -92,8 +92,9 @@ export function isSourceId(id: string): id is ExclusionSourceId {
 
 function sourceIdOrNotFound(id: string): ExclusionSourceId {
   if (!isSourceId(id)) {
+    const shown = id.length > 40 ? `${id.slice(0, 40)}…` : id;
     throw new NotFoundError(
-      `No exclusion source "${id}"; the sources are ${EXCLUSION_SOURCE_IDS.join(', ')}.`,
+      `No exclusion source "${shown}"; the sources are ${EXCLUSION_SOURCE_IDS.join(', ')}.`,
     );
   }
   return id;

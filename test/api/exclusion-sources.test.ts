@@ -122,14 +122,18 @@ describe('exclusion sources API (docs/spec.md §8)', () => {
 
   it('an unknown source is a 404 problem on every route', async () => {
     const app = stack().createApp(configured);
+    const long = 'x'.repeat(500);
     for (const [method, path] of [
       ['GET', '/v1/exclusion-sources/nope'],
       ['GET', '/v1/exclusion-sources/nope/checks'],
       ['POST', '/v1/exclusion-sources/nope/sync'],
+      ['GET', `/v1/exclusion-sources/${long}`],
+      ['POST', `/v1/exclusion-sources/${long}/sync`],
     ] as const) {
       const response = await call(app, method, path, { token: admin.token });
       assert.equal(response.status, 404, path);
       assert.match(response.headers.get('content-type') ?? '', /problem\+json/);
+      assert.ok(response.body.detail.length < 200, 'the id is not echoed whole');
     }
   });
 

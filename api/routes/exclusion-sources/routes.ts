@@ -57,10 +57,8 @@ const SourceSchema = z
   })
   .openapi('ExclusionSource');
 
-const SourceIdParam = z
-  .string()
-  .max(100)
-  .openapi({ param: { in: 'path', name: 'sourceId' }, example: 'sam' });
+// Any other id is 404, whatever its length (docs/features.md: an unknown sourceId is 404).
+const SourceIdParam = z.string().openapi({ param: { in: 'path', name: 'sourceId' }, example: 'sam' });
 
 const SyncRequestSchema = z
   .object({
