@@ -88,8 +88,9 @@ export class LiveEventHub {
     if (sessions.size === 0) return;
     try {
       const open = await openSessionIds(this.options.sequelize, [...sessions]);
+      // Streams opened while the query ran were not asked about: the next check asks.
       for (const { sessionId, end } of [...this.subscriptions.values()]) {
-        if (sessionId && !open.has(sessionId)) end?.();
+        if (sessionId && sessions.has(sessionId) && !open.has(sessionId)) end?.();
       }
     } catch (error) {
       this.options.logger.warn({ err: error }, 'live events: could not check the streams’ sessions');
