@@ -26,7 +26,11 @@ function endpointOverrides(config: AwsConfig) {
  * the activity, which resumes after its last committed batch.
  */
 export function createS3Client(config: S3Config): S3Client {
-  return new S3Client({
+  return new S3Client(s3ClientOptions(config));
+}
+
+function s3ClientOptions(config: S3Config) {
+  return {
     region: config.AWS_REGION,
     forcePathStyle: Boolean(config.AWS_ENDPOINT_URL),
     requestHandler: {
@@ -34,7 +38,16 @@ export function createS3Client(config: S3Config): S3Client {
       socketTimeout: config.AWS_S3_SOCKET_TIMEOUT_MS,
     },
     ...endpointOverrides(config),
-  });
+  };
+}
+
+/**
+ * The client that presigns PUT URLs for someone else's upload. With the SDK's default checksums
+ * (WHEN_SUPPORTED) a presigned PutObject carries `x-amz-checksum-crc32` of an empty body, and real
+ * S3 refuses any file PUT to it (aws/aws-sdk-js-v3#6994); the uploader's own client checks its bytes.
+ */
+export function createPresigningS3Client(config: S3Config): S3Client {
+  return new S3Client({ ...s3ClientOptions(config), requestChecksumCalculation: 'WHEN_REQUIRED' });
 }
 
 /** How long a connection may take, and a socket may stay silent, before the request fails. */

@@ -17,6 +17,7 @@ import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
 import { dropPrefix, formatOfKey, uploadPrefix } from '../domain/roster-object-keys';
 import { neutralizeCsvCell } from '../domain/roster-row';
+import { createPresigningS3Client } from '../lib/aws';
 import type { Config } from '../lib/config';
 import {
   ROSTER_IMPORT_WORKFLOW_TYPE,
@@ -157,15 +158,28 @@ const safeFilename = (name: string) =>
     .replace(/^[._]+/, '')
     .slice(-100) || 'roster';
 
+/** One presigning client per configuration (lib/aws.ts says why it is not the app's S3 client). */
+const presigners = new WeakMap<Config, S3Client>();
+function presigner(config: Config): S3Client {
+  let client = presigners.get(config);
+  if (!client) {
+    client = createPresigningS3Client(config);
+    presigners.set(config, client);
+  }
+  return client;
+}
+
 /** A presigned PUT of a roster file under the organization's upload prefix; the import is started later. */
 export async function rosterUploadUrl(
-  { config, s3 }: { config: Config; s3: S3Client },
+  { config }: { config: Config },
   input: { organizationId: string; kind: RosterKind; filename: string },
 ) {
   const key = `${uploadPrefix(config, input.organizationId)}${input.kind}/${randomUUID()}/${safeFilename(input.filename)}`;
-  const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: config.AWS_S3_BUCKET_NAME, Key: key }), {
-    expiresIn: UPLOAD_URL_SECONDS,
-  });
+  const url = await getSignedUrl(
+    presigner(config),
+    new PutObjectCommand({ Bucket: config.AWS_S3_BUCKET_NAME, Key: key }),
+    { expiresIn: UPLOAD_URL_SECONDS },
+  );
   return { url, key, method: 'PUT' as const, expiresIn: UPLOAD_URL_SECONDS };
 }
 

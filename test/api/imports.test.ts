@@ -123,6 +123,13 @@ describe('imports API (real app, dev server, worker, Postgres, moto)', () => {
     });
     assert.equal(upload.status, 200);
     assert.match(upload.body.key, new RegExp(`^imports/${org.id}/caregivers/[0-9a-f-]+/roster_march\\.csv$`));
+    // No checksum of an empty body signed into the URL: real S3 would refuse the file (lib/aws.ts).
+    const signed = [...new URL(upload.body.url).searchParams.keys()].map((name) => name.toLowerCase());
+    assert.deepEqual(
+      signed.filter((name) => name.startsWith('x-amz-checksum') || name === 'x-amz-sdk-checksum-algorithm'),
+      [],
+      signed.join(', '),
+    );
     const put = await fetch(upload.body.url, { method: 'PUT', body: employeeCsv(2) });
     assert.equal(put.status, 200);
     const started = await call(app, 'POST', `/v1/organizations/${org.id}/imports`, {

@@ -82,7 +82,7 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
     .openapi(routes.uploadUrl, async (c) => {
       const { kind, filename } = c.req.valid('json');
       const upload = await rosterUploadUrl(
-        { config, s3 },
+        { config },
         { organizationId: c.var.organization.id, kind, filename },
       );
       return c.json(upload, 200);
