@@ -24,6 +24,7 @@ export class RosterFileError extends Error {
       | 'EmptyFile'
       | 'MissingColumns'
       | 'NotUtf8'
+      | 'NotText'
       | 'MalformedCsv'
       | 'NotXlsx'
       | 'XlsxTooLarge'
@@ -39,7 +40,10 @@ export class RosterFileError extends Error {
  * Decodes bytes to text. UTF-8 (BOM stripped by the parser) is the norm; a UTF-16 BOM is transcoded;
  * a file that turns out not to be UTF-8 while everything before was plain ASCII is read as
  * Windows-1252 (what Excel's "CSV" saves on Windows) — for such a file both readings of the ASCII
- * prefix are identical. Invalid bytes after genuine UTF-8 text are a mixed file and rejected.
+ * prefix are identical. Invalid bytes after genuine UTF-8 text are a mixed file and rejected. So is
+ * what no CSV starts with (docs/spec.md §4.2: transcoded or rejected with a clear file-level
+ * error): a ZIP (an XLSX workbook sent as CSV), UTF-32, UTF-16 without its BOM, binary data —
+ * which every reading above would turn into a "missing column" instead.
  */
 export class RosterTextDecoder {
   encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' = 'utf-8';
@@ -51,6 +55,7 @@ export class RosterTextDecoder {
   write(chunk: Buffer): string {
     if (!this.started) {
       this.started = true;
+      refuseWhatIsNoCsv(chunk);
       if (chunk[0] === 0xff && chunk[1] === 0xfe) this.switchTo('utf-16le');
       else if (chunk[0] === 0xfe && chunk[1] === 0xff) this.switchTo('utf-16be');
     }
@@ -78,7 +83,7 @@ export class RosterTextDecoder {
       if (this.sawNonAscii || startsWithUtf8Sequence(chunk)) {
         throw new RosterFileError(
           'NotUtf8',
-          `The file is not valid UTF-8 (invalid bytes near byte ${this.offset}); save it as "CSV UTF-8".`,
+          `The file is not valid UTF-8 (invalid bytes near byte ${this.offset + firstInvalidUtf8(chunk)}); save it as "CSV UTF-8".`,
         );
       }
       this.switchTo('windows-1252');
@@ -87,20 +92,81 @@ export class RosterTextDecoder {
   }
 }
 
+/** Bytes looked at for NULs and control characters at a file's start. */
+const SNIFF_BYTES = 4096;
+
+/** The first chunk of a file that is no CSV of any encoding read here: a file-level error naming what it is. */
+function refuseWhatIsNoCsv(first: Buffer) {
+  const starts = (...bytes: number[]) => bytes.every((byte, i) => first[i] === byte);
+  if (starts(0x50, 0x4b, 0x03, 0x04)) {
+    throw new RosterFileError(
+      'NotText',
+      'The file is a ZIP archive (an XLSX workbook?), not a CSV: send a workbook as XLSX ' +
+        '(Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, or a key ending in .xlsx).',
+    );
+  }
+  if (starts(0xff, 0xfe, 0x00, 0x00) || starts(0x00, 0x00, 0xfe, 0xff)) {
+    throw new RosterFileError(
+      'NotText',
+      'The file is UTF-32, which is not read here; save it as "CSV UTF-8".',
+    );
+  }
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return;
+  // A NUL in a row of text is that row's problem (roster-row.ts); UTF-16 without its BOM has one in
+  // every other byte, and other binary data a control character in one byte of a few dozen (counted
+  // from a few dozen on, so that a short file with a stray NUL is still read).
+  const head = first.subarray(0, SNIFF_BYTES);
+  let nul = 0;
+  let control = 0;
+  for (const byte of head) {
+    if (byte === 0) nul++;
+    else if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0c && byte !== 0x0d) control++;
+  }
+  if (nul * 4 >= head.length) {
+    throw new RosterFileError(
+      'NotText',
+      'The file is UTF-16 or UTF-32 without a byte-order mark (a NUL in every other byte); save it as "CSV UTF-8".',
+    );
+  }
+  if (nul + control >= 32 && (nul + control) * 20 >= head.length) {
+    throw new RosterFileError(
+      'NotText',
+      'The file is not text (binary bytes at its start); send the roster as CSV UTF-8.',
+    );
+  }
+}
+
+/** Where the first byte that cannot be UTF-8 lies in `chunk` (its length when there is none). */
+function firstInvalidUtf8(chunk: Buffer): number {
+  let at = 0;
+  while (at < chunk.length) {
+    const length = utf8SequenceLength(chunk[at] as number);
+    if (length === 0 || !isUtf8SequenceAt(chunk, at, length)) return at;
+    at += length;
+  }
+  return at;
+}
+
 /** True when the chunk's first non-ASCII byte begins a well-formed UTF-8 sequence (so the file is UTF-8). */
 function startsWithUtf8Sequence(chunk: Buffer): boolean {
   const at = chunk.findIndex((byte) => byte >= 0x80);
   if (at < 0) return false;
-  const lead = chunk[at] as number;
-  const length =
-    lead >= 0xc2 && lead <= 0xdf
-      ? 2
-      : lead >= 0xe0 && lead <= 0xef
-        ? 3
-        : lead >= 0xf0 && lead <= 0xf4
-          ? 4
-          : 0;
-  if (length === 0 || at + length > chunk.length) return false;
+  const length = utf8SequenceLength(chunk[at] as number);
+  return length > 0 && isUtf8SequenceAt(chunk, at, length);
+}
+
+/** The length of the UTF-8 sequence a byte begins: 1 for ASCII, 0 for a byte no sequence begins with. */
+function utf8SequenceLength(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+function isUtf8SequenceAt(chunk: Buffer, at: number, length: number): boolean {
+  if (length === 1) return true;
+  if (at + length > chunk.length) return false;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(chunk.subarray(at, at + length));
     return true;

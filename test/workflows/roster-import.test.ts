@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import { QueryTypes } from 'sequelize';
 import { execute } from '../../db/sql';
@@ -16,6 +17,13 @@ import {
   zipOf,
 } from './roster-import-support';
 
+/** `text` as UTF-32LE bytes, without a byte-order mark. */
+function utf32le(text: string): Buffer {
+  const codePoints = [...text].map((char) => char.codePointAt(0) as number);
+  const bytes = Buffer.alloc(codePoints.length * 4);
+  codePoints.forEach((codePoint, i) => bytes.writeUInt32LE(codePoint, i * 4));
+  return bytes;
+}
 describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', () => {
   it('merges a CSV: good rows committed, bad rows reported by row and column, unknown columns listed', async () => {
     const org = await createOrganization();
@@ -301,8 +309,32 @@ describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', (
             Buffer.from([0x45, 0x32, 0x2c, 0xe9, 0x2c, 0x42, 0x0a]),
           ]),
         'NotUtf8',
-        /not valid UTF-8/,
+        // The é of the last line: byte 49 (33 of header, 13 of the first row, "E2,").
+        /not valid UTF-8 \(invalid bytes near byte 49\)/,
       ],
+      [
+        'UTF-16 without a byte-order mark',
+        () => Buffer.from('Employee ID,First Name,Last Name\nE1,Zoë,Lee\n', 'utf16le'),
+        'NotText',
+        /UTF-16 or UTF-32 without a byte-order mark/,
+      ],
+      [
+        'UTF-32 (with its byte-order mark)',
+        () =>
+          Buffer.concat([
+            Buffer.from([0xff, 0xfe, 0, 0]),
+            utf32le('Employee ID,First Name,Last Name\nE1,Ann,Lee\n'),
+          ]),
+        'NotText',
+        /UTF-32/,
+      ],
+      [
+        'an XLSX workbook sent as CSV',
+        () => zipOf([{ name: '[Content_Types].xml', data: Buffer.from('<Types/>') }]),
+        'NotText',
+        /ZIP archive \(an XLSX workbook\?\)/,
+      ],
+      ['binary data', () => randomBytes(64 * 1024), 'NotText', /not text/],
       [
         'a file that is not XLSX named .xlsx',
         () => 'Employee ID,First Name\nE1,A\n',
