@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -17,7 +17,7 @@ import { problemResponse } from '../problem';
  * the same key while its first request is still being handled is 409. Keys are per user and kept in
  * Postgres (db/idempotency-store.ts), so every replica honours them. Only a successful (2xx) first
  * response is kept: after a failure the key is free for a retry. A file body (a roster upload) is
- * streamed, not buffered, so it is not covered: upload to the presigned URL and POST the key as JSON.
+ * streamed to S3, not buffered: its route fingerprints it by the sha256 taken on the way.
  */
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -35,63 +35,85 @@ export const IdempotencyHeaders = z.object({
     }),
 });
 
-const fingerprint = (c: Context, body: string) =>
-  createHash('sha256')
-    .update(
-      `${c.req.method} ${c.req.path}?${new URL(c.req.url).search}\n${c.req.header('content-type') ?? ''}\n`,
-    )
-    .update(body)
-    .digest('hex');
+/**
+ * The request's fingerprint before its body: method, path with query, content type. The caller
+ * adds the body (a JSON body as it came; a streamed file, its sha256) and digests it.
+ */
+export function requestFingerprint(c: Context): Hash {
+  return createHash('sha256').update(
+    `${c.req.method} ${c.req.path}?${new URL(c.req.url).search}\n${c.req.header('content-type') ?? ''}\n`,
+  );
+}
 
+/** The request's key, when it sent a valid one (an invalid one is the validator's 422). */
+export function idempotencyKeyOf(c: Context): string | undefined {
+  const key = c.req.header('idempotency-key');
+  return key !== undefined && KEY.test(key) ? key : undefined;
+}
+
+/**
+ * Answers under `key` for a request of `fingerprint` (hex): the first response again, 422 when the
+ * key came with another request, 409 while its first request is still handled — otherwise the
+ * answer of `create`, kept when it is 2xx (the key is freed after anything else).
+ */
+export async function answerIdempotently<E extends AppEnv>(
+  c: Context<E>,
+  key: string,
+  fingerprint: string,
+  create: () => Promise<Response>,
+): Promise<Response> {
+  const db = c.var.db;
+  const userId = c.var.user.id;
+  const held = await claimIdempotencyKey(db, { userId, key, fingerprint });
+  if (Math.random() < 0.01) await purgeIdempotencyKeys(db);
+  if (held) {
+    if (held.fingerprint !== fingerprint) {
+      return problemResponse(c, 422, 'This Idempotency-Key was used with another request; use a new key.', {
+        errors: [{ path: 'header.Idempotency-Key', message: 'already used with a different request body' }],
+      });
+    }
+    if (held.response_status === null) {
+      return problemResponse(
+        c,
+        409,
+        'A request with this Idempotency-Key is still being handled; retry shortly.',
+      );
+    }
+    const headers: Record<string, string> = { 'Idempotent-Replayed': 'true' };
+    if (held.response_location) headers.Location = held.response_location;
+    return c.json(held.response_body as object, held.response_status as ContentfulStatusCode, headers);
+  }
+  let succeeded = false;
+  try {
+    const response = await create();
+    if (response.status >= 200 && response.status < 300) {
+      await saveIdempotentResponse(db, {
+        userId,
+        key,
+        status: response.status,
+        body: await response.clone().json(),
+        location: response.headers.get('location'),
+      });
+      succeeded = true;
+    }
+    return response;
+  } finally {
+    if (!succeeded) await releaseIdempotencyKey(db, userId, key);
+  }
+}
+
+/** `Idempotency-Key` on a JSON (or empty) body; a streamed file's route calls answerIdempotently itself. */
 export function idempotentCreate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.req.header('idempotency-key');
+    const key = idempotencyKeyOf(c);
     const contentType = c.req.header('content-type') ?? '';
-    // An invalid key is the validator's 422; a file body is not buffered to be compared.
-    if (key === undefined || !KEY.test(key) || (contentType !== '' && !/json/i.test(contentType))) {
-      return next();
-    }
-    const db = c.var.db;
-    const userId = c.var.user.id;
-    const held = await claimIdempotencyKey(db, {
-      userId,
-      key,
-      fingerprint: fingerprint(c, await c.req.text()),
-    });
-    if (Math.random() < 0.01) await purgeIdempotencyKeys(db);
-    if (held) {
-      if (held.fingerprint !== fingerprint(c, await c.req.text())) {
-        return problemResponse(c, 422, 'This Idempotency-Key was used with another request; use a new key.', {
-          errors: [{ path: 'header.Idempotency-Key', message: 'already used with a different request body' }],
-        });
-      }
-      if (held.response_status === null) {
-        return problemResponse(
-          c,
-          409,
-          'A request with this Idempotency-Key is still being handled; retry shortly.',
-        );
-      }
-      const headers: Record<string, string> = { 'Idempotent-Replayed': 'true' };
-      if (held.response_location) headers.Location = held.response_location;
-      return c.json(held.response_body as object, held.response_status as ContentfulStatusCode, headers);
-    }
-    let succeeded = false;
-    try {
+    if (key === undefined || (contentType !== '' && !/json/i.test(contentType))) return next();
+    const fingerprint = requestFingerprint(c)
+      .update(await c.req.text())
+      .digest('hex');
+    return answerIdempotently(c, key, fingerprint, async () => {
       await next();
-      const response = c.res;
-      if (response.status >= 200 && response.status < 300) {
-        await saveIdempotentResponse(db, {
-          userId,
-          key,
-          status: response.status,
-          body: await response.clone().json(),
-          location: response.headers.get('location'),
-        });
-        succeeded = true;
-      }
-    } finally {
-      if (!succeeded) await releaseIdempotencyKey(db, userId, key);
-    }
+      return c.res;
+    });
   };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { execute, query } from '../../db/sql';
 import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
@@ -165,6 +166,48 @@ describe('Idempotency-Key on creating POSTs (docs/spec.md §12)', () => {
     });
     assert.equal(tooLong.status, 422);
     assert.match(JSON.stringify(tooLong.body.errors), /idempotency-key/i);
+  });
+
+  it('a roster file sent as the body honours it: one import, one stored file; another file is 422', async () => {
+    const api = app();
+    const org = await createOrganization();
+    const admin = await createMember(org.id, 'admin');
+    const key = randomUUID();
+    const upload = (csv: string) =>
+      call(api, 'POST', `/v1/organizations/${org.id}/imports?kind=employees`, {
+        token: admin.token,
+        body: csv,
+        headers: { 'content-type': 'text/csv', 'Idempotency-Key': key },
+      });
+    const first = await upload(employeeCsv(2));
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    const again = await upload(employeeCsv(2));
+    assert.deepEqual(
+      [again.status, again.body.id, again.headers.get('idempotent-replayed'), again.headers.get('location')],
+      [202, first.body.id, 'true', first.headers.get('location')],
+    );
+    const other = await upload(employeeCsv(3));
+    assert.equal(other.status, 422);
+    assert.deepEqual(
+      other.body.errors.map((e: { path: string }) => e.path),
+      ['header.Idempotency-Key'],
+    );
+    const imports = await call(api, 'GET', `/v1/organizations/${org.id}/imports`, { token: admin.token });
+    assert.deepEqual(
+      imports.body.items.map((item: { id: string }) => item.id),
+      [first.body.id],
+    );
+    const stored = await stack().s3.send(
+      new ListObjectsV2Command({
+        Bucket: stack().config.AWS_S3_BUCKET_NAME,
+        Prefix: `imports/${org.id}/`,
+      }),
+    );
+    assert.deepEqual(
+      (stored.Contents ?? []).map((object) => object.Key),
+      [first.body.sourceKey],
+      'the repeats’ copies were not kept',
+    );
   });
 
   it('a rescreen request honours it: the same key answers with the first run, even once that run ended', async () => {

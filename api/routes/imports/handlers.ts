@@ -22,6 +22,7 @@ import {
 import { accepted, acceptedBody, resourceLinks } from '../../accepted';
 import { type AppDeps, createRouter } from '../../env';
 import { unsupportedMediaType } from '../../media-types';
+import { answerIdempotently, idempotencyKeyOf, requestFingerprint } from '../../middleware/idempotency';
 import { orgRouteFor } from '../../org-route';
 import { decodeCursor, page } from '../../paging';
 import {
@@ -32,7 +33,7 @@ import {
   reportEveryImportError,
 } from './request-checks';
 import { type ImportJsonSchema, type ImportSchema, importRouteDefinitions, XLSX_MIME } from './routes';
-import { streamBodyToS3 } from './upload';
+import { deleteUpload, streamBodyToS3 } from './upload';
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
 const importPath = (row: RosterImportRow) => `/v1/organizations/${row.organization_id}/imports/${row.id}`;
@@ -110,25 +111,38 @@ export function importRoutes({ config, sequelize, temporal }: AppDeps) {
         const id = randomUUID();
         const format = contentType === XLSX_MIME ? 'xlsx' : 'csv';
         const key = `${uploadPrefix(config, organizationId)}${query.kind}/${id}/upload.${format}`;
-        const { etag } = await streamBodyToS3(s3, body, {
+        const { etag, sha256 } = await streamBodyToS3(s3, body, {
           bucket: config.AWS_S3_BUCKET_NAME,
           key,
           contentType,
         });
-        const { row } = await startRosterImport(deps, {
-          id,
-          organizationId,
-          kind: query.kind,
-          bucket: config.AWS_S3_BUCKET_NAME,
-          key,
-          etag,
-          format,
-          mode: query.mode,
-          dryRun: query.dryRun,
-          force: query.force,
-          createdBy: c.var.user.id,
-        });
-        return acceptedImport(c, row);
+        const kind = query.kind;
+        let started = false;
+        const start = async () => {
+          started = true;
+          const { row } = await startRosterImport(deps, {
+            id,
+            organizationId,
+            kind,
+            bucket: config.AWS_S3_BUCKET_NAME,
+            key,
+            etag,
+            format,
+            mode: query.mode,
+            dryRun: query.dryRun,
+            force: query.force,
+            createdBy: c.var.user.id,
+          });
+          return acceptedImport(c, row);
+        };
+        const idempotencyKey = idempotencyKeyOf(c);
+        if (idempotencyKey === undefined) return start();
+        // The file is fingerprinted by the sha256 taken while it streamed (docs/spec.md §12).
+        const fingerprint = requestFingerprint(c).update(sha256).digest('hex');
+        const answer = await answerIdempotently(c, idempotencyKey, fingerprint, start);
+        // A repeat (or a refused key) starts nothing: the copy it uploaded is not kept.
+        if (!started) await deleteUpload(s3, { bucket: config.AWS_S3_BUCKET_NAME, key });
+        return answer;
       },
       reportEveryImportError,
     )
