@@ -202,6 +202,16 @@ export function requestRosterImportCancel(db: Db, id: string) {
   );
 }
 
+/** Asks every queued or running import of the organization to stop (its deletion); the imports asked. */
+export function requestOrganizationImportsCancel(db: Db, organizationId: string) {
+  return query<RosterImportRow>(
+    db,
+    `UPDATE roster_imports SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
+     WHERE organization_id = $organizationId AND status IN ('queued','running') RETURNING *`,
+    { organizationId },
+  );
+}
+
 export async function recordDeactivatedCount(db: Db, id: string, deactivated: number) {
   await execute(db, 'UPDATE roster_imports SET deactivated_count = $deactivated WHERE id = $id', {
     id,

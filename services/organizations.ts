@@ -28,6 +28,7 @@ import {
   organizationChangeSignal,
   organizationWorkflowId,
 } from '../lib/workflow-contracts';
+import { cancelOrganizationImports } from './roster-imports';
 import { deliverWorkflowIntentsOf, recordWorkflowIntent } from './workflow-outbox';
 
 /**
@@ -265,9 +266,9 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
       actorUserId: string,
       organizationId: string,
     ): Promise<OrganizationChangeAccepted> {
-      const alreadyDeleting = await withLockedOrganization(sequelize, organizationId, async (locked, tx) => {
+      const deletion = await withLockedOrganization(sequelize, organizationId, async (locked, tx) => {
         if (locked.status === 'deleted') throw new ConflictError('The organization is already deleted.');
-        if (locked.status === 'deprovisioning') return true;
+        if (locked.status === 'deprovisioning') return null;
         await recordAudit(tx, {
           ...audited(actorUserId, organizationId),
           action: 'organization.delete',
@@ -280,9 +281,12 @@ export function createOrganizationService({ config, sequelize, temporal, logger 
           { kind: 'deprovision', subdomain: locked.subdomain },
           liveSubdomainOf(locked),
         );
-        return false;
+        return { importKeys: await cancelOrganizationImports(tx, { organizationId, actorUserId }) };
       });
-      if (alreadyDeleting) return accepted(organizationId, organizationWorkflowId(organizationId));
+      if (!deletion) return accepted(organizationId, organizationWorkflowId(organizationId));
+      for (const key of deletion.importKeys) {
+        await deliverWorkflowIntentsOf({ sequelize, temporal, config, logger }, key);
+      }
       return handedOver(organizationId);
     },
   };

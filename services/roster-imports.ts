@@ -10,9 +10,11 @@ import {
   type RosterFormat,
   type RosterImportMode,
   type RosterImportRow,
+  requestOrganizationImportsCancel,
   requestRosterImportCancel,
   rosterImportErrorPage,
 } from '../db/roster-import-store';
+import type { Db } from '../db/sql';
 import { withWorkflowIntents } from '../db/workflow-outbox-store';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors';
 import { dropPrefix, formatOfKey, uploadPrefix } from '../domain/roster-object-keys';
@@ -212,10 +214,7 @@ export async function cancelRosterImport(
       entityId: id,
       organizationId: requested.organization_id,
     });
-    await recordWorkflowIntent(tx, importsEntityKey(requested.organization_id, requested.kind), {
-      kind: 'cancel',
-      workflowId: requested.workflow_id ?? rosterImportWorkflowId(id),
-    });
+    await recordCancelIntent(tx, requested);
     return requested;
   });
   if (!row) {
@@ -225,6 +224,38 @@ export async function cancelRosterImport(
   }
   await deliverWorkflowIntentsOf(deps, importsEntityKey(row.organization_id, row.kind));
   return row;
+}
+
+/** The real workflow cancellation of an import whose row records the request (docs/spec.md §12). */
+async function recordCancelIntent(tx: Db, row: RosterImportRow) {
+  await recordWorkflowIntent(tx, importsEntityKey(row.organization_id, row.kind), {
+    kind: 'cancel',
+    workflowId: row.workflow_id ?? rosterImportWorkflowId(row.id),
+  });
+}
+
+/**
+ * Cancels every queued or running import of an organization being deleted, in the deletion's
+ * transaction: nothing is written into an organization once it is deleted. Returns the outbox keys
+ * to deliver after the commit.
+ */
+export async function cancelOrganizationImports(
+  tx: Db,
+  input: { organizationId: string; actorUserId: string },
+): Promise<string[]> {
+  const cancelled = await requestOrganizationImportsCancel(tx, input.organizationId);
+  for (const row of cancelled) {
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'roster_import.cancel_requested',
+      entityType: 'roster_import',
+      entityId: row.id,
+      organizationId: row.organization_id,
+      details: { reason: 'organization.delete' },
+    });
+    await recordCancelIntent(tx, row);
+  }
+  return [...new Set(cancelled.map((row) => importsEntityKey(row.organization_id, row.kind)))];
 }
 
 const CSV_ERRORS_PAGE = 5000;

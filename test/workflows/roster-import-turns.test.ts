@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createMember, createOrganization } from '../support/fixtures';
+import { query } from '../../db/sql';
+import { createMember, createOrganization, createUser } from '../support/fixtures';
 import { call } from '../support/http';
 import { stack } from '../support/stack';
 import { until } from './organization-support';
@@ -153,5 +154,48 @@ describe('one import at a time per organization and kind (docs/spec.md §4.2)', 
     const people = await employeesOf(org.id);
     assert.equal(people.length, a.insertedCount, 'what the first committed stays; the second wrote nothing');
     assert.equal((await cancel(first.body.id)).status, 409, 'an ended import cannot be cancelled');
+  });
+
+  it('deleting the organization cancels its running and queued imports: nothing is written into it after', async () => {
+    const taskQueue = `turns-${randomUUID()}`;
+    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const org = await createOrganization('Closing Care');
+    const admin = await createMember(org.id, 'admin');
+    const platformAdmin = await createUser({ platformAdmin: true });
+    const post = (csv: string) =>
+      call(app, 'POST', `/v1/organizations/${org.id}/imports?kind=employees`, {
+        token: admin.token,
+        body: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
+    const first = await post(employeeCsv(200_000));
+    const second = await post(employeeCsv(10, 1, 'Q'));
+    const worker = await stack().createWorker(taskQueue);
+    await worker.runUntil(async () => {
+      await until(
+        'the first import writing while the second waits',
+        async () =>
+          (await importRow(first.body.id)).rowsProcessed > 0 &&
+          (await importRow(second.body.id)).status === 'queued',
+        60_000,
+      );
+      const deleted = await call(app, 'DELETE', `/v1/organizations/${org.id}`, {
+        token: platformAdmin.token,
+      });
+      assert.equal(deleted.status, 202, JSON.stringify(deleted.body));
+      for (const id of [first.body.id, second.body.id]) {
+        await until('the import cancelled', async () => (await importRow(id)).status === 'cancelled', 60_000);
+      }
+    });
+    const [a, b] = await Promise.all([importRow(first.body.id), importRow(second.body.id)]);
+    assert.ok(a.rowsProcessed < 200_000, `stopped early (${a.rowsProcessed})`);
+    assert.equal(b.rowsProcessed, 0, 'the queued import wrote nothing');
+    assert.equal((await employeesOf(org.id)).length, a.insertedCount, 'only what was committed before');
+    const audited = await query<{ entity_id: string }>(
+      stack().sequelize,
+      `SELECT entity_id FROM audit_log WHERE action = 'roster_import.cancel_requested' AND organization_id = $orgId`,
+      { orgId: org.id },
+    );
+    assert.deepEqual(audited.map((row) => row.entity_id).sort(), [first.body.id, second.body.id].sort());
   });
 });
