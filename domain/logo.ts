@@ -17,7 +17,7 @@ export type LogoFormat = 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
 /** Why an upload was refused; `status` is the HTTP answer, `code` a stable machine-readable reason. */
 export class LogoRejectedError extends Error {
   constructor(
-    readonly code: 'empty' | 'not-an-image' | 'too-many-pixels' | 'corrupt',
+    readonly code: 'empty' | 'not-an-image' | 'svg-declarations' | 'too-many-pixels' | 'corrupt',
     readonly status: 415 | 422,
     message: string,
   ) {
@@ -46,6 +46,15 @@ export function sniffLogoFormat(bytes: Uint8Array): LogoFormat | null {
   return null;
 }
 
+/** An SVG whose DOCTYPE carries an internal subset (entity declarations): sniffLogoFormat refuses it. */
+function declaresSvgEntities(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
+  return (
+    /^\s*(\uFEFF)?(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<!DOCTYPE[^>[]*\[/i.test(head) &&
+    /<svg[\s>]/i.test(head)
+  );
+}
+
 export interface LogoInfo {
   format: LogoFormat;
   width: number;
@@ -59,6 +68,14 @@ export interface LogoInfo {
 export async function inspectLogo(bytes: Uint8Array): Promise<LogoInfo> {
   if (bytes.length === 0) throw new LogoRejectedError('empty', 422, 'The logo body is empty.');
   const format = sniffLogoFormat(bytes);
+  if (!format && declaresSvgEntities(bytes)) {
+    // Entities are how an SVG reads files or expands a billion times (XXE): never parsed.
+    throw new LogoRejectedError(
+      'svg-declarations',
+      422,
+      'The SVG declares a DTD subset (<!DOCTYPE … [ … ]>, entities), which is refused; remove it and upload again.',
+    );
+  }
   if (!format) {
     throw new LogoRejectedError(
       'not-an-image',

@@ -353,7 +353,7 @@ export function validateRosterRow(
             errors,
             column,
             'invalid_date',
-            `${nameOf(column)} is not a date (YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY or YYYYMMDD).`,
+            `${nameOf(column)} is not a date from 1850 to 2200 (YYYY-MM-DD, MM/DD/YYYY, M/D/YYYY or YYYYMMDD).`,
             text,
           );
         } else if (column === 'date_of_birth' && date > options.today) {

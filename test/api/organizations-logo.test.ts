@@ -86,6 +86,17 @@ describe('PUT /v1/organizations/{orgId}/logo: bad input', () => {
       'logo-corrupt',
     ],
     ['a decompression bomb', decompressionBomb, 'image/png', 422, 'logo-too-many-pixels'],
+    [
+      'an SVG declaring entities (a DTD subset)',
+      () =>
+        Buffer.from(
+          '<?xml version="1.0"?>\n<!DOCTYPE svg [ <!ENTITY x SYSTEM "file:///etc/passwd"> ]>\n' +
+            '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&x;</text></svg>',
+        ),
+      'image/svg+xml',
+      422,
+      'logo-svg-declarations',
+    ],
   ];
   for (const [what, body, contentType, status, type] of cases) {
     it(`answers ${status} (${type}) to ${what} and stages nothing`, async () => {
