@@ -21,7 +21,7 @@ import {
 function utf32le(text: string): Buffer {
   const codePoints = [...text].map((char) => char.codePointAt(0) as number);
   const bytes = Buffer.alloc(codePoints.length * 4);
-  codePoints.forEach((codePoint, i) => bytes.writeUInt32LE(codePoint, i * 4));
+  for (const [i, codePoint] of codePoints.entries()) bytes.writeUInt32LE(codePoint, i * 4);
   return bytes;
 }
 describe('rosterImport workflow (real dev server, worker, Postgres, moto S3)', () => {
