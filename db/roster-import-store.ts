@@ -192,24 +192,20 @@ export async function recordUnknownColumns(db: Db, id: string, unknownColumns: s
   });
 }
 
+/** The cancel request of the queued and running imports the caller's condition picks. */
+const REQUEST_CANCEL = `UPDATE roster_imports SET cancel_requested_at = coalesce(cancel_requested_at, now()),
+  updated_at = now() WHERE status IN ('queued','running')`;
+
 /** Asks a queued or running import to stop between batches; undefined when it has ended. */
 export function requestRosterImportCancel(db: Db, id: string) {
-  return queryOne<RosterImportRow>(
-    db,
-    `UPDATE roster_imports SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
-     WHERE id = $id AND status IN ('queued','running') RETURNING *`,
-    { id },
-  );
+  return queryOne<RosterImportRow>(db, `${REQUEST_CANCEL} AND id = $id RETURNING *`, { id });
 }
 
 /** Asks every queued or running import of the organization to stop (its deletion); the imports asked. */
 export function requestOrganizationImportsCancel(db: Db, organizationId: string) {
-  return query<RosterImportRow>(
-    db,
-    `UPDATE roster_imports SET cancel_requested_at = coalesce(cancel_requested_at, now()), updated_at = now()
-     WHERE organization_id = $organizationId AND status IN ('queued','running') RETURNING *`,
-    { organizationId },
-  );
+  return query<RosterImportRow>(db, `${REQUEST_CANCEL} AND organization_id = $organizationId RETURNING *`, {
+    organizationId,
+  });
 }
 
 export async function recordDeactivatedCount(db: Db, id: string, deactivated: number) {

@@ -7,6 +7,32 @@ import { stack } from '../support/stack';
 import { until } from './organization-support';
 import { employeeCsv, employeesOf, importRow } from './roster-import-support';
 
+/** A 200k-row import and a 10-row one of a new organization, posted through the API, and a worker for them. */
+async function writingAndQueued(name: string) {
+  const taskQueue = `turns-${randomUUID()}`;
+  const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const org = await createOrganization(name);
+  const admin = await createMember(org.id, 'admin');
+  const post = (csv: string) =>
+    call(app, 'POST', `/v1/organizations/${org.id}/imports?kind=employees`, {
+      token: admin.token,
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
+  const first = await post(employeeCsv(200_000));
+  const second = await post(employeeCsv(10, 1, 'Q'));
+  return { app, org, admin, first, second, worker: await stack().createWorker(taskQueue) };
+}
+
+/** Waits until the first import writes its rows while the second waits its turn. */
+function firstWritingSecondQueued(firstId: string, secondId: string) {
+  return until(
+    'the first import writing while the second waits',
+    async () =>
+      (await importRow(firstId)).rowsProcessed > 0 && (await importRow(secondId)).status === 'queued',
+    60_000,
+  );
+}
 /**
  * docs/spec.md §4.2: imports of one organization and kind run one at a time, in arrival order; a
  * later one waits `queued`.
@@ -104,29 +130,11 @@ describe('one import at a time per organization and kind (docs/spec.md §4.2)', 
   });
 
   it('POST …/cancel is a real workflow cancellation: the running import stops between batches, the queued one ends at once', async () => {
-    const taskQueue = `turns-${randomUUID()}`;
-    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
-    const org = await createOrganization('Cancelling Care');
-    const admin = await createMember(org.id, 'admin');
-    const post = (csv: string) =>
-      call(app, 'POST', `/v1/organizations/${org.id}/imports?kind=employees`, {
-        token: admin.token,
-        body: csv,
-        headers: { 'content-type': 'text/csv' },
-      });
+    const { app, org, admin, first, second, worker } = await writingAndQueued('Cancelling Care');
     const cancel = (id: string) =>
       call(app, 'POST', `/v1/organizations/${org.id}/imports/${id}/cancel`, { token: admin.token });
-    const first = await post(employeeCsv(200_000));
-    const second = await post(employeeCsv(10, 1, 'Q'));
-    const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(async () => {
-      await until(
-        'the first import writing while the second waits',
-        async () =>
-          (await importRow(first.body.id)).rowsProcessed > 0 &&
-          (await importRow(second.body.id)).status === 'queued',
-        60_000,
-      );
+      await firstWritingSecondQueued(first.body.id, second.body.id);
       assert.equal((await cancel(second.body.id)).status, 202);
       await until(
         'the queued import cancelled',
@@ -157,28 +165,10 @@ describe('one import at a time per organization and kind (docs/spec.md §4.2)', 
   });
 
   it('deleting the organization cancels its running and queued imports: nothing is written into it after', async () => {
-    const taskQueue = `turns-${randomUUID()}`;
-    const app = stack().createApp({ TEMPORAL_TASK_QUEUE: taskQueue });
-    const org = await createOrganization('Closing Care');
-    const admin = await createMember(org.id, 'admin');
+    const { app, org, first, second, worker } = await writingAndQueued('Closing Care');
     const platformAdmin = await createUser({ platformAdmin: true });
-    const post = (csv: string) =>
-      call(app, 'POST', `/v1/organizations/${org.id}/imports?kind=employees`, {
-        token: admin.token,
-        body: csv,
-        headers: { 'content-type': 'text/csv' },
-      });
-    const first = await post(employeeCsv(200_000));
-    const second = await post(employeeCsv(10, 1, 'Q'));
-    const worker = await stack().createWorker(taskQueue);
     await worker.runUntil(async () => {
-      await until(
-        'the first import writing while the second waits',
-        async () =>
-          (await importRow(first.body.id)).rowsProcessed > 0 &&
-          (await importRow(second.body.id)).status === 'queued',
-        60_000,
-      );
+      await firstWritingSecondQueued(first.body.id, second.body.id);
       const deleted = await call(app, 'DELETE', `/v1/organizations/${org.id}`, {
         token: platformAdmin.token,
       });
