@@ -1,3 +1,4 @@
+import type { ExclusionRecord } from '../domain/exclusion-sources/source';
 import type { SourceCheckRecord } from '../lib/exclusion-source-contract';
 import { nameWordConditions } from './name-search-words';
 import { type Db, execute, query, queryOne } from './sql';
@@ -9,6 +10,9 @@ import { type Db, execute, query, queryOne } from './sql';
  * shape, UNION ALL the generic records; db/migrations/1200-exclusion-sources.ts). The import's
  * session, staging COPY and swap are in db/exclusion-source-import.ts.
  */
+
+/** SOURCE_RECORD_JSON's object: a list's record in the one shape of every adapter, with its list. */
+export type SourceRecordJson = ExclusionRecord & { source: string };
 
 /** A generic record as JSON, for the match views (`r` the joined exclusion_source_records row). */
 export const SOURCE_RECORD_JSON = `CASE WHEN r.id IS NULL THEN NULL ELSE json_build_object(

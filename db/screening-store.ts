@@ -2,7 +2,7 @@ import type { Sequelize } from 'sequelize';
 import type { AgreedField, MatchReason } from '../domain/match-reasons';
 import type { MatchStatus } from '../domain/match-review';
 import type { ScreeningScope } from '../lib/workflow-contracts';
-import { SOURCE_RECORD_JSON } from './exclusion-source-store';
+import { SOURCE_RECORD_JSON, type SourceRecordJson } from './exclusion-source-store';
 import { type ExclusionStatus, exclusionStatusSql } from './exclusion-status-sql';
 import { markPeopleScreened } from './last-screened-store';
 import { scopeOrganizationId, scopeSql, screenSql } from './screening-match-sql';
@@ -308,7 +308,7 @@ export type ExclusionMatchView = Omit<ExclusionMatchRow, 'created_at' | 'updated
   e_status: 'active' | 'inactive';
   x: Record<string, string | null> | null;
   /** The record of a non-LEIE list as last imported (or null). */
-  r: Record<string, unknown> | null;
+  r: SourceRecordJson | null;
 };
 
 const SELECT_MATCH_VIEWS = `

@@ -43,8 +43,6 @@ function pagedCsv<T, K>(
 }
 
 const timestamp = (value: Date | string | null) => (value === null ? null : isoTimestamp(value));
-/** A text field of a list's record (its JSON holds strings or nulls). */
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
 export const EMPLOYEE_CSV_COLUMNS = [
   'id',
@@ -160,13 +158,13 @@ export function exclusionMatchesCsv(
         row.source,
         row.exclusion_key,
         // The LEIE's row as the OIG writes it, or another list's record (db/exclusion-source-store.ts).
-        row.x?.lastname ?? text(row.r?.lastName),
-        row.x?.firstname ?? text(row.r?.firstName),
-        row.x?.npi ?? text(row.r?.npi),
-        row.x?.excltype ?? text(row.r?.exclusionType),
-        row.x?.excldate ?? text(row.r?.startsOn),
+        row.x?.lastname ?? row.r?.lastName ?? null,
+        row.x?.firstname ?? row.r?.firstName ?? null,
+        row.x?.npi ?? row.r?.npi ?? null,
+        row.x?.excltype ?? row.r?.exclusionType ?? null,
+        row.x?.excldate ?? row.r?.startsOn ?? null,
         row.x?.reindate ?? null,
-        text(row.r?.endsOn),
+        row.r?.endsOn ?? null,
       ]),
   );
 }

@@ -17,7 +17,6 @@ import { accepted, acceptedBody } from '../../accepted';
 import { csvDownload } from '../../csv-download';
 import { type AppDeps, createRouter } from '../../env';
 import { decodeCursor, page } from '../../paging';
-import type { ExclusionRecordSchema } from '../exclusion-sources/schemas';
 import { exclusionMatchRouteDefinitions, type LeieRowSchema } from './routes';
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
@@ -53,7 +52,7 @@ function serialize(row: ExclusionMatchView) {
       status: row.e_status,
     },
     exclusion,
-    record: row.r as z.infer<typeof ExclusionRecordSchema> | null,
+    record: row.r,
     waiver:
       exclusion && (exclusion.waiverdate || exclusion.wvrstate)
         ? { date: exclusion.waiverdate, state: exclusion.wvrstate }
