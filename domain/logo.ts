@@ -37,23 +37,19 @@ export function sniffLogoFormat(bytes: Uint8Array): LogoFormat | null {
   if (startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8)) {
     return 'webp';
   }
-  // SVG is text: an optional BOM, XML declaration, comments or doctype, then an <svg> root.
-  const head = Buffer.from(bytes.subarray(0, 4096))
-    .toString('utf8')
-    .replace(/^\uFEFF/, '');
-  const prolog = /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i;
-  if (prolog.test(head)) return 'svg';
+  // SVG is text: an optional BOM, XML declaration, comments or doctype (with or without an internal
+  // subset), then an <svg> root.
+  const prolog =
+    /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>[]*(\[[\s\S]*?\]\s*)?>\s*)*<svg[\s>]/i;
+  if (prolog.test(textHead(bytes))) return 'svg';
   return null;
 }
 
-/** An SVG whose DOCTYPE carries an internal subset (entity declarations): sniffLogoFormat refuses it. */
-function declaresSvgEntities(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.subarray(0, 4096)).toString('utf8');
-  return (
-    /^\s*(\uFEFF)?(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<!DOCTYPE[^>[]*\[/i.test(head) &&
-    /<svg[\s>]/i.test(head)
-  );
-}
+/** The start of an upload read as text, without its byte-order mark: where an SVG shows what it is. */
+const textHead = (bytes: Uint8Array) =>
+  Buffer.from(bytes.subarray(0, 4096))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
 
 export interface LogoInfo {
   format: LogoFormat;
@@ -68,7 +64,7 @@ export interface LogoInfo {
 export async function inspectLogo(bytes: Uint8Array): Promise<LogoInfo> {
   if (bytes.length === 0) throw new LogoRejectedError('empty', 422, 'The logo body is empty.');
   const format = sniffLogoFormat(bytes);
-  if (!format && declaresSvgEntities(bytes)) {
+  if (format === 'svg' && /<!DOCTYPE[^>[]*\[/i.test(textHead(bytes))) {
     // Entities are how an SVG reads files or expands a billion times (XXE): never parsed.
     throw new LogoRejectedError(
       'svg-declarations',
